@@ -1,0 +1,214 @@
+"""The TOML configuration file (``NETMAINT_CONFIG``, default ``netmaint.toml``).
+
+One file describes what the office checks and who is called: targets to
+ping, services and processes, the expected network settings, thresholds,
+the sites (offices) with their optional agents, and the third-party vendors.
+Every section is optional; with no file at all, the defaults check the
+machine it runs on. A wrong value fails at start with an error that names
+the key, e.g. ``targets[2].host: ...``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import tomllib
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+DEFAULT_CONFIG_PATH = Path("netmaint.toml")
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message says which key and what to fix."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .()/-]+$")]
+Host = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+class Target(_Section):
+    """A host to ping in step 4 (gateway, servers, sub-district offices, outside)."""
+
+    name: Name
+    host: Host
+
+
+class Service(_Section):
+    """A TCP service that must accept connections (step 2 if ``software``, else step 5)."""
+
+    name: Name
+    host: Host = "127.0.0.1"
+    port: Port
+    software: bool = False  # true: database/application service checked in SOP step 2
+
+
+class Process(_Section):
+    """A process that must be running on the server (step 5), matched by name."""
+
+    name: Name
+
+
+class Unit(_Section):
+    """A systemd unit that must be active (step 5)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w@.:-]+$")]
+
+
+class Network(_Section):
+    """Expected IP settings of the office network (step 3); every key optional."""
+
+    interface: str | None = None
+    address: str | None = None  # CIDR, e.g. "192.168.10.5/24"
+    gateway: str | None = None
+    dns: tuple[str, ...] = ()
+    min_speed_mbps: int | None = Field(default=None, ge=1)
+
+    @field_validator("address")
+    @classmethod
+    def _cidr(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ipaddress.ip_interface(v)
+            except ValueError:
+                raise ValueError("expected an address with prefix, e.g. 192.168.10.5/24") from None
+        return v
+
+    @field_validator("gateway")
+    @classmethod
+    def _ip(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ipaddress.ip_address(v)
+            except ValueError:
+                raise ValueError("expected an IP address, e.g. 192.168.10.1") from None
+        return v
+
+    @field_validator("dns")
+    @classmethod
+    def _ips(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for item in v:
+            try:
+                ipaddress.ip_address(item)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an IP address") from None
+        return v
+
+
+class Thresholds(_Section):
+    """Limits that turn a measurement into warn/fail."""
+
+    ping_count: int = Field(default=3, ge=1, le=20)
+    ping_interval_s: float = Field(default=0.2, ge=0.0, le=5.0)
+    ping_timeout_s: float = Field(default=1.0, gt=0.0, le=10.0)
+    ping_loss_warn_pct: float = Field(default=1.0, ge=0, le=100)
+    ping_loss_fail_pct: float = Field(default=50.0, ge=0, le=100)
+    ping_rtt_warn_ms: float = Field(default=100.0, gt=0)
+    ping_rtt_fail_ms: float = Field(default=500.0, gt=0)
+    tcp_timeout_s: float = Field(default=3.0, gt=0.0, le=30.0)
+    cpu_warn_pct: float = Field(default=85.0, ge=0, le=100)
+    cpu_fail_pct: float = Field(default=95.0, ge=0, le=100)
+    memory_warn_pct: float = Field(default=85.0, ge=0, le=100)
+    memory_fail_pct: float = Field(default=95.0, ge=0, le=100)
+    disk_warn_pct: float = Field(default=85.0, ge=0, le=100)
+    disk_fail_pct: float = Field(default=95.0, ge=0, le=100)
+    temperature_warn_c: float = Field(default=80.0)
+    temperature_fail_c: float = Field(default=95.0)
+    nic_errors_warn: int = Field(default=1, ge=0)
+
+
+class Site(_Section):
+    """An office or sub-district office; its server may run an agent."""
+
+    name: Name
+    agent_url: str | None = None  # e.g. https://10.0.0.5:8443
+    agent_token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    agent_ca_file: Path | None = None  # pinned certificate of a self-signed agent
+
+
+class Vendor(_Section):
+    """A third party (vendor, ISP) that repairs what the office cannot (SOP step 11)."""
+
+    name: Name
+    phone: str = ""
+    contact: str = ""
+    note: str = ""
+
+
+class Agent(_Section):
+    """Settings of ``netmaint agent`` on this server."""
+
+    host: str = "127.0.0.1"
+    port: Port = 8443
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
+    allow: tuple[str, ...] = ()  # client addresses or networks; empty = any
+    max_concurrent: int = Field(default=4, ge=1, le=64)
+
+
+class NetmaintConfig(_Section):
+    """The whole TOML file."""
+
+    targets: tuple[Target, ...] = ()
+    services: tuple[Service, ...] = ()
+    processes: tuple[Process, ...] = ()
+    units: tuple[Unit, ...] = ()
+    network: Network = Network()
+    thresholds: Thresholds = Thresholds()
+    sites: tuple[Site, ...] = ()
+    vendors: tuple[Vendor, ...] = ()
+    agent: Agent = Agent()
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def format_validation_error(exc: ValidationError, source: str) -> str:
+    """One line per problem: the key, what is wrong, and where."""
+    lines = [f"{source}: invalid configuration"]
+    for err in exc.errors():
+        lines.append(f"  {_key_path(err['loc'])}: {err['msg']}")
+    return "\n".join(lines)
+
+
+def parse_config(text: str, source: str = "<config>") -> NetmaintConfig:
+    """Parse TOML text into a validated config, or raise ``ConfigError``."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML ({exc}); fix the file and start again") from None
+    try:
+        return NetmaintConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(exc, source)) from None
+
+
+def load_config(path: Path | str | None) -> NetmaintConfig:
+    """Read the config file; a missing default file means built-in defaults.
+
+    A path the operator named explicitly must exist.
+    """
+    explicit = path is not None
+    p = Path(path) if explicit else DEFAULT_CONFIG_PATH
+    if not p.exists():
+        if explicit:
+            raise ConfigError(
+                f"{p}: configuration file not found; create it from netmaint.example.toml "
+                "or unset NETMAINT_CONFIG to use the defaults"
+            )
+        return NetmaintConfig()
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read the configuration file ({exc})") from None
+    return parse_config(text, str(p))
