@@ -186,7 +186,9 @@ def parse_config(text: str, source: str = "<config>") -> NetmaintConfig:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{source}: not valid TOML ({exc}); fix the file and start again") from None
+        raise ConfigError(
+            f"{source}: not valid TOML ({exc}); fix the file and start again"
+        ) from None
     try:
         return NetmaintConfig.model_validate(data)
     except ValidationError as exc:
