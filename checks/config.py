@@ -75,6 +75,8 @@ class Network(_Section):
     def _cidr(cls, v: str | None) -> str | None:
         if v is not None:
             try:
+                if "/" not in v:
+                    raise ValueError
                 ipaddress.ip_interface(v)
             except ValueError:
                 raise ValueError("expected an address with prefix, e.g. 192.168.10.5/24") from None

@@ -1,0 +1,80 @@
+"""The TOML config: defaults without a file, and errors that name the bad key."""
+
+from pathlib import Path
+
+import pytest
+
+from checks.config import ConfigError, load_config, parse_config
+
+
+def test_no_file_at_default_path_gives_defaults(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None)
+    assert config.targets == ()
+    assert config.thresholds.ping_timeout_s == 1.0
+
+
+def test_explicit_missing_file_is_an_error_that_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"not found; create it from netmaint.example.toml"):
+        load_config(tmp_path / "nope.toml")
+
+
+def test_full_file_is_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "n.toml"
+    path.write_text(
+        """
+[[targets]]
+name = "gateway"
+host = "127.0.0.1"
+
+[[services]]
+name = "Oracle listener"
+port = 1521
+software = true
+
+[network]
+address = "192.168.10.5/24"
+gateway = "192.168.10.1"
+dns = ["192.168.10.1"]
+
+[[sites]]
+name = "Kantor Dinas"
+agent_url = "https://127.0.0.1:8443"
+agent_token_env = "AGENT_TOKEN_DINAS"
+
+[[vendors]]
+name = "ISP"
+phone = "0812"
+""",
+        encoding="utf-8",
+    )
+    config = load_config(path)
+    assert config.targets[0].host == "127.0.0.1"
+    assert config.services[0].software is True
+    assert config.sites[0].agent_token_env == "AGENT_TOKEN_DINAS"
+    assert config.vendors[0].name == "ISP"
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[[targets]]\nname = "gw"\nhost = "a b"\n', "targets[0].host"),
+        ('[[services]]\nname = "db"\nport = 70000\n', "services[0].port"),
+        ('[network]\ngateway = "not-an-ip"\n', "network.gateway"),
+        ('[network]\naddress = "10.0.0.1"\n', "network.address"),
+        ("[thresholds]\nping_timeout_s = -1\n", "thresholds.ping_timeout_s"),
+        ('[[targets]]\nname = "gw"\nhost = "127.0.0.1"\ncolour = "red"\n', "targets[0].colour"),
+        ('[tresholds]\nping_count = 3\n', "tresholds"),
+    ],
+)
+def test_bad_value_names_the_key(text: str, key: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, "netmaint.toml")
+    assert key in str(info.value)
+    assert str(info.value).startswith("netmaint.toml: invalid configuration")
+
+
+def test_broken_toml_says_so_without_a_traceback_chain() -> None:
+    with pytest.raises(ConfigError, match="not valid TOML") as info:
+        parse_config("[[targets]\nname=", "netmaint.toml")
+    assert info.value.__cause__ is None
