@@ -2,16 +2,39 @@
 
 The bot asks an ``AgentClient`` for a report and never cares which kind it
 has. ``LocalAgent`` is the embedded default; remote agents come from the
-``[[sites]]`` entries of the TOML config.
+``[[sites]]`` entries of the TOML config. An agent that cannot be asked is
+itself a finding (``agent.unreachable``, ``agent.unauthorized``, ...) in an
+ordinary report, never an exception: "the SIAK server's agent does not
+answer" is exactly what the ADB needs to read.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Collection
+import ipaddress
+import logging
+import os
+import ssl
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from datetime import UTC, datetime
 from typing import Protocol
 
-from checks.config import NetmaintConfig
-from checks.models import CheckResult, Report
+import httpx
+from dotenv import dotenv_values
+from pydantic import ValidationError
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    retry_if_result,
+    stop_after_attempt,
+    wait_exponential,
+)
+
+from checks.config import NetmaintConfig, Site
+from checks.models import CheckResult, Finding, Report, Status
+
+log = logging.getLogger(__name__)
 
 OnResult = Callable[[CheckResult], Awaitable[None]]
 
@@ -42,6 +65,225 @@ class LocalAgent:
         return await run_sop_checks(self._config, steps=steps, on_result=on_result)
 
 
-def agent_for_site(config: NetmaintConfig, site: str | None) -> AgentClient:
-    """The agent that diagnoses complaints about ``site`` (local when none is configured)."""
-    return LocalAgent(config)
+STEP_NAMES = {2: "software", 3: "ipconfig", 4: "ping", 5: "services", 6: "hardware"}
+DEFAULT_TOKEN_ENV = "AGENT_TOKEN"  # noqa: S105 (a variable name, not a secret)
+DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=5.0, write=10.0, pool=5.0)
+_RETRY_STATUSES = frozenset({429, 502, 503, 504})
+
+
+class _Refused(Exception):
+    """Why the agent was not asked or did not answer, as a finding code and params."""
+
+    def __init__(self, code: str, **params: str | int | None) -> None:
+        super().__init__(code)
+        self.code, self.params = code, params
+
+
+class RemoteAgent:
+    """Runs the checks on a site's ``netmaint agent`` over HTTPS, with retries."""
+
+    def __init__(
+        self,
+        site: Site,
+        token: str | None,
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        attempts: int = 3,
+        backoff_s: float = 0.5,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        if not site.agent_url:
+            raise ValueError(f"site {site.name!r} has no agent_url")
+        self.name = site.name
+        self._site = site
+        self._url = httpx.URL(site.agent_url)
+        self._token = (token or "").strip()
+        self._token_env = site.agent_token_env or DEFAULT_TOKEN_ENV
+        self._timeout = timeout
+        self._attempts = max(1, attempts)
+        self._backoff_s = backoff_s
+        self._transport = transport
+        self._verify: ssl.SSLContext | bool | None = None
+
+    async def diagnose(
+        self, steps: Collection[int] | None = None, on_result: OnResult | None = None
+    ) -> Report:
+        wanted = sorted(set(steps)) if steps else sorted(STEP_NAMES)
+        started_at, t0 = datetime.now(UTC), time.perf_counter()
+        body = {"steps": wanted} if steps else {}
+        try:
+            report = await self._ask(body)
+        except _Refused as refused:
+            log.warning("agent of site %s: %s %s", self.name, refused.code, refused.params)
+            report = self._failure(wanted, refused, started_at, time.perf_counter() - t0)
+        if on_result is not None:
+            for result in report.results:
+                await on_result(result)
+        return report
+
+    async def _ask(self, body: dict[str, object]) -> Report:
+        self._preflight()
+        headers = {"Authorization": f"Bearer {self._token}"}
+        try:
+            async with httpx.AsyncClient(
+                base_url=self._url,
+                timeout=self._timeout,
+                verify=self._ssl_verify(),
+                transport=self._transport,
+                follow_redirects=False,
+                trust_env=False,
+            ) as client:
+
+                async def send() -> httpx.Response:
+                    return await client.post("/v1/diagnose", json=body, headers=headers)
+
+                response = await self._with_retries(send)
+        except httpx.TransportError as exc:
+            if _is_tls_error(exc):
+                raise _Refused("agent.tls_error", site=self.name, url=self._public_url()) from None
+            log.info("agent of site %s unreachable: %s", self.name, type(exc).__name__)
+            raise _Refused("agent.unreachable", site=self.name, url=self._public_url()) from None
+        return self._parse(response)
+
+    def _preflight(self) -> None:
+        """Refuse before any traffic: no token, token over plain HTTP, unusable URL."""
+        if self._url.scheme not in ("http", "https") or not self._url.host:
+            raise _Refused("agent.bad_url", site=self.name)
+        if self._url.scheme == "http" and not _is_loopback(self._url.host):
+            raise _Refused("agent.insecure_url", site=self.name, url=self._public_url())
+        if not self._token:
+            raise _Refused("agent.no_token", site=self.name, env=self._token_env)
+
+    def _ssl_verify(self) -> ssl.SSLContext | bool:
+        """The pinned certificate of the site when given, else the system's CAs."""
+        if self._verify is None:
+            ca_file = self._site.agent_ca_file
+            if ca_file is None:
+                self._verify = True
+            else:
+                try:
+                    self._verify = ssl.create_default_context(cafile=str(ca_file))
+                except (OSError, ssl.SSLError):
+                    raise _Refused(
+                        "agent.tls_error",
+                        site=self.name,
+                        url=self._public_url(),
+                        ca_file=str(ca_file),
+                    ) from None
+        return self._verify
+
+    async def _with_retries(self, send: Callable[[], Awaitable[httpx.Response]]) -> httpx.Response:
+        """Retry what a second try can fix: a dropped connection, a busy agent."""
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self._attempts),
+            wait=wait_exponential(multiplier=self._backoff_s, max=self._backoff_s * 8),
+            retry=(
+                retry_if_exception(
+                    lambda e: isinstance(e, httpx.TransportError) and not _is_tls_error(e)
+                )
+                | retry_if_result(lambda r: r.status_code in _RETRY_STATUSES)
+            ),
+            retry_error_callback=_last_outcome,
+        )
+        response: httpx.Response = await retrying(send)
+        return response
+
+    def _parse(self, response: httpx.Response) -> Report:
+        status = response.status_code
+        if status in (401, 403):
+            raise _Refused("agent.unauthorized", site=self.name, env=self._token_env, status=status)
+        if status in _RETRY_STATUSES:
+            raise _Refused("agent.busy", site=self.name, status=status)
+        if status != 200:
+            raise _Refused("agent.bad_response", site=self.name, status=status)
+        try:
+            return Report.model_validate_json(response.content)
+        except ValidationError:
+            raise _Refused("agent.bad_response", site=self.name, status=status) from None
+
+    def _public_url(self) -> str:
+        """The agent's address without any user or path, for findings and logs."""
+        port = f":{self._url.port}" if self._url.port else ""
+        host = f"[{self._url.host}]" if ":" in self._url.host else self._url.host
+        return f"{self._url.scheme}://{host}{port}"
+
+    def _failure(
+        self, steps: list[int], refused: _Refused, started_at: datetime, duration_s: float
+    ) -> Report:
+        """A report whose every requested step failed for the same reason."""
+        finding = Finding(
+            code=refused.code, severity=Status.FAIL, subject=self.name, params=refused.params
+        )
+        results = tuple(
+            CheckResult(
+                step=step,
+                name=STEP_NAMES[step],
+                status=Status.FAIL,
+                summary=f"not run: {refused.code} (site {self.name})",
+                findings=(finding,),
+                started_at=started_at,
+                duration_s=duration_s,
+            )
+            for step in steps
+        )
+        return Report(
+            host=self.name,
+            started_at=started_at,
+            duration_s=duration_s,
+            results=results,
+            verdict=Status.FAIL,
+        )
+
+
+def _last_outcome(state: RetryCallState) -> httpx.Response:
+    """After the last try: its response, or its exception raised again."""
+    assert state.outcome is not None
+    response: httpx.Response = state.outcome.result()
+    return response
+
+
+def _is_tls_error(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def agent_environment(env_file: str = ".env") -> dict[str, str]:
+    """Where agent tokens are read: ``.env`` first, the real environment over it."""
+    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+    values.update(os.environ)
+    return values
+
+
+def agent_for_site(
+    config: NetmaintConfig, site: str | None, *, environ: Mapping[str, str] | None = None
+) -> AgentClient:
+    """The agent that diagnoses complaints about ``site`` (local when none is configured).
+
+    The token is read from the variable named by the site's ``agent_token_env``
+    (``AGENT_TOKEN`` when not given), in ``environ`` or else the environment and ``.env``.
+    """
+    entry = _find_site(config, site)
+    if entry is None or not entry.agent_url:
+        return LocalAgent(config)
+    env = environ if environ is not None else agent_environment()
+    return RemoteAgent(entry, env.get(entry.agent_token_env or DEFAULT_TOKEN_ENV))
+
+
+def _find_site(config: NetmaintConfig, name: str | None) -> Site | None:
+    if not name:
+        return None
+    wanted = name.strip().casefold()
+    return next((s for s in config.sites if s.name.casefold() == wanted), None)

@@ -1,0 +1,202 @@
+"""The agent's HTTP API: the SOP's checks of this server, served to the bot.
+
+Read-only by design, like node_exporter or the Zabbix agent: it runs only
+what the config lists, and a request may narrow the ping targets by their
+configured *name*, never name an address, so the agent cannot be turned
+into a scanner. The ``Guard`` middleware checks address, token, size and
+load before FastAPI reads a byte of the body.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import logging
+import socket
+from collections.abc import Awaitable, Callable, Collection
+from typing import Annotated, Literal
+
+from fastapi import Body, Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException
+
+from checks.agent_guard import MAX_BODY_BYTES, Guard, error_response
+from checks.config import Name, NetmaintConfig
+from checks.models import CheckResult, Report
+
+log = logging.getLogger(__name__)
+
+API_VERSION = "v1"
+RunChecks = Callable[[NetmaintConfig, Collection[int] | None], Awaitable[Report]]
+Step = Literal[2, 3, 4, 5, 6]
+
+
+class DiagnoseRequest(BaseModel):
+    """Which steps to run and, for step 4, which configured targets to ping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    steps: list[Step] | None = Field(
+        default=None, min_length=1, max_length=5, description="SOP steps; null runs 2-6"
+    )
+    targets: list[Name] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="names of configured targets to ping; null pings all of them",
+    )
+
+
+class ErrorBody(BaseModel):
+    """Every error the agent returns has this shape."""
+
+    error: str = Field(description="machine-readable code, e.g. unknown_target")
+    message: str = Field(description="what went wrong and what to do, for an operator")
+    names: list[str] | None = None
+    problems: list[dict[str, str]] | None = None
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Version(BaseModel):
+    name: str
+    version: str
+    api: str
+    host: str
+
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    code: {"model": ErrorBody} for code in (401, 403, 413, 503)
+}
+_bearer = HTTPBearer(auto_error=False, description="the agent's AGENT_TOKEN")
+
+
+def _declare_bearer(
+    _: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> None:
+    """Puts the bearer scheme in the OpenAPI document; ``Guard`` checks the token."""
+
+
+async def _default_run_checks(config: NetmaintConfig, steps: Collection[int] | None) -> Report:
+    from checks.runner import run_sop_checks
+
+    return await run_sop_checks(config, steps=steps)
+
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("netmaint")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def create_app(
+    config: NetmaintConfig, token: str, *, run_checks: RunChecks | None = None
+) -> FastAPI:
+    """The agent's ASGI application, guarded; ``run_checks`` defaults to the real runner."""
+    run = run_checks or _default_run_checks
+    app = FastAPI(
+        title="netmaint agent",
+        version=_package_version(),
+        description="Runs the network-maintenance SOP's checks (steps 2-6) on this server.",
+        openapi_url=f"/{API_VERSION}/openapi.json",
+        docs_url=None,
+        redoc_url=None,
+        dependencies=[Depends(_declare_bearer)],
+        responses=_ERRORS,
+    )
+    _add_error_handlers(app)
+    app.add_middleware(
+        Guard,
+        token=token,
+        allow=config.agent.allow,
+        max_concurrent=config.agent.max_concurrent,
+        max_body=MAX_BODY_BYTES,
+    )
+    known_targets = {t.name for t in config.targets}
+
+    @app.get(f"/{API_VERSION}/health")
+    async def health() -> Health:
+        """200 when the agent runs and the token is right."""
+        return Health()
+
+    @app.get(f"/{API_VERSION}/version")
+    async def version() -> Version:
+        """What is running here, so the bot can tell an outdated agent."""
+        return Version(
+            name="netmaint-agent",
+            version=_package_version(),
+            api=API_VERSION,
+            host=socket.gethostname(),
+        )
+
+    @app.post(
+        f"/{API_VERSION}/diagnose", response_model=Report, responses={422: {"model": ErrorBody}}
+    )
+    async def diagnose(
+        request: Annotated[DiagnoseRequest | None, Body()] = None,
+    ) -> Report | JSONResponse:
+        """Run the SOP's steps 2-6 (or some) on this server and return the report."""
+        request = request or DiagnoseRequest()
+        scoped = config
+        if request.targets is not None:
+            unknown = sorted(set(request.targets) - known_targets)
+            if unknown:
+                return error_response(
+                    422,
+                    "unknown_target",
+                    "these target names are not in the agent's config: " + ", ".join(unknown),
+                    names=unknown,
+                )
+            wanted = set(request.targets)
+            scoped = config.model_copy(
+                update={"targets": tuple(t for t in config.targets if t.name in wanted)}
+            )
+        steps = sorted(set(request.steps)) if request.steps else None
+        return await run(scoped, steps)
+
+    @app.get(f"/{API_VERSION}/hardware")
+    async def hardware() -> CheckResult:
+        """The hardware snapshot (SOP step 6) of this server."""
+        report = await run(config, [6])
+        result = report.result(6)
+        if result is None:
+            raise RuntimeError("the runner returned no result for step 6")
+        return result
+
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    """Errors as ``ErrorBody`` JSON; never a traceback to the client."""
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {
+                "where": ".".join(str(part) for part in err.get("loc", ())),
+                "problem": str(err.get("msg", "invalid")),
+            }
+            for err in exc.errors()[:20]
+        ]
+        if any(err.get("type") == "json_invalid" for err in exc.errors()):
+            return error_response(422, "invalid_json", "the body is not valid JSON")
+        return error_response(
+            422, "invalid_request", "the request does not match the API", problems=problems
+        )
+
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def internal(_: Request, exc: Exception) -> JSONResponse:
+        log.error("request failed", exc_info=exc)
+        return error_response(
+            500, "internal", "the agent failed to answer; its log on the server says why"
+        )

@@ -1,0 +1,176 @@
+"""Start the real ``netmaint agent`` as a subprocess on a loopback port, for tests and bench.
+
+Every address here is 127.0.0.1: the config the agent gets pings and probes
+loopback only, and it listens on loopback only.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+TOKEN = "t0k3n-for-tests-" + "x" * 24  # fixed so a leak is easy to grep for
+
+
+def agent_command() -> list[str]:
+    """``python -m bot agent``; its sibling subcommands may still be missing in a young checkout."""
+    siblings = ("bot.diagnose_cmd", "bot.bot_cmd")
+    if all(importlib.util.find_spec(name) for name in siblings):
+        return [sys.executable, "-m", "bot", "agent"]
+    return [sys.executable, "-m", "checks.agent_cmd"]  # same parser and run(), agent only
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def loopback_config(
+    *,
+    max_concurrent: int = 4,
+    allow: tuple[str, ...] = (),
+    tls: tuple[Path, Path] | None = None,
+    service_port: int | None = None,
+    ping_count: int = 3,
+) -> str:
+    """A TOML config whose targets and services are all on 127.0.0.1."""
+    lines = [
+        "[[targets]]",
+        'name = "lokal"',
+        'host = "127.0.0.1"',
+        "[[targets]]",
+        'name = "lokal-dua"',
+        'host = "127.0.0.2"',
+        "[thresholds]",
+        f"ping_count = {ping_count}",
+        "ping_interval_s = 0.2",
+        "ping_timeout_s = 1.0",
+        "tcp_timeout_s = 1.0",
+    ]
+    if service_port is not None:
+        lines[0:0] = [
+            "[[services]]",
+            'name = "agen-sendiri"',
+            'host = "127.0.0.1"',
+            f"port = {service_port}",
+        ]
+    lines += ["[agent]", f"max_concurrent = {max_concurrent}"]
+    if allow:
+        lines.append("allow = [" + ", ".join(f'"{a}"' for a in allow) + "]")
+    if tls:
+        lines += [f'tls_cert = "{tls[0]}"', f'tls_key = "{tls[1]}"']
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class AgentProcess:
+    """A running agent: its URL, token, CA to trust, and captured output."""
+
+    proc: subprocess.Popen[bytes]
+    url: str
+    token: str
+    workdir: Path
+    ca_file: Path | None = None
+    _closed: bool = field(default=False, repr=False)
+
+    def headers(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token if token is not None else self.token}"}
+
+    def verify(self) -> ssl.SSLContext | bool:
+        return ssl.create_default_context(cafile=str(self.ca_file)) if self.ca_file else False
+
+    def client(self, **kwargs: object) -> httpx.Client:
+        return httpx.Client(base_url=self.url, verify=self.verify(), trust_env=False, **kwargs)  # type: ignore[arg-type]
+
+    def async_client(self, **kwargs: object) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            base_url=self.url,
+            verify=self.verify(),
+            trust_env=False,
+            **kwargs,  # type: ignore[arg-type]
+        )
+
+    def output(self) -> str:
+        """Everything the agent wrote to stdout and stderr so far."""
+        return "".join(
+            (self.workdir / name).read_text(errors="replace") for name in ("stdout", "stderr")
+        )
+
+    def stop(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=5)
+
+
+def start_agent(
+    workdir: Path,
+    config_text: str,
+    *,
+    token: str = TOKEN,
+    port: int | None = None,
+    ca_file: Path | None = None,
+    log_level: str = "debug",
+    ready_timeout_s: float = 20.0,
+) -> AgentProcess:
+    """Run ``python -m bot agent`` with AGENT_TOKEN in its environment; wait until it answers."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = workdir / "netmaint.toml"
+    config.write_text(config_text)
+    port = port or free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("AGENT_TOKEN", "NETMAINT_CONFIG")}
+    env["AGENT_TOKEN"] = token
+    args = [*agent_command(), "--host", "127.0.0.1", "--port", str(port)]
+    args += ["--config", str(config), "--log-level", log_level]
+    with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
+        proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=out, stderr=err)
+    scheme = "https" if ca_file else "http"
+    agent = AgentProcess(proc, f"{scheme}://127.0.0.1:{port}", token, workdir, ca_file)
+    deadline = time.monotonic() + ready_timeout_s
+    with agent.client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the agent exited with {proc.returncode}:\n{agent.output()}")
+            try:
+                if client.get("/v1/health", headers=agent.headers()).status_code == 200:
+                    return agent
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+    agent.stop()
+    raise RuntimeError(f"the agent did not answer within {ready_timeout_s} s:\n{agent.output()}")
+
+
+def run_cli(
+    args: list[str], workdir: Path, env_extra: dict[str, str], timeout: float = 30
+) -> subprocess.CompletedProcess[str]:
+    """``netmaint agent <args>`` with a clean AGENT_TOKEN/NETMAINT_CONFIG environment."""
+    env = {k: v for k, v in os.environ.items() if k not in ("AGENT_TOKEN", "NETMAINT_CONFIG")}
+    env.update(env_extra)
+    return subprocess.run(
+        [*agent_command(), *args],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -1,0 +1,239 @@
+"""The bot's RemoteAgent against the real agent over HTTPS (trustme certificate) on loopback."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import trustme
+
+from bot.agents import LocalAgent, RemoteAgent, agent_for_site
+from checks.config import NetmaintConfig, Site
+from checks.models import CheckResult, Report, Status
+from tests.agent_support import TOKEN, AgentProcess, free_port, loopback_config, start_agent
+
+SITE = "SIAK"
+TOKEN_ENV = "SIAK_AGENT_TOKEN"
+
+
+def write_tls_files(directory: Path, ca: trustme.CA) -> tuple[Path, Path, Path]:
+    """A server certificate for 127.0.0.1 issued by ``ca``: (ca, cert chain, key) files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    ca_file, cert_file, key_file = (directory / n for n in ("ca.pem", "cert.pem", "key.pem"))
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    for i, blob in enumerate(cert.cert_chain_pems):
+        blob.write_to_path(str(cert_file), append=i > 0)
+    return ca_file, cert_file, key_file
+
+
+@pytest.fixture(scope="module")
+def tls_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentProcess]:
+    workdir = tmp_path_factory.mktemp("agent-tls")
+    ca_file, cert_file, key_file = write_tls_files(workdir / "tls", trustme.CA())
+    port = free_port()
+    config = loopback_config(tls=(cert_file, key_file), service_port=port)
+    running = start_agent(workdir, config, port=port, ca_file=ca_file)
+    yield running
+    running.stop()
+
+
+def bot_config(url: str, ca_file: Path | None) -> NetmaintConfig:
+    """The bot's config: one site whose server runs an agent, one without."""
+    return NetmaintConfig(
+        sites=(
+            Site(name=SITE, agent_url=url, agent_token_env=TOKEN_ENV, agent_ca_file=ca_file),
+            Site(name="Kecamatan Lengayang"),
+        )
+    )
+
+
+def agent_codes(report: Report) -> set[str]:
+    return {f.code for r in report.results for f in r.findings if f.code.startswith("agent.")}
+
+
+def assert_every_step_failed_with(report: Report, code: str, steps: list[int]) -> None:
+    assert report.verdict is Status.FAIL
+    assert [r.step for r in report.results] == steps
+    for result in report.results:
+        assert result.status is Status.FAIL
+        assert [(f.code, f.params["site"]) for f in result.findings] == [(code, SITE)]
+
+
+def test_a_site_with_an_agent_url_gets_a_remote_agent(tls_agent: AgentProcess) -> None:
+    config = bot_config(tls_agent.url, tls_agent.ca_file)
+    assert isinstance(agent_for_site(config, SITE, environ={}), RemoteAgent)
+    assert isinstance(agent_for_site(config, "siak", environ={}), RemoteAgent)
+    for other in ("Kecamatan Lengayang", "no such site", None):
+        assert isinstance(agent_for_site(config, other, environ={}), LocalAgent)
+
+
+async def test_remote_agent_brings_back_the_servers_report(tls_agent: AgentProcess) -> None:
+    config = bot_config(tls_agent.url, tls_agent.ca_file)
+    agent = agent_for_site(config, SITE, environ={TOKEN_ENV: TOKEN})
+    seen: list[CheckResult] = []
+
+    async def on_result(result: CheckResult) -> None:
+        seen.append(result)
+
+    report = await agent.diagnose(on_result=on_result)
+    assert [r.step for r in report.results] == [2, 3, 4, 5, 6]
+    assert report.host == socket.gethostname()  # the agent's machine, here the same one
+    assert agent_codes(report) == set()
+    assert sorted(r.step for r in seen) == [2, 3, 4, 5, 6]
+
+
+async def test_remote_agent_asks_for_some_steps(tls_agent: AgentProcess) -> None:
+    agent = agent_for_site(
+        bot_config(tls_agent.url, tls_agent.ca_file), SITE, environ={TOKEN_ENV: TOKEN}
+    )
+    report = await agent.diagnose(steps=[6, 4])
+    assert [r.step for r in report.results] == [4, 6]
+
+
+async def test_a_wrong_token_is_a_finding_not_an_exception(
+    tls_agent: AgentProcess, caplog: pytest.LogCaptureFixture
+) -> None:
+    wrong = "wrong-" + TOKEN
+    agent = agent_for_site(
+        bot_config(tls_agent.url, tls_agent.ca_file), SITE, environ={TOKEN_ENV: wrong}
+    )
+    report = await agent.diagnose(steps=[2, 3])
+    assert_every_step_failed_with(report, "agent.unauthorized", [2, 3])
+    assert report.results[0].findings[0].params["env"] == TOKEN_ENV
+    assert wrong not in caplog.text and wrong not in report.model_dump_json()
+
+
+async def test_a_missing_token_is_reported_before_any_connection() -> None:
+    closed_port = free_port()  # nothing listens here: asking would say "unreachable"
+    config = bot_config(f"https://127.0.0.1:{closed_port}", None)
+    report = await agent_for_site(config, SITE, environ={}).diagnose()
+    assert_every_step_failed_with(report, "agent.no_token", [2, 3, 4, 5, 6])
+    assert report.results[0].findings[0].params["env"] == TOKEN_ENV
+
+
+async def test_a_certificate_other_than_the_pinned_one_is_refused(
+    tls_agent: AgentProcess, tmp_path: Path
+) -> None:
+    other_ca, _, _ = write_tls_files(tmp_path, trustme.CA())
+    agent = agent_for_site(bot_config(tls_agent.url, other_ca), SITE, environ={TOKEN_ENV: TOKEN})
+    report = await agent.diagnose(steps=[4])
+    assert_every_step_failed_with(report, "agent.tls_error", [4])
+
+
+async def test_a_missing_pinned_certificate_file_is_a_tls_finding(
+    tls_agent: AgentProcess, tmp_path: Path
+) -> None:
+    config = bot_config(tls_agent.url, tmp_path / "not-there.pem")
+    report = await agent_for_site(config, SITE, environ={TOKEN_ENV: TOKEN}).diagnose(steps=[4])
+    assert_every_step_failed_with(report, "agent.tls_error", [4])
+
+
+async def test_a_stopped_agent_is_reported_unreachable(tmp_path: Path) -> None:
+    port = free_port()
+    running = start_agent(tmp_path, loopback_config(service_port=port), port=port)
+    site = Site(name=SITE, agent_url=running.url, agent_token_env=TOKEN_ENV)
+    agent = RemoteAgent(site, TOKEN, attempts=2, backoff_s=0.05)
+    try:
+        assert agent_codes(await agent.diagnose(steps=[3])) == set()
+    finally:
+        running.stop()
+    report = await agent.diagnose(steps=[3, 4])
+    assert_every_step_failed_with(report, "agent.unreachable", [3, 4])
+    assert report.results[0].findings[0].params["url"] == running.url
+
+
+def _never_called(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"no request may be sent, got {request.url}")
+
+
+async def test_plain_http_to_another_machine_is_refused_before_sending_the_token() -> None:
+    site = Site(name=SITE, agent_url="http://192.0.2.10:8443", agent_token_env=TOKEN_ENV)
+    agent = RemoteAgent(site, TOKEN, transport=httpx.MockTransport(_never_called))
+    report = await agent.diagnose(steps=[4])
+    assert_every_step_failed_with(report, "agent.insecure_url", [4])
+
+
+def _report_json() -> bytes:
+    return (
+        Report.model_validate(
+            {
+                "host": "siak-server",
+                "started_at": "2026-01-10T08:00:00Z",
+                "duration_s": 0.5,
+                "verdict": "ok",
+                "results": [
+                    {
+                        "step": 4,
+                        "name": "ping",
+                        "status": "ok",
+                        "summary": "2/2 targets answer",
+                        "started_at": "2026-01-10T08:00:00Z",
+                        "duration_s": 0.4,
+                    }
+                ],
+            }
+        )
+        .model_dump_json()
+        .encode()
+    )
+
+
+class Scripted:
+    """Answers requests from a script at the network's edge, counting them."""
+
+    def __init__(self, *steps: httpx.Response | Exception) -> None:
+        self.steps, self.calls = list(steps), 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        assert request.headers["authorization"] == f"Bearer {TOKEN}"
+        step = self.steps[min(self.calls, len(self.steps) - 1)]
+        self.calls += 1
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+
+def _remote(script: Scripted, attempts: int = 3) -> RemoteAgent:
+    site = Site(name=SITE, agent_url="https://127.0.0.1:8443", agent_token_env=TOKEN_ENV)
+    return RemoteAgent(
+        site, TOKEN, attempts=attempts, backoff_s=0.01, transport=httpx.MockTransport(script)
+    )
+
+
+async def test_a_busy_agent_is_retried_then_reported_busy() -> None:
+    script = Scripted(httpx.Response(503, json={"error": "busy", "message": "busy"}))
+    report = await _remote(script, attempts=3).diagnose(steps=[4])
+    assert script.calls == 3
+    assert_every_step_failed_with(report, "agent.busy", [4])
+
+
+async def test_a_dropped_connection_and_a_busy_answer_are_retried_to_success() -> None:
+    script = Scripted(
+        httpx.ConnectError("connection reset"),
+        httpx.Response(503, json={"error": "busy", "message": "busy"}),
+        httpx.Response(200, content=_report_json()),
+    )
+    report = await _remote(script).diagnose(steps=[4])
+    assert script.calls == 3
+    assert report.host == "siak-server" and report.verdict is Status.OK
+
+
+@pytest.mark.parametrize(
+    "response",
+    [
+        httpx.Response(200, content=b"<html>captive portal</html>"),
+        httpx.Response(200, json={"host": "x"}),
+        httpx.Response(500, json={"error": "internal", "message": "boom"}),
+        httpx.Response(404, json={"error": "not_found", "message": "old agent"}),
+    ],
+)
+async def test_an_answer_that_is_not_a_report_is_a_finding(response: httpx.Response) -> None:
+    script = Scripted(response)
+    report = await _remote(script).diagnose(steps=[2, 4])
+    assert script.calls == 1
+    assert_every_step_failed_with(report, "agent.bad_response", [2, 4])
