@@ -1,0 +1,85 @@
+"""Run the SOP's diagnostic steps 2-6 concurrently and gather one ``Report``.
+
+The bot shows each step as it finishes (``on_result``), so a slow step does
+not hide the fast ones. A check that crashes becomes that step's ERROR
+result; the run itself never raises for a failed probe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import time
+from collections.abc import Awaitable, Callable, Collection
+from datetime import UTC, datetime
+
+from checks.config import NetmaintConfig
+from checks.hardware import check_hardware
+from checks.ipconfig import check_ipconfig
+from checks.models import CheckResult, Finding, Report, Status, worst
+from checks.ping import check_ping
+from checks.services import check_services
+from checks.software import check_software
+
+log = logging.getLogger(__name__)
+
+Check = Callable[[NetmaintConfig], Awaitable[CheckResult]]
+
+# SOP step number -> (machine name, check)
+STEPS: dict[int, tuple[str, Check]] = {
+    2: ("software", check_software),
+    3: ("ipconfig", check_ipconfig),
+    4: ("ping", check_ping),
+    5: ("services", check_services),
+    6: ("hardware", check_hardware),
+}
+# A step that takes longer than this is stuck (a hung mount, a hung systemctl).
+STEP_TIMEOUT_S = 60.0
+
+
+async def _guarded(step: int, config: NetmaintConfig) -> CheckResult:
+    """Run one check; any exception or hang becomes an ERROR result naming its type."""
+    name, check = STEPS[step]
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    try:
+        async with asyncio.timeout(STEP_TIMEOUT_S):
+            return await check(config)
+    except Exception as exc:
+        log.exception("SOP step %d (%s) failed", step, name)
+        kind = type(exc).__name__
+        return CheckResult(
+            step=step, name=name, status=Status.ERROR,
+            summary=f"check failed: {kind}: {exc}",
+            findings=(Finding(code="check.error", severity=Status.ERROR,
+                              params={"step": step, "exception": kind}),),
+            details={"exception": kind, "message": str(exc)},
+            started_at=started, duration_s=time.perf_counter() - t0,
+        )
+
+
+async def run_sop_checks(
+    config: NetmaintConfig,
+    steps: Collection[int] | None = None,
+    on_result: Callable[[CheckResult], Awaitable[None]] | None = None,
+) -> Report:
+    """Run the chosen steps (default 2-6) at once; call ``on_result`` as each one ends."""
+    chosen = sorted(set(steps) if steps is not None else STEPS)
+    unknown = [s for s in chosen if s not in STEPS]
+    if unknown:
+        raise ValueError(f"unknown SOP step(s) {unknown}; diagnostic steps are 2-6")
+    started, t0 = datetime.now(UTC), time.perf_counter()
+    results: list[CheckResult] = []
+    for next_done in asyncio.as_completed([_guarded(s, config) for s in chosen]):
+        result = await next_done
+        results.append(result)
+        if on_result is not None:
+            try:
+                await on_result(result)
+            except Exception:
+                log.exception("on_result callback failed for step %d", result.step)
+    results.sort(key=lambda r: r.step)
+    return Report(
+        host=socket.gethostname(), started_at=started, duration_s=time.perf_counter() - t0,
+        results=tuple(results), verdict=worst([r.status for r in results]),
+    )

@@ -1,0 +1,71 @@
+"""run_sop_checks: concurrent steps, on_result per step, crashes become ERROR results."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from checks import runner
+from checks.config import NetmaintConfig, Target, Thresholds
+from checks.models import CheckResult, Report, Status
+
+
+async def test_all_steps_run_and_each_is_reported_as_it_finishes() -> None:
+    cfg = NetmaintConfig(targets=(Target(name="lo", host="127.0.0.1"),),
+                         thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5))
+    seen: list[int] = []
+
+    async def on_result(result: CheckResult) -> None:
+        seen.append(result.step)
+
+    report = await runner.run_sop_checks(cfg, on_result=on_result)
+    assert sorted(seen) == [2, 3, 4, 5, 6]
+    assert [r.step for r in report.results] == [2, 3, 4, 5, 6]
+    assert report.verdict == max((r.status for r in report.results),
+                                 key=lambda s: [Status.OK, Status.UNAVAILABLE, Status.WARN,
+                                                Status.ERROR, Status.FAIL].index(s))
+    assert Report.model_validate_json(report.model_dump_json()) == report
+
+
+async def test_one_step_and_callbacks_in_completion_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def slow(config: NetmaintConfig) -> CheckResult:
+        await asyncio.sleep(0.2)
+        return await runner.check_ipconfig(config)
+
+    monkeypatch.setitem(runner.STEPS, 3, ("ipconfig", slow))
+    order: list[int] = []
+
+    async def on_result(result: CheckResult) -> None:
+        order.append(result.step)
+
+    report = await runner.run_sop_checks(NetmaintConfig(), steps=[3, 2], on_result=on_result)
+    assert order == [2, 3]
+    assert [r.step for r in report.results] == [2, 3]
+
+
+async def test_a_crashing_check_becomes_an_error_result(monkeypatch: pytest.MonkeyPatch) -> None:
+    async def broken(config: NetmaintConfig) -> CheckResult:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setitem(runner.STEPS, 6, ("hardware", broken))
+    report = await runner.run_sop_checks(NetmaintConfig(), steps=[2, 6])
+    hw = report.result(6)
+    assert hw is not None and hw.status == Status.ERROR
+    assert hw.details["exception"] == "ZeroDivisionError"
+    assert [f.code for f in hw.findings] == ["check.error"]
+    assert report.verdict == Status.ERROR
+    assert report.exit_code == 3
+
+
+async def test_a_failing_callback_does_not_stop_the_run() -> None:
+    async def on_result(result: CheckResult) -> None:
+        raise RuntimeError("telegram is down")
+
+    report = await runner.run_sop_checks(NetmaintConfig(), steps=[2, 5], on_result=on_result)
+    assert len(report.results) == 2
+
+
+async def test_unknown_step_is_refused() -> None:
+    with pytest.raises(ValueError, match="2-6"):
+        await runner.run_sop_checks(NetmaintConfig(), steps=[7])
