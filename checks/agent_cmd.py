@@ -188,14 +188,16 @@ def _serve(plan: Plan, token: SecretStr, log_level: str) -> int:
     """Run uvicorn until stopped; the token goes to the app, never to a log."""
     import uvicorn
 
+    from bot import redact
     from checks.agent import create_app
 
+    secret = token.get_secret_value().strip()
+    redact.install([secret])  # a second guard: the token is never passed to a logger
+    redact.quiet_http_loggers()
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    for noisy in ("httpx", "httpcore"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-    app = create_app(plan.config, token.get_secret_value().strip())
+    app = create_app(plan.config, secret)
     log.info(
         "netmaint agent serving %s (%d targets, %d services, max %d requests at once)",
         plan.url,

@@ -11,6 +11,7 @@ the key, e.g. ``targets[2].host: ...``.
 from __future__ import annotations
 
 import ipaddress
+import re
 import tomllib
 from pathlib import Path
 from typing import Annotated
@@ -133,6 +134,13 @@ class Site(_Section):
     agent_token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     agent_ca_file: Path | None = None  # pinned certificate of a self-signed agent
 
+    @field_validator("agent_url")
+    @classmethod
+    def _agent_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"https?://[^/?#\s@]+(:\d+)?/?", v):
+            raise ValueError("expected the agent's address, e.g. https://10.0.0.5:8443")
+        return v
+
 
 class Vendor(_Section):
     """A third party (vendor, ISP) that repairs what the office cannot (SOP step 11)."""
@@ -152,6 +160,18 @@ class Agent(_Section):
     tls_key: Path | None = None
     allow: tuple[str, ...] = ()  # client addresses or networks; empty = any
     max_concurrent: int = Field(default=4, ge=1, le=64)
+
+    @field_validator("allow")
+    @classmethod
+    def _networks(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        for item in v:
+            try:
+                ipaddress.ip_network(item, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"{item!r} is not an address or network, e.g. 10.0.0.7 or 10.0.0.0/24"
+                ) from None
+        return v
 
 
 class NetmaintConfig(_Section):

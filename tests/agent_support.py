@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import trustme
 
 REPO = Path(__file__).resolve().parent.parent
 TOKEN = "t0k3n-for-tests-" + "x" * 24  # fixed so a leak is easy to grep for
@@ -35,6 +36,18 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def write_tls_files(directory: Path, ca: trustme.CA) -> tuple[Path, Path, Path]:
+    """A server certificate for 127.0.0.1 issued by ``ca``: (ca, cert chain, key) files."""
+    directory.mkdir(parents=True, exist_ok=True)
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    ca_file, cert_file, key_file = (directory / n for n in ("ca.pem", "cert.pem", "key.pem"))
+    ca.cert_pem.write_to_path(str(ca_file))
+    cert.private_key_pem.write_to_path(str(key_file))
+    for i, blob in enumerate(cert.cert_chain_pems):
+        blob.write_to_path(str(cert_file), append=i > 0)
+    return ca_file, cert_file, key_file
 
 
 def loopback_config(
@@ -130,6 +143,7 @@ def start_agent(
     ca_file: Path | None = None,
     log_level: str = "debug",
     ready_timeout_s: float = 20.0,
+    ready_status: int = 200,
 ) -> AgentProcess:
     """Run ``python -m bot agent`` with AGENT_TOKEN in its environment; wait until it answers."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -150,7 +164,8 @@ def start_agent(
             if proc.poll() is not None:
                 raise RuntimeError(f"the agent exited with {proc.returncode}:\n{agent.output()}")
             try:
-                if client.get("/v1/health", headers=agent.headers()).status_code == 200:
+                response = client.get("/v1/health", headers=agent.headers())
+                if response.status_code == ready_status:
                     return agent
             except httpx.TransportError:
                 pass

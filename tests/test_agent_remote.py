@@ -13,22 +13,17 @@ import trustme
 from bot.agents import LocalAgent, RemoteAgent, agent_for_site
 from checks.config import NetmaintConfig, Site
 from checks.models import CheckResult, Report, Status
-from tests.agent_support import TOKEN, AgentProcess, free_port, loopback_config, start_agent
+from tests.agent_support import (
+    TOKEN,
+    AgentProcess,
+    free_port,
+    loopback_config,
+    start_agent,
+    write_tls_files,
+)
 
 SITE = "SIAK"
 TOKEN_ENV = "SIAK_AGENT_TOKEN"
-
-
-def write_tls_files(directory: Path, ca: trustme.CA) -> tuple[Path, Path, Path]:
-    """A server certificate for 127.0.0.1 issued by ``ca``: (ca, cert chain, key) files."""
-    directory.mkdir(parents=True, exist_ok=True)
-    cert = ca.issue_cert("127.0.0.1", "localhost")
-    ca_file, cert_file, key_file = (directory / n for n in ("ca.pem", "cert.pem", "key.pem"))
-    ca.cert_pem.write_to_path(str(ca_file))
-    cert.private_key_pem.write_to_path(str(key_file))
-    for i, blob in enumerate(cert.cert_chain_pems):
-        blob.write_to_path(str(cert_file), append=i > 0)
-    return ca_file, cert_file, key_file
 
 
 @pytest.fixture(scope="module")
