@@ -10,9 +10,10 @@ import httpx
 import pytest
 import trustme
 
+from bot import render
 from bot.agents import LocalAgent, RemoteAgent, agent_for_site
 from checks.config import NetmaintConfig, Site
-from checks.models import CheckResult, Report, Status
+from checks.models import CheckResult, Finding, Report, Status
 from tests.agent_support import (
     TOKEN,
     AgentProcess,
@@ -232,3 +233,38 @@ async def test_an_answer_that_is_not_a_report_is_a_finding(response: httpx.Respo
     report = await _remote(script).diagnose(steps=[2, 4])
     assert script.calls == 1
     assert_every_step_failed_with(report, "agent.bad_response", [2, 4])
+
+
+def _hint(lang: str, finding: Finding) -> str:
+    macros = render.environment(lang).get_template("findings.j2").module
+    return str(macros.finding(finding)).strip()  # type: ignore[attr-defined]
+
+
+async def test_the_adb_reads_that_the_agent_cannot_be_reached() -> None:
+    site = Site(name=SITE, agent_url=f"https://127.0.0.1:{free_port()}", agent_token_env=TOKEN_ENV)
+    report = await RemoteAgent(site, TOKEN, attempts=1).diagnose(steps=[4])
+    finding = report.results[0].findings[0]
+    assert _hint("id", finding) == (
+        "agen di server SIAK tidak bisa dihubungi: kemungkinan jaringan kantor putus"
+    )
+    assert _hint("en", finding).startswith("the agent on the SIAK server cannot be reached")
+
+
+@pytest.mark.parametrize("lang", ["id", "en"])
+@pytest.mark.parametrize(
+    "code",
+    [
+        "agent.unreachable",
+        "agent.unauthorized",
+        "agent.no_token",
+        "agent.tls_error",
+        "agent.insecure_url",
+        "agent.bad_url",
+        "agent.busy",
+        "agent.bad_response",
+    ],
+)
+def test_every_agent_finding_has_plain_words(lang: str, code: str) -> None:
+    params = {"site": SITE, "url": "https://10.0.0.5:8443", "env": TOKEN_ENV, "status": 503}
+    text = _hint(lang, Finding(code=code, severity=Status.FAIL, subject=SITE, params=params))
+    assert code not in text and SITE in text
