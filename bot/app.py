@@ -1,0 +1,69 @@
+"""build_application: wiring only. Handlers live in ``handlers/``, logic in ``bot/flow.py``.
+
+The Application has no Updater: ``bot/bot_cmd.py`` runs its own fetch loop
+so an update is stored before it is confirmed to Telegram.
+"""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import redact
+from bot.flow import Service
+from handlers import agenda, base, complaint, decision, errors, start, vendor
+
+
+def build_application(service: Service) -> Application:
+    """The python-telegram-bot Application for ``service``, with every handler in order."""
+    settings = service.settings
+    redact.install([settings.token])
+    redact.quiet_http_loggers()
+    app = (
+        ApplicationBuilder()
+        .token(settings.token)
+        .base_url(settings.api_base_url)
+        .updater(None)
+        .build()
+    )
+    app.bot_data["svc"] = service
+    private = filters.ChatType.PRIVATE
+
+    # Group -1 runs first for every update: a chat that writes is reachable again.
+    app.add_handler(TypeHandler(Update, base.note_chat), group=-1)
+
+    # Group 0, first match wins:
+    # 1. commands, in the order of /bantuan
+    app.add_handler(CommandHandler("start", start.start_cmd))
+    app.add_handler(CommandHandler(["bantuan", "help"], start.help_cmd))
+    app.add_handler(CommandHandler("lapor", complaint.lapor_cmd))
+    app.add_handler(CommandHandler("batal", complaint.cancel_cmd))
+    app.add_handler(CommandHandler("catat", complaint.catat_cmd))
+    app.add_handler(CommandHandler("lacak", agenda.lacak_cmd))
+    app.add_handler(CommandHandler("agenda", agenda.agenda_cmd))
+    app.add_handler(CommandHandler("tiket", vendor.ticket_cmd))
+    # 2. every inline button, through the one callback-data parser
+    app.add_handler(CallbackQueryHandler(base.route_buttons({
+        "lap": complaint.press_site,
+        "dec": decision.press_decision,
+        "jf": vendor.press_jf,
+        "ven": vendor.press_vendor,
+    })))
+    # 3. a "#K42" tag sent to the bot shows that complaint's history
+    app.add_handler(MessageHandler(filters.Regex(agenda.HASHTAG), agenda.hashtag_msg))
+    # 4. plain text in a private chat: the /lapor dialog's answer, or a hint
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private,
+                                   complaint.text_msg))
+    # 5. unknown commands in a private chat
+    app.add_handler(MessageHandler(filters.COMMAND & private, start.unknown_cmd))
+
+    app.add_error_handler(errors.on_error)
+    return app

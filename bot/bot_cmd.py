@@ -1,0 +1,197 @@
+"""``netmaint bot``: run the bot with long polling through our own fetch loop.
+
+Each batch of updates is written to the inbox and committed *before* the
+next ``getUpdates`` confirms it to Telegram; each update is marked handled
+after its handler ran. On start, updates stored but not handled (a crash)
+are handled first, and diagnoses cut short are run again.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import logging
+import signal
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from telegram import BotCommand, Update
+from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.ext import Application
+
+from bot import redact
+from bot.agents import AgentClient
+from bot.app import build_application
+from bot.config import Settings, SettingsError, load_settings
+from bot.flow import Service
+from bot.outbox import Outbox, retry_seconds
+from bot.render import render
+from bot.sop import Clock, utc_now
+from bot.store import Store
+from checks.config import ConfigError, NetmaintConfig, load_config
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--env-file", type=Path, default=Path(".env"),
+                        help="file with the environment variables (default: .env)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
+
+
+async def handle(app: Application, store: Store, update: Update) -> None:
+    """Run the handlers for one stored update, then mark it handled."""
+    error = None
+    try:
+        await app.process_update(update)
+    except Exception as exc:  # process_update routes handler errors; this is a last resort
+        log.exception("update %s could not be processed", update.update_id)
+        error = type(exc).__name__
+    async with store.write() as tx:
+        await tx.inbox_done(update.update_id, error)
+
+
+async def handle_backlog(app: Application, store: Store) -> int:
+    """Updates stored before a crash but never handled."""
+    rows = await store.inbox_unhandled()
+    for update_id, raw in rows:
+        try:
+            update = Update.de_json(json.loads(raw), app.bot)
+        except Exception:
+            log.exception("stored update %s is unreadable; skipping it", update_id)
+            async with store.write() as tx:
+                await tx.inbox_done(update_id, "unreadable")
+            continue
+        await handle(app, store, update)
+    return len(rows)
+
+
+async def fetch_loop(app: Application, store: Store, settings: Settings,
+                     stop: asyncio.Event) -> None:
+    """getUpdates -> inbox (commit) -> handle -> only then advance the offset."""
+    offset = await store.inbox_next_offset()
+    backoff = 1.0
+    while not stop.is_set():
+        fetch = asyncio.ensure_future(app.bot.get_updates(
+            offset=offset, timeout=int(settings.netmaint_poll_timeout),
+            allowed_updates=ALLOWED_UPDATES,
+        ))
+        stopping = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if fetch not in done:
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                await fetch
+            break
+        try:
+            updates = fetch.result()
+        except RetryAfter as exc:
+            await asyncio.sleep(retry_seconds(exc))
+            continue
+        except TimedOut:
+            continue
+        except InvalidToken:
+            raise
+        except NetworkError as exc:
+            log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        backoff = 1.0
+        if not updates:
+            continue
+        async with store.write() as tx:
+            for u in updates:
+                await tx.inbox_add(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False))
+        for u in updates:
+            await handle(app, store, u)
+        offset = updates[-1].update_id + 1
+
+
+async def set_commands(app: Application, lang: str) -> None:
+    """The command menu, worded in templates/<lang>/commands.txt.j2 ("name - description")."""
+    lines = render(lang, "commands.txt.j2").splitlines()
+    commands = [BotCommand(*(p.strip() for p in ln.split(" - ", 1)))
+                for ln in lines if " - " in ln]
+    try:
+        await app.bot.set_my_commands(commands)
+    except TelegramError as exc:
+        log.warning("could not set the command menu: %s", exc)
+
+
+async def run_bot(
+    settings: Settings,
+    config: NetmaintConfig,
+    stop: asyncio.Event,
+    *,
+    clock: Clock = utc_now,
+    agent_for: Callable[[str | None], AgentClient] | None = None,
+    ready: asyncio.Event | None = None,
+) -> None:
+    """Run until ``stop`` is set: the sender, the backlog, then the fetch loop."""
+    async with Store(settings.netmaint_db, clock) as store:
+        service = Service(settings, config, store, clock=clock, agent_for=agent_for)
+        app = build_application(service)
+        outbox = Outbox(store, app.bot, clock=clock, on_unreachable=service.on_unreachable)
+        service.wake = outbox.wake
+        async with app:
+            await app.bot.delete_webhook(drop_pending_updates=False)
+            await set_commands(app, settings.lang)
+            sender = asyncio.create_task(outbox.run(), name="outbox")
+            try:
+                handled = await handle_backlog(app, store)
+                resumed = await service.resume()
+                log.info("bot running (%d stored updates handled, %d diagnoses resumed)",
+                         handled, resumed)
+                if ready is not None:
+                    ready.set()
+                await fetch_loop(app, store, settings, stop)
+            finally:
+                await service.stop()
+                sender.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(outbox.drain(), 5)
+
+
+async def _main(settings: Settings, config: NetmaintConfig) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    await run_bot(settings, config, stop)
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings(args.env_file if args.env_file.exists() else None)
+        redact.install([settings.token])
+        redact.quiet_http_loggers()
+        config = load_config(settings.netmaint_config)
+    except (SettingsError, ConfigError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    try:
+        asyncio.run(_main(settings, config))
+    except InvalidToken:
+        print("TELEGRAM_BOT_TOKEN was refused by Telegram; copy it again from BotFather",
+              file=sys.stderr)
+        return 2
+    except NetworkError as exc:
+        print(f"cannot reach the Bot API at TELEGRAM_API_BASE_URL ({redact.redact(str(exc))})",
+              file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        pass
+    return 0

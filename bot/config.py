@@ -1,0 +1,146 @@
+"""The bot's settings: secrets and chat ids from the environment or ``.env``.
+
+Read once at start into one ``Settings`` object; tests build it directly and
+pass it in. A missing or malformed value stops start-up with a ``SettingsError``
+naming the variable and what was expected, never echoing its value (the
+token must not reach a terminal, a log or a bug report).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+# What each variable should look like, for error messages (never the value itself).
+EXPECTED = {
+    "TELEGRAM_BOT_TOKEN": "the token BotFather gave you, e.g. 123456789:AA...",
+    "TELEGRAM_API_BASE_URL": "a URL such as https://api.telegram.org/bot",
+    "ADB_USER_IDS": "comma-separated numeric Telegram user ids, e.g. 11111111,22222222",
+    "ADB_CHAT_ID": "a numeric chat id (groups are negative, e.g. -1001234567890), or empty",
+    "JF_ADB_CHAT_ID": "the numeric chat id of the JF ADB group, e.g. -1001234567890",
+    "KABID_CHAT_ID": "the numeric chat id of the Kabid group, e.g. -1001234567891",
+    "NETMAINT_DB": "a path to the SQLite file, e.g. data/netmaint.db",
+    "NETMAINT_CONFIG": "a path to the TOML file, e.g. netmaint.toml",
+    "NETMAINT_LANG": "id or en",
+    "NETMAINT_TZ": "an IANA time zone such as Asia/Jakarta",
+    "NETMAINT_POLL_TIMEOUT": "seconds to long-poll, 0-50",
+}
+
+
+class SettingsError(Exception):
+    """The environment cannot be used; the message names the variable and what to fix."""
+
+
+class Settings(BaseSettings):
+    """Everything the bot reads from the environment (field name = variable name)."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        case_sensitive=False,
+        extra="ignore",
+        frozen=True,
+        hide_input_in_errors=True,
+    )
+
+    telegram_bot_token: SecretStr
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    adb_user_ids: Annotated[tuple[int, ...], NoDecode]
+    adb_chat_id: int | None = None
+    jf_adb_chat_id: int
+    kabid_chat_id: int
+    netmaint_db: Path = Path("data/netmaint.db")
+    netmaint_config: Path | None = None
+    netmaint_lang: Literal["id", "en"] = "id"
+    netmaint_tz: str = "Asia/Jakarta"
+    netmaint_poll_timeout: float = Field(default=30.0, ge=0, le=50)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, v: SecretStr) -> SecretStr:
+        value = v.get_secret_value().strip()
+        head, sep, tail = value.partition(":")
+        if not (sep and head.isdigit() and len(tail) >= 10):
+            raise ValueError("does not look like a bot token")
+        return SecretStr(value)
+
+    @field_validator("telegram_api_base_url")
+    @classmethod
+    def _url(cls, v: str) -> str:
+        if not v.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return v
+
+    @field_validator("adb_user_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            parts = [p.strip() for p in v.split(",") if p.strip()]
+            if not all(p.lstrip("-").isdigit() for p in parts):
+                raise ValueError("must be numbers separated by commas")
+            return tuple(int(p) for p in parts)
+        return v
+
+    @field_validator("adb_user_ids")
+    @classmethod
+    def _not_empty(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if not v:
+            raise ValueError("needs at least one ADB user id")
+        return v
+
+    @field_validator("adb_chat_id", "netmaint_config", mode="before")
+    @classmethod
+    def _empty_is_none(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("netmaint_tz")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone (is the tzdata package installed?)") from None
+        return v
+
+    # Short names used by the code.
+    @property
+    def token(self) -> str:
+        return self.telegram_bot_token.get_secret_value()
+
+    @property
+    def api_base_url(self) -> str:
+        return self.telegram_api_base_url
+
+    @property
+    def lang(self) -> str:
+        return self.netmaint_lang
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.netmaint_tz)
+
+    @property
+    def adb_chats(self) -> tuple[int, ...]:
+        """Where decision prompts go: the ADB group, else each ADB's private chat."""
+        return (self.adb_chat_id,) if self.adb_chat_id is not None else self.adb_user_ids
+
+
+def _describe(exc: ValidationError) -> str:
+    lines = ["cannot start: fix these environment variables (or .env entries):"]
+    for err in exc.errors(include_input=False, include_url=False):
+        name = str(err["loc"][0]).upper() if err["loc"] else "(settings)"
+        reason = "is missing" if err["type"] == "missing" else err["msg"]
+        lines.append(f"  {name}: {reason}; expected {EXPECTED.get(name, 'a valid value')}")
+    return "\n".join(lines)
+
+
+def load_settings(env_file: Path | str | None = ".env", **values: Any) -> Settings:
+    """Read the settings from the environment and ``env_file``; raise ``SettingsError``."""
+    try:
+        return Settings(_env_file=env_file, **values)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None

@@ -1,0 +1,183 @@
+"""Turn stored complaints and results into rendered messages (text + buttons).
+
+All wording is in the templates; this module only prepares what they show
+(local times, step timing against the SOP, finding hints) and builds the
+inline keyboards with callback data from ``bot.callbacks``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from typing import Any
+
+from jinja2 import TemplateNotFound
+
+from bot import callbacks
+from bot.messages import excerpt
+from bot.render import environment, render
+from bot.sop import CHECK_STEPS, STEP, elapsed_vs_standard
+from bot.store import Complaint, Event
+from checks.models import CheckResult, Finding
+
+log = logging.getLogger(__name__)
+
+EXCERPT = 600  # characters of a complaint shown in reports; /lacak shows more
+LONG_EXCERPT = 2500
+MAX_FINDINGS = 6  # per step, to keep a diagnosis inside one message
+
+Markup = dict[str, Any]
+
+
+class Views:
+    """Renderers for one language and time zone."""
+
+    def __init__(self, lang: str, tz: tzinfo) -> None:
+        self.lang = lang
+        self.tz = tz
+
+    # --- formatting helpers handed to templates ---------------------------------------------
+
+    def local(self, t: datetime | None) -> datetime | None:
+        return t.astimezone(self.tz) if t else None
+
+    def hm(self, t: datetime | None) -> str:
+        lt = self.local(t)
+        return lt.strftime("%H:%M") if lt else "-"
+
+    def when(self, t: datetime | None) -> str:
+        lt = self.local(t)
+        return lt.strftime("%d-%m-%Y %H:%M") if lt else "-"
+
+    def html(self, name: str, **ctx: Any) -> str:
+        """Render ``<name>.html.j2``."""
+        return render(self.lang, f"{name}.html.j2", hm=self.hm, when=self.when, **ctx)
+
+    def plain(self, table: str, key: str, **ctx: Any) -> str:
+        """Render one entry of a plain-text table (button labels, callback answers)."""
+        return render(self.lang, f"{table}.txt.j2", key=key, **ctx)
+
+    def label(self, key: str, **ctx: Any) -> str:
+        return self.plain("buttons", key, **ctx)
+
+    def answer(self, key: str, **ctx: Any) -> str:
+        return self.plain("answers", key, **ctx)[:200]
+
+    # --- pieces -----------------------------------------------------------------------------
+
+    def complaint(self, c: Complaint, limit: int = EXCERPT) -> dict[str, Any]:
+        text, cut = excerpt(c.text, limit)
+        return {
+            "id": c.id,
+            "tag": c.tag,
+            "state": str(c.state),
+            "site": c.site,
+            "reporter": c.reporter_name,
+            "filed_by": c.filed_by_name,
+            "channel": c.channel,
+            "text": text,
+            "truncated": cut,
+            "length": len(c.text),
+            "created": c.created_at,
+            "closed": c.closed_at,
+            "round": c.round,
+        }
+
+    def _finding_macros(self) -> Any | None:
+        try:
+            return environment(self.lang).get_template("findings.j2").module
+        except TemplateNotFound:
+            return None
+
+    def finding(self, f: Finding) -> str:
+        """One plain-language hint (the diagnostics' findings.j2 when present, else the code)."""
+        macros = self._finding_macros()
+        if macros is not None and hasattr(macros, "finding"):
+            try:
+                return str.__str__(macros.finding(f)).strip()
+            except Exception:  # a hint must never break the report
+                log.exception("findings.j2 could not render %s", f.code)
+        subject = f" ({f.subject})" if f.subject else ""
+        return f"{f.code}{subject}"
+
+    def step_name(self, no: int) -> str | None:
+        macros = self._finding_macros()
+        if macros is not None and hasattr(macros, "step_name"):
+            try:
+                return str.__str__(macros.step_name(no)).strip() or None
+            except Exception:
+                log.exception("findings.j2 could not name step %s", no)
+        return None
+
+    def steps(self, checks: Iterable[Event]) -> list[dict[str, Any]]:
+        """Steps 2-6 with the newest result of each (None while it runs)."""
+        latest: dict[int, CheckResult] = {}
+        for e in checks:
+            try:
+                r = CheckResult.model_validate(e.detail["result"])
+            except (KeyError, ValueError):
+                continue
+            latest[r.step] = r
+        out = []
+        for no in CHECK_STEPS:
+            r = latest.get(no)
+            item: dict[str, Any] = {
+                "no": no,
+                "sop_name": STEP[no].name,
+                "name": self.step_name(no),
+                "status": None,
+                "std_min": STEP[no].min_minutes,
+                "std_max": STEP[no].max_minutes,
+            }
+            if r is not None:
+                _, _, within = elapsed_vs_standard(no, r.duration_s)
+                shown = [f for f in r.findings][:MAX_FINDINGS]
+                item.update(
+                    status=str(r.status),
+                    seconds=r.duration_s,
+                    within=within,
+                    findings=[
+                        {"severity": str(f.severity), "text": self.finding(f)} for f in shown
+                    ],
+                    more=max(0, len(r.findings) - len(shown)),
+                    summary=r.summary,
+                )
+            out.append(item)
+        return out
+
+    # --- keyboards --------------------------------------------------------------------------
+
+    @staticmethod
+    def keyboard(rows: list[list[tuple[str, str]]]) -> Markup:
+        return {
+            "inline_keyboard": [
+                [{"text": text, "callback_data": data} for text, data in row] for row in rows
+            ]
+        }
+
+    def decision_keyboard(self, cid: int) -> Markup:
+        return self.keyboard([
+            [(self.label("ya"), callbacks.make("dec", cid, "ya")),
+             (self.label("tidak"), callbacks.make("dec", cid, "no"))],
+            [(self.label("cek_ulang"), callbacks.make("dec", cid, "re"))],
+        ])
+
+    def jf_keyboard(self, cid: int) -> Markup:
+        return self.keyboard([
+            [(self.label("fixed"), callbacks.make("jf", cid, "fix"))],
+            [(self.label("vendor"), callbacks.make("jf", cid, "ven"))],
+        ])
+
+    def vendor_keyboard(self, cid: int, names: list[str]) -> Markup:
+        return self.keyboard(
+            [[(self.label("vendor_called", vendor=n), callbacks.make("ven", cid, str(i)))]
+             for i, n in enumerate(names)]
+            + [[(self.label("fixed"), callbacks.make("jf", cid, "fix"))]]
+        )
+
+    def site_keyboard(self, sites: list[str]) -> Markup:
+        rows = [[(s, callbacks.make("lap", i, "pick"))] for i, s in enumerate(sites)]
+        rows.append([(self.label("other_site"), callbacks.make("lap", 0, "other"))])
+        rows.append([(self.label("cancel"), callbacks.make("lap", 0, "cancel"))])
+        return self.keyboard(rows)

@@ -1,0 +1,94 @@
+"""What every handler needs: the service, who is acting, and a safe callback answer.
+
+Also the one router for inline buttons: it parses the callback data once
+(``bot.callbacks``) and hands it to the module that owns the prefix;
+anything malformed gets a polite answer and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from telegram import CallbackQuery, Update, User
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import callbacks
+from bot.flow import Press, Service
+from bot.sop import Role
+from bot.store import Actor
+from handlers.auth import roles_of
+
+log = logging.getLogger(__name__)
+
+Ctx = ContextTypes.DEFAULT_TYPE
+ButtonHandler = Callable[[Update, Ctx, callbacks.Callback], Awaitable[str]]
+
+
+def service(context: Ctx) -> Service:
+    svc: Service = context.bot_data["svc"]
+    return svc
+
+
+def actor_of(user: User | None) -> Actor:
+    if user is None:
+        return Actor(None, "?")
+    return Actor(user.id, user.full_name or str(user.id))
+
+
+def roles(update: Update, context: Ctx) -> frozenset[Role]:
+    user, chat = update.effective_user, update.effective_chat
+    return roles_of(service(context).settings, user.id if user else None,
+                    chat.id if chat else None)
+
+
+def press_of(update: Update, context: Ctx) -> Press:
+    q = update.callback_query
+    msg = q.message if q else None
+    return Press(
+        actor=actor_of(update.effective_user),
+        roles=roles(update, context),
+        chat_id=msg.chat.id if msg else None,
+        message_id=msg.message_id if msg else None,
+    )
+
+
+async def answer(query: CallbackQuery, text: str | None = None) -> None:
+    """Answer a button press; an old query (after a restart) must not break the handler."""
+    try:
+        await query.answer(text, show_alert=False)
+    except TelegramError as exc:
+        log.info("could not answer callback query: %s", exc)
+
+
+async def note_chat(update: Update, context: Ctx) -> None:
+    """A chat that writes to us again is reachable again (it unblocked the bot)."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    store = service(context).store
+    if await store.is_unreachable(chat.id):
+        async with store.write() as tx:
+            await tx.clear_unreachable(chat.id)
+
+
+def route_buttons(routes: dict[str, ButtonHandler]) -> Callable[[Update, Ctx], Awaitable[None]]:
+    """One callback handler for every inline button."""
+
+    async def on_button(update: Update, context: Ctx) -> None:
+        """Parse the callback data, dispatch by prefix, answer the press."""
+        query = update.callback_query
+        if query is None:
+            return
+        svc = service(context)
+        cb = callbacks.parse(query.data)
+        handler = routes.get(cb.prefix) if cb else None
+        if cb is None or handler is None:
+            log.info("malformed callback data from user %s", query.from_user.id)
+            await answer(query, svc.views.answer("invalid"))
+            return
+        key = await handler(update, context, cb)
+        await answer(query, svc.views.answer(key))
+
+    return on_button

@@ -1,0 +1,36 @@
+"""/start and /bantuan (/help): greet and say what this person may do."""
+
+from __future__ import annotations
+
+from telegram import Update
+
+from handlers.base import Ctx, roles, service
+
+
+def _role_names(update: Update, context: Ctx) -> list[str]:
+    return sorted(str(r) for r in roles(update, context))
+
+
+async def start_cmd(update: Update, context: Ctx) -> None:
+    """Greet the user and list what their role may do."""
+    chat, user = update.effective_chat, update.effective_user
+    if chat is None:
+        return
+    await service(context).reply(
+        chat.id, "start", name=user.full_name if user else "", roles=_role_names(update, context)
+    )
+
+
+async def help_cmd(update: Update, context: Ctx) -> None:
+    """Explain every command this person may use."""
+    chat = update.effective_chat
+    if chat is None:
+        return
+    await service(context).reply(chat.id, "help", roles=_role_names(update, context))
+
+
+async def unknown_cmd(update: Update, context: Ctx) -> None:
+    """A command we do not know: point to /bantuan."""
+    chat = update.effective_chat
+    if chat is not None:
+        await service(context).reply(chat.id, "unknown")

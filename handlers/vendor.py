@@ -1,0 +1,44 @@
+"""SOP step 11: the JF ADB report's buttons, the vendor list, and /tiket.
+
+"Hubungi pihak ketiga" lists the configured vendors; choosing one records
+the call; ``/tiket <no> <ticket>`` records the vendor's own ticket number;
+"Sudah diperbaiki" re-runs the checks and goes back to the decision.
+"""
+
+from __future__ import annotations
+
+import re
+
+from telegram import Update
+
+from bot import callbacks
+from handlers.base import Ctx, actor_of, press_of, roles, service
+
+_TICKET = re.compile(r"^#?K?(\d{1,12})\s+(\S.{0,63})$", re.IGNORECASE | re.DOTALL)
+
+
+async def press_jf(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
+    """Sudah diperbaiki / Hubungi pihak ketiga."""
+    return await service(context).jf_action(cb.id, cb.action, press_of(update, context))
+
+
+async def press_vendor(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
+    """A vendor was called."""
+    return await service(context).call_vendor(cb.id, cb.action, press_of(update, context))
+
+
+async def ticket_cmd(update: Update, context: Ctx) -> None:
+    """/tiket <no> <ticket number>: the vendor's own reference."""
+    svc, msg = service(context), update.effective_message
+    if msg is None:
+        return
+    parts = (msg.text or "").split(maxsplit=1)
+    m = _TICKET.match(parts[1].strip()) if len(parts) > 1 else None
+    if m is None:
+        await svc.reply(msg.chat.id, "ticket_usage")
+        return
+    cid, ticket = int(m.group(1)), m.group(2).strip()
+    key = await svc.set_ticket(cid, ticket, actor_of(update.effective_user),
+                               roles(update, context), msg.chat.id)
+    if key in ("not_found", "refused"):
+        await svc.reply(msg.chat.id, "not_found", number=cid)

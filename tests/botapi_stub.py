@@ -1,0 +1,366 @@
+"""A local Bot API stand-in: a real HTTP server on 127.0.0.1 for end-to-end tests.
+
+Only Telegram's servers are faked. The bot reaches this through
+``TELEGRAM_API_BASE_URL`` exactly as it would reach api.telegram.org; tests
+fill the update queue (messages, button presses from chosen users in chosen
+chats) and read back what each chat holds. Like Telegram it refuses messages
+over 4096 characters, HTML it cannot parse, edits that change nothing
+("message is not modified") and, on request, a chat that blocked the bot (403).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Netmaint", "username": "netmaint_bot"}
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
+                "tg-spoiler", "blockquote", "span", "tg-emoji"}
+NUMERIC = {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time"}
+JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "link_preview_options",
+               "reply_parameters", "entities"}
+
+
+class _HTMLCheck(HTMLParser):
+    """Telegram's HTML parse mode: known tags only, properly nested."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.error: str | None = None
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.error = f"Unsupported start tag \"{tag}\""
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack.pop() != tag:
+            self.error = f"Unmatched end tag \"{tag}\""
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def visible_text(html_text: str) -> str:
+    """What a user sees of an HTML message (tags gone, entities decoded)."""
+    p = _HTMLCheck()
+    p.feed(html_text)
+    p.close()
+    return "".join(p.text)
+
+
+def check_html(text: str) -> str | None:
+    """Why Telegram would refuse ``text`` in HTML mode, or None."""
+    p = _HTMLCheck()
+    p.feed(text)
+    p.close()
+    if p.error:
+        return p.error
+    if p.stack:
+        return f"Can't find end tag corresponding to start tag \"{p.stack[-1]}\""
+    return None
+
+
+@dataclass
+class Call:
+    """One request the bot made."""
+
+    method: str
+    params: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)
+
+
+class BotApiStub:
+    """The stand-in server; use as a context manager or start()/stop()."""
+
+    def __init__(self, token: str = "123456789:TEST-token-for-the-local-stand-in") -> None:
+        self.token = token
+        self.calls: list[Call] = []
+        self.messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.answers: dict[str, dict[str, Any]] = {}
+        self.blocked: set[int] = set()
+        self._updates: list[dict[str, Any]] = []
+        self._cond = threading.Condition()
+        self._ids = itertools.count(1)
+        self._msg_ids = itertools.count(1000)
+        self._query_ids = itertools.count(1)
+        self._closing = False
+        stub = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                stub._handle(self)
+
+            do_GET = do_POST
+
+            def log_message(self, format: str, *args: Any) -> None:  # quiet
+                pass
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}/bot"
+
+    def start(self) -> BotApiStub:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> BotApiStub:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what tests feed in ------------------------------------------------------------------
+
+    def _push(self, update: dict[str, Any]) -> int:
+        with self._cond:
+            update_id = next(self._ids)
+            update["update_id"] = update_id
+            self._updates.append(update)
+            self._cond.notify_all()
+            return update_id
+
+    @staticmethod
+    def user(user_id: int, first_name: str = "User", username: str | None = None) -> dict:
+        u: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+        if username:
+            u["username"] = username
+        return u
+
+    @staticmethod
+    def _chat(chat_id: int, user: dict[str, Any]) -> dict[str, Any]:
+        if chat_id > 0:
+            return {"id": chat_id, "type": "private", "first_name": user["first_name"]}
+        return {"id": chat_id, "type": "supergroup", "title": f"group {chat_id}"}
+
+    def send_text(self, user: dict[str, Any], text: str, chat_id: int | None = None) -> int:
+        """A user writes ``text`` (in their private chat unless ``chat_id`` says otherwise)."""
+        chat_id = user["id"] if chat_id is None else chat_id
+        msg: dict[str, Any] = {
+            "message_id": next(self._msg_ids),
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, user),
+            "from": user,
+            "text": text,
+        }
+        entities = []
+        if text.startswith("/"):
+            entities.append({"type": "bot_command", "offset": 0, "length": len(text.split()[0])})
+        if entities:
+            msg["entities"] = entities
+        return self._push({"message": msg})
+
+    def press(self, user: dict[str, Any], chat_id: int, message_id: int, data: str) -> str:
+        """A user taps an inline button carrying ``data`` under a message; returns the query id."""
+        stored = self.messages.get((chat_id, message_id))
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, user),
+            "from": BOT_USER,
+            "text": stored["text"] if stored else "?",
+        }
+        query_id = str(next(self._query_ids))
+        self._push({
+            "callback_query": {
+                "id": query_id,
+                "from": user,
+                "chat_instance": str(chat_id),
+                "message": message,
+                "data": data,
+            }
+        })
+        return query_id
+
+    # --- what tests read back ----------------------------------------------------------------
+
+    def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
+        """The messages a chat holds now (after edits), oldest first.
+
+    ``text`` is what the user sees; ``html`` what the bot sent.
+    """
+        return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
+
+    def texts(self, chat_id: int) -> list[str]:
+        return [m["text"] for m in self.chat_messages(chat_id)]
+
+    def find(self, chat_id: int, needle: str) -> dict[str, Any] | None:
+        """The newest message in a chat whose text contains ``needle``."""
+        found = [m for m in self.chat_messages(chat_id) if needle in m["text"]]
+        return found[-1] if found else None
+
+    @staticmethod
+    def buttons(message: dict[str, Any]) -> dict[str, str]:
+        """Button label -> callback data of a message."""
+        markup = message.get("reply_markup") or {}
+        return {
+            b["text"]: b.get("callback_data", "")
+            for row in markup.get("inline_keyboard", [])
+            for b in row
+        }
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def pending_updates(self) -> int:
+        with self._cond:
+            return len(self._updates)
+
+    # --- the server --------------------------------------------------------------------------
+
+    def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        prefix = f"/bot{self.token}/"
+        if not req.path.startswith(prefix):
+            return self._reply(req, 404, {"ok": False, "error_code": 404,
+                                          "description": "Not Found"})
+        method = req.path[len(prefix):]
+        length = int(req.headers.get("Content-Length") or 0)
+        body = req.rfile.read(length).decode() if length else ""
+        params = self._params(req.headers.get("Content-Type", ""), body)
+        self.calls.append(Call(method, params))
+        handler = getattr(self, f"_m_{method}", None)
+        if handler is None:
+            return self._reply(req, 200, {"ok": True, "result": True})
+        status, result = handler(params)
+        if status == 200:
+            return self._reply(req, 200, {"ok": True, "result": result})
+        return self._reply(req, status, {"ok": False, "error_code": status, "description": result})
+
+    @staticmethod
+    def _params(content_type: str, body: str) -> dict[str, Any]:
+        if not body:
+            return {}
+        if "json" in content_type:
+            return json.loads(body)
+        out: dict[str, Any] = {}
+        for key, value in parse_qsl(body, keep_blank_values=True):
+            if key in NUMERIC:
+                out[key] = int(float(value))
+            elif key in JSON_FIELDS:
+                out[key] = json.loads(value)
+            else:
+                out[key] = value
+        return out
+
+    @staticmethod
+    def _reply(req: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        req.send_response(status)
+        req.send_header("Content-Type", "application/json")
+        req.send_header("Content-Length", str(len(data)))
+        req.end_headers()
+        # The client may have given up (a cancelled long poll).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            req.wfile.write(data)
+
+    # --- Bot API methods ---------------------------------------------------------------------
+
+    def _m_getMe(self, p: dict[str, Any]) -> tuple[int, Any]:
+        return 200, {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
+                     "supports_inline_queries": False}
+
+    def _m_getUpdates(self, p: dict[str, Any]) -> tuple[int, Any]:
+        offset = int(p.get("offset") or 0)
+        timeout = float(p.get("timeout") or 0)
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            while not self._updates and not self._closing:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    break
+                self._cond.wait(left)
+            return 200, list(self._updates[: int(p.get("limit") or 100)])
+
+    def _check_text(
+        self, chat_id: int, text: str, parse_mode: str | None
+    ) -> tuple[int, str] | None:
+        if chat_id in self.blocked:
+            return 403, "Forbidden: bot was blocked by the user"
+        if len(text) > 4096:
+            return 400, "Bad Request: message is too long"
+        if parse_mode == "HTML" and (why := check_html(text)):
+            return 400, f"Bad Request: can't parse entities: {why}"
+        return None
+
+    def _message(self, chat_id: int, message_id: int, p: dict[str, Any]) -> dict[str, Any]:
+        msg = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "supergroup"},
+            "from": BOT_USER,
+            "text": p.get("text", ""),
+            "html": p.get("text", ""),
+        }
+        if p.get("parse_mode") == "HTML":
+            msg["text"] = visible_text(msg["html"])
+        if p.get("reply_markup"):
+            msg["reply_markup"] = p["reply_markup"]
+        return msg
+
+    def _m_sendMessage(self, p: dict[str, Any]) -> tuple[int, Any]:
+        chat_id = int(p["chat_id"])
+        if err := self._check_text(chat_id, p.get("text", ""), p.get("parse_mode")):
+            return err
+        msg = self._message(chat_id, next(self._msg_ids), p)
+        self.messages[(chat_id, msg["message_id"])] = msg
+        return 200, msg
+
+    def _m_editMessageText(self, p: dict[str, Any]) -> tuple[int, Any]:
+        chat_id, message_id = int(p["chat_id"]), int(p["message_id"])
+        if err := self._check_text(chat_id, p.get("text", ""), p.get("parse_mode")):
+            return err
+        old = self.messages.get((chat_id, message_id))
+        if old is None:
+            return 400, "Bad Request: message to edit not found"
+        new = self._message(chat_id, message_id, p)
+        if new["html"] == old["html"] and new.get("reply_markup") == old.get("reply_markup"):
+            return 400, ("Bad Request: message is not modified: specified new message content "
+                         "and reply markup are exactly the same as a current content and reply "
+                         "markup of the message")
+        self.messages[(chat_id, message_id)] = new
+        return 200, new
+
+    def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> tuple[int, Any]:
+        chat_id, message_id = int(p["chat_id"]), int(p["message_id"])
+        if chat_id in self.blocked:
+            return 403, "Forbidden: bot was blocked by the user"
+        old = self.messages.get((chat_id, message_id))
+        if old is None:
+            return 400, "Bad Request: message to edit not found"
+        new = dict(old)
+        new.pop("reply_markup", None)
+        if p.get("reply_markup"):
+            new["reply_markup"] = p["reply_markup"]
+        if new == old:
+            return 400, "Bad Request: message is not modified"
+        self.messages[(chat_id, message_id)] = new
+        return 200, new
+
+    def _m_answerCallbackQuery(self, p: dict[str, Any]) -> tuple[int, Any]:
+        self.answers[str(p["callback_query_id"])] = p
+        return 200, True

@@ -1,0 +1,158 @@
+"""End-to-end fixtures: the real bot over real HTTP against the local Bot API stand-in.
+
+Real SQLite file in tmp_path, real checks against loopback targets and a TCP
+listener opened here. Only Telegram's servers are replaced (tests/botapi_stub.py).
+All traffic stays on 127.0.0.0/8.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.bot_cmd import run_bot
+from bot.config import Settings
+from checks.config import NetmaintConfig, parse_config
+from tests.botapi_stub import BotApiStub
+
+ADB_ID = 5001
+ADB2_ID = 5002
+USER_ID = 7001
+OTHER_ID = 7002
+JF_CHAT = -100200
+KABID_CHAT = -100300
+
+
+@pytest.fixture
+def stub() -> Iterator[BotApiStub]:
+    with BotApiStub() as s:
+        yield s
+
+
+@pytest.fixture
+async def tcp_port() -> AsyncIterator[int]:
+    """A listening service on loopback for the services/software checks."""
+
+    async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    server = await asyncio.start_server(on_conn, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield port
+
+
+@pytest.fixture
+def config(tcp_port: int) -> NetmaintConfig:
+    return parse_config(f"""
+[[targets]]
+name = "gateway"
+host = "127.0.0.1"
+
+[[targets]]
+name = "server SIAK"
+host = "127.0.0.2"
+
+[[services]]
+name = "SIAK web"
+host = "127.0.0.1"
+port = {tcp_port}
+software = true
+
+[thresholds]
+ping_count = 1
+ping_interval_s = 0.0
+ping_timeout_s = 0.3
+tcp_timeout_s = 0.5
+
+[[sites]]
+name = "Kantor Dinas"
+
+[[sites]]
+name = "Kecamatan Koto XI Tarusan"
+
+[[vendors]]
+name = "Telkom Indihome"
+phone = "147"
+contact = "Account manager: Budi"
+""", "e2e.toml")
+
+
+@pytest.fixture
+def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=stub.token,
+        telegram_api_base_url=stub.base_url,
+        adb_user_ids=(ADB_ID, ADB2_ID),
+        adb_chat_id=None,
+        jf_adb_chat_id=JF_CHAT,
+        kabid_chat_id=KABID_CHAT,
+        netmaint_db=tmp_path / "netmaint.db",
+        netmaint_lang="id",
+        netmaint_poll_timeout=1,
+    )
+
+
+@dataclass
+class Bot:
+    """A running bot; ``restart()`` stops it and starts a new one on the same database."""
+
+    settings: Settings
+    config: NetmaintConfig
+    task: asyncio.Task[None] | None = None
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        self.stop_event = asyncio.Event()
+        ready = asyncio.Event()
+        self.task = asyncio.create_task(run_bot(self.settings, self.config, self.stop_event,
+                                                ready=ready))
+        waiter = asyncio.ensure_future(ready.wait())
+        done, _ = await asyncio.wait({waiter, self.task}, timeout=15,
+                                     return_when=asyncio.FIRST_COMPLETED)
+        if self.task in done:
+            waiter.cancel()
+            self.task.result()  # raises the start-up error
+        assert waiter in done, "bot did not start"
+
+    async def stop(self) -> None:
+        if self.task is None:
+            return
+        self.stop_event.set()
+        await asyncio.wait_for(self.task, 20)
+        self.task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@pytest.fixture
+async def bot(settings: Settings, config: NetmaintConfig) -> AsyncIterator[Bot]:
+    b = Bot(settings, config)
+    await b.start()
+    try:
+        yield b
+    finally:
+        with contextlib.suppress(Exception):
+            await b.stop()
+
+
+async def until(pred: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+    """Poll ``pred`` until it returns something truthy."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if loop.time() > end:
+            raise AssertionError(f"timed out waiting for {what or pred}")
+        await asyncio.sleep(0.05)
