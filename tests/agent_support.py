@@ -6,7 +6,6 @@ loopback only, and it listens on loopback only.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import ssl
@@ -19,16 +18,12 @@ from pathlib import Path
 import httpx
 import trustme
 
-REPO = Path(__file__).resolve().parent.parent
 TOKEN = "t0k3n-for-tests-" + "x" * 24  # fixed so a leak is easy to grep for
 
 
-def agent_command() -> list[str]:
-    """``python -m bot agent``; its sibling subcommands may still be missing in a young checkout."""
-    siblings = ("bot.diagnose_cmd", "bot.bot_cmd")
-    if all(importlib.util.find_spec(name) for name in siblings):
-        return [sys.executable, "-m", "bot", "agent"]
-    return [sys.executable, "-m", "checks.agent_cmd"]  # same parser and run(), agent only
+# The operator's command. ``[sys.executable, "-m", "checks.agent_cmd"]`` runs the same
+# parser and run() without the sibling subcommands (the bench compares the two).
+AGENT_COMMAND = (sys.executable, "-m", "bot", "agent")
 
 
 def free_port() -> int:
@@ -144,6 +139,7 @@ def start_agent(
     log_level: str = "debug",
     ready_timeout_s: float = 20.0,
     ready_status: int = 200,
+    command: tuple[str, ...] = AGENT_COMMAND,
 ) -> AgentProcess:
     """Run ``python -m bot agent`` with AGENT_TOKEN in its environment; wait until it answers."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -152,7 +148,7 @@ def start_agent(
     port = port or free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("AGENT_TOKEN", "NETMAINT_CONFIG")}
     env["AGENT_TOKEN"] = token
-    args = [*agent_command(), "--host", "127.0.0.1", "--port", str(port)]
+    args = [*command, "--host", "127.0.0.1", "--port", str(port)]
     args += ["--config", str(config), "--log-level", log_level]
     with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
         proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=out, stderr=err)
@@ -181,7 +177,7 @@ def run_cli(
     env = {k: v for k, v in os.environ.items() if k not in ("AGENT_TOKEN", "NETMAINT_CONFIG")}
     env.update(env_extra)
     return subprocess.run(
-        [*agent_command(), *args],
+        [*AGENT_COMMAND, *args],
         cwd=workdir,
         env=env,
         capture_output=True,
