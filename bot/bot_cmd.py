@@ -105,10 +105,12 @@ async def fetch_loop(app: Application, store: Store, settings: Settings,
         backoff = 1.0
         if not updates:
             continue
+        fresh = []
         async with store.write() as tx:
             for u in updates:
-                await tx.inbox_add(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False))
-        for u in updates:
+                if await tx.inbox_add(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)):
+                    fresh.append(u)
+        for u in fresh:  # a redelivered update was stored (and handled) before
             await handle(app, store, u)
         offset = updates[-1].update_id + 1
 

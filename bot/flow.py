@@ -19,7 +19,7 @@ from typing import Any
 from bot import sop
 from bot.agents import AgentClient, agent_for_site
 from bot.config import Settings
-from bot.messages import LIMIT, fit
+from bot.messages import fit
 from bot.sop import Action, Clock, Role, State
 from bot.store import Actor, Complaint, OutboxRow, Store, Tx
 from bot.views import LONG_EXCERPT, Markup, Views
@@ -121,10 +121,10 @@ class Service:
             payload["reply_markup"] = markup
         return await tx.enqueue(chat_id, "editMessageText", payload)
 
-    async def reply(self, chat_id: int, name: str, *, complaint_id: int | None = None,
+    async def reply(self, chat_id: int, template: str, *, complaint_id: int | None = None,
                     markup: Markup | None = None, **ctx: Any) -> None:
-        """Render template ``name`` and queue it to ``chat_id`` in its own transaction."""
-        text = self.views.html(name, **ctx)
+        """Render ``template`` and queue it to ``chat_id`` in its own transaction."""
+        text = self.views.html(template, **ctx)
         async with self.store.write() as tx:
             await self.send(tx, chat_id, text, markup=markup, complaint_id=complaint_id)
         self.wake()
@@ -300,9 +300,9 @@ class Service:
             after = await tx.complaint(cid)
             assert after is not None
             if action is Action.YES:
+                await tx.event(cid, "step_end", actor=press.actor, step=10)
                 await self._report(tx, after, checks, "kabid_report", self.settings.kabid_chat_id,
                                    step=9, by=press.actor)
-                await tx.event(cid, "step_end", actor=press.actor, step=10)
                 await self._tell_reporter(tx, after, "closed")
             elif action is Action.NO:
                 await self._report(tx, after, checks, f"jf_report:{c.round}",
@@ -320,9 +320,10 @@ class Service:
                       *, step: int, by: Actor, markup: Markup | None = None) -> None:
         await tx.event(c.id, "step_start", actor=by, step=step, round=c.round)
         name = "kabid_report" if step == 9 else "jf_report"
+        events = await tx.timeline(c.id)
         text = self.views.html(
-            name, c=self.views.complaint(c), steps=self.views.steps(checks),
-            events=await tx.timeline(c.id), vendors=await tx.vendor_calls(c.id),
+            name, c=self.views.complaint(c), steps=self.views.steps(checks), events=events,
+            times=self.views.compliance(events), vendors=await tx.vendor_calls(c.id),
             by=by.name, at=tx.now, outcome=sop.RECORDED_OUTCOME,
         )
         await self.send(tx, chat_id, text, markup=markup, complaint_id=c.id, purpose=purpose,
@@ -453,10 +454,10 @@ class Service:
     # --- step 10: the agenda ----------------------------------------------------------------
 
     async def history_text(self, c: Complaint, *, full: bool) -> str:
+        events = await self.store.timeline(c.id)
         return self.views.html(
-            "history", c=self.views.complaint(c, LONG_EXCERPT), full=full,
-            events=await self.store.timeline(c.id), vendors=await self.store.vendor_calls(c.id),
-            limit=LIMIT,
+            "history", c=self.views.complaint(c, LONG_EXCERPT), full=full, events=events,
+            times=self.views.compliance(events), vendors=await self.store.vendor_calls(c.id),
         )
 
     async def agenda_text(self, now: datetime) -> str:

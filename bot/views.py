@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from jinja2 import TemplateNotFound
@@ -50,9 +50,9 @@ class Views:
         lt = self.local(t)
         return lt.strftime("%d-%m-%Y %H:%M") if lt else "-"
 
-    def html(self, name: str, **ctx: Any) -> str:
-        """Render ``<name>.html.j2``."""
-        return render(self.lang, f"{name}.html.j2", hm=self.hm, when=self.when, **ctx)
+    def html(self, template: str, **ctx: Any) -> str:
+        """Render ``<template>.html.j2``."""
+        return render(self.lang, f"{template}.html.j2", hm=self.hm, when=self.when, **ctx)
 
     def plain(self, table: str, key: str, **ctx: Any) -> str:
         """Render one entry of a plain-text table (button labels, callback answers)."""
@@ -144,6 +144,34 @@ class Views:
                     summary=r.summary,
                 )
             out.append(item)
+        return out
+
+    def compliance(self, events: Iterable[Event]) -> list[dict[str, Any]]:
+        """Time spent in each SOP step (start/end pairs from the timeline) against its standard."""
+        starts: dict[int, list[datetime]] = {}
+        spent: dict[int, list[float]] = {}
+        for e in events:
+            if e.step is None or e.kind not in ("step_start", "step_end"):
+                continue
+            if e.kind == "step_start":
+                starts.setdefault(e.step, []).append(e.at)
+            elif starts.get(e.step):
+                began = starts[e.step].pop(0)
+                spent.setdefault(e.step, []).append(max(0.0, (e.at - began).total_seconds()))
+        out = []
+        for no in sorted(spent.keys() | starts.keys()):
+            durations = spent.get(no, [])
+            checks = [STEP[no].within_standard(timedelta(seconds=s)) for s in durations]
+            out.append({
+                "no": no,
+                "name": STEP[no].name,
+                "seconds": sum(durations),
+                "times": len(durations),
+                "open": bool(starts.get(no)),
+                "std_min": STEP[no].min_minutes,
+                "std_max": STEP[no].max_minutes,
+                "within": None if STEP[no].standard is None else all(checks),
+            })
         return out
 
     # --- keyboards --------------------------------------------------------------------------

@@ -17,7 +17,8 @@ async def start_cmd(update: Update, context: Ctx) -> None:
     if chat is None:
         return
     await service(context).reply(
-        chat.id, "start", name=user.full_name if user else "", roles=_role_names(update, context)
+        chat.id, "start", user_name=user.full_name if user else "",
+        roles=_role_names(update, context),
     )
 
 

@@ -90,6 +90,7 @@ class BotApiStub:
         self.answers: dict[str, dict[str, Any]] = {}
         self.blocked: set[int] = set()
         self._updates: list[dict[str, Any]] = []
+        self._sent_updates: dict[int, dict[str, Any]] = {}
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._msg_ids = itertools.count(1000)
@@ -140,9 +141,17 @@ class BotApiStub:
         with self._cond:
             update_id = next(self._ids)
             update["update_id"] = update_id
+            self._sent_updates[update_id] = update
             self._updates.append(update)
             self._cond.notify_all()
             return update_id
+
+    def redeliver(self, update_id: int) -> None:
+        """Deliver an update again, as Telegram does when it was not confirmed."""
+        with self._cond:
+            self._updates.append(self._sent_updates[update_id])
+            self._updates.sort(key=lambda u: u["update_id"])
+            self._cond.notify_all()
 
     @staticmethod
     def user(user_id: int, first_name: str = "User", username: str | None = None) -> dict:

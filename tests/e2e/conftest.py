@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,11 @@ name = "SIAK web"
 host = "127.0.0.1"
 port = {tcp_port}
 software = true
+
+[[services]]
+name = "SIAK listener"
+host = "127.0.0.1"
+port = {tcp_port}
 
 [thresholds]
 ping_count = 1
@@ -156,3 +162,34 @@ async def until(pred: Callable[[], Any], timeout: float = 15.0, what: str = "") 
         if loop.time() > end:
             raise AssertionError(f"timed out waiting for {what or pred}")
         await asyncio.sleep(0.05)
+
+
+QUESTION = "Apakah jaringan sudah bisa berfungsi dengan baik ?"
+
+
+async def wait_decision(stub: BotApiStub, tag: str, round_: int = 1,
+                        chat: int = ADB_ID) -> dict:
+    """The ADB's diagnosis message once every step finished and the buttons are there."""
+
+    def ready() -> dict | None:
+        msgs = [m for m in stub.chat_messages(chat)
+                if f"Diagnosis keluhan {tag}" in m["text"] and QUESTION in m["text"]
+                and (round_ == 1 or f"pemeriksaan ke-{round_}" in m["text"])]
+        return msgs[-1] if msgs and stub.buttons(msgs[-1]) else None
+
+    return await until(ready, 20, f"decision buttons for {tag}")
+
+
+async def file(stub: BotApiStub, user: dict, text: str) -> str:
+    """A user files a complaint with /lapor <text>; returns its tag once acknowledged."""
+    before = len([t for t in stub.texts(user["id"]) if "diterima" in t])
+    stub.send_text(user, f"/lapor {text}")
+    acks = await until(lambda: [t for t in stub.texts(user["id"]) if "diterima" in t][before:],
+                       what="the complaint's acknowledgement")
+    return "#K" + acks[0].split("#K", 1)[1].split()[0].rstrip(".")
+
+
+def db_row(path: Path, sql: str, *params: object) -> tuple:
+    """One row from the bot's database (read while it runs: WAL allows a reader)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute(sql, params).fetchone()

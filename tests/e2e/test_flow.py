@@ -5,25 +5,20 @@ from __future__ import annotations
 import sqlite3
 
 from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, USER_ID, Bot, until
-
-QUESTION = "Apakah jaringan sudah bisa berfungsi dengan baik ?"
+from tests.e2e.conftest import (
+    ADB2_ID,
+    ADB_ID,
+    JF_CHAT,
+    KABID_CHAT,
+    USER_ID,
+    Bot,
+    until,
+    wait_decision,
+)
 
 
 def decision_message(stub: BotApiStub, chat: int, tag: str) -> dict:
     return stub.find(chat, f"Diagnosis keluhan {tag}")
-
-
-async def wait_decision(stub: BotApiStub, tag: str, round_: int = 1) -> dict:
-    """The ADB's diagnosis message once every step finished and the buttons are there."""
-
-    def ready() -> dict | None:
-        msgs = [m for m in stub.chat_messages(ADB_ID)
-                if f"Diagnosis keluhan {tag}" in m["text"] and QUESTION in m["text"]
-                and (round_ == 1 or f"pemeriksaan ke-{round_}" in m["text"])]
-        return msgs[-1] if msgs and stub.buttons(msgs[-1]) else None
-
-    return await until(ready, 20, f"decision buttons for {tag}")
 
 
 async def test_complaint_to_closure_through_jf_adb_and_vendor(stub: BotApiStub, bot: Bot) -> None:
