@@ -24,6 +24,7 @@ import contextlib
 import errno
 import ipaddress
 import logging
+import math
 import os
 import secrets
 import socket
@@ -52,7 +53,8 @@ _NO_ROUTE = {errno.ENETUNREACH, errno.EHOSTUNREACH, errno.EADDRNOTAVAIL}
 _RETRY_SEND = {errno.EAGAIN, errno.ENOBUFS}
 _RCVBUF = 4 * 1024 * 1024
 # A send timestamp is taken in Python just before sendto(); the reply's is the
-# kernel's. The gap between the two user-space steps is a few microseconds.
+# kernel's. Normally the two agree to a few microseconds; when the thread is
+# switched out around sendto() the gap is measured and reported per host.
 KERNEL_PRECISION_MS = 0.1
 
 
@@ -125,6 +127,14 @@ class HostStats:
     rtts_ms: list[float] = field(default_factory=list)
     error: str = ""  # "no_route", "unreachable" or a send error; empty if none
     kernel_timestamps: bool = True
+    # Upper bound of the send-time error: the widest gap between the timestamp
+    # taken before sendto() and its return (a GIL switch or preemption there).
+    send_gap_ms: float = 0.0
+
+    @property
+    def precision_ms(self) -> float:
+        """How far each RTT may be off: kernel receive stamp plus the send-side gap."""
+        return math.ceil(max(KERNEL_PRECISION_MS, self.send_gap_ms + 0.05) * 10) / 10
 
     @property
     def received(self) -> int:
@@ -151,6 +161,7 @@ class HostStats:
             "max_ms": round(max(r), 3) if r else None,
             "jitter_ms": round(jitter, 3) if r else None,
             "error": self.error,
+            "precision_ms": self.precision_ms if r else None,
         }
 
 
@@ -196,8 +207,11 @@ class _Pinger:
                 stats.sent += 1
                 stats.error = "no_route" if code in _NO_ROUTE else f"send: {exc}"
                 return
+            after_ns = time.time_ns()
+            sent_ns = int(request.time * 1e9)  # icmplib stamps it right before sendto()
             stats.sent += 1
-            self.pending[(address, seq)] = int(request.time * 1e9)
+            stats.send_gap_ms = max(stats.send_gap_ms, (after_ns - sent_ns) / 1e6)
+            self.pending[(address, seq)] = sent_ns
             return
         stats.sent += 1
         stats.error = "send: buffer full"

@@ -111,7 +111,8 @@ async def check_ping(
     if targets is None:
         targets = configured_targets(config) if config.targets else default_targets()
     mode = detect_mode()
-    details: dict[str, object] = _mode_details(mode, kernel_ts=True)
+    details: dict[str, object] = {"mode": mode.name, "ping_group_range": mode.ping_group_range,
+                                  "fell_back_to_privileged": mode.fell_back}
 
     def done(status: Status, summary: str, findings: list[Finding]) -> CheckResult:
         return CheckResult(
@@ -150,6 +151,10 @@ async def check_ping(
             findings += _evaluate(t, s, th)
         rows.append(row)
     details.update(_mode_details(mode, kernel_ts))
+    if kernel_ts:
+        details["rtt_precision_ms"] = max(
+            [KERNEL_PRECISION_MS, *(float(r["precision_ms"]) for r in rows
+                                    if r.get("precision_ms") is not None)])
     details.update(count=th.ping_count, interval_s=th.ping_interval_s,
                    timeout_s=th.ping_timeout_s, targets=rows)
     alive = sum(1 for r in rows if r.get("received"))

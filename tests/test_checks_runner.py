@@ -69,3 +69,28 @@ async def test_a_failing_callback_does_not_stop_the_run() -> None:
 async def test_unknown_step_is_refused() -> None:
     with pytest.raises(ValueError, match="2-6"):
         await runner.run_sop_checks(NetmaintConfig(), steps=[7])
+
+
+async def test_report_text_renders_every_step_and_an_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from bot.render import render
+
+    async def broken(config: NetmaintConfig) -> CheckResult:
+        raise OSError("disk gone")
+
+    monkeypatch.setitem(runner.STEPS, 6, ("hardware", broken))
+    cfg = NetmaintConfig(targets=(Target(name="lo", host="127.0.0.1"),),
+                         thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5))
+    report = await runner.run_sop_checks(cfg)
+    text_id = render("id", "report.txt.j2", report=report)
+    text_en = render("en", "report.txt.j2", report=report)
+    labels = {"ok": "NORMAL", "warn": "PERINGATAN", "fail": "GANGGUAN", "error": "ERROR"}
+    assert text_id.splitlines()[0].startswith(f"NETMAINT {labels[report.verdict]} - ")
+    assert "[ERROR] Langkah 6: Cek Hardware" in text_id
+    assert "pemeriksaan langkah 6 gagal berjalan (OSError)" in text_id
+    assert "the check of step 6 could not run (OSError)" in text_en
+    for step in (2, 3, 4, 5, 6):
+        assert f"Langkah {step}:" in text_id
+        assert f"Step {step}:" in text_en
+    assert "lo (127.0.0.1): 1/1 balasan" in text_id
