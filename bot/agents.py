@@ -67,8 +67,13 @@ class LocalAgent:
 
 STEP_NAMES = {2: "software", 3: "ipconfig", 4: "ping", 5: "services", 6: "hardware"}
 DEFAULT_TOKEN_ENV = "AGENT_TOKEN"  # noqa: S105 (a variable name, not a secret)
-DEFAULT_TIMEOUT = httpx.Timeout(120.0, connect=5.0, write=10.0, pool=5.0)
+# read: the runner stops a stuck step after 60 s, so an answer comes well within 90 s
+DEFAULT_TIMEOUT = httpx.Timeout(90.0, connect=5.0, write=10.0, pool=5.0)
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
+# Worth a second try: the request never reached the agent, or the connection broke.
+# Not a read timeout: the agent has the request and is slow; asking again only waits longer.
+_RETRY_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.RemoteProtocolError,
+                 httpx.ReadError, httpx.WriteError)  # fmt: skip
 
 
 class _Refused(Exception):
@@ -96,7 +101,10 @@ class RemoteAgent:
             raise ValueError(f"site {site.name!r} has no agent_url")
         self.name = site.name
         self._site = site
-        self._url = httpx.URL(site.agent_url)
+        try:
+            self._url: httpx.URL | None = httpx.URL(site.agent_url)
+        except httpx.InvalidURL:
+            self._url = None
         self._token = (token or "").strip()
         self._token_env = site.agent_token_env or DEFAULT_TOKEN_ENV
         self._timeout = timeout
@@ -108,6 +116,7 @@ class RemoteAgent:
     async def diagnose(
         self, steps: Collection[int] | None = None, on_result: OnResult | None = None
     ) -> Report:
+        """The site's report; ``on_result`` sees its steps once the whole report arrived."""
         wanted = sorted(set(steps)) if steps else sorted(STEP_NAMES)
         started_at, t0 = datetime.now(UTC), time.perf_counter()
         body = {"steps": wanted} if steps else {}
@@ -122,11 +131,11 @@ class RemoteAgent:
         return report
 
     async def _ask(self, body: dict[str, object]) -> Report:
-        self._preflight()
+        url = self._preflight()
         headers = {"Authorization": f"Bearer {self._token}"}
         try:
             async with httpx.AsyncClient(
-                base_url=self._url,
+                base_url=url,
                 timeout=self._timeout,
                 verify=self._ssl_verify(),
                 transport=self._transport,
@@ -145,14 +154,16 @@ class RemoteAgent:
             raise _Refused("agent.unreachable", site=self.name, url=self._public_url()) from None
         return self._parse(response)
 
-    def _preflight(self) -> None:
+    def _preflight(self) -> httpx.URL:
         """Refuse before any traffic: no token, token over plain HTTP, unusable URL."""
-        if self._url.scheme not in ("http", "https") or not self._url.host:
+        url = self._url
+        if url is None or url.scheme not in ("http", "https") or not url.host:
             raise _Refused("agent.bad_url", site=self.name)
-        if self._url.scheme == "http" and not _is_loopback(self._url.host):
+        if url.scheme == "http" and not _is_loopback(url.host):
             raise _Refused("agent.insecure_url", site=self.name, url=self._public_url())
         if not self._token:
             raise _Refused("agent.no_token", site=self.name, env=self._token_env)
+        return url
 
     def _ssl_verify(self) -> ssl.SSLContext | bool:
         """The pinned certificate of the site when given, else the system's CAs."""
@@ -178,9 +189,7 @@ class RemoteAgent:
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential(multiplier=self._backoff_s, max=self._backoff_s * 8),
             retry=(
-                retry_if_exception(
-                    lambda e: isinstance(e, httpx.TransportError) and not _is_tls_error(e)
-                )
+                retry_if_exception(lambda e: isinstance(e, _RETRY_ERRORS) and not _is_tls_error(e))
                 | retry_if_result(lambda r: r.status_code in _RETRY_STATUSES)
             ),
             retry_error_callback=_last_outcome,
@@ -203,6 +212,8 @@ class RemoteAgent:
 
     def _public_url(self) -> str:
         """The agent's address without any user or path, for findings and logs."""
+        if self._url is None:
+            return ""
         port = f":{self._url.port}" if self._url.port else ""
         host = f"[{self._url.host}]" if ":" in self._url.host else self._url.host
         return f"{self._url.scheme}://{host}{port}"

@@ -9,6 +9,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from checks.agent import create_app
+from checks.config import NetmaintConfig, parse_config
 from checks.models import Report
 from tests.agent_support import TOKEN, AgentProcess, free_port, loopback_config, start_agent
 
@@ -200,3 +202,16 @@ def test_the_token_never_reaches_the_agents_output(
     assert "DEBUG" in output  # the agent runs at debug level: the most it ever logs
     assert "GET /v1/health" in output
     assert TOKEN not in output
+
+
+async def test_a_crash_inside_the_agent_is_a_json_500_without_a_traceback() -> None:
+    async def broken_runner(config: NetmaintConfig, steps: object) -> Report:
+        raise RuntimeError("secret detail /etc/shadow")
+
+    app = create_app(parse_config(loopback_config()), TOKEN, run_checks=broken_runner)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://agent") as client:
+        response = await client.post("/v1/diagnose", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 500
+    assert response.json()["error"] == "internal"
+    assert "Traceback" not in response.text and "shadow" not in response.text

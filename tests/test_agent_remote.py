@@ -83,6 +83,16 @@ async def test_remote_agent_brings_back_the_servers_report(tls_agent: AgentProce
     assert sorted(r.step for r in seen) == [2, 3, 4, 5, 6]
 
 
+async def test_the_bot_reads_the_agents_token_from_its_dotenv_file(
+    tls_agent: AgentProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".env").write_text(f"{TOKEN_ENV}={TOKEN}\n")
+    monkeypatch.chdir(tmp_path)  # the bot reads .env where it was started
+    agent = agent_for_site(bot_config(tls_agent.url, tls_agent.ca_file), SITE)
+    report = await agent.diagnose(steps=[3])
+    assert [r.step for r in report.results] == [3] and agent_codes(report) == set()
+
+
 async def test_remote_agent_asks_for_some_steps(tls_agent: AgentProcess) -> None:
     agent = agent_for_site(
         bot_config(tls_agent.url, tls_agent.ca_file), SITE, environ={TOKEN_ENV: TOKEN}
@@ -152,6 +162,14 @@ async def test_plain_http_to_another_machine_is_refused_before_sending_the_token
     agent = RemoteAgent(site, TOKEN, transport=httpx.MockTransport(_never_called))
     report = await agent.diagnose(steps=[4])
     assert_every_step_failed_with(report, "agent.insecure_url", [4])
+
+
+@pytest.mark.parametrize("url", ["https://[::1", "ftp://127.0.0.1/", "https://"])
+async def test_an_unusable_agent_url_is_a_finding(url: str) -> None:
+    site = Site.model_construct(name=SITE, agent_url=url, agent_token_env=TOKEN_ENV)
+    agent = RemoteAgent(site, TOKEN, transport=httpx.MockTransport(_never_called))
+    report = await agent.diagnose(steps=[2])
+    assert_every_step_failed_with(report, "agent.bad_url", [2])
 
 
 def _report_json() -> bytes:
