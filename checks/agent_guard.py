@@ -57,8 +57,11 @@ class Guard:
         self._in_flight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] == "lifespan":
             await self.app(scope, receive, send)
+            return
+        if scope["type"] != "http":  # websockets: the agent serves none
+            await send({"type": "websocket.close", "code": 1008})
             return
         refusal = self._refusal(scope)
         if refusal is not None:

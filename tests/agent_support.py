@@ -26,10 +26,11 @@ TOKEN = "t0k3n-for-tests-" + "x" * 24  # fixed so a leak is easy to grep for
 AGENT_COMMAND = (sys.executable, "-m", "bot", "agent")
 
 
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port free on loopback (127.0.0.1 or ::1) right now."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family) as s:
+        s.bind((host, 0))
         return int(s.getsockname()[1])
 
 
@@ -140,20 +141,22 @@ def start_agent(
     ready_timeout_s: float = 20.0,
     ready_status: int = 200,
     command: tuple[str, ...] = AGENT_COMMAND,
+    host: str = "127.0.0.1",
 ) -> AgentProcess:
     """Run ``python -m bot agent`` with AGENT_TOKEN in its environment; wait until it answers."""
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "netmaint.toml"
     config.write_text(config_text)
-    port = port or free_port()
+    port = port or free_port(host)
     env = {k: v for k, v in os.environ.items() if k not in ("AGENT_TOKEN", "NETMAINT_CONFIG")}
     env["AGENT_TOKEN"] = token
-    args = [*command, "--host", "127.0.0.1", "--port", str(port)]
+    args = [*command, "--host", host, "--port", str(port)]
     args += ["--config", str(config), "--log-level", log_level]
     with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
         proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=out, stderr=err)
     scheme = "https" if ca_file else "http"
-    agent = AgentProcess(proc, f"{scheme}://127.0.0.1:{port}", token, workdir, ca_file)
+    url_host = f"[{host}]" if ":" in host else host
+    agent = AgentProcess(proc, f"{scheme}://{url_host}:{port}", token, workdir, ca_file)
     deadline = time.monotonic() + ready_timeout_s
     with agent.client(timeout=2.0) as client:
         while time.monotonic() < deadline:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from bot.agents import RemoteAgent
 from checks.agent import create_app
-from checks.config import NetmaintConfig, parse_config
+from checks.config import NetmaintConfig, Site, parse_config
 from checks.models import Report
 from tests.agent_support import TOKEN, AgentProcess, free_port, loopback_config, start_agent
 
@@ -215,3 +217,42 @@ async def test_a_crash_inside_the_agent_is_a_json_500_without_a_traceback() -> N
     assert response.status_code == 500
     assert response.json()["error"] == "internal"
     assert "Traceback" not in response.text and "shadow" not in response.text
+
+
+def _ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not _ipv6_loopback(), reason="no IPv6 loopback (::1) on this machine")
+async def test_the_agent_serves_on_ipv6_loopback(tmp_path: Path) -> None:
+    port = free_port("::1")
+    config = loopback_config(service_port=port, allow=("::1",))
+    running = start_agent(tmp_path, config, port=port, host="::1")
+    try:
+        site = Site(name="SIAK", agent_url=running.url)
+        report = await RemoteAgent(site, TOKEN).diagnose(steps=[2])
+    finally:
+        running.stop()
+    assert running.url == f"http://[::1]:{port}"
+    assert [r.step for r in report.results] == [2]
+    assert not [f for r in report.results for f in r.findings if f.code.startswith("agent.")]
+
+
+async def test_websockets_are_closed_unread() -> None:
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        raise AssertionError("the guard must not read a websocket")
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    app = create_app(parse_config(loopback_config()), TOKEN)
+    scope = {"type": "websocket", "path": "/v1/health", "headers": [], "client": ("127.0.0.1", 1)}
+    await app(scope, receive, send)
+    assert sent == [{"type": "websocket.close", "code": 1008}]
