@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from checks.agent_guard import parse_allow
 from checks.config import ConfigError, NetmaintConfig, load_config
 
 log = logging.getLogger(__name__)
@@ -164,24 +165,50 @@ def describe(plan: Plan) -> str:
     """What the agent would serve, for ``--check`` (no secret in it)."""
     cfg = plan.config
     token = plan.token.get_secret_value().strip() if plan.token else ""
-    reach = "this machine only" if _is_loopback(plan.host) else "reachable from the network"
-    allow = ", ".join(cfg.agent.allow) if cfg.agent.allow else "any client with the token"
-    lines = [
-        f"config:   {plan.config_source} (valid)",
-        f"listen:   {plan.url}  ({reach})",
-        f"tls:      cert {plan.tls[0]}, key {plan.tls[1]} (they match)"
+    loopback = _is_loopback(plan.host)
+    tls = (
+        f"cert {plan.tls[0]}, key {plan.tls[1]} (they match)"
         if plan.tls
-        else "tls:      off (plain HTTP, allowed on loopback only)",
-        f"token:    AGENT_TOKEN set ({len(token)} characters)" if token else "token:    MISSING",
-        f"allow:    {allow}",
-        f"limits:   {cfg.agent.max_concurrent} requests at once, bodies up to 64 KiB",
-        f"api:      {', '.join(ENDPOINTS)}",
-        "targets:  " + (", ".join(f"{t.name} ({t.host})" for t in cfg.targets) or "none"),
-        "services: " + (", ".join(f"{s.name} ({s.host}:{s.port})" for s in cfg.services) or "none"),
-        "processes: " + (", ".join(p.name for p in cfg.processes) or "none"),
-        "units:    " + (", ".join(u.name for u in cfg.units) or "none"),
+        else "off (plain HTTP, allowed on loopback only)"
+    )
+    rows = [
+        ("config", f"{plan.config_source} (valid)"),
+        ("listen", f"{plan.url}  ({'this machine only' if loopback else 'from the network'})"),
+        ("tls", tls),
+        ("token", f"AGENT_TOKEN set ({len(token)} characters)" if token else "MISSING"),
+        ("allow", ", ".join(cfg.agent.allow) or "any client with the token"),
+        ("limits", f"{cfg.agent.max_concurrent} requests at once, bodies up to 64 KiB"),
+        ("api", ", ".join(ENDPOINTS)),
+        ("targets", ", ".join(f"{t.name} ({t.host})" for t in cfg.targets) or "none"),
+        ("services", ", ".join(f"{v.name} ({v.host}:{v.port})" for v in cfg.services) or "none"),
+        ("processes", ", ".join(p.name for p in cfg.processes) or "none"),
+        ("units", ", ".join(u.name for u in cfg.units) or "none"),
     ]
+    lines = [f"{label + ':':<11}{value}" for label, value in rows]
+    lines += [f"note:      {note}" for note in _notes(plan, loopback)]
     return "\n".join(lines)
+
+
+def _notes(plan: Plan, loopback: bool) -> list[str]:
+    """Settings that are valid but probably not what the operator meant."""
+    allow = parse_allow(plan.config.agent.allow)
+    notes = []
+    own = (ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::1"))
+    if loopback and allow and not any(a in net for net in allow for a in own):
+        notes.append(
+            "the agent listens on loopback only, but [agent] allow admits no loopback "
+            'address: every request would be refused (set host = "0.0.0.0" to serve the bot)'
+        )
+    if not loopback and not allow:
+        notes.append(
+            "any machine that reaches this port may try tokens: list the bot's address "
+            "in [agent] allow"
+        )
+    if not plan.config.targets:
+        notes.append(
+            "no [[targets]]: step 4 pings this server's own gateway and DNS servers instead"
+        )
+    return notes
 
 
 def _serve(plan: Plan, token: SecretStr, log_level: str) -> int:

@@ -52,7 +52,7 @@ def test_the_token_can_come_from_a_dotenv_file(tmp_path: Path) -> None:
     (tmp_path / "netmaint.toml").write_text(loopback_config())
     result = run_cli(["--check"], tmp_path, {})
     assert result.returncode == 0, result.stderr
-    assert "config:   netmaint.toml" in result.stdout
+    assert "config:    netmaint.toml" in result.stdout
     assert f"AGENT_TOKEN set ({len(TOKEN)} characters)" in result.stdout
     assert TOKEN not in result.stdout + result.stderr
 
@@ -67,6 +67,13 @@ def test_without_a_token_it_refuses_and_says_how_to_set_one(tmp_path: Path, chec
     assert "AGENT_TOKEN is not set" in result.stderr
     assert "secrets.token_urlsafe" in result.stderr and ".env" in result.stderr
     _no_traceback(result)
+
+
+def test_check_warns_when_the_allowlist_shuts_out_the_listener(tmp_path: Path) -> None:
+    (tmp_path / "netmaint.toml").write_text(loopback_config(allow=("10.20.0.0/16",)))
+    result = run_cli(["--check"], tmp_path, {"AGENT_TOKEN": TOKEN})
+    assert result.returncode == 0
+    assert "admits no loopback address: every request would be refused" in result.stdout
 
 
 def test_a_short_token_is_refused(tmp_path: Path) -> None:
