@@ -19,7 +19,7 @@ PREFIXES: dict[str, frozenset[str] | None] = {
     "ven": None,  # a vendor chosen: action = its index in [[vendors]]
     "lap": None,  # /lapor dialog: id = site index (or 0), action = pick | other | cancel
 }
-_PATTERN = re.compile(r"^([a-z]{2,4}) (\d{1,12}) ([a-z0-9]{1,8})$")
+_PATTERN = re.compile(r"([a-z]{2,4}) (\d{1,12}) ([a-z0-9]{1,8})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def parse(data: object) -> Callback | None:
     """The callback, or None for anything malformed, unknown or too long."""
     if not isinstance(data, str) or len(data.encode("utf-8", "replace")) > MAX_BYTES:
         return None
-    m = _PATTERN.match(data)
+    m = _PATTERN.fullmatch(data)
     if m is None or m.group(1) not in PREFIXES:
         return None
     prefix, item_id, action = m.group(1), int(m.group(2)), m.group(3)

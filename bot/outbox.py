@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -26,6 +27,10 @@ from bot.sop import Clock, utc_now
 from bot.store import OutboxRow, Store, Tx
 
 log = logging.getLogger(__name__)
+
+# Opt in to python-telegram-bot's coming behaviour (durations as timedelta): without it
+# PTB 22 emits a deprecation warning from inside its own RetryAfter constructor on every 429.
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 OnUnreachable = Callable[[Tx, int, int | None], Awaitable[None]]
 EDITS = ("editMessageText", "editMessageReplyMarkup")

@@ -89,6 +89,8 @@ class BotApiStub:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.answers: dict[str, dict[str, Any]] = {}
         self.blocked: set[int] = set()
+        # method -> queued failures (status, description, extra JSON) returned before success
+        self.faults: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self._updates: list[dict[str, Any]] = []
         self._sent_updates: dict[int, dict[str, Any]] = {}
         self._cond = threading.Condition()
@@ -232,6 +234,10 @@ class BotApiStub:
             for b in row
         }
 
+    def fail_next(self, method: str, status: int, description: str, **extra: Any) -> None:
+        """Make the next call of ``method`` fail like Telegram would (429, 5xx, ...)."""
+        self.faults.setdefault(method, []).append((status, description, extra))
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -251,6 +257,11 @@ class BotApiStub:
         body = req.rfile.read(length).decode() if length else ""
         params = self._params(req.headers.get("Content-Type", ""), body)
         self.calls.append(Call(method, params))
+        fault = self.faults.get(method)
+        if fault:
+            status, description, extra = fault.pop(0)
+            return self._reply(req, status, {"ok": False, "error_code": status,
+                                             "description": description, **extra})
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._reply(req, 200, {"ok": True, "result": True})

@@ -1,0 +1,86 @@
+"""The SOP as data and as a state machine: wording, standard times, allowed moves, roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import sop
+from bot.sop import Action, Role, State
+
+
+def test_eleven_steps_with_the_sops_own_wording_and_standard_times() -> None:
+    assert [s.no for s in sop.STEPS] == list(range(1, 12))
+    assert sop.STEP[7].name == "Apakah jaringan sudah bisa berfungsi dengan baik ?"
+    assert sop.STEP[8].name == "Melaporkan ke JF ADB"
+    assert sop.STEP[9].name == "Melaporkan ke Kabid"
+    assert sop.STEP[10].name == "Mencatat dalam Agenda"
+    assert sop.STEP[11].name == "Hubungi pihak ke tiga untuk melakukan reparasi"
+    times = {s.no: (s.min_minutes, s.max_minutes) for s in sop.STEPS}
+    assert times[2] == (10, 30) and times[3] == (2, 2) and times[4] == (1, 1)
+    assert times[5] == (5, 5) and times[6] == (10, 20)
+    assert times[1] == times[10] == times[11] == (None, None)
+    # SOP.md: "The standard times add up to 43-73 minutes" (every timed row, 2-9).
+    lo = sum(s.min_minutes or 0 for s in sop.STEPS)
+    hi = sum(s.max_minutes or 0 for s in sop.STEPS)
+    assert (lo, hi) == (43, 73)
+
+
+def test_standard_time_is_judged_against_the_maximum() -> None:
+    assert sop.STEP[4].within_standard(timedelta(seconds=59)) is True
+    assert sop.STEP[4].within_standard(timedelta(seconds=61)) is False
+    assert sop.STEP[11].within_standard(timedelta(days=3)) is None
+
+
+def test_the_happy_and_the_escalated_paths() -> None:
+    s = State.DIAGNOSING
+    for action, expected in [
+        (Action.CHECKS_DONE, State.AWAITING_DECISION),
+        (Action.NO, State.ESCALATED),
+        (Action.CALL_VENDOR, State.VENDOR),
+        (Action.CALL_VENDOR, State.VENDOR),
+        (Action.FIXED, State.DIAGNOSING),
+        (Action.CHECKS_DONE, State.AWAITING_DECISION),
+        (Action.RECHECK, State.DIAGNOSING),
+        (Action.CHECKS_DONE, State.AWAITING_DECISION),
+        (Action.YES, State.CLOSED),
+    ]:
+        nxt = sop.next_state(s, action)
+        assert nxt == expected, (s, action)
+        s = nxt
+
+
+def test_a_closed_complaint_accepts_nothing_and_a_decision_needs_the_diagnosis() -> None:
+    for action in Action:
+        assert sop.next_state(State.CLOSED, action) is None
+    assert sop.next_state(State.DIAGNOSING, Action.YES) is None
+    assert sop.next_state(State.ESCALATED, Action.YES) is None
+    assert sop.next_state("no-such-state", "ya") is None
+    assert sop.next_state(State.AWAITING_DECISION, "drop table") is None
+
+
+def test_only_adbs_decide_and_the_jf_adb_handles_the_vendor() -> None:
+    for action in (Action.YES, Action.NO, Action.RECHECK):
+        assert sop.may({Role.ADB}, action)
+        for other in (Role.USER, Role.JF_ADB, Role.KABID):
+            assert not sop.may({other}, action)
+    for action in (Action.CALL_VENDOR, Action.FIXED):
+        assert sop.may({Role.JF_ADB}, action) and sop.may({Role.ADB}, action)
+        assert not sop.may({Role.USER, Role.KABID}, action)
+    assert not sop.may(set(Role), Action.CHECKS_DONE), "only the bot finishes the checks"
+
+
+@given(st.lists(st.tuples(st.sampled_from(list(Action)), st.sets(st.sampled_from(list(Role))))))
+def test_any_sequence_of_presses_stays_on_the_sop_graph(presses) -> None:
+    state = State.DIAGNOSING
+    for action, roles in presses:
+        nxt = sop.next_state(state, action)
+        if nxt is None or not (sop.may(roles, action) or action is Action.CHECKS_DONE):
+            continue
+        assert (state, action) in sop.TRANSITIONS
+        if state is State.CLOSED:
+            raise AssertionError("closed is final")
+        state = nxt
+    assert state in set(State)
