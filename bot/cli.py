@@ -1,7 +1,8 @@
 """The ``netmaint`` command: one subcommand per job, each in its own module.
 
 Each subcommand module exposes ``add_arguments(parser)`` and ``run(args) -> int``;
-this file only wires them, so a subcommand's imports cost nothing to the others.
+this file only wires them and imports only the chosen one, so ``netmaint agent``
+does not carry the Telegram libraries in memory.
 """
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "diagnose": ("bot.diagnose_cmd", "run the SOP's diagnostic steps 2-6 on this machine"),
     "bot": ("bot.bot_cmd", "run the Telegram bot"),
     "agent": ("checks.agent_cmd", "serve the diagnostics to the bot over HTTPS"),
+    "agenda": ("bot.agenda_cmd", "print the agenda (SOP step 10) from the bot's database"),
 }
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(chosen: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only the ``chosen`` subcommand's module is imported for its options."""
     parser = argparse.ArgumentParser(
         prog="netmaint",
         description="Network-maintenance SOP bot (Maintenance Jaringan).",
@@ -26,13 +29,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name, (module, help_text) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
-        importlib.import_module(module).add_arguments(sp)
+        if name == chosen:
+            importlib.import_module(module).add_arguments(sp)
         sp.set_defaults(_module=module)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    chosen = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(chosen).parse_args(argv)
     return int(importlib.import_module(args._module).run(args))
 
 
