@@ -155,11 +155,11 @@ async def run_bot(
                 await fetch_loop(app, store, settings, stop)
             finally:
                 await service.stop()
-                sender.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sender
-                with contextlib.suppress(Exception):
-                    await asyncio.wait_for(outbox.drain(), 5)
+                outbox.stop()
+                try:
+                    await asyncio.wait_for(sender, 10)
+                except TimeoutError:
+                    log.warning("outbox still busy at shutdown; the rest is sent after restart")
 
 
 async def _main(settings: Settings, config: NetmaintConfig) -> None:

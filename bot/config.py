@@ -35,8 +35,8 @@ class SettingsError(Exception):
     """The environment cannot be used; the message names the variable and what to fix."""
 
 
-class Settings(BaseSettings):
-    """Everything the bot reads from the environment (field name = variable name)."""
+class AgendaSettings(BaseSettings):
+    """What reading the agenda needs (``netmaint agenda``): no token, no chat ids."""
 
     model_config = SettingsConfigDict(
         env_file=".env",
@@ -47,16 +47,38 @@ class Settings(BaseSettings):
         hide_input_in_errors=True,
     )
 
+    netmaint_db: Path = Path("data/netmaint.db")
+    netmaint_lang: Literal["id", "en"] = "id"
+    netmaint_tz: str = "Asia/Jakarta"
+
+    @field_validator("netmaint_tz")
+    @classmethod
+    def _tz(cls, v: str) -> str:
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("unknown time zone (is the tzdata package installed?)") from None
+        return v
+
+    @property
+    def lang(self) -> str:
+        return self.netmaint_lang
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.netmaint_tz)
+
+
+class Settings(AgendaSettings):
+    """Everything the bot reads from the environment (field name = variable name)."""
+
     telegram_bot_token: SecretStr
     telegram_api_base_url: str = "https://api.telegram.org/bot"
     adb_user_ids: Annotated[tuple[int, ...], NoDecode]
     adb_chat_id: int | None = None
     jf_adb_chat_id: int
     kabid_chat_id: int
-    netmaint_db: Path = Path("data/netmaint.db")
     netmaint_config: Path | None = None
-    netmaint_lang: Literal["id", "en"] = "id"
-    netmaint_tz: str = "Asia/Jakarta"
     netmaint_poll_timeout: float = Field(default=30.0, ge=0, le=50)
 
     @field_validator("telegram_bot_token")
@@ -97,15 +119,6 @@ class Settings(BaseSettings):
     def _empty_is_none(cls, v: Any) -> Any:
         return None if isinstance(v, str) and not v.strip() else v
 
-    @field_validator("netmaint_tz")
-    @classmethod
-    def _tz(cls, v: str) -> str:
-        try:
-            ZoneInfo(v)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError("unknown time zone (is the tzdata package installed?)") from None
-        return v
-
     # Short names used by the code.
     @property
     def token(self) -> str:
@@ -114,14 +127,6 @@ class Settings(BaseSettings):
     @property
     def api_base_url(self) -> str:
         return self.telegram_api_base_url
-
-    @property
-    def lang(self) -> str:
-        return self.netmaint_lang
-
-    @property
-    def tz(self) -> ZoneInfo:
-        return ZoneInfo(self.netmaint_tz)
 
     @property
     def adb_chats(self) -> tuple[int, ...]:
@@ -142,5 +147,13 @@ def load_settings(env_file: Path | str | None = ".env", **values: Any) -> Settin
     """Read the settings from the environment and ``env_file``; raise ``SettingsError``."""
     try:
         return Settings(_env_file=env_file, **values)  # type: ignore[call-arg]
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc)) from None
+
+
+def load_agenda_settings(env_file: Path | str | None = ".env") -> AgendaSettings:
+    """The subset ``netmaint agenda`` needs; raise ``SettingsError``."""
+    try:
+        return AgendaSettings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None

@@ -64,12 +64,22 @@ class Outbox:
         self.max_attempts = max_attempts
         self.idle_poll_s = idle_poll_s
         self._wake = asyncio.Event()
+        self._stopping = False
 
     def wake(self) -> None:
         self._wake.set()
 
+    def stop(self) -> None:
+        """Finish the round in flight, deliver what is due, then return from ``run``.
+
+        Cancelling a send between Telegram's answer and our commit would send it
+        again after a restart, so a graceful stop never cancels mid-round.
+        """
+        self._stopping = True
+        self._wake.set()
+
     async def run(self) -> None:
-        """Deliver forever (until cancelled)."""
+        """Deliver until ``stop()``."""
         while True:
             self._wake.clear()
             try:
@@ -79,6 +89,8 @@ class Outbox:
                 sent = 0
             if sent:
                 continue
+            if self._stopping:
+                return
             await self._sleep()
 
     async def _sleep(self) -> None:

@@ -559,6 +559,10 @@ class Store:
         )
         return [_complaint(r) for r in rows]
 
+    async def complaints_all(self) -> list[Complaint]:
+        rows = await self._all("SELECT * FROM complaints ORDER BY id")
+        return [_complaint(r) for r in rows]
+
     async def complaints_of(self, reporter_id: int, limit: int = 10) -> list[Complaint]:
         rows = await self._all(
             "SELECT * FROM complaints WHERE reporter_id=? ORDER BY id DESC LIMIT ?",

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -69,3 +72,26 @@ NETMAINT_TZ=Mars/Olympus
         assert name in text
     assert "KABID_CHAT_ID" not in text
     assert err.value.__cause__ is None and err.value.__suppress_context__
+
+
+def _netmaint(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in NAMES}
+    return subprocess.run([sys.executable, "-m", "bot", "bot"], env={**clean, **env},
+                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+
+def test_netmaint_bot_without_settings_names_them_without_a_traceback(tmp_path: Path) -> None:
+    proc = _netmaint(tmp_path, ADB_USER_IDS="1")
+    assert proc.returncode == 2
+    assert "TELEGRAM_BOT_TOKEN: is missing" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_netmaint_bot_that_cannot_reach_telegram_says_so_without_the_token(tmp_path: Path) -> None:
+    proc = _netmaint(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, ADB_USER_IDS="1", JF_ADB_CHAT_ID="-1",
+                     KABID_CHAT_ID="-2", TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+                     NETMAINT_DB=str(tmp_path / "n.db"))
+    assert proc.returncode == 1
+    assert "TELEGRAM_API_BASE_URL" in proc.stderr and "Traceback" not in proc.stderr
+    assert TOKEN not in proc.stderr + proc.stdout
+    assert TOKEN.split(":")[1] not in proc.stderr + proc.stdout

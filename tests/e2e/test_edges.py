@@ -205,3 +205,20 @@ async def test_tag_start_help_and_agenda_roles(stub: BotApiStub, bot: Bot) -> No
     stub.send_text(jf, "/bantuan", chat_id=JF_CHAT)
     helptext = await until(lambda: stub.find(JF_CHAT, "/agenda"), what="help")
     assert "/tiket" in helptext["text"]
+
+
+async def test_english_when_configured(stub: BotApiStub, settings, config) -> None:
+    english = Bot(settings.model_copy(update={"netmaint_lang": "en"}), config)
+    await english.start()
+    try:
+        user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
+        stub.send_text(user, "/lapor the network is down")
+        await until(lambda: stub.find(USER_ID, "Complaint #K1 received"), what="English ack")
+        msg = await until(lambda: (m := stub.find(ADB_ID, "Is the network working properly now?"))
+                          and stub.buttons(m) and m, what="English decision")
+        assert "Software check" in msg["text"]
+        stub.press(adb, ADB_ID, msg["message_id"], stub.buttons(msg)["❌ No"])
+        report = await until(lambda: stub.find(JF_CHAT, "Report to the JF ADB"), what="report")
+        assert set(stub.buttons(report)) == {"🔧 Repaired", "📞 Call a third party"}
+    finally:
+        await english.stop()

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import csv
+import io
+import os
 import sqlite3
+import subprocess
+import sys
 
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
@@ -101,3 +106,15 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(stub: BotApiStub, 
     for step in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11):
         assert ("step_start", step) in rows and ("step_end", step) in rows, step
     assert db.execute("SELECT state FROM complaints WHERE id=1").fetchone() == ("closed",)
+    db.close()
+
+    # The agenda can be read and exported from a terminal too.
+    env = {**os.environ, "NETMAINT_DB": str(bot.settings.netmaint_db)}
+    cwd = bot.settings.netmaint_db.parent
+    text = subprocess.run([sys.executable, "-m", "bot", "agenda", "--all"], env=env, cwd=cwd,
+                          capture_output=True, text=True, check=True).stdout
+    assert "#K1" in text and "Selesai (1)" in text and "Rina" in text
+    rows = list(csv.reader(io.StringIO(subprocess.run(
+        [sys.executable, "-m", "bot", "agenda", "--all", "--csv"], env=env, cwd=cwd,
+        capture_output=True, text=True, check=True).stdout)))
+    assert rows[0][0] == "number" and rows[1][:2] == ["K1", "closed"]

@@ -1,0 +1,80 @@
+"""``netmaint agenda``: read the agenda (SOP step 10) in a terminal, or export it as CSV.
+
+Reads the bot's SQLite file (safe while the bot runs: WAL allows readers).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bot.config import AgendaSettings, SettingsError, load_agenda_settings
+from bot.render import render
+from bot.sop import State, utc_now
+from bot.store import Store
+from bot.views import Views
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--all", action="store_true", help="every complaint, not only open/today")
+    parser.add_argument("--csv", action="store_true", help="CSV on standard output (for a sheet)")
+    parser.add_argument("--env-file", type=Path, default=Path(".env"),
+                        help="file with the environment variables (default: .env)")
+
+
+async def _agenda(settings: AgendaSettings, everything: bool, as_csv: bool, now: datetime) -> str:
+    views = Views(settings.lang, settings.tz)
+    async with Store(settings.netmaint_db) as store:
+        if everything:
+            items = await store.complaints_all()
+        else:
+            start = now.astimezone(settings.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+            items = await store.agenda(start)
+        if as_csv:
+            out = _Lines()
+            writer = csv.writer(out)
+            writer.writerow(["number", "state", "received", "closed", "site", "reporter",
+                             "channel", "logged_by", "complaint", "step_seconds"])
+            for c in items:
+                times = views.compliance(await store.timeline(c.id))
+                writer.writerow([
+                    f"K{c.id}", str(c.state), views.when(c.created_at), views.when(c.closed_at),
+                    c.site or "", c.reporter_name, c.channel, c.filed_by_name or "", c.text,
+                    " ".join(f"{t['no']}={t['seconds']:.0f}" for t in times),
+                ])
+            return "".join(out.lines)
+        return render(
+            settings.lang, "agenda.txt.j2", now=views.when(now),
+            open=[views.complaint(c, 120) for c in items if c.state is not State.CLOSED],
+            closed=[views.complaint(c, 120) for c in items if c.state is State.CLOSED],
+            when=views.when,
+        )
+
+
+class _Lines:
+    """A tiny text sink for csv.writer."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def write(self, s: str) -> int:
+        self.lines.append(s)
+        return len(s)
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        settings = load_agenda_settings(args.env_file if args.env_file.exists() else None)
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    if not settings.netmaint_db.exists():
+        print(f"{settings.netmaint_db}: no agenda yet (the bot has not run with this NETMAINT_DB)",
+              file=sys.stderr)
+        return 1
+    print(asyncio.run(_agenda(settings, args.all, args.csv, utc_now())), end="")
+    return 0
