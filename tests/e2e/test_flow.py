@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import os
 import sqlite3
 import subprocess
 import sys
+
+import pytest
 
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
@@ -26,7 +29,10 @@ def decision_message(stub: BotApiStub, chat: int, tag: str) -> dict:
     return stub.find(chat, f"Diagnosis keluhan {tag}")
 
 
-async def test_complaint_to_closure_through_jf_adb_and_vendor(stub: BotApiStub, bot: Bot) -> None:
+async def test_complaint_to_closure_through_jf_adb_and_vendor(
+    stub: BotApiStub, bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
     user = stub.user(USER_ID, "Rina")
     adb = stub.user(ADB_ID, "Andi ADB")
     jf = stub.user(9100, "Joko JF")
@@ -95,8 +101,12 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(stub: BotApiStub, 
     assert "#K1" in agenda["text"] and "Selesai hari ini (1)" in agenda["text"]
 
     # Every message the bot sent is within Telegram's limit and tagged when about a complaint.
-    for c in stub.calls_to("sendMessage"):
+    for c in stub.calls_to("sendMessage") + stub.calls_to("editMessageText"):
         assert len(c.params["text"]) <= 4096
+    for chat in (JF_CHAT, KABID_CHAT, ADB_ID, ADB2_ID):
+        for m in stub.chat_messages(chat):
+            if "Agenda" not in m["text"]:
+                assert "#K1" in m["text"], m["text"]
 
     # Each SOP step that happened has its start and end in the timeline.
     await bot.stop()
@@ -107,6 +117,11 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(stub: BotApiStub, 
         assert ("step_start", step) in rows and ("step_end", step) in rows, step
     assert db.execute("SELECT state FROM complaints WHERE id=1").fetchone() == ("closed",)
     db.close()
+
+    # The token is nowhere in the logs or the database (nor its WAL).
+    assert caplog.text and stub.token.split(":")[1] not in caplog.text
+    for f in bot.settings.netmaint_db.parent.glob("netmaint.db*"):
+        assert stub.token.split(":")[1].encode() not in f.read_bytes()
 
     # The agenda can be read and exported from a terminal too.
     env = {**os.environ, "NETMAINT_DB": str(bot.settings.netmaint_db)}
