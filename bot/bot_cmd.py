@@ -1,4 +1,5 @@
-"""``netmaint bot``: run the bot with long polling through our own fetch loop.
+"""``netmaint bot``: run the bot with long polling through our own fetch loop
+(or, with ``NETMAINT_WEBHOOK_URL``, as a webhook: ``bot/webhook.py``).
 
 Each batch of updates is written to the inbox and committed *before* the
 next ``getUpdates`` confirms it to Telegram; each update is marked handled
@@ -142,7 +143,8 @@ async def run_bot(
         outbox = Outbox(store, app.bot, clock=clock, on_unreachable=service.on_unreachable)
         service.wake = outbox.wake
         async with app:
-            await app.bot.delete_webhook(drop_pending_updates=False)
+            if not settings.netmaint_webhook_url:
+                await app.bot.delete_webhook(drop_pending_updates=False)
             await set_commands(app, settings.lang)
             sender = asyncio.create_task(outbox.run(), name="outbox")
             try:
@@ -150,9 +152,14 @@ async def run_bot(
                 resumed = await service.resume()
                 log.info("bot running (%d stored updates handled, %d diagnoses resumed)",
                          handled, resumed)
-                if ready is not None:
-                    ready.set()
-                await fetch_loop(app, store, settings, stop)
+                if settings.netmaint_webhook_url:
+                    from bot.webhook import webhook_loop
+
+                    await webhook_loop(app, store, settings, stop, ready)
+                else:
+                    if ready is not None:
+                        ready.set()
+                    await fetch_loop(app, store, settings, stop)
             finally:
                 await service.stop()
                 outbox.stop()

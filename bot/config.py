@@ -8,11 +8,12 @@ token must not reach a terminal, a log or a bug report).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # What each variable should look like, for error messages (never the value itself).
@@ -28,6 +29,9 @@ EXPECTED = {
     "NETMAINT_LANG": "id or en",
     "NETMAINT_TZ": "an IANA time zone such as Asia/Jakarta",
     "NETMAINT_POLL_TIMEOUT": "seconds to long-poll, 0-50",
+    "NETMAINT_WEBHOOK_URL": "empty (long polling) or the public https:// URL Telegram calls",
+    "NETMAINT_WEBHOOK_SECRET": "16-256 random letters, digits, _ or -",
+    "NETMAINT_WEBHOOK_LISTEN": "host:port the webhook server listens on, e.g. 127.0.0.1:8080",
 }
 
 
@@ -80,6 +84,43 @@ class Settings(AgendaSettings):
     kabid_chat_id: int
     netmaint_config: Path | None = None
     netmaint_poll_timeout: float = Field(default=30.0, ge=0, le=50)
+    # Webhook mode (optional): Telegram calls this public HTTPS URL instead of being polled.
+    netmaint_webhook_url: str | None = None
+    netmaint_webhook_secret: SecretStr | None = None
+    netmaint_webhook_listen: str = "127.0.0.1:8080"
+
+    @field_validator("netmaint_webhook_url", "netmaint_webhook_secret", mode="before")
+    @classmethod
+    def _blank_is_none(cls, v: Any) -> Any:
+        return None if isinstance(v, str) and not v.strip() else v
+
+    @field_validator("netmaint_webhook_url")
+    @classmethod
+    def _https(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith("https://"):
+            raise ValueError("Telegram only calls https:// webhook URLs")
+        return v
+
+    @field_validator("netmaint_webhook_secret")
+    @classmethod
+    def _secret_shape(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", v.get_secret_value()):
+            raise ValueError("must be 16-256 characters of A-Z, a-z, 0-9, _ and -")
+        return v
+
+    @field_validator("netmaint_webhook_listen")
+    @classmethod
+    def _listen(cls, v: str) -> str:
+        host, sep, port = v.rpartition(":")
+        if not (sep and host and port.isdigit() and 0 < int(port) < 65536):
+            raise ValueError("expected host:port, e.g. 127.0.0.1:8080")
+        return v
+
+    @model_validator(mode="after")
+    def _webhook_needs_secret(self) -> Settings:
+        if self.netmaint_webhook_url and self.netmaint_webhook_secret is None:
+            raise ValueError("NETMAINT_WEBHOOK_SECRET is required with NETMAINT_WEBHOOK_URL")
+        return self
 
     @field_validator("telegram_bot_token")
     @classmethod
@@ -129,6 +170,11 @@ class Settings(AgendaSettings):
         return self.telegram_api_base_url
 
     @property
+    def webhook_secret(self) -> str | None:
+        s = self.netmaint_webhook_secret
+        return s.get_secret_value() if s else None
+
+    @property
     def adb_chats(self) -> tuple[int, ...]:
         """Where decision prompts go: the ADB group, else each ADB's private chat."""
         return (self.adb_chat_id,) if self.adb_chat_id is not None else self.adb_user_ids
@@ -137,7 +183,8 @@ class Settings(AgendaSettings):
 def _describe(exc: ValidationError) -> str:
     lines = ["cannot start: fix these environment variables (or .env entries):"]
     for err in exc.errors(include_input=False, include_url=False):
-        name = str(err["loc"][0]).upper() if err["loc"] else "(settings)"
+        # The one model-level rule is the webhook secret's; field errors carry their name.
+        name = str(err["loc"][0]).upper() if err["loc"] else "NETMAINT_WEBHOOK_SECRET"
         reason = "is missing" if err["type"] == "missing" else err["msg"]
         lines.append(f"  {name}: {reason}; expected {EXPECTED.get(name, 'a valid value')}")
     return "\n".join(lines)

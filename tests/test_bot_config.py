@@ -14,7 +14,8 @@ from bot.config import SettingsError, load_settings
 TOKEN = "123456789:AAHsecretsecretsecretsecretsecret"
 NAMES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "ADB_USER_IDS", "ADB_CHAT_ID",
          "JF_ADB_CHAT_ID", "KABID_CHAT_ID", "NETMAINT_DB", "NETMAINT_CONFIG", "NETMAINT_LANG",
-         "NETMAINT_TZ", "NETMAINT_POLL_TIMEOUT")
+         "NETMAINT_TZ", "NETMAINT_POLL_TIMEOUT", "NETMAINT_WEBHOOK_URL",
+         "NETMAINT_WEBHOOK_SECRET", "NETMAINT_WEBHOOK_LISTEN")
 
 
 @pytest.fixture(autouse=True)
@@ -95,3 +96,21 @@ def test_netmaint_bot_that_cannot_reach_telegram_says_so_without_the_token(tmp_p
     assert "TELEGRAM_API_BASE_URL" in proc.stderr and "Traceback" not in proc.stderr
     assert TOKEN not in proc.stderr + proc.stdout
     assert TOKEN.split(":")[1] not in proc.stderr + proc.stdout
+
+
+def test_the_example_env_file_is_complete_and_loads(tmp_path: Path) -> None:
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    text = example.read_text(encoding="utf-8")
+    for name in NAMES:
+        assert name in text, f"{name} is not documented in .env.example"
+    s = load_settings(example)
+    assert s.netmaint_webhook_url is None and s.adb_chat_id is None
+
+
+def test_a_webhook_needs_https_and_a_secret(tmp_path: Path) -> None:
+    base = f"TELEGRAM_BOT_TOKEN={TOKEN}\nADB_USER_IDS=1\nJF_ADB_CHAT_ID=-1\nKABID_CHAT_ID=-2\n"
+    with pytest.raises(SettingsError, match="NETMAINT_WEBHOOK_SECRET"):
+        load_settings(_env(tmp_path, base + "NETMAINT_WEBHOOK_URL=https://bot.example/hook\n"))
+    with pytest.raises(SettingsError, match="NETMAINT_WEBHOOK_URL: .*https"):
+        load_settings(_env(tmp_path, base + "NETMAINT_WEBHOOK_URL=http://bot.example/hook\n"
+                                            "NETMAINT_WEBHOOK_SECRET=" + "a" * 32 + "\n"))

@@ -1,0 +1,108 @@
+"""Webhook mode: Telegram POSTs each update; we answer 200 only after it is committed.
+
+The stock webhook answers before the handler runs; here the update is in the
+inbox (SQLite, committed) before Telegram hears "OK", and a single worker then
+handles stored updates in order. A request without the secret Telegram was
+given (``X-Telegram-Bot-Api-Secret-Token``) is refused and stores nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+from urllib.parse import urlsplit
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import Application
+
+from bot.config import Settings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
+MAX_BODY = 1_000_000  # an update is a few KB; refuse anything absurd
+
+
+def webhook_app(store: Store, secret: str, path: str, queue: asyncio.Queue[int]) -> Starlette:
+    """The HTTP endpoint: verify, store and commit, then say 200."""
+
+    async def receive(request: Request) -> Response:
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return Response(status_code=403)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return Response(status_code=413)
+        try:
+            data = json.loads(body)
+            update_id = int(data["update_id"])
+        except (ValueError, KeyError, TypeError):
+            return Response(status_code=400)
+        async with store.write() as tx:
+            fresh = await tx.inbox_add(update_id, json.dumps(data, ensure_ascii=False))
+        if fresh:
+            queue.put_nowait(update_id)
+        return Response(status_code=200)
+
+    return Starlette(routes=[Route(path, receive, methods=["POST"])])
+
+
+async def webhook_loop(app: Application, store: Store, settings: Settings,
+                       stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+    """Serve the webhook until ``stop``; handle stored updates one at a time."""
+    from bot.bot_cmd import ALLOWED_UPDATES, handle  # one definition of "handle an update"
+
+    url, secret = settings.netmaint_webhook_url, settings.webhook_secret
+    assert url is not None and secret is not None
+    host, _, port = settings.netmaint_webhook_listen.rpartition(":")
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    server = uvicorn.Server(uvicorn.Config(
+        webhook_app(store, secret, urlsplit(url).path or "/", queue),
+        host=host.strip("[]"), port=int(port), log_config=None, lifespan="off", ws="none",
+        access_log=False,
+    ))
+    serving = asyncio.create_task(server.serve(), name="webhook")
+    while not server.started:
+        if serving.done():
+            serving.result()  # the port is taken, or similar: raise it
+            raise RuntimeError("the webhook server stopped during start-up")
+        await asyncio.sleep(0.02)
+    await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+    log.info("webhook set; listening on %s", settings.netmaint_webhook_listen)
+    if ready is not None:
+        ready.set()
+
+    async def worker() -> None:
+        while True:
+            update_id = await queue.get()
+            try:
+                rows = dict(await store.inbox_unhandled())
+                if update_id in rows:
+                    update = Update.de_json(json.loads(rows[update_id]), app.bot)
+                    await handle(app, store, update)
+            except Exception:  # a bad stored update must not stop the worker
+                log.exception("webhook update %s could not be handled", update_id)
+            finally:
+                queue.task_done()
+
+    working = asyncio.create_task(worker(), name="webhook-worker")
+    try:
+        await stop.wait()
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(serving, 10)
+        # Finish what was accepted; anything left is in the inbox for the next start.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(queue.join(), 10)
+        working.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await working
