@@ -111,6 +111,6 @@ def test_a_webhook_needs_https_and_a_secret(tmp_path: Path) -> None:
     base = f"TELEGRAM_BOT_TOKEN={TOKEN}\nADB_USER_IDS=1\nJF_ADB_CHAT_ID=-1\nKABID_CHAT_ID=-2\n"
     with pytest.raises(SettingsError, match="NETMAINT_WEBHOOK_SECRET"):
         load_settings(_env(tmp_path, base + "NETMAINT_WEBHOOK_URL=https://bot.example/hook\n"))
-    with pytest.raises(SettingsError, match="NETMAINT_WEBHOOK_URL: .*https"):
+    with pytest.raises(SettingsError, match=r"NETMAINT_WEBHOOK_URL: .*https"):
         load_settings(_env(tmp_path, base + "NETMAINT_WEBHOOK_URL=http://bot.example/hook\n"
                                             "NETMAINT_WEBHOOK_SECRET=" + "a" * 32 + "\n"))
