@@ -10,7 +10,6 @@ answer" is exactly what the ADB needs to read.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import ssl
@@ -31,7 +30,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from checks.config import NetmaintConfig, Site
+from checks.config import NetmaintConfig, Site, is_loopback_host
 from checks.models import CheckResult, Finding, Report, Status
 
 log = logging.getLogger(__name__)
@@ -159,7 +158,7 @@ class RemoteAgent:
         url = self._url
         if url is None or url.scheme not in ("http", "https") or not url.host:
             raise _Refused("agent.bad_url", site=self.name)
-        if url.scheme == "http" and not _is_loopback(url.host):
+        if url.scheme == "http" and not is_loopback_host(url.host):
             raise _Refused("agent.insecure_url", site=self.name, url=self._public_url())
         if not self._token:
             raise _Refused("agent.no_token", site=self.name, env=self._token_env)
@@ -260,15 +259,6 @@ def _is_tls_error(exc: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def agent_environment(env_file: str = ".env") -> dict[str, str]:

@@ -20,7 +20,7 @@ from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from checks.agent_guard import parse_allow
-from checks.config import ConfigError, NetmaintConfig, load_config
+from checks.config import ConfigError, NetmaintConfig, is_loopback_host, load_config
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def make_plan(args: argparse.Namespace, settings: AgentSettings) -> Plan:
     host = args.host or config.agent.host
     port = args.port or config.agent.port
     tls = _tls_files(config)
-    if tls is None and not _is_loopback(host):
+    if tls is None and not is_loopback_host(host):
         raise ConfigError(
             f"listening on {host} without TLS would send the token in clear text; set "
             "tls_cert and tls_key in the [agent] section (see the README for the openssl "
@@ -143,15 +143,6 @@ def _tls_files(config: NetmaintConfig) -> tuple[Path, Path] | None:
     return cert, key
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _token_problem(token: SecretStr | None) -> str | None:
     value = token.get_secret_value().strip() if token else ""
     if not value:
@@ -165,7 +156,7 @@ def describe(plan: Plan) -> str:
     """What the agent would serve, for ``--check`` (no secret in it)."""
     cfg = plan.config
     token = plan.token.get_secret_value().strip() if plan.token else ""
-    loopback = _is_loopback(plan.host)
+    loopback = is_loopback_host(plan.host)
     tls = (
         f"cert {plan.tls[0]}, key {plan.tls[1]} (they match)"
         if plan.tls

@@ -188,6 +188,16 @@ class NetmaintConfig(_Section):
     agent: Agent = Agent()
 
 
+def is_loopback_host(host: str) -> bool:
+    """True for names and addresses that never leave this machine (plain HTTP is safe there)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _key_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
