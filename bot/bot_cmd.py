@@ -16,12 +16,15 @@ import json
 import logging
 import signal
 import sys
+import warnings
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from telegram import BotCommand, Update
 from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.ext import Application
+from telegram.warnings import PTBUserWarning
 
 from bot import redact
 from bot.agents import AgentClient
@@ -36,6 +39,9 @@ from checks.config import ConfigError, NetmaintConfig, load_config
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
+UNPARSABLE = "unparsable"  # inbox.error of an update python-telegram-bot cannot read
+POLL_READ_MARGIN_S = 10  # read timeout of a long poll beyond its own timeout
+STOP_BUDGET_S = 9.0  # a graceful stop finishes in-flight work within this, then exits
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -56,31 +62,77 @@ async def handle(app: Application, store: Store, update: Update) -> None:
         await tx.inbox_done(update.update_id, error)
 
 
+async def handle_raw(app: Application, store: Store, update_id: int, raw: Any) -> None:
+    """Parse one stored update on its own and handle it.
+
+    An update python-telegram-bot cannot read (a new or broken field) stays in
+    the inbox with its raw JSON, marked ``unparsable``, and is skipped: one bad
+    update must not stop the others, nor the bot.
+    """
+    try:
+        update = Update.de_json(raw, app.bot)
+    except Exception as exc:
+        log.warning("update %s is unparsable (%s: %s); kept in the inbox and skipped",
+                    update_id, type(exc).__name__, redact.redact(str(exc))[:200])
+        async with store.write() as tx:
+            await tx.inbox_done(update_id, UNPARSABLE)
+        return
+    await handle(app, store, update)
+
+
 async def handle_backlog(app: Application, store: Store) -> int:
     """Updates stored before a crash but never handled."""
     rows = await store.inbox_unhandled()
     for update_id, raw in rows:
-        try:
-            update = Update.de_json(json.loads(raw), app.bot)
-        except Exception:
-            log.exception("stored update %s is unreadable; skipping it", update_id)
-            async with store.write() as tx:
-                await tx.inbox_done(update_id, "unreadable")
-            continue
-        await handle(app, store, update)
+        await handle_raw(app, store, update_id, json.loads(raw))
     return len(rows)
+
+
+def update_id_of(raw: Any) -> int | None:
+    """The ``update_id`` of a raw update, or None if it has none we can trust."""
+    uid = raw.get("update_id") if isinstance(raw, dict) else None
+    return uid if isinstance(uid, int) and not isinstance(uid, bool) else None
+
+
+async def get_updates_raw(app: Application, offset: int | None, poll_s: int) -> list[Any]:
+    """``getUpdates`` as JSON: PTB's ``get_updates`` parses the whole batch at once, so
+    one update it cannot read would fail the batch before any of it is stored."""
+    params: dict[str, Any] = {"timeout": poll_s, "allowed_updates": ALLOWED_UPDATES}
+    if offset is not None:
+        params["offset"] = offset
+    result = await app.bot.do_api_request("getUpdates", api_kwargs=params,
+                                          read_timeout=poll_s + POLL_READ_MARGIN_S)
+    if not isinstance(result, list):
+        raise NetworkError("getUpdates did not return a list")
+    return result
+
+
+async def store_batch(store: Store, batch: list[Any]) -> list[tuple[int, Any]]:
+    """Commit every update of a batch to the inbox; returns the ones not seen before."""
+    fresh = []
+    async with store.write() as tx:
+        for raw in batch:
+            uid = update_id_of(raw)
+            if uid is None:
+                log.warning("getUpdates returned an item without an update_id; skipped")
+                continue
+            if await tx.inbox_add(uid, json.dumps(raw, ensure_ascii=False)):
+                fresh.append((uid, raw))
+    return fresh
 
 
 async def fetch_loop(app: Application, store: Store, settings: Settings,
                      stop: asyncio.Event) -> None:
     """getUpdates -> inbox (commit) -> handle -> only then advance the offset."""
+    # do_api_request is PTB's public way to get the raw JSON; it advises the typed method,
+    # which is exactly what cannot be used here.
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'",
+                            category=PTBUserWarning)
     offset = await store.inbox_next_offset()
     backoff = 1.0
     while not stop.is_set():
-        fetch = asyncio.ensure_future(app.bot.get_updates(
-            offset=offset, timeout=int(settings.netmaint_poll_timeout),
-            allowed_updates=ALLOWED_UPDATES,
-        ))
+        fetch = asyncio.ensure_future(
+            get_updates_raw(app, offset, int(settings.netmaint_poll_timeout)))
         stopping = asyncio.ensure_future(stop.wait())
         done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
         stopping.cancel()
@@ -90,7 +142,7 @@ async def fetch_loop(app: Application, store: Store, settings: Settings,
                 await fetch
             break
         try:
-            updates = fetch.result()
+            batch = fetch.result()
         except RetryAfter as exc:
             await asyncio.sleep(retry_seconds(exc))
             continue
@@ -104,16 +156,13 @@ async def fetch_loop(app: Application, store: Store, settings: Settings,
             backoff = min(backoff * 2, 30.0)
             continue
         backoff = 1.0
-        if not updates:
+        ids = [uid for uid in map(update_id_of, batch) if uid is not None]
+        if not ids:
             continue
-        fresh = []
-        async with store.write() as tx:
-            for u in updates:
-                if await tx.inbox_add(u.update_id, json.dumps(u.to_dict(), ensure_ascii=False)):
-                    fresh.append(u)
-        for u in fresh:  # a redelivered update was stored (and handled) before
-            await handle(app, store, u)
-        offset = updates[-1].update_id + 1
+        fresh = await store_batch(store, batch)
+        for uid, raw in fresh:  # a redelivered update was stored (and handled) before
+            await handle_raw(app, store, uid, raw)
+        offset = max(ids) + 1
 
 
 async def set_commands(app: Application, lang: str) -> None:
@@ -135,12 +184,17 @@ async def run_bot(
     clock: Clock = utc_now,
     agent_for: Callable[[str | None], AgentClient] | None = None,
     ready: asyncio.Event | None = None,
+    outbox_options: dict[str, object] | None = None,
 ) -> None:
-    """Run until ``stop`` is set: the sender, the backlog, then the fetch loop."""
+    """Run until ``stop`` is set: the sender, the backlog, then the fetch loop.
+
+    ``outbox_options`` go to ``Outbox`` (tests: shorter timeouts, backoff, limits).
+    """
     async with Store(settings.netmaint_db, clock) as store:
         service = Service(settings, config, store, clock=clock, agent_for=agent_for)
         app = build_application(service)
-        outbox = Outbox(store, app.bot, clock=clock, on_unreachable=service.on_unreachable)
+        outbox = Outbox(store, app.bot, clock=clock, on_unreachable=service.on_unreachable,
+                        **(outbox_options or {}))
         service.wake = outbox.wake
         async with app:
             if not settings.netmaint_webhook_url:
@@ -161,12 +215,26 @@ async def run_bot(
                         ready.set()
                     await fetch_loop(app, store, settings, stop)
             finally:
-                await service.stop()
-                outbox.stop()
-                try:
-                    await asyncio.wait_for(sender, 10)
-                except TimeoutError:
-                    log.warning("outbox still busy at shutdown; the rest is sent after restart")
+                await finish_in_flight(service, outbox, sender)
+
+
+async def finish_in_flight(service: Service, outbox: Outbox, sender: asyncio.Task[None]) -> None:
+    """A graceful stop: no new updates are taken; running diagnoses finish and the
+    messages they cause are sent, within ``STOP_BUDGET_S``. What does not fit is
+    cancelled and stays in SQLite: a cut-short diagnosis runs again after restart,
+    an unsent message is sent then."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + STOP_BUDGET_S
+    try:
+        await asyncio.wait_for(service.idle(), STOP_BUDGET_S * 2 / 3)
+    except TimeoutError:
+        log.warning("diagnoses still running at shutdown; they run again after restart")
+    await service.stop()
+    outbox.stop()
+    try:
+        await asyncio.wait_for(sender, max(0.5, deadline - loop.time()))
+    except TimeoutError:
+        log.warning("outbox still busy at shutdown; the rest is sent after restart")
 
 
 async def _main(settings: Settings, config: NetmaintConfig) -> None:

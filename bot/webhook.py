@@ -20,7 +20,6 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Settings
@@ -58,7 +57,7 @@ def webhook_app(store: Store, secret: str, path: str, queue: asyncio.Queue[int])
 async def webhook_loop(app: Application, store: Store, settings: Settings,
                        stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
     """Serve the webhook until ``stop``; handle stored updates one at a time."""
-    from bot.bot_cmd import ALLOWED_UPDATES, handle  # one definition of "handle an update"
+    from bot.bot_cmd import ALLOWED_UPDATES, handle_raw  # one definition of "handle an update"
 
     url, secret = settings.netmaint_webhook_url, settings.webhook_secret
     assert url is not None and secret is not None
@@ -85,10 +84,9 @@ async def webhook_loop(app: Application, store: Store, settings: Settings,
             update_id = await queue.get()
             try:
                 rows = dict(await store.inbox_unhandled())
-                if update_id in rows:
-                    update = Update.de_json(json.loads(rows[update_id]), app.bot)
-                    await handle(app, store, update)
-            except Exception:  # a bad stored update must not stop the worker
+                if update_id in rows:  # parsed on its own: an unparsable one is marked, skipped
+                    await handle_raw(app, store, update_id, json.loads(rows[update_id]))
+            except Exception:  # nothing must stop the worker
                 log.exception("webhook update %s could not be handled", update_id)
             finally:
                 queue.task_done()
@@ -99,10 +97,11 @@ async def webhook_loop(app: Application, store: Store, settings: Settings,
     finally:
         server.should_exit = True
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(serving, 10)
+            await asyncio.wait_for(serving, 3)
         # Finish what was accepted; anything left is in the inbox for the next start.
+        # (Short bounds: the whole stop, diagnoses and sending included, fits in 10 s.)
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(queue.join(), 10)
+            await asyncio.wait_for(queue.join(), 3)
         working.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await working

@@ -1,0 +1,204 @@
+"""The inbox: an update Telegram sends is stored before it is confirmed and handled once.
+
+Real bot (in-process ``run_bot``), the Bot API stand-in over real HTTP, a real
+SQLite file. A crash "between the handler's commit and the inbox mark" is
+reproduced exactly by clearing the mark in the file while the bot is down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import socket
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from tests.botapi_stub import BotApiStub
+from tests.e2e import conftest as e2e
+from tests.e2e.conftest import (
+    ADB_ID,
+    JF_CHAT,
+    USER_ID,
+    Bot,
+    db_row,
+    file,
+    until,
+    wait_decision,
+)
+
+# The end-to-end fixtures, shared rather than copied.
+stub, tcp_port, config, settings, bot = e2e.stub, e2e.tcp_port, e2e.config, e2e.settings, e2e.bot
+
+# PTB cannot build an Update from these (no date/chat; a callback without chat_instance).
+BROKEN = [
+    {"message": {"message_id": 1, "text": "/lapor tanpa tanggal"}},
+    {"callback_query": {"id": "77", "data": "dec 1 ya"}},
+]
+
+
+def push_raw(stub: BotApiStub, update: dict[str, Any]) -> int:
+    """Queue an update exactly as given (the stand-in's own helpers only build valid ones)."""
+    return stub._push(update)  # the stand-in's one way in; its owner keeps it stable
+
+
+def acks(stub: BotApiStub, chat: int = USER_ID) -> list[str]:
+    return [t for t in stub.texts(chat) if "diterima" in t]
+
+
+async def test_unparsable_update_is_kept_marked_and_skipped(
+        stub: BotApiStub, settings, config, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    user = stub.user(USER_ID, "Rina")
+    # One batch: a good complaint between two updates PTB cannot parse.
+    bad1 = push_raw(stub, json.loads(json.dumps(BROKEN[0])))
+    good = stub.send_text(user, "/lapor jaringan lantai 2 mati")
+    bad2 = push_raw(stub, json.loads(json.dumps(BROKEN[1])))
+    b = Bot(settings, config)
+    await b.start()
+    try:
+        await until(lambda: acks(stub), what="the good update's acknowledgement")
+        # The bot keeps going: a later complaint is filed too.
+        await file(stub, user, "printer juga tidak bisa")
+        db = settings.netmaint_db
+        for bad, original in ((bad1, BROKEN[0]), (bad2, BROKEN[1])):
+            handled, error, raw = db_row(
+                db, "SELECT handled, error, raw FROM inbox WHERE update_id=?", bad)
+            assert (handled, error) == (1, "unparsable")
+            assert json.loads(raw) == {**original, "update_id": bad}, "raw JSON kept"
+        assert db_row(db, "SELECT handled, error FROM inbox WHERE update_id=?", good) == (1, None)
+        assert db_row(db, "SELECT COUNT(*) FROM complaints") == (2,)
+        assert stub.pending_updates() == 0, "the offset moved past the bad updates"
+    finally:
+        await b.stop()
+    warned = [r.getMessage() for r in caplog.records if "unparsable" in r.getMessage()]
+    assert len(warned) == 2 and all(str(b) in " ".join(warned) for b in (bad1, bad2))
+    assert stub.token.split(":", 1)[1] not in caplog.text
+
+
+async def test_complaint_handled_again_after_a_crash_files_nothing_twice(
+        stub: BotApiStub, bot: Bot) -> None:
+    user = stub.user(USER_ID, "Rina")
+    uid = stub.send_text(user, "/lapor jaringan mati")
+    tag = await until(lambda: acks(stub), what="ack")
+    await wait_decision(stub, "#K1")
+    await bot.stop()
+    # The crash: the complaint was committed, the inbox row not yet marked handled.
+    await _unmark(bot, uid)
+    await bot.start()
+    await until(lambda: db_row(bot.settings.netmaint_db,
+                               "SELECT handled FROM inbox WHERE update_id=?", uid) == (1,),
+                what="the update handled again")
+    await asyncio.sleep(0.5)  # anything it wrongly queued would be sent by now
+    assert acks(stub) == tag, "one acknowledgement"
+    assert db_row(bot.settings.netmaint_db, "SELECT COUNT(*) FROM complaints") == (1,)
+    diag = [t for t in stub.texts(ADB_ID) if "Diagnosis keluhan #K1" in t]
+    assert len(diag) == 1
+
+
+async def test_press_handled_again_after_a_crash_reports_once(
+        stub: BotApiStub, bot: Bot) -> None:
+    user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
+    await file(stub, user, "jaringan mati")
+    msg = await wait_decision(stub, "#K1")
+    stub.press(adb, ADB_ID, msg["message_id"], stub.buttons(msg)["❌ Tidak"])
+    await until(lambda: stub.find(JF_CHAT, "#K1"), what="JF report")
+    press_id = db_row(bot.settings.netmaint_db, "SELECT MAX(update_id) FROM inbox")[0]
+    await bot.stop()
+    await _unmark(bot, press_id)
+    await bot.start()
+    await until(lambda: db_row(bot.settings.netmaint_db,
+                               "SELECT handled FROM inbox WHERE update_id=?", press_id) == (1,),
+                what="the press handled again")
+    await asyncio.sleep(0.5)
+    assert len([t for t in stub.texts(JF_CHAT) if "#K1" in t]) == 1, "one JF report"
+    assert db_row(bot.settings.netmaint_db,
+                  "SELECT COUNT(*) FROM timeline WHERE kind='decision'") == (1,)
+    assert len([t for t in stub.texts(USER_ID) if "#K1 sedang ditangani" in t]) == 1
+
+
+async def test_dialog_answer_handled_again_after_a_crash(stub: BotApiStub, bot: Bot) -> None:
+    user = stub.user(USER_ID, "Rina")
+    stub.send_text(user, "/lapor")
+    ask = await until(lambda: stub.find(USER_ID, "Di lokasi/unit mana"), what="site question")
+    stub.press(user, USER_ID, ask["message_id"], stub.buttons(ask)["Kantor Dinas"])
+    await until(lambda: stub.find(USER_ID, "Jelaskan gangguannya"), what="text question")
+    uid = stub.send_text(user, "server tidak bisa di-ping")
+    await until(lambda: acks(stub), what="ack")
+    await bot.stop()
+    # The crash right after the handler's first commit (filing): the dialog still open,
+    # the update not marked. Handled again, it files nothing twice and closes the dialog.
+    await _unmark(bot, uid, reopen_dialog=True)
+    await bot.start()
+    await until(lambda: db_row(bot.settings.netmaint_db,
+                               "SELECT handled FROM inbox WHERE update_id=?", uid) == (1,),
+                what="the answer handled again")
+    await asyncio.sleep(0.5)
+    assert len(acks(stub)) == 1
+    assert db_row(bot.settings.netmaint_db, "SELECT COUNT(*) FROM complaints") == (1,)
+    assert db_row(bot.settings.netmaint_db, "SELECT COUNT(*) FROM dialogs") == (0,)
+
+
+async def _unmark(bot: Bot, update_id: int, *, reopen_dialog: bool = False) -> None:
+    """Put the database in the state a kill -9 right after the handler's commit leaves."""
+    import sqlite3
+
+    def run() -> None:
+        db = sqlite3.connect(bot.settings.netmaint_db)
+        try:
+            with db:
+                db.execute("UPDATE inbox SET handled=0, handled_at=NULL WHERE update_id=?",
+                           (update_id,))
+                if reopen_dialog:
+                    db.execute("INSERT INTO dialogs (user_id, chat_id, stage, site, updated_at)"
+                               " VALUES (?, ?, 'text', 'Kantor Dinas', '2024-01-01T00:00:00')",
+                               (USER_ID, USER_ID))
+        finally:
+            db.close()
+
+    await asyncio.to_thread(run)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_webhook_unparsable_update_answered_kept_and_skipped(
+        stub: BotApiStub, settings, config) -> None:
+    port = _free_port()
+    secret = "s3cret-webhook-token-0123456789"
+    hooked = settings.model_copy(update={
+        "netmaint_webhook_url": "https://bot.example.invalid/hook",
+        "netmaint_webhook_secret": SecretStr(secret),
+        "netmaint_webhook_listen": f"127.0.0.1:{port}",
+    })
+    b = Bot(hooked, config)
+    await b.start()
+    headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+    good = {"update_id": 41, "message": {
+        "message_id": 1, "date": 1700000000, "text": "/lapor jaringan mati",
+        "from": {"id": USER_ID, "is_bot": False, "first_name": "Rina"},
+        "chat": {"id": USER_ID, "type": "private", "first_name": "Rina"},
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }}
+    try:
+        async with httpx.AsyncClient() as client:
+            url = f"http://127.0.0.1:{port}/hook"
+            bad = await client.post(url, json={"update_id": 40, **BROKEN[0]}, headers=headers)
+            assert bad.status_code == 200, "stored, so Telegram must not resend it forever"
+            ok = await client.post(url, json=good, headers=headers)
+            assert ok.status_code == 200
+        await until(lambda: acks(stub), what="the good update's acknowledgement")
+        db = hooked.netmaint_db
+        await until(lambda: db_row(db, "SELECT handled, error FROM inbox WHERE update_id=40")
+                    == (1, "unparsable"), what="the bad update marked")
+        assert json.loads(db_row(db, "SELECT raw FROM inbox WHERE update_id=40")[0]) == {
+            "update_id": 40, **BROKEN[0]}
+        assert db_row(db, "SELECT COUNT(*) FROM complaints") == (1,)
+    finally:
+        await b.stop()
