@@ -19,7 +19,8 @@ PREFIXES: dict[str, frozenset[str] | None] = {
     "ven": None,  # a vendor chosen: action = its index in [[vendors]]
     "lap": None,  # /lapor dialog: id = site index (or 0), action = pick | other | cancel
 }
-_PATTERN = re.compile(r"([a-z]{2,4}) (\d{1,12}) ([a-z0-9]{1,8})")
+# ASCII: without it \d also matches other scripts' digits ("dec ١ ya" would read as 1).
+_PATTERN = re.compile(r"([a-z]{2,4}) (\d{1,12}) ([a-z0-9]{1,8})", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)

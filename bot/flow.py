@@ -34,6 +34,10 @@ OK, REFUSED, STALE, NOT_FOUND = "ok", "refused", "stale", "not_found"
 DECISIONS = {"ya": Action.YES, "no": Action.NO, "re": Action.RECHECK}
 
 
+class RateLimited(Exception):
+    """The reporter filed ``[limits] complaints_per_user`` complaints within the window."""
+
+
 @dataclass(frozen=True, slots=True)
 class Press:
     """Who pressed a button, where."""
@@ -141,9 +145,20 @@ class Service:
         text: str,
         filed_by: Actor | None = None,
         update_id: int | None = None,
+        limited: bool = False,
     ) -> int | None:
-        """File a complaint and start its diagnosis; None if this update already filed one."""
+        """File a complaint and start its diagnosis; None if this update already filed one.
+
+        ``limited``: raise ``RateLimited`` when the reporter is over ``[limits]``; checked
+        in the filing transaction, so two updates cannot both slip under the limit.
+        """
         async with self.store.write() as tx:
+            lim = self.config.limits
+            if limited and reporter.id is not None and lim.complaints_per_user and not (
+                await tx.may_file(reporter.id, update_id,
+                                  tx.now - timedelta(minutes=lim.window_minutes),
+                                  lim.complaints_per_user)):
+                raise RateLimited
             cid = await tx.add_complaint(
                 state=State.DIAGNOSING, reporter=reporter, reporter_chat_id=reporter_chat_id,
                 channel=channel, site=site, text=text, filed_by=filed_by,
@@ -277,12 +292,13 @@ class Service:
         restart: int | None = None
         async with self.store.write() as tx:
             c = await tx.complaint(cid)
+            if not sop.may(press.roles, action):  # before "not found": numbers leak nothing
+                if c is not None:
+                    await tx.event(cid, "refused", actor=press.actor, action=str(action),
+                                   chat_id=press.chat_id)
+                return REFUSED
             if c is None:
                 return NOT_FOUND
-            if not sop.may(press.roles, action):
-                await tx.event(cid, "refused", actor=press.actor, action=str(action),
-                               chat_id=press.chat_id)
-                return REFUSED
             new = sop.next_state(c.state, action)
             if new is None or not await tx.set_state(cid, c.state, new):
                 await tx.event(cid, "stale", actor=press.actor, action=str(action),
@@ -354,13 +370,14 @@ class Service:
 
     async def show_vendors(self, cid: int, press: Press) -> str:
         c = await self.store.complaint(cid)
+        if not sop.may(press.roles, Action.CALL_VENDOR):
+            if c is not None:
+                async with self.store.write() as tx:
+                    await tx.event(cid, "refused", actor=press.actor, action="show_vendors",
+                                   chat_id=press.chat_id)
+            return REFUSED
         if c is None:
             return NOT_FOUND
-        if not sop.may(press.roles, Action.CALL_VENDOR):
-            async with self.store.write() as tx:
-                await tx.event(cid, "refused", actor=press.actor, action="show_vendors",
-                               chat_id=press.chat_id)
-            return REFUSED
         if sop.next_state(c.state, Action.CALL_VENDOR) is None or press.chat_id is None:
             return STALE
         vendors = list(self.config.vendors)
@@ -373,17 +390,18 @@ class Service:
     async def call_vendor(self, cid: int, index: str, press: Press) -> str:
         """Record that a configured vendor was called (step 11 starts)."""
         vendors = self.config.vendors
-        if not index.isdigit() or int(index) >= len(vendors):
-            return STALE
-        vendor = vendors[int(index)]
         async with self.store.write() as tx:
             c = await tx.complaint(cid)
+            if not sop.may(press.roles, Action.CALL_VENDOR):
+                if c is not None:
+                    await tx.event(cid, "refused", actor=press.actor, action="call_vendor",
+                                   chat_id=press.chat_id)
+                return REFUSED
             if c is None:
                 return NOT_FOUND
-            if not sop.may(press.roles, Action.CALL_VENDOR):
-                await tx.event(cid, "refused", actor=press.actor, action="call_vendor",
-                               chat_id=press.chat_id)
-                return REFUSED
+            if not index.isdigit() or int(index) >= len(vendors):
+                return STALE
+            vendor = vendors[int(index)]
             new = sop.next_state(c.state, Action.CALL_VENDOR)
             if new is None or not await tx.set_state(cid, c.state, new):
                 return STALE
@@ -405,11 +423,12 @@ class Service:
         """Record the vendor's own ticket number on the latest call (/tiket)."""
         async with self.store.write() as tx:
             c = await tx.complaint(cid)
+            if not sop.may(roles, Action.CALL_VENDOR):
+                if c is not None:
+                    await tx.event(cid, "refused", actor=actor, action="ticket", chat_id=chat_id)
+                return REFUSED
             if c is None:
                 return NOT_FOUND
-            if not sop.may(roles, Action.CALL_VENDOR):
-                await tx.event(cid, "refused", actor=actor, action="ticket", chat_id=chat_id)
-                return REFUSED
             if not await tx.set_ticket(cid, ticket):
                 await self.send(tx, chat_id, self.views.html(
                     "ticket", c=self.views.complaint(c), ticket=ticket, ok=False))
@@ -424,12 +443,13 @@ class Service:
         """"Sudah diperbaiki": re-run the checks and go back to the decision."""
         async with self.store.write() as tx:
             c = await tx.complaint(cid)
+            if not sop.may(press.roles, Action.FIXED):
+                if c is not None:
+                    await tx.event(cid, "refused", actor=press.actor, action="fixed",
+                                   chat_id=press.chat_id)
+                return REFUSED
             if c is None:
                 return NOT_FOUND
-            if not sop.may(press.roles, Action.FIXED):
-                await tx.event(cid, "refused", actor=press.actor, action="fixed",
-                               chat_id=press.chat_id)
-                return REFUSED
             new = sop.next_state(c.state, Action.FIXED)
             if new is None or not await tx.set_state(cid, c.state, new):
                 return STALE

@@ -444,6 +444,34 @@ class Tx:
             (iso(self.now), complaint_id),
         )
 
+    # authorisation and limits
+    async def audit(self, *, update_id: int | None, user: Actor, chat_id: int | None,
+                    kind: str, what: str | None, outcome: str,
+                    complaint_id: int | None = None) -> bool:
+        """Record a refused press or command; False if this update was recorded before."""
+        cur = await self._db.execute(
+            "INSERT OR IGNORE INTO audit (at, update_id, user_id, user_name, chat_id, kind, what,"
+            " complaint_id, outcome) VALUES (?,?,?,?,?,?,?,?,?)",
+            (iso(self.now), update_id, user.id, user.name, chat_id, kind,
+             what[:64] if what else what, complaint_id, outcome),
+        )
+        return cur.rowcount == 1
+
+    async def may_file(self, reporter_id: int, update_id: int | None, since: datetime,
+                       limit: int) -> bool:
+        """Whether a complaint may be filed: this update filed it already, or under ``limit``.
+
+        One statement inside the write transaction, so two updates cannot both slip through.
+        """
+        cur = await self._db.execute(
+            "SELECT EXISTS(SELECT 1 FROM complaints WHERE source_update_id=?)"
+            " OR (SELECT COUNT(*) FROM complaints WHERE reporter_id=? AND filed_by_id IS NULL"
+            " AND created_at>=?) < ?",
+            (update_id, reporter_id, iso(since), limit),
+        )
+        row = await cur.fetchone()
+        return bool(row and row[0])
+
 
 MIGRATIONS = "migrations"
 
@@ -647,6 +675,33 @@ class Store:
             "SELECT 1 FROM chats WHERE chat_id=? AND unreachable_at IS NOT NULL", (chat_id,)
         )
         return row is not None
+
+    # authorisation and limits
+    async def complaint_times(self, reporter_id: int, since: datetime) -> list[datetime]:
+        """When this user filed complaints themselves since ``since``, oldest first."""
+        rows = await self._all(
+            "SELECT created_at FROM complaints WHERE reporter_id=? AND filed_by_id IS NULL"
+            " AND created_at>=? ORDER BY created_at",
+            (reporter_id, iso(since)),
+        )
+        return [datetime.fromisoformat(r["created_at"]) for r in rows]
+
+    async def audit_count(self, user_id: int, outcome: str, since: datetime) -> int:
+        """Refusals of one kind for a user since ``since`` (the flood guard's memory)."""
+        row = await self._one(
+            "SELECT COUNT(*) AS n FROM audit WHERE user_id=? AND outcome=? AND at>=?",
+            (user_id, outcome, iso(since)),
+        )
+        return int(row["n"]) if row else 0
+
+    async def audit_rows(self, complaint_id: int | None = None) -> list[dict[str, Any]]:
+        """The audit trail, oldest first (of one complaint, when given)."""
+        if complaint_id is None:
+            rows = await self._all("SELECT * FROM audit ORDER BY id")
+        else:
+            rows = await self._all("SELECT * FROM audit WHERE complaint_id=? ORDER BY id",
+                                   (complaint_id,))
+        return [dict(r) for r in rows]
 
 
 def _statements(script: str) -> list[str]:

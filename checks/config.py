@@ -151,6 +151,13 @@ class Vendor(_Section):
     note: str = ""
 
 
+class Limits(_Section):
+    """The bot's flood guard: complaints one user may file per window (0 = no limit)."""
+
+    complaints_per_user: int = Field(default=5, ge=0, le=1000)
+    window_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+
 class Agent(_Section):
     """Settings of ``netmaint agent`` on this server."""
 
@@ -186,6 +193,7 @@ class NetmaintConfig(_Section):
     sites: tuple[Site, ...] = ()
     vendors: tuple[Vendor, ...] = ()
     agent: Agent = Agent()
+    limits: Limits = Limits()
 
 
 def is_loopback_host(host: str) -> bool:

@@ -13,7 +13,7 @@ from telegram import Update
 
 from bot.store import Complaint
 from handlers.auth import is_staff
-from handlers.base import Ctx, roles, service
+from handlers.base import Ctx, audit, roles, service
 
 NUMBER = re.compile(r"#?K?(\d{1,12})", re.IGNORECASE)
 HASHTAG = re.compile(r"^\s*#K(\d{1,12})\s*$")
@@ -34,6 +34,7 @@ async def _show(update: Update, context: Ctx, number: int) -> None:
     c = await svc.store.complaint(number)
     visible, full = _may_see(update, context, c) if c else (False, False)
     if c is None or not visible:
+        await audit(update, context, "not_found", complaint_id=number)
         await svc.reply(msg.chat.id, "not_found", number=number)
         return
     text = await svc.history_text(c, full=full)
@@ -70,6 +71,7 @@ async def agenda_cmd(update: Update, context: Ctx) -> None:
     if msg is None:
         return
     if not is_staff(roles(update, context)):
+        await audit(update, context, "refused")
         await svc.reply(msg.chat.id, "not_allowed")
         return
     text = await svc.agenda_text(svc.clock())

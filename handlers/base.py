@@ -2,7 +2,8 @@
 
 Also the one router for inline buttons: it parses the callback data once
 (``bot.callbacks``) and hands it to the module that owns the prefix;
-anything malformed gets a polite answer and changes nothing.
+anything malformed gets a polite answer and changes nothing. Every press that
+changes nothing, and every refused command, is an ``audit`` row.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import callbacks
-from bot.flow import Press, Service
+from bot.flow import OK, Press, Service
 from bot.sop import Role
 from bot.store import Actor
 from handlers.auth import roles_of
@@ -23,6 +24,7 @@ from handlers.auth import roles_of
 log = logging.getLogger(__name__)
 
 Ctx = ContextTypes.DEFAULT_TYPE
+COMPLAINT_PREFIXES = frozenset({"dec", "jf", "ven"})  # their id is a complaint number
 ButtonHandler = Callable[[Update, Ctx, callbacks.Callback], Awaitable[str]]
 
 
@@ -62,6 +64,28 @@ async def answer(query: CallbackQuery, text: str | None = None) -> None:
         log.info("could not answer callback query: %s", exc)
 
 
+def _command_word(update: Update) -> str | None:
+    msg = update.effective_message
+    words = (msg.text or "").split(maxsplit=1) if msg else []
+    return words[0][:32] if words else None
+
+
+async def audit(update: Update, context: Ctx, outcome: str, *, what: str | None = None,
+                complaint_id: int | None = None) -> None:
+    """Record a refused press or command (who, where, what, why) for the office to review."""
+    user, chat, query = update.effective_user, update.effective_chat, update.callback_query
+    if what is None:
+        what = query.data if query is not None else _command_word(update)
+    log.info("refused (%s) %s from user %s in chat %s", outcome,
+             "button" if query else "command", user.id if user else None,
+             chat.id if chat else None)
+    async with service(context).store.write() as tx:
+        await tx.audit(update_id=update.update_id, user=actor_of(user),
+                       chat_id=chat.id if chat else None,
+                       kind="button" if query is not None else "command", what=what,
+                       outcome=outcome, complaint_id=complaint_id)
+
+
 async def note_chat(update: Update, context: Ctx) -> None:
     """A chat that writes to us again is reachable again (it unblocked the bot)."""
     chat = update.effective_chat
@@ -85,10 +109,13 @@ def route_buttons(routes: dict[str, ButtonHandler]) -> Callable[[Update, Ctx], A
         cb = callbacks.parse(query.data)
         handler = routes.get(cb.prefix) if cb else None
         if cb is None or handler is None:
-            log.info("malformed callback data from user %s", query.from_user.id)
+            await audit(update, context, "invalid")
             await answer(query, svc.views.answer("invalid"))
             return
         key = await handler(update, context, cb)
+        if key != OK:
+            await audit(update, context, key,
+                        complaint_id=cb.id if cb.prefix in COMPLAINT_PREFIXES else None)
         await answer(query, svc.views.answer(key))
 
     return on_button

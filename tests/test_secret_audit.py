@@ -1,0 +1,51 @@
+"""The whole-suite secret audit can fail: a leaked token fails the session, and says where."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+LEAKY = '''
+import logging
+
+LEAK_TOKEN = "987654321:leaky-secret-for-the-audit-test-0123"
+
+def test_logs_the_token():
+    logging.getLogger("leaky").debug("GET /bot%s/getMe", LEAK_TOKEN)
+'''
+
+CLEAN = '''
+import logging
+
+LEAK_TOKEN = "987654321:leaky-secret-for-the-audit-test-0123"
+
+def test_logs_no_token():
+    logging.getLogger("clean").debug("GET /bot[REDACTED]/getMe")
+'''
+
+
+def _pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "test_sample.py").write_text(source)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
+         "tests.secret_audit", "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path)],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+    )
+
+
+def test_a_leaked_token_fails_the_session(tmp_path: Path) -> None:
+    proc = _pytest(tmp_path, LEAKY)
+    assert "token occurrences in DEBUG logs: 1 " in proc.stdout, proc.stdout
+    assert "test_sample.py::test_logs_the_token / leaky" in proc.stdout
+    assert "1 passed" in proc.stdout and proc.returncode == 1
+
+
+def test_no_leak_passes(tmp_path: Path) -> None:
+    proc = _pytest(tmp_path, CLEAN)
+    assert "token occurrences in DEBUG logs: 0 " in proc.stdout, proc.stdout
+    assert proc.returncode == 0
