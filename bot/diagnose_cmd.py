@@ -36,9 +36,12 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
+    from bot import redact
     from checks.config import ConfigError, load_config
     from checks.runner import run_sop_checks
 
+    redact.install()  # as in the bot and the agent: a token-shaped string never reaches a log
+    redact.quiet_http_loggers()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         config = load_config(args.config)

@@ -129,6 +129,12 @@ class Views:
                 "status": None,
                 "std_min": STEP[no].min_minutes,
                 "std_max": STEP[no].max_minutes,
+                # A step that never ran (the diagnosis failed) still renders in every report.
+                "seconds": None,
+                "within": None,
+                "findings": [],
+                "more": 0,
+                "summary": None,
             }
             if r is not None:
                 _, _, within = elapsed_vs_standard(no, r.duration_s)

@@ -49,3 +49,21 @@ def test_no_leak_passes(tmp_path: Path) -> None:
     proc = _pytest(tmp_path, CLEAN)
     assert "token occurrences in DEBUG logs: 0 " in proc.stdout, proc.stdout
     assert proc.returncode == 0
+
+
+def test_every_entry_point_redacts_its_log_lines(tmp_path: Path) -> None:
+    """bot, agent and diagnose each install the redaction before they log anything."""
+    token = "123456789:AAH-entry-point-secret-0123456789abcdef"
+    script = f'''
+import logging, sys
+from bot import diagnose_cmd
+diagnose_cmd.main(["--step", "3", "--json"])
+logging.getLogger("after").warning("GET /bot{token}/getMe")
+'''
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "NETMAINT_CONFIG": ""}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env=env, cwd=tmp_path, timeout=60)
+    assert "GET /bot[REDACTED]/getMe" in proc.stderr, proc.stderr
+    assert token.split(":")[1] not in proc.stderr + proc.stdout
+    for module in ("bot/app.py", "bot/bot_cmd.py", "checks/agent_cmd.py", "bot/diagnose_cmd.py"):
+        assert "redact.install(" in (ROOT / module).read_text(), module

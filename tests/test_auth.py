@@ -1,0 +1,126 @@
+"""Authorisation on the server: roles before anything else, one state change per legitimate
+press however many arrive at once, and every refusal an audit row the office can read."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.flow import NOT_FOUND, OK, REFUSED, STALE, Press, Service
+from bot.sop import Role, State
+from bot.store import Actor, Store
+from checks.config import parse_config
+from tests.botapi_stub import BotApiStub
+from tests.e2e.conftest import ADB_ID, JF_CHAT, OTHER_ID, USER_ID, Bot, until, wait_decision
+from tests.test_ratelimit import CONFIG, _rows, _settings
+
+VENDORS = '\n[[vendors]]\nname = "Telkom"\n\n[[sites]]\nname = "Kantor Dinas"\n'
+
+
+def press(user_id: int, *roles: Role) -> Press:
+    return Press(Actor(user_id, f"u{user_id}"), frozenset({Role.USER, *roles}), user_id, 1)
+
+
+@pytest.fixture
+async def svc(tmp_path: Path) -> AsyncIterator[Service]:
+    async with Store(tmp_path / "n.db") as store:
+        service = Service(_settings(tmp_path), parse_config(CONFIG + VENDORS), store)
+        try:
+            yield service
+        finally:
+            await service.stop()
+
+
+async def _complaint(s: Service, state: State) -> int:
+    async with s.store.write() as tx:
+        cid = await tx.add_complaint(state=state, reporter=Actor(USER_ID, "Rina"),
+                                     reporter_chat_id=USER_ID, channel="chat", site=None,
+                                     text="internet mati")
+    assert cid is not None
+    return cid
+
+
+async def test_two_adbs_pressing_at_once_change_the_state_once(svc: Service) -> None:
+    cid = await _complaint(svc, State.AWAITING_DECISION)
+    a, b = press(ADB_ID, Role.ADB), press(5002, Role.ADB)
+    answers = await asyncio.gather(svc.decide(cid, "ya", a), svc.decide(cid, "no", b),
+                                   svc.decide(cid, "ya", a), svc.decide(cid, "re", b))
+    assert sorted(answers) == [OK, STALE, STALE, STALE]
+    events = await svc.store.timeline(cid)
+    assert [e.kind for e in events].count("decision") == 1
+    assert [e.kind for e in events].count("state") == 1
+    assert [e.kind for e in events].count("stale") == 3
+
+
+@pytest.mark.parametrize("roles", [(), (Role.KABID,), (Role.JF_ADB,)])
+async def test_who_may_not_press_is_refused_before_anything_else(
+    svc: Service, roles: tuple[Role, ...]
+) -> None:
+    """The same answer for a real and a made-up number: pressing probes nothing."""
+    cid = await _complaint(svc, State.AWAITING_DECISION)
+    esc = await _complaint(svc, State.ESCALATED)
+    p = press(OTHER_ID, *roles)
+    for number in (cid, 999_999):
+        for code in ("ya", "no", "re"):
+            assert await svc.decide(number, code, p) == REFUSED
+    if Role.JF_ADB not in roles:
+        for number in (esc, 999_999):
+            assert await svc.jf_action(number, "fix", p) == REFUSED
+            assert await svc.jf_action(number, "ven", p) == REFUSED
+            assert await svc.call_vendor(number, "0", p) == REFUSED
+            assert await svc.call_vendor(number, "9", p) == REFUSED, "index checked after role"
+            assert await svc.set_ticket(number, "T-1", p.actor, p.roles, 1) == REFUSED
+    else:  # the JF ADB group may act on its report, never on the decision
+        assert await svc.call_vendor(999_999, "0", p) == NOT_FOUND
+    states = [c.state for c in await svc.store.complaints_all()]
+    assert states == [State.AWAITING_DECISION, State.ESCALATED]
+    refused = [e for e in await svc.store.timeline(cid) if e.kind == "refused"]
+    assert len(refused) == 3 and {e.actor_id for e in refused} == {OTHER_ID}
+
+
+async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
+    with BotApiStub() as stub:
+        settings = _settings(tmp_path, stub.token, stub.base_url)
+        bot = Bot(settings, parse_config(CONFIG + VENDORS))
+        await bot.start()
+        try:
+            user, other = stub.user(USER_ID, "Rina"), stub.user(OTHER_ID, "Sari")
+            stub.send_text(user, "/lapor internet mati")
+            msg = await wait_decision(stub, "#K1")
+            # Sari starts a /lapor dialog, then presses a forged site button on the ADB's
+            # diagnosis message: the dialog's buttons only work in her own chat.
+            stub.send_text(other, "/lapor")
+            await until(lambda: stub.find(OTHER_ID, "Di lokasi/unit mana"), what="question")
+            q = stub.press(other, ADB_ID, msg["message_id"], "lap 0 other")
+            stub.press(other, ADB_ID, msg["message_id"], stub.buttons(msg)["✅ Ya"])
+            stub.press(other, ADB_ID, msg["message_id"], "dec 77 ya")
+            stub.press(other, ADB_ID, msg["message_id"], "x" * 100)
+            for text in ("/catat Pak Budi: mati", "/agenda", "/tiket 1 INC-1", "/lacak 1"):
+                stub.send_text(other, text)
+            await until(lambda: len(_rows(settings.netmaint_db, "SELECT 1 FROM audit")) == 8,
+                        what="eight audit rows")
+            assert "hanya untuk petugas" in stub.answers[q]["text"]
+            assert stub.find(ADB_ID, "Diagnosis keluhan #K1") == msg, "the ADB's message kept"
+            rows = _rows(settings.netmaint_db,
+                         "SELECT kind, what, outcome, complaint_id, user_id FROM audit")
+            assert rows == [
+                ("button", "lap 0 other", "refused", None, OTHER_ID),
+                ("button", "dec 1 ya", "refused", 1, OTHER_ID),
+                ("button", "dec 77 ya", "refused", 77, OTHER_ID),
+                ("button", "x" * 64, "invalid", None, OTHER_ID),
+                ("command", "/catat", "refused", None, OTHER_ID),
+                ("command", "/agenda", "refused", None, OTHER_ID),
+                ("command", "/tiket", "refused", 1, OTHER_ID),
+                ("command", "/lacak", "not_found", 1, OTHER_ID),
+            ]
+            # The JF ADB group sees the refused press in the complaint's history.
+            stub.send_text(stub.user(9100, "Joko JF"), "#K1", chat_id=JF_CHAT)
+            hist = await until(lambda: stub.find(JF_CHAT, "Riwayat keluhan #K1"), what="history")
+            assert "tombol ditolak" in hist["text"] and "Sari" in hist["text"]
+            assert _rows(settings.netmaint_db, "SELECT state FROM complaints") == \
+                [("awaiting_decision",)]
+        finally:
+            await bot.stop()

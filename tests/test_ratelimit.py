@@ -1,0 +1,152 @@
+"""The flood guard: at most ``[limits] complaints_per_user`` complaints per user per window.
+
+Real Service and SQLite file; the clock is injected so the window can pass. The
+polite refusal is checked end to end through the stand-in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.config import Settings
+from bot.flow import RateLimited, Service
+from bot.store import Actor, Store
+from checks.config import NetmaintConfig, parse_config
+from tests.botapi_stub import BotApiStub
+from tests.e2e.conftest import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, OTHER_ID, USER_ID, Bot, until
+
+CONFIG = """
+[[targets]]
+name = "gateway"
+host = "127.0.0.1"
+
+[thresholds]
+ping_count = 1
+ping_interval_s = 0.0
+ping_timeout_s = 0.3
+
+[limits]
+complaints_per_user = 2
+window_minutes = 10
+"""
+RINA = Actor(USER_ID, "Rina")
+
+
+def _rows(db: Path, sql: str) -> list[tuple]:
+    with closing(sqlite3.connect(db)) as conn:
+        return conn.execute(sql).fetchall()
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 1, 5, 1, 0, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _settings(tmp_path: Path, token: str = "123456789:TEST-token-for-the-local-stand-in",
+              url: str = "http://127.0.0.1:9/bot") -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        telegram_bot_token=token, telegram_api_base_url=url, adb_user_ids=(ADB_ID, ADB2_ID),
+        jf_adb_chat_id=JF_CHAT, kabid_chat_id=KABID_CHAT, netmaint_db=tmp_path / "n.db",
+        netmaint_poll_timeout=1,
+    )
+
+
+@pytest.fixture
+async def svc(tmp_path: Path) -> AsyncIterator[tuple[Service, Clock]]:
+    clock = Clock()
+    async with Store(tmp_path / "n.db", clock) as store:
+        service = Service(_settings(tmp_path), parse_config(CONFIG), store, clock=clock)
+        try:
+            yield service, clock
+        finally:
+            await service.stop()
+
+
+async def _file(s: Service, update_id: int, who: Actor = RINA, *, limited: bool = True,
+                filed_by: Actor | None = None) -> int | None:
+    return await s.file(reporter=who, reporter_chat_id=who.id, channel="chat", site=None,
+                        text=f"keluhan {update_id}", update_id=update_id, limited=limited,
+                        filed_by=filed_by)
+
+
+async def test_over_the_limit_files_nothing_until_the_window_passes(
+    svc: tuple[Service, Clock],
+) -> None:
+    s, clock = svc
+    assert await _file(s, 1) and await _file(s, 2)
+    with pytest.raises(RateLimited):
+        await _file(s, 3)
+    assert await _file(s, 1) is None, "a redelivered update is not refused, and files nothing"
+    assert await _file(s, 4, Actor(OTHER_ID, "Sari")), "other users are not affected"
+    assert await _file(s, 5, limited=False), "ADBs are not limited"
+    clock.now += timedelta(minutes=9)
+    with pytest.raises(RateLimited):
+        await _file(s, 6)
+    clock.now += timedelta(minutes=1, seconds=1)
+    assert await _file(s, 7), "the window has passed"
+    assert len(await s.store.complaints_all()) == 5
+
+
+async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Service, Clock]) -> None:
+    s, _ = svc
+    results = await asyncio.gather(*(_file(s, 100 + i) for i in range(8)),
+                                   return_exceptions=True)
+    assert sum(isinstance(r, int) for r in results) == 2
+    assert sum(isinstance(r, RateLimited) for r in results) == 6
+
+
+async def test_unlimited_when_configured_zero(tmp_path: Path) -> None:
+    config: NetmaintConfig = parse_config(CONFIG.replace("complaints_per_user = 2",
+                                                         "complaints_per_user = 0"))
+    async with Store(tmp_path / "n.db") as store:
+        s = Service(_settings(tmp_path), config, store)
+        try:
+            assert all([await _file(s, i) for i in range(1, 5)])
+        finally:
+            await s.stop()
+
+
+async def test_a_flood_gets_one_polite_refusal_and_is_audited(tmp_path: Path) -> None:
+    with BotApiStub() as stub:
+        settings = _settings(tmp_path, stub.token, stub.base_url)
+        bot = Bot(settings, parse_config(CONFIG))
+        await bot.start()
+        try:
+            user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
+            for i in range(6):
+                stub.send_text(user, f"/lapor gangguan nomor {i}")
+            stub.send_text(user, "/lapor")  # the guided dialog is refused before any question
+            for i in range(3):
+                stub.send_text(adb, f"/catat Pak Budi: telepon nomor {i}")
+            refusal = await until(lambda: stub.find(USER_ID, "Maaf, Anda sudah mengirim"),
+                                  20, "the polite refusal")
+            assert "2 keluhan dalam 10 menit terakhir" in refusal["text"]
+            assert "bisa dikirim lagi mulai pukul" in refusal["text"]
+            assert "/lacak" in refusal["text"]
+
+            def audited() -> list[tuple]:
+                return _rows(settings.netmaint_db, "SELECT outcome, user_id, what FROM audit")
+
+            await until(lambda: len(audited()) == 5 and len(_rows(
+                settings.netmaint_db, "SELECT 1 FROM complaints")) == 5, what="all handled")
+            assert audited() == [("rate_limited", USER_ID, "/lapor")] * 5
+            channels = _rows(settings.netmaint_db, "SELECT channel FROM complaints ORDER BY id")
+            assert channels == [("chat",), ("chat",), ("catat",), ("catat",), ("catat",)]
+            await asyncio.sleep(1.5)  # the refusal was sent once, not five times
+            assert len([t for t in stub.texts(USER_ID) if "Maaf, Anda sudah mengirim" in t]) == 1
+            assert not stub.find(USER_ID, "Di lokasi/unit mana"), "no question was asked"
+        finally:
+            await bot.stop()
