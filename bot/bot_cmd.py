@@ -215,14 +215,15 @@ async def run_bot(
                         ready.set()
                     await fetch_loop(app, store, settings, stop)
             finally:
-                await finish_in_flight(service, outbox, sender)
+                await finish_in_flight(service, store, outbox, sender)
 
 
-async def finish_in_flight(service: Service, outbox: Outbox, sender: asyncio.Task[None]) -> None:
+async def finish_in_flight(service: Service, store: Store, outbox: Outbox,
+                           sender: asyncio.Task[None]) -> None:
     """A graceful stop: no new updates are taken; running diagnoses finish and the
-    messages they cause are sent, within ``STOP_BUDGET_S``. What does not fit is
-    cancelled and stays in SQLite: a cut-short diagnosis runs again after restart,
-    an unsent message is sent then."""
+    messages they cause are sent (at Telegram's pace), within ``STOP_BUDGET_S``. What
+    does not fit stays in SQLite: a cut-short diagnosis runs again after restart, an
+    unsent message is sent then."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + STOP_BUDGET_S
     try:
@@ -230,6 +231,15 @@ async def finish_in_flight(service: Service, outbox: Outbox, sender: asyncio.Tas
     except TimeoutError:
         log.warning("diagnoses still running at shutdown; they run again after restart")
     await service.stop()
+
+    async def sent_all() -> None:
+        while True:  # the sender has no "queue empty" event; its rows are in SQLite
+            if not await store.outbox_pending_count():
+                return
+            await asyncio.sleep(0.1)
+
+    with contextlib.suppress(TimeoutError):  # the sender keeps its pace meanwhile
+        await asyncio.wait_for(sent_all(), max(0.0, deadline - 1.5 - loop.time()))
     outbox.stop()
     try:
         await asyncio.wait_for(sender, max(0.5, deadline - loop.time()))
