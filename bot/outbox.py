@@ -1,10 +1,21 @@
 """The sender: delivers committed outbox rows to Telegram, in order per chat.
 
-Only the oldest pending row of each chat is eligible, so a chat never sees
-its messages out of order; different chats are served concurrently. A 429
-waits ``retry_after``; network errors retry with backoff up to a limit;
-"message is not modified" counts as delivered; a chat that blocked the bot
-(403) is marked unreachable, its queue dropped, and the ADB told, once.
+Only the oldest pending row of each chat is eligible, so a chat never sees its
+messages out of order; different chats are served by their own in-flight
+tasks, so a slow or failing chat never holds up the others. Every send waits
+for the flood limiter (about 1/s per chat, 20/min per group, 30/s overall). A
+429 postpones that chat's row by ``retry_after``; timeouts, 5xx and dropped
+connections retry with exponential backoff; "message is not modified" counts
+as delivered; a chat that blocked the bot (403) is marked unreachable, its
+queue dropped, and the ADB told, once.
+
+Retries live in the row (``not_before``, ``failures``), not in a loop in
+memory, so they survive a restart and never block the other chats. The bot
+retries a send on its own only when Telegram cannot have acted on it (a 429, a
+5xx answer, a refused connection). A read timeout or a reset after the request
+was written may have delivered it: that retry may duplicate the message, so
+the attempt is counted in the row's ``ambiguous`` column
+(``Store.outbox_possible_duplicates``).
 """
 
 from __future__ import annotations
@@ -13,11 +24,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import warnings
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import Bot, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
@@ -34,6 +48,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 OnUnreachable = Callable[[Tx, int, int | None], Awaitable[None]]
 EDITS = ("editMessageText", "editMessageReplyMarkup")
+# httpx errors raised before the request left this machine: Telegram cannot have seen it.
+NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -42,6 +58,101 @@ def retry_seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore", PTBDeprecationWarning)
         value: Any = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def may_have_arrived(exc: NetworkError) -> bool:
+    """Whether Telegram may have acted on a request that failed with ``exc``.
+
+    PTB raises ``NetworkError`` for a 5xx answer (no cause: Telegram answered and
+    refused) and wraps httpx errors (the cause): only those raised before the
+    request was written are certainly harmless to retry.
+    """
+    cause = exc.__cause__
+    if cause is None:
+        return False
+    return not isinstance(cause, NOT_SENT)
+
+
+@dataclass(frozen=True, slots=True)
+class FloodLimits:
+    """Telegram's flood limits; tests pass shorter ones.
+
+    A bucket of ``burst`` at ``rate`` lets ``burst + rate * T`` through in any T seconds,
+    so the bursts default to 1: never more than 21 a minute in a group or 31 in a second.
+    """
+
+    per_chat_s: float = 1.0  # at most one message per second in a chat
+    group_per_min: float = 20.0  # at most 20 messages a minute in a group
+    group_burst: int = 1
+    global_per_s: float = 30.0  # at most 30 messages a second overall
+    global_burst: int = 1
+
+
+class _Bucket:
+    """A token bucket over the caller's clock (seconds as floats)."""
+
+    __slots__ = ("capacity", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        self.rate, self.capacity = rate, capacity
+        self.tokens, self.stamp = capacity, now
+
+    def wait(self, now: float) -> float:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+class FloodLimiter:
+    """Per chat, per group and global token buckets, checked and taken together.
+
+    Hand-rolled on purpose: the sender must ask "may this chat send now, and if not
+    when?" without blocking (a held row must not hold up other chats) and take from
+    three buckets at once or from none, over the injectable clock. PTB's
+    ``AIORateLimiter`` blocks inside the request and retries 0 times by default;
+    aiolimiter and pyrate-limiter offer one bucket per acquire with their own clock.
+    """
+
+    def __init__(self, limits: FloodLimits, clock: Clock = utc_now) -> None:
+        self.limits = limits
+        self.clock = clock
+        self._chats: dict[int, _Bucket] = {}
+        self._groups: dict[int, _Bucket] = {}
+        self._global: _Bucket | None = None
+
+    def _now(self) -> float:
+        return self.clock().timestamp()
+
+    def _buckets(self, chat_id: int, now: float) -> list[_Bucket]:
+        lim = self.limits
+        if self._global is None:
+            self._global = _Bucket(lim.global_per_s, lim.global_burst, now)
+        out = [self._global]
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            chat = self._chats[chat_id] = _Bucket(1 / lim.per_chat_s, 1, now)
+        out.append(chat)
+        if chat_id < 0:  # a group (negative id): its per-minute budget as well
+            group = self._groups.get(chat_id)
+            if group is None:
+                group = self._groups[chat_id] = _Bucket(lim.group_per_min / 60,
+                                                        lim.group_burst, now)
+            out.append(group)
+        return out
+
+    def reserve(self, chat_id: int) -> float:
+        """0 and a send is booked, or the seconds to wait before asking again."""
+        now = self._now()
+        buckets = self._buckets(chat_id, now)
+        wait = max(b.wait(now) for b in buckets)
+        if wait > 0:
+            return wait
+        for b in buckets:
+            b.take()
+        return 0.0
 
 
 class Outbox:
@@ -54,66 +165,112 @@ class Outbox:
         *,
         clock: Clock = utc_now,
         on_unreachable: OnUnreachable | None = None,
-        max_attempts: int = 6,
+        limits: FloodLimits | None = None,
+        backoff_base_s: float = 1.0,
+        backoff_max_s: float = 300.0,
+        max_failures: int = 50,
+        request_timeout_s: float | None = None,
         idle_poll_s: float = 5.0,
     ) -> None:
+        """``max_failures`` transient errors with the backoff capped at 5 min ride out an
+        outage of about four hours; ``request_timeout_s`` None keeps PTB's timeouts."""
         self.store = store
         self.bot = bot
         self.clock = clock
         self.on_unreachable = on_unreachable
-        self.max_attempts = max_attempts
+        self.limiter = FloodLimiter(limits or FloodLimits(), clock)
+        self.backoff_base_s = backoff_base_s
+        self.backoff_max_s = backoff_max_s
+        self.max_failures = max_failures
         self.idle_poll_s = idle_poll_s
+        self._timeouts: dict[str, float] = (
+            {} if request_timeout_s is None else
+            {"read_timeout": request_timeout_s, "write_timeout": request_timeout_s,
+             "connect_timeout": request_timeout_s}
+        )
+        self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
         self._wake = asyncio.Event()
         self._stopping = False
+        self._inflight: dict[int, asyncio.Task[None]] = {}
 
     def wake(self) -> None:
         self._wake.set()
 
     def stop(self) -> None:
-        """Finish the round in flight, deliver what is due, then return from ``run``.
+        """Finish the sends in flight and what the limiter allows now, then leave ``run``.
 
-        Cancelling a send between Telegram's answer and our commit would send it
-        again after a restart, so a graceful stop never cancels mid-round.
+        Cancelling a send between Telegram's answer and our commit could send it again
+        after a restart, so a graceful stop never cancels a send; rows the limiter holds
+        back are delivered after the restart.
         """
         self._stopping = True
         self._wake.set()
 
     async def run(self) -> None:
         """Deliver until ``stop()``."""
-        while True:
-            self._wake.clear()
-            try:
-                sent = await self.deliver_once()
-            except Exception:  # keep the sender alive; the rows stay pending
-                log.exception("outbox delivery round failed")
-                sent = 0
-            if sent:
-                continue
-            if self._stopping:
-                return
-            await self._sleep()
+        await self._pump(until_idle=False)
 
-    async def _sleep(self) -> None:
-        timeout = self.idle_poll_s
+    async def drain(self) -> None:
+        """Deliver every row that is due, pacing by the limiter; rows waiting for a
+        ``retry_after`` or a backoff stay pending. Callers bound it with a timeout."""
+        await self._pump(until_idle=True)
+
+    async def _pump(self, *, until_idle: bool) -> None:
+        try:
+            while True:
+                self._wake.clear()
+                try:
+                    started, held = await self._dispatch()
+                except Exception:  # keep the sender alive; the rows stay pending
+                    log.exception("outbox dispatch failed")
+                    started, held = 0, None
+                idle = not started and not self._inflight
+                if idle and (self._stopping or (until_idle and held is None)):
+                    return
+                await self._sleep(held)
+        finally:
+            # Only a cancelled sender gets here with sends in flight: those rows keep
+            # sending_at and are counted as ambiguous when the next process picks them up.
+            tasks = list(self._inflight.values())
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _dispatch(self) -> tuple[int, float | None]:
+        """Start a send for each chat whose head row is due and the limiter allows.
+
+        Returns how many started and the shortest wait the limiter asked for.
+        """
+        rows = await self.store.outbox_due(self.clock())
+        started, held = 0, None
+        for row in rows:
+            if row.chat_id in self._inflight:
+                continue
+            wait = self.limiter.reserve(row.chat_id)
+            if wait > 0:
+                held = wait if held is None else min(held, wait)
+                continue
+            task = asyncio.create_task(self._deliver_task(row), name=f"outbox-{row.id}")
+            self._inflight[row.chat_id] = task
+            started += 1
+        return started, held
+
+    async def _deliver_task(self, row: OutboxRow) -> None:
+        try:
+            await self._deliver(row)
+        except Exception:  # the row stays pending (sending_at set) and is tried again
+            log.exception("delivering outbox row %s failed", row.id)
+        finally:
+            self._inflight.pop(row.chat_id, None)
+            self._wake.set()
+
+    async def _sleep(self, held: float | None) -> None:
+        timeout = self.idle_poll_s if held is None else min(self.idle_poll_s, held)
         nxt = await self.store.outbox_next_due()
         if nxt is not None:
-            timeout = min(timeout, max(0.05, (nxt - self.clock()).total_seconds()))
+            timeout = min(timeout, max(0.01, (nxt - self.clock()).total_seconds()))
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), timeout)
-
-    async def deliver_once(self) -> int:
-        """Send the due head row of every chat; returns how many rows were settled."""
-        rows = await self.store.outbox_due(self.clock())
-        if not rows:
-            return 0
-        await asyncio.gather(*(self._deliver(r) for r in rows))
-        return len(rows)
-
-    async def drain(self, max_rounds: int = 100) -> None:
-        """Deliver until nothing is due (a graceful stop); callers bound it with a timeout."""
-        for _ in range(max_rounds):
-            if not await self.deliver_once():
-                return
+            await asyncio.wait_for(self._wake.wait(), max(0.005, timeout))
 
     async def _deliver(self, row: OutboxRow) -> None:
         if await self.store.is_unreachable(row.chat_id):
@@ -132,11 +289,13 @@ class Outbox:
                     await tx.outbox_done(row.id, "skipped", error="original message not sent")
                 return
             payload["message_id"] = ref.message_id
+        async with self.store.write() as tx:
+            await tx.outbox_begin(row.id)
         try:
             message_id = await self._call(row, payload)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
-            log.warning("flood limit on chat %s: retrying in %.0f s", row.chat_id, wait)
+            log.warning("flood limit on chat %s: retrying in %.1f s", row.chat_id, wait)
             async with self.store.write() as tx:
                 await tx.outbox_retry(row.id, tx.now + timedelta(seconds=wait), "429")
         except Forbidden as exc:
@@ -151,8 +310,8 @@ class Outbox:
                 log.error("Telegram refused outbox row %s (%s): %s", row.id, row.method, exc)
                 async with self.store.write() as tx:
                     await tx.outbox_done(row.id, "failed", error=str(exc)[:500])
-        except NetworkError as exc:
-            await self._retry(row, str(exc) or type(exc).__name__)
+        except NetworkError as exc:  # includes TimedOut
+            await self._retry(row, exc)
         except TelegramError as exc:
             log.error("outbox row %s failed: %s", row.id, exc)
             async with self.store.write() as tx:
@@ -168,18 +327,19 @@ class Outbox:
         if row.method == "sendMessage":
             msg = await self.bot.send_message(
                 chat_id=row.chat_id, text=p["text"], parse_mode=ParseMode.HTML,
-                reply_markup=markup,
+                reply_markup=markup, **self._timeouts,
             )
             return msg.message_id
         if row.method == "editMessageText":
             await self.bot.edit_message_text(
                 chat_id=row.chat_id, message_id=p["message_id"], text=p["text"],
-                parse_mode=ParseMode.HTML, reply_markup=markup,
+                parse_mode=ParseMode.HTML, reply_markup=markup, **self._timeouts,
             )
             return None
         if row.method == "editMessageReplyMarkup":
             await self.bot.edit_message_reply_markup(
-                chat_id=row.chat_id, message_id=p["message_id"], reply_markup=markup
+                chat_id=row.chat_id, message_id=p["message_id"], reply_markup=markup,
+                **self._timeouts,
             )
             return None
         raise TelegramError(f"unsupported outbox method {row.method}")
@@ -193,17 +353,26 @@ class Outbox:
                 if row.step is not None:
                     await tx.event(row.complaint_id, "step_end", step=row.step)
 
-    async def _retry(self, row: OutboxRow, error: str) -> None:
+    def backoff(self, failures: int) -> float:
+        """Seconds before retry number ``failures + 1``: exponential, capped, jittered."""
+        ceiling = min(self.backoff_max_s, self.backoff_base_s * 2.0 ** min(failures, 30))
+        return self._rng.uniform(ceiling / 2, ceiling)
+
+    async def _retry(self, row: OutboxRow, exc: NetworkError) -> None:
+        error = (str(exc) or type(exc).__name__)[:500]
+        ambiguous = may_have_arrived(exc)
         async with self.store.write() as tx:
-            if row.attempts + 1 >= self.max_attempts:
-                log.error("giving up outbox row %s after %d attempts: %s", row.id,
-                          row.attempts + 1, error)
-                await tx.outbox_done(row.id, "failed", error=error[:500])
+            if row.failures + 1 >= self.max_failures:
+                log.error("giving up outbox row %s after %d failures: %s", row.id,
+                          row.failures + 1, error)
+                await tx.outbox_gave_up(row.id, error, ambiguous=ambiguous)
                 return
-            delay = min(60.0, 2.0 ** row.attempts)
-            log.warning("network error on chat %s (%s); retry in %.0f s", row.chat_id, error,
+            delay = self.backoff(row.failures)
+            log.warning("%s on chat %s (%s); retry in %.1f s",
+                        "ambiguous failure" if ambiguous else "failure", row.chat_id, error,
                         delay)
-            await tx.outbox_retry(row.id, tx.now + timedelta(seconds=delay), error[:500])
+            await tx.outbox_failed(row.id, tx.now + timedelta(seconds=delay), error,
+                                   ambiguous=ambiguous)
 
     async def _unreachable(self, row: OutboxRow, reason: str) -> None:
         log.warning("chat %s cannot be reached: %s", row.chat_id, reason)

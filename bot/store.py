@@ -92,6 +92,8 @@ class OutboxRow:
     state: str
     attempts: int
     message_id: int | None
+    failures: int = 0  # outbox delivery: transient errors so far (sets the backoff)
+    ambiguous: int = 0  # outbox delivery: attempts that may have reached Telegram
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +155,8 @@ def _outbox(r: aiosqlite.Row) -> OutboxRow:
         state=r["state"],
         attempts=r["attempts"],
         message_id=r["message_id"],
+        failures=r["failures"],
+        ambiguous=r["ambiguous"],
     )
 
 
@@ -367,15 +371,42 @@ class Tx:
                           error: str | None = None) -> None:
         await self._db.execute(
             "UPDATE outbox SET state=?, message_id=COALESCE(?, message_id), last_error=?,"
-            " attempts=attempts+1, sent_at=CASE WHEN ?='sent' THEN ? ELSE sent_at END"
+            " attempts=attempts+1, sending_at=NULL,"
+            " sent_at=CASE WHEN ?='sent' THEN ? ELSE sent_at END"
             " WHERE id=?",
             (state, message_id, error, state, iso(self.now), row_id),
         )
 
     async def outbox_retry(self, row_id: int, not_before: datetime, error: str) -> None:
         await self._db.execute(
-            "UPDATE outbox SET attempts=attempts+1, not_before=?, last_error=? WHERE id=?",
+            "UPDATE outbox SET attempts=attempts+1, not_before=?, last_error=?, sending_at=NULL"
+            " WHERE id=?",
             (iso(not_before), error, row_id),
+        )
+
+    # outbox delivery
+    async def outbox_begin(self, row_id: int) -> None:
+        """Mark a row in flight; if it already was, the last process died mid-send."""
+        await self._db.execute(
+            "UPDATE outbox SET ambiguous=ambiguous+(sending_at IS NOT NULL), sending_at=?"
+            " WHERE id=?",
+            (iso(self.now), row_id),
+        )
+
+    async def outbox_failed(self, row_id: int, not_before: datetime, error: str, *,
+                            ambiguous: bool) -> None:
+        """A transient failure (timeout, 5xx, reset): retry at ``not_before``."""
+        await self._db.execute(
+            "UPDATE outbox SET attempts=attempts+1, failures=failures+1,"
+            " ambiguous=ambiguous+?, not_before=?, last_error=?, sending_at=NULL WHERE id=?",
+            (int(ambiguous), iso(not_before), error, row_id),
+        )
+
+    async def outbox_gave_up(self, row_id: int, error: str, *, ambiguous: bool) -> None:
+        await self._db.execute(
+            "UPDATE outbox SET state='failed', attempts=attempts+1, failures=failures+1,"
+            " ambiguous=ambiguous+?, last_error=?, sending_at=NULL WHERE id=?",
+            (int(ambiguous), error, row_id),
         )
 
     async def outbox_drop_chat(self, chat_id: int, state: str) -> int:
@@ -669,6 +700,27 @@ class Store:
     async def outbox_pending_count(self) -> int:
         row = await self._one("SELECT COUNT(*) AS n FROM outbox WHERE state='pending'")
         return int(row["n"]) if row else 0
+
+    # outbox delivery
+    async def outbox_possible_duplicates(self) -> int:
+        """Sends that may have reached Telegram twice: ambiguous attempts of delivered messages."""
+        row = await self._one(
+            "SELECT COALESCE(SUM(ambiguous), 0) AS n FROM outbox"
+            " WHERE method='sendMessage' AND state='sent'"
+        )
+        return int(row["n"]) if row else 0
+
+    async def outbox_stats(self) -> dict[str, int]:
+        """Rows per state, plus attempts, transient failures and ambiguous attempts overall."""
+        rows = await self._all(
+            "SELECT state, COUNT(*) AS n, SUM(attempts) AS a, SUM(failures) AS f,"
+            " SUM(ambiguous) AS amb FROM outbox GROUP BY state"
+        )
+        out = {r["state"]: int(r["n"]) for r in rows}
+        out["attempts"] = sum(int(r["a"] or 0) for r in rows)
+        out["failures"] = sum(int(r["f"] or 0) for r in rows)
+        out["ambiguous"] = sum(int(r["amb"] or 0) for r in rows)
+        return out
 
     async def is_unreachable(self, chat_id: int) -> bool:
         row = await self._one(

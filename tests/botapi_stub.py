@@ -6,6 +6,12 @@ fill the update queue (messages, button presses from chosen users in chosen
 chats) and read back what each chat holds. Like Telegram it refuses messages
 over 4096 characters, HTML it cannot parse, edits that change nothing
 ("message is not modified") and, on request, a chat that blocked the bot (403).
+
+``inject_faults`` makes a share of calls fail the ways Telegram's servers do
+(seeded random): 429 with retry_after, 500/502, an answer sent after the
+client gave up (the call *was* carried out), a hang (it was not), a connection
+reset, "message is not modified" (on edits: carried out, as when an earlier
+attempt got through) and 403 for chats chosen as ones that block the bot.
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ from __future__ import annotations
 import contextlib
 import itertools
 import json
+import random
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -25,6 +34,10 @@ BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Netmaint", "username": 
 ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
                 "tg-spoiler", "blockquote", "span", "tg-emoji"}
 NUMERIC = {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time"}
+OUTBOX_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
+FAULT_KINDS = ("429", "500", "502", "late", "hang", "reset", "not_modified", "blocked")
+NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
+                "markup are exactly the same as a current content and reply markup of the message")
 JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "link_preview_options",
                "reply_parameters", "entities"}
 
@@ -72,12 +85,36 @@ def check_html(text: str) -> str | None:
 
 
 @dataclass
+class FaultPlan:
+    """Which calls fail and how: ``share`` of the calls to ``methods``, kinds drawn evenly."""
+
+    share: float
+    seed: int = 0
+    kinds: tuple[str, ...] = FAULT_KINDS
+    methods: tuple[str, ...] = OUTBOX_METHODS
+    retry_after: int = 1
+    late_s: float = 1.0  # "late" and "hang" answer after this: set it above the client's timeout
+    blockable: frozenset[int] = frozenset()  # chats that may turn out to have blocked the bot
+
+
+@dataclass
+class Injected:
+    """One fault the stand-in injected."""
+
+    method: str
+    kind: str
+    chat_id: int | None
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
 class Call:
     """One request the bot made."""
 
     method: str
     params: dict[str, Any]
     at: float = field(default_factory=time.monotonic)
+    carried_out: bool = False  # the method ran (a message was sent or edited)
 
 
 class BotApiStub:
@@ -91,6 +128,11 @@ class BotApiStub:
         self.blocked: set[int] = set()
         # method -> queued failures (status, description, extra JSON) returned before success
         self.faults: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
+        self.plan: FaultPlan | None = None
+        self.injected: list[Injected] = []
+        self._rng = random.Random(0)
+        self._closed = threading.Event()
+        self._lock = threading.Lock()
         self._updates: list[dict[str, Any]] = []
         self._sent_updates: dict[int, dict[str, Any]] = {}
         self._cond = threading.Condition()
@@ -125,6 +167,7 @@ class BotApiStub:
         return self
 
     def stop(self) -> None:
+        self._closed.set()
         with self._cond:
             self._closing = True
             self._cond.notify_all()
@@ -238,6 +281,36 @@ class BotApiStub:
         """Make the next call of ``method`` fail like Telegram would (429, 5xx, ...)."""
         self.faults.setdefault(method, []).append((status, description, extra))
 
+    def inject_faults(self, share: float, **options: Any) -> FaultPlan:
+        """From now on fail ``share`` of the calls (see ``FaultPlan`` for the options)."""
+        plan = FaultPlan(share, **options)
+        with self._lock:
+            self.plan = plan
+            self._rng = random.Random(plan.seed)
+        return plan
+
+    def stop_faults(self) -> None:
+        with self._lock:
+            self.plan = None
+
+    def faults_of(self, kind: str) -> list[Injected]:
+        return [f for f in self.injected if f.kind == kind]
+
+    def sent(self, chat_id: int) -> list[Call]:
+        """The sendMessage calls Telegram carried out for a chat, in order (a resent copy
+        shows up twice: this is what the chat's members saw arrive)."""
+        return [c for c in self.calls if c.method == "sendMessage" and c.carried_out
+                and c.params.get("chat_id") == chat_id]
+
+    def duplicates(self) -> int:
+        """Messages that arrived more than once (same chat and text, carried out twice)."""
+        seen: dict[tuple[Any, str], int] = {}
+        for c in self.calls:
+            if c.method == "sendMessage" and c.carried_out:
+                key = (c.params.get("chat_id"), str(c.params.get("text")))
+                seen[key] = seen.get(key, 0) + 1
+        return sum(n - 1 for n in seen.values())
+
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -256,19 +329,74 @@ class BotApiStub:
         length = int(req.headers.get("Content-Length") or 0)
         body = req.rfile.read(length).decode() if length else ""
         params = self._params(req.headers.get("Content-Type", ""), body)
-        self.calls.append(Call(method, params))
+        call = Call(method, params)
+        self.calls.append(call)
         fault = self.faults.get(method)
         if fault:
             status, description, extra = fault.pop(0)
             return self._reply(req, status, {"ok": False, "error_code": status,
                                              "description": description, **extra})
+        kind, plan = self._draw(method, params)
+        if kind is not None and plan is not None:
+            self.injected.append(Injected(method, kind, params.get("chat_id")))
+            if kind != "late" and self._fault(req, kind, plan, call):
+                return None
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._reply(req, 200, {"ok": True, "result": True})
         status, result = handler(params)
+        call.carried_out = status == 200
+        if kind == "late" and plan is not None:  # carried out; the answer comes too late
+            self._closed.wait(plan.late_s)
         if status == 200:
             return self._reply(req, 200, {"ok": True, "result": result})
         return self._reply(req, status, {"ok": False, "error_code": status, "description": result})
+
+    def _draw(self, method: str, params: dict[str, Any]) -> tuple[str | None, FaultPlan | None]:
+        """Whether this call fails, and how (kinds that make no sense here are redrawn)."""
+        with self._lock:
+            plan = self.plan
+            if plan is None or method not in plan.methods or self._rng.random() >= plan.share:
+                return None, plan
+            chat = params.get("chat_id")
+            kinds = [k for k in plan.kinds
+                     if (k != "not_modified" or method.startswith("edit"))
+                     and (k != "blocked" or chat in plan.blockable)]
+            return (self._rng.choice(kinds) if kinds else None), plan
+
+    def _fault(self, req: BaseHTTPRequestHandler, kind: str, plan: FaultPlan,
+               call: Call) -> bool:
+        """Answer (or not) as the fault says; False = carry on with the call."""
+        if kind == "429":
+            self._reply(req, 429, {"ok": False, "error_code": 429,
+                                   "description": f"Too Many Requests: retry after "
+                                                  f"{plan.retry_after}",
+                                   "parameters": {"retry_after": plan.retry_after}})
+        elif kind in ("500", "502"):
+            status = int(kind)
+            text = "Internal Server Error" if status == 500 else "Bad Gateway"
+            self._reply(req, status, {"ok": False, "error_code": status, "description": text})
+        elif kind == "hang":  # never carried out; the connection dies after late_s
+            self._closed.wait(plan.late_s)
+            req.close_connection = True
+        elif kind == "reset":  # RST right after the request was read, nothing carried out
+            req.close_connection = True
+            with contextlib.suppress(OSError):
+                req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                          struct.pack("ii", 1, 0))
+                req.connection.close()
+        elif kind == "not_modified":  # the edit is applied, as by an earlier attempt
+            handler = getattr(self, f"_m_{call.method}")
+            status, _ = handler(call.params)
+            call.carried_out = status == 200
+            self._reply(req, 400, {"ok": False, "error_code": 400, "description": NOT_MODIFIED})
+        elif kind == "blocked":
+            self.blocked.add(int(call.params["chat_id"]))
+            self._reply(req, 403, {"ok": False, "error_code": 403,
+                                   "description": "Forbidden: bot was blocked by the user"})
+        else:
+            return False
+        return True
 
     @staticmethod
     def _params(content_type: str, body: str) -> dict[str, Any]:
@@ -359,9 +487,7 @@ class BotApiStub:
             return 400, "Bad Request: message to edit not found"
         new = self._message(chat_id, message_id, p)
         if new["html"] == old["html"] and new.get("reply_markup") == old.get("reply_markup"):
-            return 400, ("Bad Request: message is not modified: specified new message content "
-                         "and reply markup are exactly the same as a current content and reply "
-                         "markup of the message")
+            return 400, NOT_MODIFIED
         self.messages[(chat_id, message_id)] = new
         return 200, new
 
