@@ -58,6 +58,45 @@ _RCVBUF = 4 * 1024 * 1024
 KERNEL_PRECISION_MS = 0.1
 
 
+# The kernel turns receive timestamping on for the whole system only after the
+# first socket asks and a deferred work item runs; until then it stamps packets
+# when they are *read*, which is exactly the event-loop delay we must not count.
+# One socket kept open for the process keeps it on; a self-addressed datagram
+# proves it is on before a sweep trusts the stamps.
+_stamp_keeper: socket.socket | None = None
+_STAMP_PROBE_S = 0.002
+
+
+def kernel_stamping_ready(deadline_s: float = 0.25) -> bool:
+    """True once the kernel stamps packets on arrival (checked once per process)."""
+    global _stamp_keeper
+    if _stamp_keeper is not None:
+        return True
+    if sys.platform != "linux":
+        return False
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        sock.bind(("127.0.0.1", 0))
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            sent_ns = time.time_ns()
+            sock.sendto(b"t", sock.getsockname())
+            time.sleep(_STAMP_PROBE_S)  # a read-time stamp would be at least this late
+            _data, anc, _flags, _src = sock.recvmsg(16, socket.CMSG_SPACE(16))
+            stamps = [_TIMESPEC.unpack_from(b) for lvl, kind, b in anc
+                      if lvl == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(b) >= 16]
+            if stamps and stamps[0][0] * 1_000_000_000 + stamps[0][1] - sent_ns < 1_000_000:
+                _stamp_keeper, sock = sock, None
+                return True
+    except OSError:
+        return False
+    finally:
+        if sock is not None:
+            sock.close()
+    return False
+
+
 @dataclass(frozen=True)
 class IcmpMode:
     """Which ICMP sockets this process may open, found once per process."""
@@ -180,7 +219,7 @@ class _Pinger:
             self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, _RCVBUF)
         try:
             self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
-            self.kernel_ts = sys.platform == "linux"
+            self.kernel_ts = kernel_stamping_ready()
         except OSError:
             self.kernel_ts = False
         self.ident = secrets.randbelow(0xFFFF) + 1

@@ -252,3 +252,12 @@ def test_resource_limit_is_what_the_budget_follows() -> None:
         assert 1 <= fd_budget() <= 40
     finally:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+def test_kernel_receive_stamps_are_proven_on_before_a_sweep_trusts_them() -> None:
+    """The kernel stamps at read time until its deferred switch-on runs; the probe waits it out."""
+    from checks.icmp import kernel_stamping_ready
+
+    if sys.platform != "linux":
+        pytest.skip("kernel receive timestamps are a Linux feature")
+    assert kernel_stamping_ready() is True
