@@ -20,6 +20,7 @@ event loop does not inflate them.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import errno
 import ipaddress
@@ -88,6 +89,7 @@ def kernel_stamping_ready(deadline_s: float = 0.25) -> bool:
                       if lvl == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(b) >= 16]
             if stamps and stamps[0][0] * 1_000_000_000 + stamps[0][1] - sent_ns < 1_000_000:
                 _stamp_keeper, sock = sock, None
+                atexit.register(_stamp_keeper.close)
                 return True
     except OSError:
         return False

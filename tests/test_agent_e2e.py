@@ -29,7 +29,7 @@ from tests.agent_support import (
     write_tls_files,
 )
 from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import ADB_ID, JF_CHAT, KABID_CHAT, USER_ID, Bot, until
+from tests.e2e.conftest import ADB_ID, FAST_OUTBOX, JF_CHAT, KABID_CHAT, USER_ID, Bot, until
 
 QUESTION = "Apakah jaringan sudah bisa berfungsi dengan baik ?"
 SITE = "Kantor Dinas"
@@ -101,7 +101,7 @@ async def _start(running: Bot, agent_for: Callable[[str | None], AgentClient]) -
     ready = asyncio.Event()
     running.task = asyncio.create_task(
         run_bot(running.settings, running.config, running.stop_event, agent_for=agent_for,
-                ready=ready)
+                ready=ready, outbox_options=FAST_OUTBOX)
     )  # fmt: skip
     waiter = asyncio.ensure_future(ready.wait())
     done, _ = await asyncio.wait(

@@ -19,6 +19,7 @@ import pytest
 
 from bot.bot_cmd import run_bot
 from bot.config import Settings
+from bot.outbox import FloodLimits
 from checks.config import NetmaintConfig, parse_config
 from tests.botapi_stub import BotApiStub
 
@@ -106,6 +107,14 @@ def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
     )
 
 
+# Telegram's real flood limits make every group message wait 3 s; the pacing
+# itself is tested in tests/test_outbox_faults.py, so flows run with fast limits.
+FAST_OUTBOX: dict[str, object] = {
+    "limits": FloodLimits(per_chat_s=0.02, group_per_min=3000, group_burst=5,
+                          global_per_s=300, global_burst=30),
+}
+
+
 @dataclass
 class Bot:
     """A running bot; ``restart()`` stops it and starts a new one on the same database."""
@@ -119,7 +128,7 @@ class Bot:
         self.stop_event = asyncio.Event()
         ready = asyncio.Event()
         self.task = asyncio.create_task(run_bot(self.settings, self.config, self.stop_event,
-                                                ready=ready))
+                                                ready=ready, outbox_options=FAST_OUTBOX))
         waiter = asyncio.ensure_future(ready.wait())
         done, _ = await asyncio.wait({waiter, self.task}, timeout=15,
                                      return_when=asyncio.FIRST_COMPLETED)
