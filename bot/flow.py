@@ -284,6 +284,22 @@ class Service:
             await self._edit_diagnosis(tx, c, text, self.views.decision_keyboard(cid))
         self.wake()
 
+    # --- authorisation: the role first, so a refusal says nothing about which numbers exist --
+
+    @staticmethod
+    async def _authorised(tx: Tx, cid: int, roles: frozenset[Role], action: Action,
+                          actor: Actor, chat_id: int | None, name: str
+                          ) -> tuple[Complaint | None, str | None]:
+        """The complaint if ``roles`` may do ``action``; else why not, with the refusal recorded."""
+        c = await tx.complaint(cid)
+        if not sop.may(roles, action):
+            if c is not None:
+                await tx.event(cid, "refused", actor=actor, action=name, chat_id=chat_id)
+            return None, REFUSED
+        if c is None:
+            return None, NOT_FOUND
+        return c, None
+
     # --- step 7: the decision, and steps 8 and 9 --------------------------------------------
 
     async def decide(self, cid: int, code: str, press: Press) -> str:
@@ -291,14 +307,10 @@ class Service:
         action = DECISIONS[code]
         restart: int | None = None
         async with self.store.write() as tx:
-            c = await tx.complaint(cid)
-            if not sop.may(press.roles, action):  # before "not found": numbers leak nothing
-                if c is not None:
-                    await tx.event(cid, "refused", actor=press.actor, action=str(action),
-                                   chat_id=press.chat_id)
-                return REFUSED
+            c, refusal = await self._authorised(tx, cid, press.roles, action, press.actor,
+                                                press.chat_id, str(action))
             if c is None:
-                return NOT_FOUND
+                return refusal or NOT_FOUND
             new = sop.next_state(c.state, action)
             if new is None or not await tx.set_state(cid, c.state, new):
                 await tx.event(cid, "stale", actor=press.actor, action=str(action),
@@ -369,15 +381,11 @@ class Service:
         return await self.fixed(cid, press)
 
     async def show_vendors(self, cid: int, press: Press) -> str:
-        c = await self.store.complaint(cid)
-        if not sop.may(press.roles, Action.CALL_VENDOR):
-            if c is not None:
-                async with self.store.write() as tx:
-                    await tx.event(cid, "refused", actor=press.actor, action="show_vendors",
-                                   chat_id=press.chat_id)
-            return REFUSED
+        async with self.store.write() as tx:
+            c, refusal = await self._authorised(tx, cid, press.roles, Action.CALL_VENDOR,
+                                                press.actor, press.chat_id, "show_vendors")
         if c is None:
-            return NOT_FOUND
+            return refusal or NOT_FOUND
         if sop.next_state(c.state, Action.CALL_VENDOR) is None or press.chat_id is None:
             return STALE
         vendors = list(self.config.vendors)
@@ -391,14 +399,10 @@ class Service:
         """Record that a configured vendor was called (step 11 starts)."""
         vendors = self.config.vendors
         async with self.store.write() as tx:
-            c = await tx.complaint(cid)
-            if not sop.may(press.roles, Action.CALL_VENDOR):
-                if c is not None:
-                    await tx.event(cid, "refused", actor=press.actor, action="call_vendor",
-                                   chat_id=press.chat_id)
-                return REFUSED
+            c, refusal = await self._authorised(tx, cid, press.roles, Action.CALL_VENDOR,
+                                                press.actor, press.chat_id, "call_vendor")
             if c is None:
-                return NOT_FOUND
+                return refusal or NOT_FOUND
             if not index.isdigit() or int(index) >= len(vendors):
                 return STALE
             vendor = vendors[int(index)]
@@ -422,13 +426,10 @@ class Service:
                          chat_id: int) -> str:
         """Record the vendor's own ticket number on the latest call (/tiket)."""
         async with self.store.write() as tx:
-            c = await tx.complaint(cid)
-            if not sop.may(roles, Action.CALL_VENDOR):
-                if c is not None:
-                    await tx.event(cid, "refused", actor=actor, action="ticket", chat_id=chat_id)
-                return REFUSED
+            c, refusal = await self._authorised(tx, cid, roles, Action.CALL_VENDOR, actor,
+                                                chat_id, "ticket")
             if c is None:
-                return NOT_FOUND
+                return refusal or NOT_FOUND
             if not await tx.set_ticket(cid, ticket):
                 await self.send(tx, chat_id, self.views.html(
                     "ticket", c=self.views.complaint(c), ticket=ticket, ok=False))
@@ -442,14 +443,10 @@ class Service:
     async def fixed(self, cid: int, press: Press) -> str:
         """"Sudah diperbaiki": re-run the checks and go back to the decision."""
         async with self.store.write() as tx:
-            c = await tx.complaint(cid)
-            if not sop.may(press.roles, Action.FIXED):
-                if c is not None:
-                    await tx.event(cid, "refused", actor=press.actor, action="fixed",
-                                   chat_id=press.chat_id)
-                return REFUSED
+            c, refusal = await self._authorised(tx, cid, press.roles, Action.FIXED, press.actor,
+                                                press.chat_id, "fixed")
             if c is None:
-                return NOT_FOUND
+                return refusal or NOT_FOUND
             new = sop.next_state(c.state, Action.FIXED)
             if new is None or not await tx.set_state(cid, c.state, new):
                 return STALE
