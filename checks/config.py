@@ -16,7 +16,7 @@ import tomllib
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_CONFIG_PATH = Path("netmaint.toml")
 
@@ -32,6 +32,17 @@ class _Section(BaseModel):
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .()/-]+$")]
 Host = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$")]
 Port = Annotated[int, Field(ge=1, le=65535)]
+
+
+def _ip_text(value: str) -> str:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not an IP address, e.g. 192.168.10.1") from None
+    return value
+
+
+IPText = Annotated[str, AfterValidator(_ip_text)]  # kept as text: checks compare strings
 
 
 class Target(_Section):
@@ -67,8 +78,8 @@ class Network(_Section):
 
     interface: str | None = None
     address: str | None = None  # CIDR, e.g. "192.168.10.5/24"
-    gateway: str | None = None
-    dns: tuple[str, ...] = ()
+    gateway: IPText | None = None
+    dns: tuple[IPText, ...] = ()
     min_speed_mbps: int | None = Field(default=None, ge=1)
 
     @field_validator("address")
@@ -81,26 +92,6 @@ class Network(_Section):
                 ipaddress.ip_interface(v)
             except ValueError:
                 raise ValueError("expected an address with prefix, e.g. 192.168.10.5/24") from None
-        return v
-
-    @field_validator("gateway")
-    @classmethod
-    def _ip(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                ipaddress.ip_address(v)
-            except ValueError:
-                raise ValueError("expected an IP address, e.g. 192.168.10.1") from None
-        return v
-
-    @field_validator("dns")
-    @classmethod
-    def _ips(cls, v: tuple[str, ...]) -> tuple[str, ...]:
-        for item in v:
-            try:
-                ipaddress.ip_address(item)
-            except ValueError:
-                raise ValueError(f"{item!r} is not an IP address") from None
         return v
 
 

@@ -61,6 +61,7 @@ phone = "0812"
         ('[[targets]]\nname = "gw"\nhost = "a b"\n', "targets[0].host"),
         ('[[services]]\nname = "db"\nport = 70000\n', "services[0].port"),
         ('[network]\ngateway = "not-an-ip"\n', "network.gateway"),
+        ('[network]\ndns = ["10.0.0.1", "x"]\n', "network.dns[1]"),
         ('[network]\naddress = "10.0.0.1"\n', "network.address"),
         ("[thresholds]\nping_timeout_s = -1\n", "thresholds.ping_timeout_s"),
         ('[[targets]]\nname = "gw"\nhost = "127.0.0.1"\ncolour = "red"\n', "targets[0].colour"),
