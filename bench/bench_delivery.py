@@ -120,7 +120,7 @@ async def main() -> None:
     ap.add_argument("--per-chat", type=int, default=3)
     ap.add_argument("--per-group", type=int, default=20)
     ap.add_argument("--faults", type=float, default=0.2)
-    ap.add_argument("--limit-s", type=float, default=80.0, help="give up a run after this")
+    ap.add_argument("--limit-s", type=float, default=110.0, help="give up a run after this")
     a = ap.parse_args()
     logging.getLogger("bot.outbox").setLevel(logging.ERROR)  # the figures, not each retry
     clean = await run_once(a.chats, a.per_chat, a.per_group, 0.0, a.limit_s)
