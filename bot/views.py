@@ -120,6 +120,7 @@ class Views:
                 continue
             latest[r.step] = r
         out = []
+        said: set[str] = set()  # an unreachable agent fails every step: say it once
         for no in CHECK_STEPS:
             r = latest.get(no)
             item: dict[str, Any] = {
@@ -138,15 +139,17 @@ class Views:
             }
             if r is not None:
                 _, _, within = elapsed_vs_standard(no, r.duration_s)
-                shown = [f for f in r.findings][:MAX_FINDINGS]
+                texts = [(f, self.finding(f)) for f in r.findings]
+                texts = [(f, t) for f, t in texts
+                         if not (f.code.startswith("agent.") and t in said)]
+                said.update(t for f, t in texts if f.code.startswith("agent."))
+                shown = texts[:MAX_FINDINGS]
                 item.update(
                     status=str(r.status),
                     seconds=r.duration_s,
                     within=within,
-                    findings=[
-                        {"severity": str(f.severity), "text": self.finding(f)} for f in shown
-                    ],
-                    more=max(0, len(r.findings) - len(shown)),
+                    findings=[{"severity": str(f.severity), "text": t} for f, t in shown],
+                    more=max(0, len(texts) - len(shown)),
                     summary=r.summary,
                 )
             out.append(item)
