@@ -66,8 +66,10 @@ class LocalAgent:
 
 STEP_NAMES = {2: "software", 3: "ipconfig", 4: "ping", 5: "services", 6: "hardware"}
 DEFAULT_TOKEN_ENV = "AGENT_TOKEN"  # noqa: S105 (a variable name, not a secret)
-# read: the runner stops a stuck step after 60 s, so an answer comes well within 90 s
-DEFAULT_TIMEOUT = httpx.Timeout(90.0, connect=5.0, write=10.0, pool=5.0)
+# read: the agent sends nothing until its report is complete, and its runner stops a
+# stuck step only after checks.runner.STEP_TIMEOUT_S (180 s; the slowest legal ping
+# config alone takes 105 s), so the bot must wait longer than that before giving up.
+DEFAULT_TIMEOUT = httpx.Timeout(210.0, connect=5.0, write=10.0, pool=5.0)
 _RETRY_STATUSES = frozenset({429, 502, 503, 504})
 # Worth a second try: the request never reached the agent, or the connection broke.
 # Not a read timeout: the agent has the request and is slow; asking again only waits longer.
@@ -154,7 +156,7 @@ class RemoteAgent:
         return self._parse(response)
 
     def _preflight(self) -> httpx.URL:
-        """Refuse before any traffic: no token, token over plain HTTP, unusable URL."""
+        """Refuse before any traffic: unusable URL, token over plain HTTP, no or broken token."""
         url = self._url
         if url is None or url.scheme not in ("http", "https") or not url.host:
             raise _Refused("agent.bad_url", site=self.name)
@@ -162,6 +164,9 @@ class RemoteAgent:
             raise _Refused("agent.insecure_url", site=self.name, url=self._public_url())
         if not self._token:
             raise _Refused("agent.no_token", site=self.name, env=self._token_env)
+        if not (self._token.isascii() and self._token.isprintable()):
+            # httpx would raise on it (an exception, not a finding) or send a broken header
+            raise _Refused("agent.bad_token", site=self.name, env=self._token_env)
         return url
 
     def _ssl_verify(self) -> ssl.SSLContext | bool:

@@ -11,9 +11,10 @@ import pytest
 import trustme
 
 from bot import render
-from bot.agents import LocalAgent, RemoteAgent, agent_for_site
-from checks.config import NetmaintConfig, Site
+from bot.agents import DEFAULT_TIMEOUT, LocalAgent, RemoteAgent, agent_for_site
+from checks.config import NetmaintConfig, Site, Thresholds
 from checks.models import CheckResult, Finding, Report, Status
+from checks.runner import STEP_TIMEOUT_S
 from tests.agent_support import (
     TOKEN,
     AgentProcess,
@@ -153,6 +154,22 @@ async def test_a_stopped_agent_is_reported_unreachable(tmp_path: Path) -> None:
     assert report.results[0].findings[0].params["url"] == running.url
 
 
+def _slowest_legal_ping_s() -> float:
+    """At the config's maxima: count echoes ``interval`` apart, then ``timeout``."""
+    fields = Thresholds.model_fields
+
+    def most(name: str) -> float:
+        return float(next(m.le for m in fields[name].metadata if getattr(m, "le", None)))
+
+    return (most("ping_count") - 1) * most("ping_interval_s") + most("ping_timeout_s")
+
+
+def test_the_bot_waits_for_an_agent_whose_steps_are_slow_but_legal() -> None:
+    """The agent answers only when its report is done: the bot must outwait the runner."""
+    assert _slowest_legal_ping_s() < STEP_TIMEOUT_S
+    assert DEFAULT_TIMEOUT.read is not None and DEFAULT_TIMEOUT.read > STEP_TIMEOUT_S
+
+
 def _never_called(request: httpx.Request) -> httpx.Response:
     raise AssertionError(f"no request may be sent, got {request.url}")
 
@@ -170,6 +187,18 @@ async def test_an_unusable_agent_url_is_a_finding(url: str) -> None:
     agent = RemoteAgent(site, TOKEN, transport=httpx.MockTransport(_never_called))
     report = await agent.diagnose(steps=[2])
     assert_every_step_failed_with(report, "agent.bad_url", [2])
+
+
+@pytest.mark.parametrize("token", ["tøken-" + TOKEN, TOKEN + "\nX-Injected: 1"])
+async def test_a_token_no_header_can_carry_is_a_finding_and_never_sent(
+    token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    site = Site(name=SITE, agent_url="https://127.0.0.1:8443", agent_token_env=TOKEN_ENV)
+    agent = RemoteAgent(site, token, transport=httpx.MockTransport(_never_called))
+    report = await agent.diagnose(steps=[4])
+    assert_every_step_failed_with(report, "agent.bad_token", [4])
+    assert report.results[0].findings[0].params["env"] == TOKEN_ENV
+    assert token not in caplog.text and token not in report.model_dump_json()
 
 
 def _report_json() -> bytes:
@@ -275,6 +304,7 @@ async def test_the_adb_reads_that_the_agent_cannot_be_reached() -> None:
         "agent.unreachable",
         "agent.unauthorized",
         "agent.no_token",
+        "agent.bad_token",
         "agent.tls_error",
         "agent.insecure_url",
         "agent.bad_url",
@@ -286,3 +316,22 @@ def test_every_agent_finding_has_plain_words(lang: str, code: str) -> None:
     params = {"site": SITE, "url": "https://10.0.0.5:8443", "env": TOKEN_ENV, "status": 503}
     text = _hint(lang, Finding(code=code, severity=Status.FAIL, subject=SITE, params=params))
     assert code not in text and SITE in text
+
+
+@pytest.mark.parametrize(
+    ("status", "id_words", "en_words"),
+    [
+        (401, "tokennya tidak cocok", "refused the bot's token"),
+        (403, "menolak alamat bot", "refused the bot's address"),
+    ],
+)
+async def test_a_refusal_tells_the_adb_whether_the_token_or_the_address_is_wrong(
+    status: int, id_words: str, en_words: str
+) -> None:
+    """The agent's Guard answers 401 for a wrong token and 403 for an address not in allow."""
+    script = Scripted(httpx.Response(status, json={"error": "x", "message": "x"}))
+    report = await _remote(script).diagnose(steps=[4])
+    assert_every_step_failed_with(report, "agent.unauthorized", [4])
+    finding = report.results[0].findings[0]
+    assert id_words in _hint("id", finding)
+    assert en_words in _hint("en", finding)
