@@ -19,7 +19,7 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from checks.agent_guard import parse_allow
+from checks.agent_guard import MAX_BODY_BYTES, parse_allow
 from checks.config import ConfigError, NetmaintConfig, is_loopback_host, load_config
 
 log = logging.getLogger(__name__)
@@ -168,7 +168,11 @@ def describe(plan: Plan) -> str:
         ("tls", tls),
         ("token", f"AGENT_TOKEN set ({len(token)} characters)" if token else "MISSING"),
         ("allow", ", ".join(cfg.agent.allow) or "any client with the token"),
-        ("limits", f"{cfg.agent.max_concurrent} requests at once, bodies up to 64 KiB"),
+        (
+            "limits",
+            f"{cfg.agent.max_concurrent} requests at once, "
+            f"bodies up to {MAX_BODY_BYTES // 1024} KiB",
+        ),
         ("api", ", ".join(ENDPOINTS)),
         ("targets", ", ".join(f"{t.name} ({t.host})" for t in cfg.targets) or "none"),
         ("services", ", ".join(f"{v.name} ({v.host}:{v.port})" for v in cfg.services) or "none"),

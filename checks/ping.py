@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import socket
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from checks import sysnet
 from checks.config import NetmaintConfig, Thresholds
-from checks.icmp import KERNEL_PRECISION_MS, HostStats, IcmpMode, detect_mode, sweep
-from checks.models import CheckResult, Finding, Status, worst
+from checks.icmp import KERNEL_PRECISION_MS, HostStats, detect_mode, sweep
+from checks.models import CheckResult, Finding, Status
+from checks.result import StepTimer
 
 STEP, NAME = 4, "ping"
 
@@ -67,16 +66,6 @@ async def _resolve(host: str) -> str | None:
     return str(infos[0][4][0]) if infos else None
 
 
-def _mode_details(mode: IcmpMode, kernel_ts: bool) -> dict[str, object]:
-    return {
-        "mode": mode.name,
-        "ping_group_range": mode.ping_group_range,
-        "fell_back_to_privileged": mode.fell_back,
-        "rtt_timestamps": "kernel" if kernel_ts else "userspace",
-        "rtt_precision_ms": KERNEL_PRECISION_MS if kernel_ts else None,
-    }
-
-
 def _evaluate(t: PingTarget, s: HostStats, th: Thresholds) -> list[Finding]:
     params: dict[str, str | int | float | bool | None] = {
         "name": t.name, "host": t.host, "role": t.role,
@@ -107,27 +96,22 @@ async def check_ping(
     config: NetmaintConfig, targets: list[PingTarget] | None = None
 ) -> CheckResult:
     """Ping all targets concurrently and judge loss and RTT against the thresholds."""
-    started, t0 = datetime.now(UTC), time.perf_counter()
+    timer = StepTimer(STEP, NAME)
     if targets is None:
         targets = configured_targets(config) if config.targets else default_targets()
     mode = detect_mode()
     details: dict[str, object] = {"mode": mode.name, "ping_group_range": mode.ping_group_range,
                                   "fell_back_to_privileged": mode.fell_back}
-
-    def done(status: Status, summary: str, findings: list[Finding]) -> CheckResult:
-        return CheckResult(
-            step=STEP, name=NAME, status=status, summary=summary, findings=tuple(findings),
-            details=details, started_at=started, duration_s=time.perf_counter() - t0,
-        )
-
     if not mode.available:
         f = Finding(code="ping.unavailable", severity=Status.UNAVAILABLE,
                     params={"ping_group_range": mode.ping_group_range, "gid": mode.gid,
                             "uid": mode.uid})
-        return done(Status.UNAVAILABLE, "ICMP unavailable: no unprivileged or raw socket", [f])
+        return timer.result("ICMP unavailable: no unprivileged or raw socket", [f], details,
+                            status=Status.UNAVAILABLE)
     if not targets:
         f = Finding(code="ping.no_targets", severity=Status.UNAVAILABLE)
-        return done(Status.UNAVAILABLE, "nothing to ping: no targets, gateway or DNS", [f])
+        return timer.result("nothing to ping: no targets, gateway or DNS", [f], details,
+                            status=Status.UNAVAILABLE)
 
     addresses = await asyncio.gather(*(_resolve(t.host) for t in targets))
     th = config.thresholds
@@ -150,13 +134,13 @@ async def check_ping(
             row.update(s.summary())
             findings += _evaluate(t, s, th)
         rows.append(row)
-    details.update(_mode_details(mode, kernel_ts))
-    if kernel_ts:
-        details["rtt_precision_ms"] = max(
-            [KERNEL_PRECISION_MS, *(float(r["precision_ms"]) for r in rows
-                                    if r.get("precision_ms") is not None)])
+    # Userspace receive times include event-loop delay, so no precision can be promised.
+    details["rtt_timestamps"] = "kernel" if kernel_ts else "userspace"
+    details["rtt_precision_ms"] = max(
+        [KERNEL_PRECISION_MS, *(float(r["precision_ms"]) for r in rows
+                                if r.get("precision_ms") is not None)]) if kernel_ts else None
     details.update(count=th.ping_count, interval_s=th.ping_interval_s,
                    timeout_s=th.ping_timeout_s, targets=rows)
     alive = sum(1 for r in rows if r.get("received"))
-    status = worst([f.severity for f in findings])
-    return done(status, f"{alive}/{len(rows)} targets answer ({mode.name} ICMP)", findings)
+    return timer.result(f"{alive}/{len(rows)} targets answer ({mode.name} ICMP)", findings,
+                        details)
