@@ -79,9 +79,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _port(text: str) -> int:
-    value = int(text)
+    """argparse would otherwise say "invalid _port value", which names our function."""
+    value = int(text) if text.isdigit() else 0
     if not 1 <= value <= 65535:
-        raise argparse.ArgumentTypeError("a port is a number from 1 to 65535")
+        raise argparse.ArgumentTypeError(f"{text!r}: a port is a number from 1 to 65535")
     return value
 
 
