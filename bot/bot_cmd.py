@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from telegram import BotCommand, Update
-from telegram.error import InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    Conflict,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
@@ -150,6 +157,12 @@ async def fetch_loop(app: Application, store: Store, settings: Settings,
             continue
         except InvalidToken:
             raise
+        except Conflict:  # e.g. the old container still polling during a redeploy
+            log.warning("another copy of this bot is polling with the same token; stop it"
+                        " (or wait for it to exit); retrying in %.0f s", backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
         except NetworkError as exc:
             log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
             await asyncio.sleep(backoff)

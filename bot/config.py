@@ -89,9 +89,11 @@ class Settings(AgendaSettings):
     netmaint_webhook_secret: SecretStr | None = None
     netmaint_webhook_listen: str = "127.0.0.1:8080"
 
-    @field_validator("netmaint_webhook_url", "netmaint_webhook_secret", mode="before")
+    @field_validator("netmaint_webhook_url", "netmaint_webhook_secret", "adb_chat_id",
+                     "netmaint_config", mode="before")
     @classmethod
     def _blank_is_none(cls, v: Any) -> Any:
+        """An optional variable left empty in .env (``KEY=``) means "not set"."""
         return None if isinstance(v, str) and not v.strip() else v
 
     @field_validator("netmaint_webhook_url")
@@ -155,11 +157,6 @@ class Settings(AgendaSettings):
             raise ValueError("needs at least one ADB user id")
         return v
 
-    @field_validator("adb_chat_id", "netmaint_config", mode="before")
-    @classmethod
-    def _empty_is_none(cls, v: Any) -> Any:
-        return None if isinstance(v, str) and not v.strip() else v
-
     # Short names used by the code.
     @property
     def token(self) -> str:
@@ -185,7 +182,9 @@ def _describe(exc: ValidationError) -> str:
     for err in exc.errors(include_input=False, include_url=False):
         # The one model-level rule is the webhook secret's; field errors carry their name.
         name = str(err["loc"][0]).upper() if err["loc"] else "NETMAINT_WEBHOOK_SECRET"
-        reason = "is missing" if err["type"] == "missing" else err["msg"]
+        # pydantic prefixes our own messages with "Value error, ": jargon to an operator.
+        reason = ("is missing" if err["type"] == "missing"
+                  else err["msg"].removeprefix("Value error, "))
         lines.append(f"  {name}: {reason}; expected {EXPECTED.get(name, 'a valid value')}")
     return "\n".join(lines)
 

@@ -430,15 +430,15 @@ class Service:
                                                 chat_id, "ticket")
             if c is None:
                 return refusal or NOT_FOUND
-            if not await tx.set_ticket(cid, ticket):
-                await self.send(tx, chat_id, self.views.html(
-                    "ticket", c=self.views.complaint(c), ticket=ticket, ok=False))
-                return STALE
-            await tx.event(cid, "ticket", actor=actor, step=11, ticket=ticket)
+            ok = await tx.set_ticket(cid, ticket)
+            if ok:
+                await tx.event(cid, "ticket", actor=actor, step=11, ticket=ticket)
+            # Without a vendor call there is nothing to attach it to: say so (STALE).
             await self.send(tx, chat_id, self.views.html(
-                "ticket", c=self.views.complaint(c), ticket=ticket, ok=True), complaint_id=cid)
-        self.wake()
-        return OK
+                "ticket", c=self.views.complaint(c), ticket=ticket, ok=ok),
+                complaint_id=cid if ok else None)
+        self.wake()  # both answers are queued: deliver now, not at the sender's next poll
+        return OK if ok else STALE
 
     async def fixed(self, cid: int, press: Press) -> str:
         """"Sudah diperbaiki": re-run the checks and go back to the decision."""

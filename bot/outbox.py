@@ -37,6 +37,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
+from bot import redact
 from bot.sop import Clock, utc_now
 from bot.store import OutboxRow, Store, Tx
 
@@ -71,6 +72,12 @@ def may_have_arrived(exc: NetworkError) -> bool:
     if cause is None:
         return False
     return not isinstance(cause, NOT_SENT)
+
+
+def error_text(exc: Exception) -> str:
+    """What a failed call stores in ``outbox.last_error``: short, and masked like a log line
+    (an httpx error may carry the request URL, and the bot token is part of it)."""
+    return redact.redact(str(exc) or type(exc).__name__)[:500]
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,23 +306,23 @@ class Outbox:
             async with self.store.write() as tx:
                 await tx.outbox_retry(row.id, tx.now + timedelta(seconds=wait), "429")
         except Forbidden as exc:
-            await self._unreachable(row, str(exc))
+            await self._unreachable(row, error_text(exc))
         except BadRequest as exc:
             text = str(exc).lower()
             if "message is not modified" in text:
                 await self._done(row, None)
             elif "chat not found" in text:
-                await self._unreachable(row, str(exc))
+                await self._unreachable(row, error_text(exc))
             else:
                 log.error("Telegram refused outbox row %s (%s): %s", row.id, row.method, exc)
                 async with self.store.write() as tx:
-                    await tx.outbox_done(row.id, "failed", error=str(exc)[:500])
+                    await tx.outbox_done(row.id, "failed", error=error_text(exc))
         except NetworkError as exc:  # includes TimedOut
             await self._retry(row, exc)
         except TelegramError as exc:
             log.error("outbox row %s failed: %s", row.id, exc)
             async with self.store.write() as tx:
-                await tx.outbox_done(row.id, "failed", error=str(exc)[:500])
+                await tx.outbox_done(row.id, "failed", error=error_text(exc))
         else:
             await self._done(row, message_id)
 
@@ -359,7 +366,7 @@ class Outbox:
         return self._rng.uniform(ceiling / 2, ceiling)
 
     async def _retry(self, row: OutboxRow, exc: NetworkError) -> None:
-        error = (str(exc) or type(exc).__name__)[:500]
+        error = error_text(exc)
         ambiguous = may_have_arrived(exc)
         async with self.store.write() as tx:
             if row.failures + 1 >= self.max_failures:
@@ -377,7 +384,7 @@ class Outbox:
     async def _unreachable(self, row: OutboxRow, reason: str) -> None:
         log.warning("chat %s cannot be reached: %s", row.chat_id, reason)
         async with self.store.write() as tx:
-            await tx.outbox_done(row.id, "unreachable", error=reason[:500])
+            await tx.outbox_done(row.id, "unreachable", error=reason)
             await tx.outbox_drop_chat(row.chat_id, "unreachable")
             await tx.mark_unreachable(row.chat_id, reason[:200])
             if row.complaint_id is not None:

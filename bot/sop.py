@@ -89,8 +89,6 @@ class Role(StrEnum):
     KABID = "kabid"
 
 
-OPEN_STATES = frozenset(State) - {State.CLOSED}
-
 # (state, action) -> new state. Anything absent is refused.
 TRANSITIONS: dict[tuple[State, Action], State] = {
     (State.DIAGNOSING, Action.CHECKS_DONE): State.AWAITING_DECISION,
@@ -111,20 +109,6 @@ PERMITTED: dict[Action, frozenset[Role]] = {
     Action.RECHECK: frozenset({Role.ADB}),
     Action.CALL_VENDOR: frozenset({Role.ADB, Role.JF_ADB}),
     Action.FIXED: frozenset({Role.ADB, Role.JF_ADB}),
-}
-
-# The SOP steps an action starts and ends, for the timeline (timing later work reads).
-STEPS_ENDED: dict[Action, tuple[int, ...]] = {
-    Action.YES: (7,),
-    Action.NO: (7,),
-    Action.RECHECK: (7,),
-    Action.FIXED: (11,),
-}
-STEPS_STARTED: dict[Action, tuple[int, ...]] = {
-    Action.CHECKS_DONE: (7,),
-    Action.YES: (9,),
-    Action.NO: (8,),
-    Action.CALL_VENDOR: (11,),
 }
 
 

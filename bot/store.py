@@ -746,15 +746,6 @@ class Store:
         )
         return int(row["n"]) if row else 0
 
-    async def audit_rows(self, complaint_id: int | None = None) -> list[dict[str, Any]]:
-        """The audit trail, oldest first (of one complaint, when given)."""
-        if complaint_id is None:
-            rows = await self._all("SELECT * FROM audit ORDER BY id")
-        else:
-            rows = await self._all("SELECT * FROM audit WHERE complaint_id=? ORDER BY id",
-                                   (complaint_id,))
-        return [dict(r) for r in rows]
-
 
 def _statements(script: str) -> list[str]:
     """Split a migration into statements (our files hold no ';' inside strings or triggers)."""

@@ -12,6 +12,7 @@ import re
 from telegram import Update
 
 from bot import callbacks
+from bot.flow import NOT_FOUND, REFUSED
 from handlers.base import Ctx, actor_of, audit, press_of, roles, service
 
 _TICKET = re.compile(r"^#?K?(\d{1,12})\s+(\S.{0,63})$", re.IGNORECASE | re.DOTALL)
@@ -40,6 +41,6 @@ async def ticket_cmd(update: Update, context: Ctx) -> None:
     cid, ticket = int(m.group(1)), m.group(2).strip()
     key = await svc.set_ticket(cid, ticket, actor_of(update.effective_user),
                                roles(update, context), msg.chat.id)
-    if key in ("not_found", "refused"):  # the same answer: numbers leak nothing
+    if key in (NOT_FOUND, REFUSED):  # the same answer: numbers leak nothing
         await audit(update, context, key, complaint_id=cid)
         await svc.reply(msg.chat.id, "not_found", number=cid)

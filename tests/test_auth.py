@@ -14,8 +14,18 @@ from bot.sop import Role, State
 from bot.store import Actor, Store
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import ADB_ID, JF_CHAT, OTHER_ID, USER_ID, Bot, until, wait_decision
-from tests.test_ratelimit import CONFIG, _rows, _settings
+from tests.e2e.conftest import (
+    ADB_ID,
+    JF_CHAT,
+    OTHER_ID,
+    USER_ID,
+    Bot,
+    make_settings,
+    rows,
+    until,
+    wait_decision,
+)
+from tests.test_ratelimit import CONFIG
 
 VENDORS = '\n[[vendors]]\nname = "Telkom"\n\n[[sites]]\nname = "Kantor Dinas"\n'
 
@@ -27,7 +37,7 @@ def press(user_id: int, *roles: Role) -> Press:
 @pytest.fixture
 async def svc(tmp_path: Path) -> AsyncIterator[Service]:
     async with Store(tmp_path / "n.db") as store:
-        service = Service(_settings(tmp_path), parse_config(CONFIG + VENDORS), store)
+        service = Service(make_settings(tmp_path / "n.db"), parse_config(CONFIG + VENDORS), store)
         try:
             yield service
         finally:
@@ -83,7 +93,7 @@ async def test_who_may_not_press_is_refused_before_anything_else(
 
 async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
     with BotApiStub() as stub:
-        settings = _settings(tmp_path, stub.token, stub.base_url)
+        settings = make_settings(tmp_path / "n.db", stub.token, stub.base_url)
         bot = Bot(settings, parse_config(CONFIG + VENDORS))
         await bot.start()
         try:
@@ -100,13 +110,14 @@ async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
             stub.press(other, ADB_ID, msg["message_id"], "x" * 100)
             for text in ("/catat Pak Budi: mati", "/agenda", "/tiket 1 INC-1", "/lacak 1"):
                 stub.send_text(other, text)
-            await until(lambda: len(_rows(settings.netmaint_db, "SELECT 1 FROM audit")) == 8,
+            await until(lambda: len(rows(settings.netmaint_db, "SELECT 1 FROM audit")) == 8,
                         what="eight audit rows")
-            assert "hanya untuk petugas" in stub.answers[q]["text"]
+            answer = await until(lambda: stub.answers.get(q), what="the refused press answered")
+            assert "hanya untuk petugas" in answer["text"]
             assert stub.find(ADB_ID, "Diagnosis keluhan #K1") == msg, "the ADB's message kept"
-            rows = _rows(settings.netmaint_db,
+            audit = rows(settings.netmaint_db,
                          "SELECT kind, what, outcome, complaint_id, user_id FROM audit")
-            assert rows == [
+            assert audit == [
                 ("button", "lap 0 other", "refused", None, OTHER_ID),
                 ("button", "dec 1 ya", "refused", 1, OTHER_ID),
                 ("button", "dec 77 ya", "refused", 77, OTHER_ID),
@@ -120,7 +131,18 @@ async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
             stub.send_text(stub.user(9100, "Joko JF"), "#K1", chat_id=JF_CHAT)
             hist = await until(lambda: stub.find(JF_CHAT, "Riwayat keluhan #K1"), what="history")
             assert "tombol ditolak" in hist["text"] and "Sari" in hist["text"]
-            assert _rows(settings.netmaint_db, "SELECT state FROM complaints") == \
+            assert rows(settings.netmaint_db, "SELECT state FROM complaints") == \
                 [("awaiting_decision",)]
         finally:
             await bot.stop()
+
+
+async def test_a_ticket_without_a_vendor_call_is_answered_at_once(svc: Service) -> None:
+    """The "no vendor call yet" answer is queued and the sender woken, like every answer."""
+    cid = await _complaint(svc, State.ESCALATED)
+    woken: list[bool] = []
+    svc.wake = lambda: woken.append(True)
+    p = press(ADB_ID, Role.ADB)
+    assert await svc.set_ticket(cid, "T-1", p.actor, p.roles, ADB_ID) == STALE
+    assert woken and await svc.store.outbox_pending_count() == 1
+    assert "ticket" not in [e.kind for e in await svc.store.timeline(cid)]

@@ -72,6 +72,7 @@ NETMAINT_TZ=Mars/Olympus
                  "NETMAINT_TZ"):
         assert name in text
     assert "KABID_CHAT_ID" not in text
+    assert "Value error" not in text, "pydantic's prefix means nothing to an operator"
     assert err.value.__cause__ is None and err.value.__suppress_context__
 
 
