@@ -12,6 +12,7 @@ import os
 import sys
 
 UNKNOWN = 3
+LANGS = ("id", "en")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="run only SOP step N (2-6); repeat for several",
     )
     parser.add_argument(
-        "--lang", choices=("id", "en"), default=os.environ.get("NETMAINT_LANG") or "id",
+        "--lang", choices=LANGS, default=os.environ.get("NETMAINT_LANG") or "id",
         help="report language (default: NETMAINT_LANG or id)",
     )
     parser.add_argument(
@@ -40,6 +41,10 @@ def run(args: argparse.Namespace) -> int:
     from checks.config import ConfigError, load_config
     from checks.runner import run_sop_checks
 
+    if args.lang not in LANGS:  # argparse checks choices only when --lang is given
+        print(f"netmaint diagnose: NETMAINT_LANG={args.lang} is not a report language; "
+              f"set it to {' or '.join(LANGS)}, or pass --lang", file=sys.stderr)
+        return UNKNOWN
     redact.install()  # as in the bot and the agent: a token-shaped string never reaches a log
     redact.quiet_http_loggers()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")

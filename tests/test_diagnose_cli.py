@@ -54,6 +54,13 @@ def test_missing_explicit_config_exits_unknown(tmp_path: Path) -> None:
     assert "Traceback" not in proc.stderr
 
 
+def test_an_unknown_report_language_is_named_before_anything_runs(tmp_path: Path) -> None:
+    proc = diagnose("--step", "6", cwd=tmp_path, env={"NETMAINT_LANG": "fr"})
+    assert proc.returncode == 3
+    assert "NETMAINT_LANG=fr" in proc.stderr and "id or en" in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
 def test_ok_run_exits_0_with_indonesian_report(tmp_path: Path) -> None:
     cfg = write(tmp_path, '[[targets]]\nname = "server SIAK"\nhost = "127.0.0.1"\n'
                           "[thresholds]\nping_count = 1\n")
