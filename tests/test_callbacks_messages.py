@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 import pytest
-from hypothesis import given
+from hypothesis import find, given
 from hypothesis import strategies as st
 
 from bot import callbacks
@@ -21,11 +21,41 @@ def test_round_trip_and_refusals() -> None:
         callbacks.make("dec", 1, "maybe")
 
 
-@given(st.one_of(st.text(max_size=200), st.binary(max_size=80).map(lambda b: b.decode("latin-1"))))
+# Random text almost never looks like a button; near-misses of real data make the
+# "parses to something" branch run too.
+NEAR_MISS = st.builds(
+    lambda p, n, a, sep: sep.join([p, n, a]),
+    st.sampled_from(["dec", "jf", "ven", "lap", "DEC", "de", "zz"]),
+    st.one_of(st.integers(0, 10**70).map(str), st.sampled_from(["-1", "1.0", "", "x", "١"])),
+    st.sampled_from(["ya", "no", "re", "fix", "ven", "0", "12", "pick", "other", "yes", ""]),
+    st.sampled_from([" ", "  ", "\t"]),
+)
+
+
+@given(st.one_of(st.text(max_size=200), st.binary(max_size=80).map(lambda b: b.decode("latin-1")),
+                 NEAR_MISS))
 def test_any_data_parses_to_nothing_or_to_something_valid(data: str) -> None:
     cb = callbacks.parse(data)
     if cb is not None:
-        assert cb.encode() == data and len(data.encode()) <= callbacks.MAX_BYTES
+        # The same button, within Telegram's limit. That it is also the only spelling of
+        # that button is test_a_number_with_leading_zeros_is_refused (a known bug).
+        assert callbacks.parse(cb.encode()) == cb
+        assert len(data.encode()) <= callbacks.MAX_BYTES
+        assert cb.encode() == data or cb.encode() == data.replace(f" {data.split()[1]} ",
+                                                                   f" {cb.id} ", 1)
+
+
+@pytest.mark.xfail(strict=True, reason="product bug, reported: parse() accepts a number with "
+                   "leading zeros, so 'dec 01 ya' is a second spelling of 'dec 1 ya'")
+def test_a_number_with_leading_zeros_is_refused() -> None:
+    for data in ("dec 01 ya", "dec 00 ya", "jf 0002 fix"):
+        assert callbacks.parse(data) is None, data
+
+
+def test_the_property_above_also_sees_data_that_parses() -> None:
+    """Not vacuous: its strategy produces valid button data, not only refusals."""
+    found = find(NEAR_MISS, lambda d: callbacks.parse(d) is not None)
+    assert callbacks.parse(found) is not None
 
 
 @given(st.integers(min_value=0, max_value=10**12 - 1),

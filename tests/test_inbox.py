@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 from typing import Any
 
 import httpx
@@ -26,6 +25,8 @@ from tests.e2e.conftest import (
     Bot,
     db_row,
     file,
+    free_port,
+    settled,
     until,
     wait_decision,
 )
@@ -92,7 +93,7 @@ async def test_complaint_handled_again_after_a_crash_files_nothing_twice(
     await until(lambda: db_row(bot.settings.netmaint_db,
                                "SELECT handled FROM inbox WHERE update_id=?", uid) == (1,),
                 what="the update handled again")
-    await asyncio.sleep(0.5)  # anything it wrongly queued would be sent by now
+    await settled(bot.settings.netmaint_db)  # anything it wrongly queued is sent by now
     assert acks(stub) == tag, "one acknowledgement"
     assert db_row(bot.settings.netmaint_db, "SELECT COUNT(*) FROM complaints") == (1,)
     diag = [t for t in stub.texts(ADB_ID) if "Diagnosis keluhan #K1" in t]
@@ -113,7 +114,7 @@ async def test_press_handled_again_after_a_crash_reports_once(
     await until(lambda: db_row(bot.settings.netmaint_db,
                                "SELECT handled FROM inbox WHERE update_id=?", press_id) == (1,),
                 what="the press handled again")
-    await asyncio.sleep(0.5)
+    await settled(bot.settings.netmaint_db)
     assert len([t for t in stub.texts(JF_CHAT) if "#K1" in t]) == 1, "one JF report"
     assert db_row(bot.settings.netmaint_db,
                   "SELECT COUNT(*) FROM timeline WHERE kind='decision'") == (1,)
@@ -136,7 +137,7 @@ async def test_dialog_answer_handled_again_after_a_crash(stub: BotApiStub, bot: 
     await until(lambda: db_row(bot.settings.netmaint_db,
                                "SELECT handled FROM inbox WHERE update_id=?", uid) == (1,),
                 what="the answer handled again")
-    await asyncio.sleep(0.5)
+    await settled(bot.settings.netmaint_db)
     assert len(acks(stub)) == 1
     assert db_row(bot.settings.netmaint_db, "SELECT COUNT(*) FROM complaints") == (1,)
     assert db_row(bot.settings.netmaint_db, "SELECT COUNT(*) FROM dialogs") == (0,)
@@ -162,15 +163,9 @@ async def _unmark(bot: Bot, update_id: int, *, reopen_dialog: bool = False) -> N
     await asyncio.to_thread(run)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_webhook_unparsable_update_answered_kept_and_skipped(
         stub: BotApiStub, settings, config) -> None:
-    port = _free_port()
+    port = free_port()
     secret = "s3cret-webhook-token-0123456789"
     hooked = settings.model_copy(update={
         "netmaint_webhook_url": "https://bot.example.invalid/hook",

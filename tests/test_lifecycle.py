@@ -7,14 +7,17 @@ import asyncio
 import signal
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from bench.crash_loop import ADB_ID, bot_env, integrity, query, start_bot
 from tests.botapi_stub import BotApiStub
+from tests.e2e import conftest as e2e
 from tests.e2e.conftest import QUESTION, USER_ID, until
+
+stub = e2e.stub  # the end-to-end fixture, shared rather than copied
 
 # Eight pings half a second apart: the diagnosis is still running when SIGTERM comes.
 SLOW_CONFIG = """
@@ -34,12 +37,6 @@ ping_interval_s = 0.5
 ping_timeout_s = 0.5
 tcp_timeout_s = 0.5
 """
-
-
-@pytest.fixture
-def stub() -> Iterator[BotApiStub]:
-    with BotApiStub() as s:
-        yield s
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
+from bot import redact
 from bot.outbox import Outbox, error_text
 from bot.store import Store
 from tests.botapi_stub import BotApiStub
@@ -23,6 +24,9 @@ async def parts(tmp_path: Path) -> AsyncIterator[tuple[BotApiStub, Store, Outbox
         unreachable.append(chat_id)
 
     with BotApiStub() as stub:
+        # What the bot's entry point does before it builds its Bot: the token never logged.
+        redact.install([stub.token])
+        redact.quiet_http_loggers()
         bot = Bot(stub.token, base_url=stub.base_url)
         async with Store(tmp_path / "n.db") as store, bot:
             yield stub, store, Outbox(store, bot, on_unreachable=told), unreachable

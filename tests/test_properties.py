@@ -14,9 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import random
-import sqlite3
 from collections.abc import AsyncIterator, Callable
-from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import callbacks
-from bot.config import Settings
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub, check_html
 from tests.e2e.conftest import (
@@ -38,6 +35,8 @@ from tests.e2e.conftest import (
     USER_ID,
     Bot,
     file,
+    make_settings,
+    rows,
     until,
     wait_decision,
 )
@@ -86,8 +85,7 @@ class World:
     pushed: int = 0
 
     def sql(self, query: str, *params: object) -> list[tuple[Any, ...]]:
-        with closing(sqlite3.connect(self.db)) as db:
-            return db.execute(query, params).fetchall()
+        return rows(self.db, query, *params)
 
     async def settle(self) -> None:
         """Every pushed update handled, and no diagnosis still running."""
@@ -100,16 +98,7 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     with BotApiStub() as stub:
-        s = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            telegram_bot_token=stub.token,
-            telegram_api_base_url=stub.base_url,
-            adb_user_ids=(ADB_ID, ADB2_ID),
-            jf_adb_chat_id=JF_CHAT,
-            kabid_chat_id=KABID_CHAT,
-            netmaint_db=tmp_path / "netmaint.db",
-            netmaint_poll_timeout=1,
-        )
+        s = make_settings(tmp_path / "netmaint.db", stub.token, stub.base_url)
         bot = Bot(s, parse_config(CONFIG, "properties.toml"))
         await bot.start()
         try:

@@ -7,20 +7,26 @@ polite refusal is checked end to end through the stand-in.
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from collections.abc import AsyncIterator
-from contextlib import closing
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from bot.config import Settings
 from bot.flow import RateLimited, Service
 from bot.store import Actor, Store
 from checks.config import NetmaintConfig, parse_config
 from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, OTHER_ID, USER_ID, Bot, until
+from tests.e2e.conftest import (
+    ADB_ID,
+    OTHER_ID,
+    USER_ID,
+    Bot,
+    make_settings,
+    rows,
+    settled,
+    until,
+)
 
 CONFIG = """
 [[targets]]
@@ -39,11 +45,6 @@ window_minutes = 10
 RINA = Actor(USER_ID, "Rina")
 
 
-def _rows(db: Path, sql: str) -> list[tuple]:
-    with closing(sqlite3.connect(db)) as conn:
-        return conn.execute(sql).fetchall()
-
-
 class Clock:
     """A clock the test moves by hand."""
 
@@ -54,21 +55,12 @@ class Clock:
         return self.now
 
 
-def _settings(tmp_path: Path, token: str = "123456789:TEST-token-for-the-local-stand-in",
-              url: str = "http://127.0.0.1:9/bot") -> Settings:
-    return Settings(
-        _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=token, telegram_api_base_url=url, adb_user_ids=(ADB_ID, ADB2_ID),
-        jf_adb_chat_id=JF_CHAT, kabid_chat_id=KABID_CHAT, netmaint_db=tmp_path / "n.db",
-        netmaint_poll_timeout=1,
-    )
-
-
 @pytest.fixture
 async def svc(tmp_path: Path) -> AsyncIterator[tuple[Service, Clock]]:
     clock = Clock()
     async with Store(tmp_path / "n.db", clock) as store:
-        service = Service(_settings(tmp_path), parse_config(CONFIG), store, clock=clock)
+        service = Service(make_settings(tmp_path / "n.db"), parse_config(CONFIG), store,
+                          clock=clock)
         try:
             yield service, clock
         finally:
@@ -112,7 +104,7 @@ async def test_unlimited_when_configured_zero(tmp_path: Path) -> None:
     config: NetmaintConfig = parse_config(CONFIG.replace("complaints_per_user = 2",
                                                          "complaints_per_user = 0"))
     async with Store(tmp_path / "n.db") as store:
-        s = Service(_settings(tmp_path), config, store)
+        s = Service(make_settings(tmp_path / "n.db"), config, store)
         try:
             assert all([await _file(s, i) for i in range(1, 5)])
         finally:
@@ -121,7 +113,7 @@ async def test_unlimited_when_configured_zero(tmp_path: Path) -> None:
 
 async def test_a_flood_gets_one_polite_refusal_and_is_audited(tmp_path: Path) -> None:
     with BotApiStub() as stub:
-        settings = _settings(tmp_path, stub.token, stub.base_url)
+        settings = make_settings(tmp_path / "n.db", stub.token, stub.base_url)
         bot = Bot(settings, parse_config(CONFIG))
         await bot.start()
         try:
@@ -138,14 +130,14 @@ async def test_a_flood_gets_one_polite_refusal_and_is_audited(tmp_path: Path) ->
             assert "/lacak" in refusal["text"]
 
             def audited() -> list[tuple]:
-                return _rows(settings.netmaint_db, "SELECT outcome, user_id, what FROM audit")
+                return rows(settings.netmaint_db, "SELECT outcome, user_id, what FROM audit")
 
-            await until(lambda: len(audited()) == 5 and len(_rows(
+            await until(lambda: len(audited()) == 5 and len(rows(
                 settings.netmaint_db, "SELECT 1 FROM complaints")) == 5, what="all handled")
             assert audited() == [("rate_limited", USER_ID, "/lapor")] * 5
-            channels = _rows(settings.netmaint_db, "SELECT channel FROM complaints ORDER BY id")
+            channels = rows(settings.netmaint_db, "SELECT channel FROM complaints ORDER BY id")
             assert channels == [("chat",), ("chat",), ("catat",), ("catat",), ("catat",)]
-            await asyncio.sleep(1.5)  # the refusal was sent once, not five times
+            await settled(settings.netmaint_db)  # the refusal was sent once, not five times
             assert len([t for t in stub.texts(USER_ID) if "Maaf, Anda sudah mengirim" in t]) == 1
             assert not stub.find(USER_ID, "Di lokasi/unit mana"), "no question was asked"
         finally:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
@@ -91,20 +92,26 @@ contact = "Account manager: Budi"
 """, "e2e.toml")
 
 
-@pytest.fixture
-def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
+def make_settings(db: Path, token: str = "123456789:TEST-token-for-the-local-stand-in",
+                  url: str = "http://127.0.0.1:9/bot") -> Settings:
+    """The bot's settings for a test: the stand-in's token and URL, these ids, this database."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=stub.token,
-        telegram_api_base_url=stub.base_url,
+        telegram_bot_token=token,
+        telegram_api_base_url=url,
         adb_user_ids=(ADB_ID, ADB2_ID),
         adb_chat_id=None,
         jf_adb_chat_id=JF_CHAT,
         kabid_chat_id=KABID_CHAT,
-        netmaint_db=tmp_path / "netmaint.db",
+        netmaint_db=db,
         netmaint_lang="id",
         netmaint_poll_timeout=1,
     )
+
+
+@pytest.fixture
+def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
+    return make_settings(tmp_path / "netmaint.db", stub.token, stub.base_url)
 
 
 # Telegram's real flood limits make every group message wait 3 s; the pacing
@@ -121,6 +128,7 @@ class Bot:
 
     settings: Settings
     config: NetmaintConfig
+    outbox_options: dict[str, object] = field(default_factory=lambda: dict(FAST_OUTBOX))
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -128,7 +136,8 @@ class Bot:
         self.stop_event = asyncio.Event()
         ready = asyncio.Event()
         self.task = asyncio.create_task(run_bot(self.settings, self.config, self.stop_event,
-                                                ready=ready, outbox_options=FAST_OUTBOX))
+                                                ready=ready,
+                                                outbox_options=self.outbox_options))
         waiter = asyncio.ensure_future(ready.wait())
         done, _ = await asyncio.wait({waiter, self.task}, timeout=15,
                                      return_when=asyncio.FIRST_COMPLETED)
@@ -173,6 +182,29 @@ async def until(pred: Callable[[], Any], timeout: float = 15.0, what: str = "") 
         await asyncio.sleep(0.05)
 
 
+def rows(path: Path, sql: str, *params: object) -> list[tuple]:
+    """All rows of a query on the bot's database (read while it runs: WAL allows a reader)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute(sql, params).fetchall()
+
+
+async def settled(db: Path, timeout: float = 20.0) -> None:
+    """Every stored update handled and nothing left to send: what the bot does, it has done.
+
+    Wait for this before asserting that something did *not* happen, instead of sleeping.
+    """
+    await until(lambda: not rows(db, "SELECT 1 FROM inbox WHERE handled=0 LIMIT 1")
+                and not rows(db, "SELECT 1 FROM outbox WHERE state='pending' LIMIT 1"),
+                timeout, "every update handled and the outbox empty")
+
+
+def free_port() -> int:
+    """A loopback port nothing listens on right now (for the webhook listener)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 QUESTION = "Apakah jaringan sudah bisa berfungsi dengan baik ?"
 
 
@@ -200,5 +232,5 @@ async def file(stub: BotApiStub, user: dict, text: str) -> str:
 
 def db_row(path: Path, sql: str, *params: object) -> tuple:
     """One row from the bot's database (read while it runs: WAL allows a reader)."""
-    with contextlib.closing(sqlite3.connect(path)) as db:
-        return db.execute(sql, params).fetchone()
+    found = rows(path, sql, *params)
+    return found[0] if found else None  # type: ignore[return-value]

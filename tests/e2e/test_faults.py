@@ -4,24 +4,29 @@ is reordered, and the only duplicates are the ones the store counted as possible
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
-import sqlite3
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 
-from bot.bot_cmd import run_bot
 from bot.config import Settings
 from bot.outbox import FloodLimits
 from checks.config import NetmaintConfig
 from tests.botapi_stub import OUTBOX_METHODS, BotApiStub
-from tests.e2e.conftest import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, until, wait_decision
+from tests.e2e.conftest import (
+    ADB2_ID,
+    ADB_ID,
+    JF_CHAT,
+    KABID_CHAT,
+    Bot,
+    rows,
+    until,
+    wait_decision,
+)
 
 TIMEOUT = 0.4  # the sender's request timeout; late answers and hangs outlast it
-OUTBOX = {
+OUTBOX: dict[str, object] = {
     "limits": FloodLimits(per_chat_s=0.05, group_per_min=1200, group_burst=5),
     "backoff_base_s": 0.05,
     "backoff_max_s": 0.5,
@@ -33,34 +38,19 @@ BLOCKER = 7104  # this reporter may turn out to have blocked the bot
 
 
 @pytest.fixture
-async def faulty_bot(stub: BotApiStub, settings: Settings,
-                     config: NetmaintConfig) -> AsyncIterator[asyncio.Event]:
+async def faulty_bot(settings: Settings, config: NetmaintConfig) -> AsyncIterator[Bot]:
     """The real bot (``run_bot``) with a short request timeout and backoff for the sender."""
-    stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(run_bot(settings, config, stop, ready=ready,
-                                       outbox_options=OUTBOX))
-    waiter = asyncio.ensure_future(ready.wait())
-    done, _ = await asyncio.wait({waiter, task}, timeout=15,
-                                 return_when=asyncio.FIRST_COMPLETED)
-    if task in done:
-        waiter.cancel()
-        task.result()
-    assert waiter in done, "bot did not start"
+    b = Bot(settings, config, outbox_options=OUTBOX)
+    await b.start()
     try:
-        yield stop
+        yield b
     finally:
-        stop.set()
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(task, 20)
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    with contextlib.closing(sqlite3.connect(db)) as con:
-        return con.execute(sql).fetchall()
+            await b.stop()
 
 
 async def test_the_sop_survives_a_fifth_of_calls_failing(
-    stub: BotApiStub, settings: Settings, faulty_bot: asyncio.Event
+    stub: BotApiStub, settings: Settings, faulty_bot: Bot
 ) -> None:
     stub.inject_faults(0.2, seed=5, retry_after=1, late_s=TIMEOUT * 2,
                        methods=(*OUTBOX_METHODS, "answerCallbackQuery"),
@@ -88,7 +78,7 @@ async def test_the_sop_survives_a_fifth_of_calls_failing(
         ], 20, f"{title} {tag}")
 
     db = settings.netmaint_db
-    await until(lambda: not _rows(db, "SELECT 1 FROM outbox WHERE state='pending'"), 20,
+    await until(lambda: not rows(db, "SELECT 1 FROM outbox WHERE state='pending'"), 20,
                 "the outbox to empty")
     stub.stop_faults()
 
@@ -96,16 +86,16 @@ async def test_the_sop_survives_a_fifth_of_calls_failing(
     assert len(stub.injected) >= 5 and len(kinds) >= 3, stub.injected
 
     # Nothing failed for good; a reporter who blocked the bot is the only one unreachable.
-    states = dict(_rows(db, "SELECT state, COUNT(*) FROM outbox GROUP BY state"))
+    states = dict(rows(db, "SELECT state, COUNT(*) FROM outbox GROUP BY state"))
     assert "failed" not in states and "pending" not in states, states
-    unreachable = [c for (c,) in _rows(db, "SELECT chat_id FROM chats"
+    unreachable = [c for (c,) in rows(db, "SELECT chat_id FROM chats"
                                            " WHERE unreachable_at IS NOT NULL")]
     assert unreachable in ([], [BLOCKER])
     if unreachable:
         assert stub.find(ADB_ID, "Pesan tidak terkirim"), "the ADB was told"
 
     # Order per chat: what each chat saw first-arrive is the order the rows were queued.
-    sent = _rows(db, "SELECT chat_id, payload FROM outbox"
+    sent = rows(db, "SELECT chat_id, payload FROM outbox"
                      " WHERE method='sendMessage' AND state='sent' ORDER BY id")
     for chat in {c for c, _ in sent}:
         queued = [json.loads(p)["text"] for c, p in sent if c == chat]
@@ -113,7 +103,7 @@ async def test_the_sop_survives_a_fifth_of_calls_failing(
         assert arrived == queued, f"chat {chat}"
 
     # Duplicates only where a send may have arrived although no answer came back.
-    [(counted,)] = _rows(db, "SELECT COALESCE(SUM(ambiguous), 0) FROM outbox"
+    [(counted,)] = rows(db, "SELECT COALESCE(SUM(ambiguous), 0) FROM outbox"
                              " WHERE method='sendMessage' AND state='sent'")
     print(f"\nfaults injected: {len(stub.injected)} "
           f"({', '.join(sorted(kinds))}); duplicates seen: {stub.duplicates()}, "

@@ -6,7 +6,6 @@ import csv
 import io
 import logging
 import os
-import sqlite3
 import subprocess
 import sys
 
@@ -20,6 +19,8 @@ from tests.e2e.conftest import (
     KABID_CHAT,
     USER_ID,
     Bot,
+    db_row,
+    rows,
     until,
     wait_decision,
 )
@@ -110,13 +111,12 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(
 
     # Each SOP step that happened has its start and end in the timeline.
     await bot.stop()
-    db = sqlite3.connect(bot.settings.netmaint_db)
-    rows = db.execute("SELECT kind, step FROM timeline WHERE complaint_id=1"
-                      " AND kind IN ('step_start','step_end')").fetchall()
+    steps = rows(bot.settings.netmaint_db, "SELECT kind, step FROM timeline WHERE complaint_id=1"
+                 " AND kind IN ('step_start','step_end')")
     for step in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11):
-        assert ("step_start", step) in rows and ("step_end", step) in rows, step
-    assert db.execute("SELECT state FROM complaints WHERE id=1").fetchone() == ("closed",)
-    db.close()
+        assert ("step_start", step) in steps and ("step_end", step) in steps, step
+    assert db_row(bot.settings.netmaint_db, "SELECT state FROM complaints WHERE id=1") == \
+        ("closed",)
 
     # The token is nowhere in the logs or the database (nor its WAL).
     assert caplog.text and stub.token.split(":")[1] not in caplog.text
@@ -129,7 +129,7 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(
     text = subprocess.run([sys.executable, "-m", "bot", "agenda", "--all"], env=env, cwd=cwd,
                           capture_output=True, text=True, check=True).stdout
     assert "#K1" in text and "Selesai (1)" in text and "Rina" in text
-    rows = list(csv.reader(io.StringIO(subprocess.run(
+    exported = list(csv.reader(io.StringIO(subprocess.run(
         [sys.executable, "-m", "bot", "agenda", "--all", "--csv"], env=env, cwd=cwd,
         capture_output=True, text=True, check=True).stdout)))
-    assert rows[0][0] == "number" and rows[1][:2] == ["K1", "closed"]
+    assert exported[0][0] == "number" and exported[1][:2] == ["K1", "closed"]

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 from pydantic import SecretStr
 
 from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import USER_ID, Bot, db_row, until
+from tests.e2e.conftest import USER_ID, Bot, db_row, free_port, until
 
 SECRET = "s3cret-webhook-token-0123456789"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _update(update_id: int, text: str) -> dict:
@@ -30,7 +22,7 @@ def _update(update_id: int, text: str) -> dict:
 
 async def test_webhook_stores_then_answers_and_refuses_forgeries(stub: BotApiStub, settings,
                                                                  config) -> None:
-    port = _free_port()
+    port = free_port()
     hooked = settings.model_copy(update={
         "netmaint_webhook_url": "https://bot.example.invalid/telegram/hook",
         "netmaint_webhook_secret": SecretStr(SECRET),
