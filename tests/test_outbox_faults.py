@@ -62,13 +62,18 @@ async def _queue(store: Store, chat: int, *texts: str) -> list[int]:
         return [await tx.enqueue(chat, "sendMessage", {"text": t}) for t in texts]
 
 
+async def _until_delivered(store: Store, timeout: float = 10.0) -> None:
+    """Wait until nothing is pending (rows waiting on a backoff included)."""
+    async with asyncio.timeout(timeout):
+        while await store.outbox_pending_count():
+            await asyncio.sleep(0.02)
+
+
 async def _deliver_all(outbox: Outbox, store: Store, timeout: float = 20.0) -> None:
-    """Run the sender until nothing is pending (rows waiting on a backoff included)."""
+    """Run the sender until nothing is pending."""
     sender = asyncio.create_task(outbox.run())
     try:
-        async with asyncio.timeout(timeout):
-            while await store.outbox_pending_count():
-                await asyncio.sleep(0.02)
+        await _until_delivered(store, timeout)
     finally:
         outbox.stop()
         await asyncio.wait_for(sender, 5)
@@ -87,9 +92,7 @@ async def test_a_late_answer_may_duplicate_and_the_duplicate_is_counted(parts: P
     try:
         await asyncio.wait_for(_until(lambda: parts.stub.faults_of("late")), 5)
         parts.stub.stop_faults()
-        async with asyncio.timeout(10):
-            while await parts.store.outbox_pending_count():
-                await asyncio.sleep(0.02)
+        await _until_delivered(parts.store)
     finally:
         outbox.stop()
         await asyncio.wait_for(sender, 5)
@@ -115,9 +118,7 @@ async def test_a_failed_send_is_retried_once_per_failure_and_arrives_once(
     try:
         await asyncio.wait_for(_until(lambda: len(parts.stub.injected) >= 2), 10)
         parts.stub.stop_faults()
-        async with asyncio.timeout(10):
-            while await parts.store.outbox_pending_count():
-                await asyncio.sleep(0.02)
+        await _until_delivered(parts.store)
     finally:
         outbox.stop()
         await asyncio.wait_for(sender, 5)
@@ -164,9 +165,7 @@ async def test_a_hanging_chat_does_not_hold_up_the_others(parts: Parts) -> None:
         outbox.wake()
         await asyncio.wait_for(_until(lambda: _texts_sent(parts.stub, 20)), 5)
         assert not _texts_sent(parts.stub, 10), "chat 20 went while chat 10 still waited"
-        async with asyncio.timeout(10):
-            while await parts.store.outbox_pending_count():
-                await asyncio.sleep(0.02)
+        await _until_delivered(parts.store)
     finally:
         outbox.stop()
         await asyncio.wait_for(sender, 5)

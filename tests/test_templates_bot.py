@@ -18,7 +18,7 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "bot" / "templates"
 def test_both_languages_have_the_same_templates() -> None:
     ids = {p.name for p in (TEMPLATES / "id").iterdir()}
     ens = {p.name for p in (TEMPLATES / "en").iterdir()}
-    assert ids == ens
+    assert ids and ids == ens
 
 
 @pytest.mark.parametrize("lang", ["id", "en"])
