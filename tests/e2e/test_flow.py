@@ -127,9 +127,9 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(
     env = {**os.environ, "NETMAINT_DB": str(bot.settings.netmaint_db)}
     cwd = bot.settings.netmaint_db.parent
     text = subprocess.run([sys.executable, "-m", "bot", "agenda", "--all"], env=env, cwd=cwd,
-                          capture_output=True, text=True, check=True).stdout
+                          capture_output=True, text=True, check=True, timeout=60).stdout
     assert "#K1" in text and "Selesai (1)" in text and "Rina" in text
     exported = list(csv.reader(io.StringIO(subprocess.run(
         [sys.executable, "-m", "bot", "agenda", "--all", "--csv"], env=env, cwd=cwd,
-        capture_output=True, text=True, check=True).stdout)))
+        capture_output=True, text=True, check=True, timeout=60).stdout)))
     assert exported[0][0] == "number" and exported[1][:2] == ["K1", "closed"]
