@@ -20,7 +20,8 @@ PREFIXES: dict[str, frozenset[str] | None] = {
     "lap": None,  # /lapor dialog: id = site index (or 0), action = pick | other | cancel
 }
 # ASCII: without it \d also matches other scripts' digits ("dec ١ ya" would read as 1).
-_PATTERN = re.compile(r"([a-z]{2,4}) (\d{1,12}) ([a-z0-9]{1,8})", re.ASCII)
+# No leading zeros: each button has exactly one spelling ("dec 01 ya" is not "dec 1 ya").
+_PATTERN = re.compile(r"([a-z]{2,4}) (0|[1-9]\d{0,11}) ([a-z0-9]{1,8})", re.ASCII)
 
 
 @dataclass(frozen=True, slots=True)
