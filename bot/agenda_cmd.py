@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import csv
+import io
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -35,7 +36,7 @@ async def _agenda(settings: AgendaSettings, everything: bool, as_csv: bool, now:
             start = now.astimezone(settings.tz).replace(hour=0, minute=0, second=0, microsecond=0)
             items = await store.agenda(start)
         if as_csv:
-            out = _Lines()
+            out = io.StringIO()
             writer = csv.writer(out)
             writer.writerow(["number", "state", "received", "closed", "site", "reporter",
                              "channel", "logged_by", "complaint", "step_seconds"])
@@ -46,24 +47,13 @@ async def _agenda(settings: AgendaSettings, everything: bool, as_csv: bool, now:
                     c.site or "", c.reporter_name, c.channel, c.filed_by_name or "", c.text,
                     " ".join(f"{t['no']}={t['seconds']:.0f}" for t in times),
                 ])
-            return "".join(out.lines)
+            return out.getvalue()
         return render(
             settings.lang, "agenda.txt.j2", now=views.when(now),
             open=[views.complaint(c, 120) for c in items if c.state is not State.CLOSED],
             closed=[views.complaint(c, 120) for c in items if c.state is State.CLOSED],
             when=views.when,
         )
-
-
-class _Lines:
-    """A tiny text sink for csv.writer."""
-
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def write(self, s: str) -> int:
-        self.lines.append(s)
-        return len(s)
 
 
 def run(args: argparse.Namespace) -> int:
