@@ -29,7 +29,16 @@ from tests.agent_support import (
     write_tls_files,
 )
 from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import ADB_ID, FAST_OUTBOX, JF_CHAT, KABID_CHAT, USER_ID, Bot, until
+from tests.e2e.conftest import (
+    ADB_ID,
+    FAST_CHECKS_TOML,
+    FAST_OUTBOX,
+    JF_CHAT,
+    KABID_CHAT,
+    USER_ID,
+    Bot,
+    until,
+)
 
 QUESTION = "Apakah jaringan sudah bisa berfungsi dengan baik ?"
 SITE = "Kantor Dinas"
@@ -53,15 +62,7 @@ def agent(tmp_path: Path) -> Iterator[AgentProcess]:
 @pytest.fixture
 async def bot(tmp_path: Path, agent: AgentProcess) -> AsyncIterator[tuple[Bot, BotApiStub]]:
     config: NetmaintConfig = parse_config(
-        f"""
-[[targets]]
-name = "gateway"
-host = "127.0.0.1"
-
-[thresholds]
-ping_count = 1
-ping_interval_s = 0.0
-
+        FAST_CHECKS_TOML + f"""
 [[sites]]
 name = "{SITE}"
 agent_url = "{agent.url}"

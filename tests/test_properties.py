@@ -29,9 +29,11 @@ from tests.botapi_stub import BotApiStub, check_html
 from tests.e2e.conftest import (
     ADB2_ID,
     ADB_ID,
+    FAST_CHECKS_TOML,
     JF_CHAT,
     KABID_CHAT,
     OTHER_ID,
+    SITES_TOML,
     USER_ID,
     Bot,
     file,
@@ -41,23 +43,7 @@ from tests.e2e.conftest import (
     wait_decision,
 )
 
-CONFIG = """
-[[targets]]
-name = "gateway"
-host = "127.0.0.1"
-
-[thresholds]
-ping_count = 1
-ping_interval_s = 0.0
-ping_timeout_s = 0.3
-tcp_timeout_s = 0.5
-
-[[sites]]
-name = "Kantor Dinas"
-
-[[sites]]
-name = "Kecamatan Koto XI Tarusan"
-
+CONFIG = FAST_CHECKS_TOML + SITES_TOML + """
 [[vendors]]
 name = "Telkom Indihome"
 phone = "147"

@@ -19,6 +19,7 @@ from checks.config import NetmaintConfig, parse_config
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
     ADB_ID,
+    FAST_CHECKS_TOML,
     OTHER_ID,
     USER_ID,
     Bot,
@@ -28,16 +29,7 @@ from tests.e2e.conftest import (
     until,
 )
 
-CONFIG = """
-[[targets]]
-name = "gateway"
-host = "127.0.0.1"
-
-[thresholds]
-ping_count = 1
-ping_interval_s = 0.0
-ping_timeout_s = 0.3
-
+CONFIG = FAST_CHECKS_TOML + """
 [limits]
 complaints_per_user = 2
 window_minutes = 10

@@ -51,13 +51,30 @@ async def tcp_port() -> AsyncIterator[int]:
         yield port
 
 
-@pytest.fixture
-def config(tcp_port: int) -> NetmaintConfig:
-    return parse_config(f"""
+# The checks a test bot runs: loopback only, one quick echo, short timeouts.
+FAST_CHECKS_TOML = """
 [[targets]]
 name = "gateway"
 host = "127.0.0.1"
 
+[thresholds]
+ping_count = 1
+ping_interval_s = 0.0
+ping_timeout_s = 0.3
+tcp_timeout_s = 0.5
+"""
+SITES_TOML = """
+[[sites]]
+name = "Kantor Dinas"
+
+[[sites]]
+name = "Kecamatan Koto XI Tarusan"
+"""
+
+
+@pytest.fixture
+def config(tcp_port: int) -> NetmaintConfig:
+    return parse_config(FAST_CHECKS_TOML + SITES_TOML + f"""
 [[targets]]
 name = "server SIAK"
 host = "127.0.0.2"
@@ -72,18 +89,6 @@ software = true
 name = "SIAK listener"
 host = "127.0.0.1"
 port = {tcp_port}
-
-[thresholds]
-ping_count = 1
-ping_interval_s = 0.0
-ping_timeout_s = 0.3
-tcp_timeout_s = 0.5
-
-[[sites]]
-name = "Kantor Dinas"
-
-[[sites]]
-name = "Kecamatan Koto XI Tarusan"
 
 [[vendors]]
 name = "Telkom Indihome"
@@ -158,15 +163,21 @@ class Bot:
         await self.start()
 
 
-@pytest.fixture
-async def bot(settings: Settings, config: NetmaintConfig) -> AsyncIterator[Bot]:
-    b = Bot(settings, config)
+@contextlib.asynccontextmanager
+async def running(b: Bot) -> AsyncIterator[Bot]:
+    """Start ``b`` and stop it afterwards, whatever the test did to it."""
     await b.start()
     try:
         yield b
     finally:
         with contextlib.suppress(Exception):
             await b.stop()
+
+
+@pytest.fixture
+async def bot(settings: Settings, config: NetmaintConfig) -> AsyncIterator[Bot]:
+    async with running(Bot(settings, config)) as b:
+        yield b
 
 
 async def until(pred: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:

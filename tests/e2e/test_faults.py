@@ -4,7 +4,6 @@ is reordered, and the only duplicates are the ones the store counted as possible
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import AsyncIterator
 
@@ -21,6 +20,7 @@ from tests.e2e.conftest import (
     KABID_CHAT,
     Bot,
     rows,
+    running,
     until,
     wait_decision,
 )
@@ -40,13 +40,8 @@ BLOCKER = 7104  # this reporter may turn out to have blocked the bot
 @pytest.fixture
 async def faulty_bot(settings: Settings, config: NetmaintConfig) -> AsyncIterator[Bot]:
     """The real bot (``run_bot``) with a short request timeout and backoff for the sender."""
-    b = Bot(settings, config, outbox_options=OUTBOX)
-    await b.start()
-    try:
+    async with running(Bot(settings, config, outbox_options=OUTBOX)) as b:
         yield b
-    finally:
-        with contextlib.suppress(Exception):
-            await b.stop()
 
 
 async def test_the_sop_survives_a_fifth_of_calls_failing(
