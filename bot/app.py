@@ -17,8 +17,8 @@ from telegram.ext import (
     filters,
 )
 
-from bot import redact
 from bot.flow import Service
+from checks import redact
 from handlers import agenda, base, complaint, decision, errors, start, vendor
 
 

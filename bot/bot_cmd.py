@@ -33,7 +33,6 @@ from telegram.error import (
 from telegram.ext import Application
 from telegram.warnings import PTBUserWarning
 
-from bot import redact
 from bot.agents import AgentClient
 from bot.app import build_application
 from bot.config import Settings, SettingsError, load_settings
@@ -42,6 +41,7 @@ from bot.outbox import Outbox, retry_seconds
 from bot.render import render
 from bot.sop import Clock, utc_now
 from bot.store import Store
+from checks import redact
 from checks.config import ConfigError, NetmaintConfig, load_config
 
 log = logging.getLogger(__name__)

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from bot import redact
+    from checks import redact
     from checks.config import ConfigError, load_config
     from checks.runner import run_sop_checks
 

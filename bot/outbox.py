@@ -37,9 +37,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot import redact
 from bot.sop import Clock, utc_now
 from bot.store import OutboxRow, Store, Tx
+from checks import redact
 
 log = logging.getLogger(__name__)
 

@@ -211,7 +211,7 @@ def _serve(plan: Plan, token: SecretStr, log_level: str) -> int:
     """Run uvicorn until stopped; the token goes to the app, never to a log."""
     import uvicorn
 
-    from bot import redact
+    from checks import redact
     from checks.agent import create_app
 
     secret = token.get_secret_value().strip()

@@ -1,6 +1,6 @@
 """The error handler: log the traceback for the operator, tell the user kindly.
 
-Never a traceback in chat; the log record is redacted (``bot.redact``).
+Never a traceback in chat; the log record is redacted (``checks.redact``).
 """
 
 from __future__ import annotations

@@ -10,9 +10,9 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError
 
-from bot import redact
 from bot.outbox import Outbox, error_text
 from bot.store import Store
+from checks import redact
 from tests.botapi_stub import BotApiStub
 
 

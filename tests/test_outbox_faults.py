@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from bot import redact
 from bot.outbox import FloodLimiter, FloodLimits, Outbox
 from bot.store import Store
+from checks import redact
 from tests.botapi_stub import BotApiStub
 
 # The client's timeout: an ordinary answer on a loaded 2-core machine comes well inside it
