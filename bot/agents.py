@@ -32,6 +32,7 @@ from tenacity import (
 
 from checks.config import NetmaintConfig, Site, is_loopback_host
 from checks.models import CheckResult, Finding, Report, Status
+from checks.steps import CHECK_STEPS, STEP_NAMES
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,6 @@ class LocalAgent:
         return await run_sop_checks(self._config, steps=steps, on_result=on_result)
 
 
-STEP_NAMES = {2: "software", 3: "ipconfig", 4: "ping", 5: "services", 6: "hardware"}
 DEFAULT_TOKEN_ENV = "AGENT_TOKEN"  # noqa: S105 (a variable name, not a secret)
 # read: the agent sends nothing until its report is complete, and its runner stops a
 # stuck step only after checks.runner.STEP_TIMEOUT_S (180 s; the slowest legal ping
@@ -118,7 +118,7 @@ class RemoteAgent:
         self, steps: Collection[int] | None = None, on_result: OnResult | None = None
     ) -> Report:
         """The site's report; ``on_result`` sees its steps once the whole report arrived."""
-        wanted = sorted(set(steps)) if steps else sorted(STEP_NAMES)
+        wanted = sorted(set(steps)) if steps else list(CHECK_STEPS)
         started_at, t0 = datetime.now(UTC), time.perf_counter()
         body = {"steps": wanted} if steps else {}
         try:

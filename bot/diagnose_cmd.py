@@ -11,6 +11,8 @@ import argparse
 import os
 import sys
 
+from checks.steps import CHECK_STEPS
+
 UNKNOWN = 3
 LANGS = ("id", "en")
 
@@ -19,7 +21,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the ``diagnose`` subcommand."""
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
-        "--step", type=int, action="append", choices=range(2, 7), metavar="N",
+        "--step", type=int, action="append", choices=CHECK_STEPS, metavar="N",
         help="run only SOP step N (2-6); repeat for several",
     )
     parser.add_argument(

@@ -16,7 +16,7 @@ from checks.config import NetmaintConfig, Thresholds
 from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 
-STEP, NAME = 6, "hardware"
+STEP = 6
 CPU_SAMPLE_S = 0.5
 # Pseudo and read-only image filesystems are never "full" in a way that matters.
 _SKIP_FS = {"squashfs", "iso9660", "overlay", "tmpfs", "devtmpfs", "ramfs", "nsfs"}
@@ -103,7 +103,7 @@ def _judge(th: Thresholds, cpu: float, mem: float, disk_rows: list[dict[str, obj
 
 async def check_hardware(config: NetmaintConfig) -> CheckResult:
     """Sample CPU for half a second while reading the rest, then judge the thresholds."""
-    timer = StepTimer(STEP, NAME)
+    timer = StepTimer(STEP)
     cpu_task = asyncio.create_task(asyncio.to_thread(psutil.cpu_percent, CPU_SAMPLE_S))
     mem = psutil.virtual_memory()
     disk_rows, nic_rows, temps = await asyncio.gather(

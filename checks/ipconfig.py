@@ -18,7 +18,7 @@ from checks.config import NetmaintConfig, Network
 from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 
-STEP, NAME = 3, "ipconfig"
+STEP = 3
 
 
 def interfaces() -> dict[str, dict[str, object]]:
@@ -97,7 +97,7 @@ def _compare(
 
 async def check_ipconfig(config: NetmaintConfig) -> CheckResult:
     """Read the IP settings and compare them with the expected ones."""
-    timer = StepTimer(STEP, NAME)
+    timer = StepTimer(STEP)
     ifaces = interfaces()
     routes = sysnet.default_routes()
     dns = sysnet.dns_servers()

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict
+
+from checks.steps import CHECK_STEPS, STEP_NAMES
 
 
 class Status(StrEnum):
@@ -56,6 +58,25 @@ def nagios_exit_code(status: Status) -> int:
     return _NAGIOS[status]
 
 
+def _known_step(step: int) -> int:
+    if step not in STEP_NAMES:
+        raise ValueError(
+            f"{step} is not a check step; the check steps are "
+            + ", ".join(str(s) for s in CHECK_STEPS)
+        )
+    return step
+
+
+# One SOP check step in a model: a JSON integer from ``CHECK_STEPS``, an enum in the
+# agent's OpenAPI document. Strict, as the agent's request always was: "2" is refused.
+Step = Annotated[
+    int,
+    Strict(),
+    AfterValidator(_known_step),
+    Field(json_schema_extra={"enum": list(CHECK_STEPS)}),
+]
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -76,8 +97,8 @@ class Finding(_Frozen):
 class CheckResult(_Frozen):
     """The result of one SOP step (2-6) on one machine."""
 
-    step: int = Field(ge=2, le=6)
-    name: str  # machine name of the step: software, ipconfig, ping, services, hardware
+    step: Step
+    name: str  # machine name of the step (checks.steps.STEP_NAMES)
     status: Status
     summary: str  # one technical line for logs and JSON; user text comes from templates
     findings: tuple[Finding, ...] = ()

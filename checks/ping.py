@@ -19,7 +19,7 @@ from checks.icmp import KERNEL_PRECISION_MS, HostStats, detect_mode, sweep
 from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 
-STEP, NAME = 4, "ping"
+STEP = 4
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ async def check_ping(
     config: NetmaintConfig, targets: list[PingTarget] | None = None
 ) -> CheckResult:
     """Ping all targets concurrently and judge loss and RTT against the thresholds."""
-    timer = StepTimer(STEP, NAME)
+    timer = StepTimer(STEP)
     if targets is None:
         targets = configured_targets(config) if config.targets else default_targets()
     mode = detect_mode()

@@ -8,13 +8,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from checks.models import CheckResult, Finding, Status, worst
+from checks.steps import STEP_NAMES
 
 
 class StepTimer:
     """Started when a step starts; ``result()`` closes it into a CheckResult."""
 
-    def __init__(self, step: int, name: str) -> None:
-        self.step, self.name = step, name
+    def __init__(self, step: int) -> None:
+        self.step, self.name = step, STEP_NAMES[step]
         self.started_at = datetime.now(UTC)
         self._t0 = time.perf_counter()
 

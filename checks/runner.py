@@ -21,18 +21,19 @@ from checks.models import CheckResult, Finding, Report, Status, worst
 from checks.ping import check_ping
 from checks.services import check_services
 from checks.software import check_software
+from checks.steps import CHECK_STEPS, STEP_NAMES
 
 log = logging.getLogger(__name__)
 
 Check = Callable[[NetmaintConfig], Awaitable[CheckResult]]
 
-# SOP step number -> (machine name, check)
-STEPS: dict[int, tuple[str, Check]] = {
-    2: ("software", check_software),
-    3: ("ipconfig", check_ipconfig),
-    4: ("ping", check_ping),
-    5: ("services", check_services),
-    6: ("hardware", check_hardware),
+# SOP step number (checks.steps) -> its check
+CHECKS: dict[int, Check] = {
+    2: check_software,
+    3: check_ipconfig,
+    4: check_ping,
+    5: check_services,
+    6: check_hardware,
 }
 # A step that takes longer than this is stuck (a hung NFS mount, a hung systemctl);
 # the slowest legal ping config (20 echoes 5 s apart, 10 s timeout) takes 105 s.
@@ -41,7 +42,7 @@ STEP_TIMEOUT_S = 180.0
 
 async def _guarded(step: int, config: NetmaintConfig) -> CheckResult:
     """Run one check; any exception or hang becomes an ERROR result naming its type."""
-    name, check = STEPS[step]
+    name, check = STEP_NAMES[step], CHECKS[step]
     started, t0 = datetime.now(UTC), time.perf_counter()
     try:
         async with asyncio.timeout(STEP_TIMEOUT_S):
@@ -65,10 +66,11 @@ async def run_sop_checks(
     on_result: Callable[[CheckResult], Awaitable[None]] | None = None,
 ) -> Report:
     """Run the chosen steps (default 2-6) at once; call ``on_result`` as each one ends."""
-    chosen = sorted(set(steps) if steps is not None else STEPS)
-    unknown = [s for s in chosen if s not in STEPS]
+    chosen = sorted(set(steps) if steps is not None else CHECK_STEPS)
+    unknown = [s for s in chosen if s not in CHECK_STEPS]
     if unknown:
-        raise ValueError(f"unknown SOP step(s) {unknown}; diagnostic steps are 2-6")
+        first, last = CHECK_STEPS[0], CHECK_STEPS[-1]
+        raise ValueError(f"unknown SOP step(s) {unknown}; diagnostic steps are {first}-{last}")
     started, t0 = datetime.now(UTC), time.perf_counter()
     results: list[CheckResult] = []
     for next_done in asyncio.as_completed([_guarded(s, config) for s in chosen]):

@@ -19,7 +19,7 @@ from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 from checks.tcp import check_tcp_services
 
-STEP, NAME = 5, "services"
+STEP = 5
 SYSTEMCTL_TIMEOUT_S = 5.0
 
 
@@ -77,7 +77,7 @@ async def _check_units(units: Sequence[Unit]) -> tuple[list[Finding], list[dict[
 
 async def check_services(config: NetmaintConfig) -> CheckResult:
     """Processes running, ports accepting, units active; one finding per one that is not."""
-    timer = StepTimer(STEP, NAME)
+    timer = StepTimer(STEP)
     tcp = [s for s in config.services if not s.software]
     if not (tcp or config.processes or config.units):
         f = Finding(code="services.not_configured", severity=Status.UNAVAILABLE)

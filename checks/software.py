@@ -12,12 +12,12 @@ from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 from checks.tcp import check_tcp_services
 
-STEP, NAME = 2, "software"
+STEP = 2
 
 
 async def check_software(config: NetmaintConfig) -> CheckResult:
     """Connect to every software service; one finding per service that does not accept."""
-    timer = StepTimer(STEP, NAME)
+    timer = StepTimer(STEP)
     services = [s for s in config.services if s.software]
     if not services:
         f = Finding(code="software.not_configured", severity=Status.UNAVAILABLE)

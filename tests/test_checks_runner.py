@@ -9,6 +9,7 @@ import pytest
 from checks import runner
 from checks.config import NetmaintConfig, Target, Thresholds
 from checks.models import CheckResult, Report, Status
+from checks.steps import CHECK_STEPS
 
 
 async def test_all_steps_run_and_each_is_reported_as_it_finishes() -> None:
@@ -33,7 +34,7 @@ async def test_one_step_and_callbacks_in_completion_order(monkeypatch: pytest.Mo
         await asyncio.sleep(0.2)
         return await runner.check_ipconfig(config)
 
-    monkeypatch.setitem(runner.STEPS, 3, ("ipconfig", slow))
+    monkeypatch.setitem(runner.CHECKS, 3, slow)
     order: list[int] = []
 
     async def on_result(result: CheckResult) -> None:
@@ -48,7 +49,7 @@ async def test_a_crashing_check_becomes_an_error_result(monkeypatch: pytest.Monk
     async def broken(config: NetmaintConfig) -> CheckResult:
         raise ZeroDivisionError("boom")
 
-    monkeypatch.setitem(runner.STEPS, 6, ("hardware", broken))
+    monkeypatch.setitem(runner.CHECKS, 6, broken)
     report = await runner.run_sop_checks(NetmaintConfig(), steps=[2, 6])
     hw = report.result(6)
     assert hw is not None and hw.status == Status.ERROR
@@ -79,7 +80,7 @@ async def test_report_text_renders_every_step_and_an_error(
     async def broken(config: NetmaintConfig) -> CheckResult:
         raise OSError("disk gone")
 
-    monkeypatch.setitem(runner.STEPS, 6, ("hardware", broken))
+    monkeypatch.setitem(runner.CHECKS, 6, broken)
     cfg = NetmaintConfig(targets=(Target(name="lo", host="127.0.0.1"),),
                          thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5))
     report = await runner.run_sop_checks(cfg)
@@ -94,3 +95,7 @@ async def test_report_text_renders_every_step_and_an_error(
         assert f"Langkah {step}:" in text_id
         assert f"Step {step}:" in text_en
     assert "lo (127.0.0.1): 1/1 balasan" in text_id
+
+
+def test_every_check_step_has_a_check() -> None:
+    assert sorted(runner.CHECKS) == list(CHECK_STEPS)
