@@ -36,7 +36,7 @@ from tests.agent_support import (
 
 RSS_GOAL_MB = 60.0
 RATIO_GOAL = 1.2
-BARE_COMMAND = (sys.executable, "-m", "checks.agent_cmd")
+BARE_COMMAND = (sys.executable, "-m", "checks.agent.cli")
 
 
 async def _timed(fn, runs: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -105,7 +105,7 @@ async def bench(runs: int) -> int:
         ("RSS `netmaint agent` idle", f"{idle_mb:8.1f} MB"),
         ("RSS `netmaint agent` after",
          f"{rss_mb:8.1f} MB   goal < {RSS_GOAL_MB:.0f} MB  {met[rss_mb < RSS_GOAL_MB]}"),
-        ("RSS agent module alone", f"{bare_mb:8.1f} MB   (python -m checks.agent_cmd, same code)"),
+        ("RSS agent module alone", f"{bare_mb:8.1f} MB   (python -m checks.agent.cli, same code)"),
         ("RSS ratio CLI / alone", f"{rss_mb / bare_mb:8.2f}"),
         ("agent.* findings", str(agent_codes or "none (the agent answered every time)")),
     ]  # fmt: skip

@@ -30,6 +30,7 @@ from tenacity import (
     wait_exponential,
 )
 
+from checks.agent.api import DIAGNOSE_PATH, DiagnoseRequest
 from checks.config import NetmaintConfig, Site, is_loopback_host
 from checks.models import CheckResult, Finding, Report, Status
 from checks.steps import CHECK_STEPS, STEP_NAMES
@@ -120,9 +121,9 @@ class RemoteAgent:
         """The site's report; ``on_result`` sees its steps once the whole report arrived."""
         wanted = sorted(set(steps)) if steps else list(CHECK_STEPS)
         started_at, t0 = datetime.now(UTC), time.perf_counter()
-        body = {"steps": wanted} if steps else {}
+        request = DiagnoseRequest(steps=wanted if steps else None)
         try:
-            report = await self._ask(body)
+            report = await self._ask(request)
         except _Refused as refused:
             log.warning("agent of site %s: %s %s", self.name, refused.code, refused.params)
             report = self._failure(wanted, refused, started_at, time.perf_counter() - t0)
@@ -131,9 +132,10 @@ class RemoteAgent:
                 await on_result(result)
         return report
 
-    async def _ask(self, body: dict[str, object]) -> Report:
+    async def _ask(self, request: DiagnoseRequest) -> Report:
         url = self._preflight()
         headers = {"Authorization": f"Bearer {self._token}"}
+        body = request.model_dump(mode="json", exclude_none=True)
         try:
             async with httpx.AsyncClient(
                 base_url=url,
@@ -145,7 +147,7 @@ class RemoteAgent:
             ) as client:
 
                 async def send() -> httpx.Response:
-                    return await client.post("/v1/diagnose", json=body, headers=headers)
+                    return await client.post(DIAGNOSE_PATH, json=body, headers=headers)
 
                 response = await self._with_retries(send)
         except httpx.TransportError as exc:

@@ -15,7 +15,7 @@ import sys
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "diagnose": ("bot.diagnose_cmd", "run the SOP's diagnostic steps 2-6 on this machine"),
     "bot": ("bot.bot_cmd", "run the Telegram bot"),
-    "agent": ("checks.agent_cmd", "serve the diagnostics to the bot over HTTPS"),
+    "agent": ("checks.agent.cli", "serve the diagnostics to the bot over HTTPS"),
     "agenda": ("bot.agenda_cmd", "print the agenda (SOP step 10) from the bot's database"),
 }
 

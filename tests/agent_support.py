@@ -21,7 +21,7 @@ import trustme
 TOKEN = "t0k3n-for-tests-" + "x" * 24  # fixed so a leak is easy to grep for
 
 
-# The operator's command. ``[sys.executable, "-m", "checks.agent_cmd"]`` runs the same
+# The operator's command. ``[sys.executable, "-m", "checks.agent.cli"]`` runs the same
 # parser and run() without the sibling subcommands (the bench compares the two).
 AGENT_COMMAND = (sys.executable, "-m", "bot", "agent")
 

@@ -11,7 +11,7 @@ import pytest
 import trustme
 
 from bot.agents import RemoteAgent
-from checks.agent import create_app
+from checks.agent.server import create_app
 from checks.config import Site, parse_config
 from tests.agent_support import (
     TOKEN,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.agents import RemoteAgent
-from checks.agent import create_app
+from checks.agent.server import create_app
 from checks.config import NetmaintConfig, Site, parse_config
 from checks.models import Report
 from tests.agent_support import TOKEN, AgentProcess, free_port, loopback_config, start_agent

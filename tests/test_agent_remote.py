@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ import trustme
 
 from bot import render
 from bot.agents import DEFAULT_TIMEOUT, LocalAgent, RemoteAgent, agent_for_site
+from checks.agent.api import DIAGNOSE_PATH, DiagnoseRequest
 from checks.config import NetmaintConfig, Site, Thresholds
 from checks.models import CheckResult, Finding, Report, Status
 from checks.runner import STEP_TIMEOUT_S
@@ -280,6 +282,31 @@ async def test_an_answer_that_is_not_a_report_is_a_finding(response: httpx.Respo
     report = await _remote(script).diagnose(steps=[2, 4])
     assert script.calls == 1
     assert_every_step_failed_with(report, "agent.bad_response", [2, 4])
+
+
+class Recorded:
+    """Answers one report and keeps the requests the bot sent."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(200, content=_report_json())
+
+
+@pytest.mark.parametrize(("steps", "body"), [([6, 4, 4], {"steps": [4, 6]}), (None, {})])
+async def test_the_bot_sends_the_agents_own_request_model(
+    steps: list[int] | None, body: dict[str, object]
+) -> None:
+    recorded = Recorded()
+    site = Site(name=SITE, agent_url="https://127.0.0.1:8443", agent_token_env=TOKEN_ENV)
+    agent = RemoteAgent(site, TOKEN, transport=httpx.MockTransport(recorded))
+    await agent.diagnose(steps=steps)
+    [request] = recorded.requests
+    assert (request.method, request.url.path) == ("POST", DIAGNOSE_PATH)
+    assert json.loads(request.content) == body
+    DiagnoseRequest.model_validate_json(request.content)  # what the agent will accept
 
 
 def _hint(lang: str, finding: Finding) -> str:

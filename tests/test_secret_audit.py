@@ -65,5 +65,5 @@ logging.getLogger("after").warning("GET /bot{token}/getMe")
                           env=env, cwd=tmp_path, timeout=60)
     assert "GET /bot[REDACTED]/getMe" in proc.stderr, proc.stderr
     assert token.split(":")[1] not in proc.stderr + proc.stdout
-    for module in ("bot/app.py", "bot/bot_cmd.py", "checks/agent_cmd.py", "bot/diagnose_cmd.py"):
+    for module in ("bot/app.py", "bot/bot_cmd.py", "checks/agent/cli.py", "bot/diagnose_cmd.py"):
         assert "redact.install(" in (ROOT / module).read_text(), module

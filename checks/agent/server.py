@@ -13,61 +13,33 @@ import importlib.metadata
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Collection
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import Body, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException
 
-from checks.agent_guard import MAX_BODY_BYTES, Guard, error_response
-from checks.config import Name, NetmaintConfig
+from checks.agent.api import (
+    API_VERSION,
+    DIAGNOSE_PATH,
+    HARDWARE_PATH,
+    HEALTH_PATH,
+    OPENAPI_PATH,
+    VERSION_PATH,
+    DiagnoseRequest,
+    ErrorBody,
+    Health,
+    Version,
+)
+from checks.agent.guard import MAX_BODY_BYTES, Guard, error_response
+from checks.config import NetmaintConfig
 from checks.models import CheckResult, Report
 
 log = logging.getLogger(__name__)
 
-API_VERSION = "v1"
 RunChecks = Callable[[NetmaintConfig, Collection[int] | None], Awaitable[Report]]
-Step = Literal[2, 3, 4, 5, 6]
-
-
-class DiagnoseRequest(BaseModel):
-    """Which steps to run and, for step 4, which configured targets to ping."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    steps: list[Step] | None = Field(
-        default=None, min_length=1, max_length=5, description="SOP steps; null runs 2-6"
-    )
-    targets: list[Name] | None = Field(
-        default=None,
-        min_length=1,
-        max_length=64,
-        description="names of configured targets to ping; null pings all of them",
-    )
-
-
-class ErrorBody(BaseModel):
-    """Every error the agent returns has this shape."""
-
-    error: str = Field(description="machine-readable code, e.g. unknown_target")
-    message: str = Field(description="what went wrong and what to do, for an operator")
-    names: list[str] | None = None
-    problems: list[dict[str, str]] | None = None
-
-
-class Health(BaseModel):
-    status: Literal["ok"] = "ok"
-
-
-class Version(BaseModel):
-    name: str
-    version: str
-    api: str
-    host: str
-
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorBody} for code in (401, 403, 413, 503)
@@ -103,7 +75,7 @@ def create_app(
         title="netmaint agent",
         version=_package_version(),
         description="Runs the network-maintenance SOP's checks (steps 2-6) on this server.",
-        openapi_url=f"/{API_VERSION}/openapi.json",
+        openapi_url=OPENAPI_PATH,
         docs_url=None,
         redoc_url=None,
         dependencies=[Depends(_declare_bearer)],
@@ -119,12 +91,12 @@ def create_app(
     )
     known_targets = {t.name for t in config.targets}
 
-    @app.get(f"/{API_VERSION}/health")
+    @app.get(HEALTH_PATH)
     async def health() -> Health:
         """200 when the agent runs and the token is right."""
         return Health()
 
-    @app.get(f"/{API_VERSION}/version")
+    @app.get(VERSION_PATH)
     async def version() -> Version:
         """What is running here, so the bot can tell an outdated agent."""
         return Version(
@@ -134,9 +106,7 @@ def create_app(
             host=socket.gethostname(),
         )
 
-    @app.post(
-        f"/{API_VERSION}/diagnose", response_model=Report, responses={422: {"model": ErrorBody}}
-    )
+    @app.post(DIAGNOSE_PATH, response_model=Report, responses={422: {"model": ErrorBody}})
     async def diagnose(
         request: Annotated[DiagnoseRequest | None, Body()] = None,
     ) -> Report | JSONResponse:
@@ -159,7 +129,7 @@ def create_app(
         steps = sorted(set(request.steps)) if request.steps else None
         return await run(scoped, steps)
 
-    @app.get(f"/{API_VERSION}/hardware")
+    @app.get(HARDWARE_PATH)
     async def hardware() -> CheckResult:
         """The hardware snapshot (SOP step 6) of this server."""
         report = await run(config, [6])

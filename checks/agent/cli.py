@@ -19,7 +19,8 @@ from pathlib import Path
 from pydantic import SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from checks.agent_guard import MAX_BODY_BYTES, parse_allow
+from checks.agent.api import DIAGNOSE_PATH, HARDWARE_PATH, HEALTH_PATH, VERSION_PATH
+from checks.agent.guard import MAX_BODY_BYTES, parse_allow
 from checks.config import ConfigError, NetmaintConfig, is_loopback_host, load_config
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,12 @@ SETUP_HINT = (
     "where you start the agent (or export AGENT_TOKEN), and give the bot the same value "
     "in the variable named by agent_token_env in its [[sites]] entry"
 )
-ENDPOINTS = ("GET /v1/health", "GET /v1/version", "POST /v1/diagnose", "GET /v1/hardware")
+ENDPOINTS = (
+    f"GET {HEALTH_PATH}",
+    f"GET {VERSION_PATH}",
+    f"POST {DIAGNOSE_PATH}",
+    f"GET {HARDWARE_PATH}",
+)
 
 
 class AgentSettings(BaseSettings):
@@ -212,7 +218,7 @@ def _serve(plan: Plan, token: SecretStr, log_level: str) -> int:
     import uvicorn
 
     from checks import redact
-    from checks.agent import create_app
+    from checks.agent.server import create_app
 
     secret = token.get_secret_value().strip()
     redact.install([secret])  # a second guard: the token is never passed to a logger
