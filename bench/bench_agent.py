@@ -24,7 +24,8 @@ import trustme
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.agents import RemoteAgent
-from checks.config import Site, parse_config
+from bot.config import Site
+from checks.config import parse_config
 from checks.runner import run_sop_checks
 from tests.agent_support import (
     TOKEN,

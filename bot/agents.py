@@ -30,8 +30,9 @@ from tenacity import (
     wait_exponential,
 )
 
+from bot.config import OfficeConfig, Site
 from checks.agent.api import DIAGNOSE_PATH, DiagnoseRequest
-from checks.config import NetmaintConfig, Site, is_loopback_host
+from checks.config import CheckConfig, is_loopback_host
 from checks.models import CheckResult, Finding, Report, Status
 from checks.steps import CHECK_STEPS, STEP_NAMES
 
@@ -55,7 +56,7 @@ class LocalAgent:
 
     name = "local"
 
-    def __init__(self, config: NetmaintConfig) -> None:
+    def __init__(self, config: CheckConfig) -> None:
         self._config = config
 
     async def diagnose(
@@ -276,7 +277,7 @@ def agent_environment(env_file: str = ".env") -> dict[str, str]:
 
 
 def agent_for_site(
-    config: NetmaintConfig, site: str | None, *, environ: Mapping[str, str] | None = None
+    config: OfficeConfig, site: str | None, *, environ: Mapping[str, str] | None = None
 ) -> AgentClient:
     """The agent that diagnoses complaints about ``site`` (local when none is configured).
 
@@ -290,7 +291,7 @@ def agent_for_site(
     return RemoteAgent(entry, env.get(entry.agent_token_env or DEFAULT_TOKEN_ENV))
 
 
-def _find_site(config: NetmaintConfig, name: str | None) -> Site | None:
+def _find_site(config: OfficeConfig, name: str | None) -> Site | None:
     if not name:
         return None
     wanted = name.strip().casefold()

@@ -35,14 +35,14 @@ from telegram.warnings import PTBUserWarning
 
 from bot.agents import AgentClient
 from bot.app import build_application
-from bot.config import Settings, SettingsError, load_settings
+from bot.config import OfficeConfig, Settings, SettingsError, load_office_config, load_settings
 from bot.flow import Service
 from bot.outbox import Outbox, retry_seconds
 from bot.render import render
 from bot.sop import Clock, utc_now
 from bot.store import Store
 from checks import redact
-from checks.config import ConfigError, NetmaintConfig, load_config
+from checks.config import ConfigError
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -191,7 +191,7 @@ async def set_commands(app: Application, lang: str) -> None:
 
 async def run_bot(
     settings: Settings,
-    config: NetmaintConfig,
+    config: OfficeConfig,
     stop: asyncio.Event,
     *,
     clock: Clock = utc_now,
@@ -260,7 +260,7 @@ async def finish_in_flight(service: Service, store: Store, outbox: Outbox,
         log.warning("outbox still busy at shutdown; the rest is sent after restart")
 
 
-async def _main(settings: Settings, config: NetmaintConfig) -> None:
+async def _main(settings: Settings, config: OfficeConfig) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -278,7 +278,7 @@ def run(args: argparse.Namespace) -> int:
         settings = load_settings(args.env_file if args.env_file.exists() else None)
         redact.install([settings.token])
         redact.quiet_http_loggers()
-        config = load_config(settings.netmaint_config)
+        config = load_office_config(settings.netmaint_config)
     except (SettingsError, ConfigError) as exc:
         print(exc, file=sys.stderr)
         return 2

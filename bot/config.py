@@ -1,9 +1,14 @@
-"""The bot's settings: secrets and chat ids from the environment or ``.env``.
+"""The bot's settings (environment or ``.env``) and the office's TOML file.
 
 Read once at start into one ``Settings`` object; tests build it directly and
 pass it in. A missing or malformed value stops start-up with a ``SettingsError``
 naming the variable and what was expected, never echoing its value (the
 token must not reach a terminal, a log or a bug report).
+
+``OfficeConfig`` is the whole TOML file as the bot reads it: the checks'
+sections (``checks.config.CheckConfig``) plus the sites, the vendors and the
+bot's flood limits. The bot reads it strictly, so a misspelt key stops start-up
+with a ``ConfigError`` naming the key.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from checks.config import CheckConfig, Name, Section, load_config
 
 # What each variable should look like, for error messages (never the value itself).
 EXPECTED = {
@@ -203,3 +210,48 @@ def load_agenda_settings(env_file: Path | str | None = ".env") -> AgendaSettings
         return AgendaSettings(_env_file=env_file)  # type: ignore[call-arg]
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
+
+
+class Site(Section):
+    """An office or sub-district office; its server may run an agent."""
+
+    name: Name
+    agent_url: str | None = None  # e.g. https://10.0.0.5:8443
+    agent_token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    agent_ca_file: Path | None = None  # pinned certificate of a self-signed agent
+
+    @field_validator("agent_url")
+    @classmethod
+    def _agent_url(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(r"https?://[^/?#\s@]+(:\d+)?/?", v):
+            raise ValueError("expected the agent's address, e.g. https://10.0.0.5:8443")
+        return v
+
+
+class Vendor(Section):
+    """A third party (vendor, ISP) that repairs what the office cannot (SOP step 11)."""
+
+    name: Name
+    phone: str = ""
+    contact: str = ""
+    note: str = ""
+
+
+class Limits(Section):
+    """The bot's flood guard: complaints one user may file per window (0 = no limit)."""
+
+    complaints_per_user: int = Field(default=5, ge=0, le=1000)
+    window_minutes: int = Field(default=30, ge=1, le=24 * 60)
+
+
+class OfficeConfig(CheckConfig):
+    """The whole TOML file: the checks' sections and the bot's."""
+
+    sites: tuple[Site, ...] = ()
+    vendors: tuple[Vendor, ...] = ()
+    limits: Limits = Limits()
+
+
+def load_office_config(path: Path | str | None) -> OfficeConfig:
+    """Read the office's TOML file strictly; raise ``checks.config.ConfigError`` naming the key."""
+    return load_config(path, model=OfficeConfig)

@@ -39,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
+    from bot.config import load_office_config
     from checks import redact
-    from checks.config import ConfigError, load_config
+    from checks.config import ConfigError
     from checks.runner import run_sop_checks
 
     if args.lang not in LANGS:  # argparse checks choices only when --lang is given
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     redact.quiet_http_loggers()
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        config = load_config(args.config)
+        config = load_office_config(args.config)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return UNKNOWN

@@ -18,12 +18,11 @@ from typing import Any
 
 from bot import sop
 from bot.agents import AgentClient, agent_for_site
-from bot.config import Settings
+from bot.config import OfficeConfig, Settings
 from bot.messages import fit
 from bot.sop import Action, Clock, Role, State
 from bot.store import Actor, Complaint, OutboxRow, Store, Tx
 from bot.views import LONG_EXCERPT, Markup, Views
-from checks.config import NetmaintConfig
 from checks.models import CheckResult, Report
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ class Service:
     def __init__(
         self,
         settings: Settings,
-        config: NetmaintConfig,
+        config: OfficeConfig,
         store: Store,
         *,
         clock: Clock = sop.utc_now,

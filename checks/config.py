@@ -1,8 +1,10 @@
-"""The TOML configuration file (``NETMAINT_CONFIG``, default ``netmaint.toml``).
+"""The checks' part of the TOML file (``NETMAINT_CONFIG``, default ``netmaint.toml``).
 
-One file describes what the office checks and who is called: targets to
-ping, services and processes, the expected network settings, thresholds,
-the sites (offices) with their optional agents, and the third-party vendors.
+What the SOP's checks and the agent need: targets to ping, services,
+processes and units, the expected network settings, thresholds and the
+agent's own section. The office's file also holds the bot's sections (sites,
+vendors, limits: ``bot.config.OfficeConfig`` extends ``CheckConfig``); the
+parsing here is generic over the model, so both read the same file.
 Every section is optional; with no file at all, the defaults check the
 machine it runs on. A wrong value fails at start with an error that names
 the key, e.g. ``targets[2].host: ...``.
@@ -11,12 +13,14 @@ the key, e.g. ``targets[2].host: ...``.
 from __future__ import annotations
 
 import ipaddress
-import re
+import logging
 import tomllib
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar, overload
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = Path("netmaint.toml")
 
@@ -25,7 +29,9 @@ class ConfigError(Exception):
     """The configuration cannot be used; the message says which key and what to fix."""
 
 
-class _Section(BaseModel):
+class Section(BaseModel):
+    """A table of the file: frozen, and a key it does not define is an error (a typo)."""
+
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
@@ -45,14 +51,14 @@ def _ip_text(value: str) -> str:
 IPText = Annotated[str, AfterValidator(_ip_text)]  # kept as text: checks compare strings
 
 
-class Target(_Section):
+class Target(Section):
     """A host to ping in step 4 (gateway, servers, sub-district offices, outside)."""
 
     name: Name
     host: Host
 
 
-class Service(_Section):
+class ServiceCheck(Section):
     """A TCP service that must accept connections (step 2 if ``software``, else step 5)."""
 
     name: Name
@@ -61,19 +67,19 @@ class Service(_Section):
     software: bool = False  # true: database/application service checked in SOP step 2
 
 
-class Process(_Section):
+class Process(Section):
     """A process that must be running on the server (step 5), matched by name."""
 
     name: Name
 
 
-class Unit(_Section):
+class Unit(Section):
     """A systemd unit that must be active (step 5)."""
 
     name: Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[\w@.:-]+$")]
 
 
-class Network(_Section):
+class Network(Section):
     """Expected IP settings of the office network (step 3); every key optional."""
 
     interface: str | None = None
@@ -95,7 +101,7 @@ class Network(_Section):
         return v
 
 
-class Thresholds(_Section):
+class Thresholds(Section):
     """Limits that turn a measurement into warn/fail."""
 
     ping_count: int = Field(default=3, ge=1, le=20)
@@ -117,39 +123,7 @@ class Thresholds(_Section):
     nic_errors_warn: int = Field(default=1, ge=0)
 
 
-class Site(_Section):
-    """An office or sub-district office; its server may run an agent."""
-
-    name: Name
-    agent_url: str | None = None  # e.g. https://10.0.0.5:8443
-    agent_token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
-    agent_ca_file: Path | None = None  # pinned certificate of a self-signed agent
-
-    @field_validator("agent_url")
-    @classmethod
-    def _agent_url(cls, v: str | None) -> str | None:
-        if v is not None and not re.fullmatch(r"https?://[^/?#\s@]+(:\d+)?/?", v):
-            raise ValueError("expected the agent's address, e.g. https://10.0.0.5:8443")
-        return v
-
-
-class Vendor(_Section):
-    """A third party (vendor, ISP) that repairs what the office cannot (SOP step 11)."""
-
-    name: Name
-    phone: str = ""
-    contact: str = ""
-    note: str = ""
-
-
-class Limits(_Section):
-    """The bot's flood guard: complaints one user may file per window (0 = no limit)."""
-
-    complaints_per_user: int = Field(default=5, ge=0, le=1000)
-    window_minutes: int = Field(default=30, ge=1, le=24 * 60)
-
-
-class Agent(_Section):
+class Agent(Section):
     """Settings of ``netmaint agent`` on this server."""
 
     host: str = "127.0.0.1"
@@ -172,19 +146,19 @@ class Agent(_Section):
         return v
 
 
-class NetmaintConfig(_Section):
-    """The whole TOML file."""
+class CheckConfig(Section):
+    """What the checks and the agent read from the file."""
 
     targets: tuple[Target, ...] = ()
-    services: tuple[Service, ...] = ()
+    services: tuple[ServiceCheck, ...] = ()
     processes: tuple[Process, ...] = ()
     units: tuple[Unit, ...] = ()
     network: Network = Network()
     thresholds: Thresholds = Thresholds()
-    sites: tuple[Site, ...] = ()
-    vendors: tuple[Vendor, ...] = ()
     agent: Agent = Agent()
-    limits: Limits = Limits()
+
+
+C = TypeVar("C", bound=CheckConfig)
 
 
 def is_loopback_host(host: str) -> bool:
@@ -212,36 +186,76 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
     return "\n".join(lines)
 
 
-def parse_config(text: str, source: str = "<config>") -> NetmaintConfig:
-    """Parse TOML text into a validated config, or raise ``ConfigError``."""
+# Overloads, because mypy rejects a default for a TypeVar-typed parameter (mypy#3737).
+@overload
+def parse_config(
+    text: str, source: str = ..., *, skip_other_sections: bool = ...
+) -> CheckConfig: ...
+@overload
+def parse_config(
+    text: str, source: str = ..., *, model: type[C], skip_other_sections: bool = ...
+) -> C: ...
+def parse_config(
+    text: str,
+    source: str = "<config>",
+    *,
+    model: type[CheckConfig] = CheckConfig,
+    skip_other_sections: bool = False,
+) -> CheckConfig:
+    """Parse TOML text into a validated ``model``, or raise ``ConfigError``.
+
+    ``skip_other_sections=True`` skips top-level tables ``model`` does not
+    define, naming them in one log line: the agent reads the office's file,
+    whose ``[[sites]]`` and ``[[vendors]]`` belong to the bot. Keys inside the
+    tables it does use stay strict.
+    """
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{source}: not valid TOML ({exc}); fix the file and start again"
         ) from None
+    if skip_other_sections:
+        ignored = sorted(set(data) - set(model.model_fields))
+        if ignored:
+            log.info(
+                "%s: skipped %s: not read here (another program's sections, or misspelt)",
+                source,
+                ", ".join(ignored),
+            )
+            data = {k: v for k, v in data.items() if k in model.model_fields}
     try:
-        return NetmaintConfig.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(format_validation_error(exc, source)) from None
 
 
-def load_config(path: Path | str | None) -> NetmaintConfig:
-    """Read the config file; a missing default file means built-in defaults.
+@overload
+def load_config(path: Path | str | None, *, skip_other_sections: bool = ...) -> CheckConfig: ...
+@overload
+def load_config(
+    path: Path | str | None, *, model: type[C], skip_other_sections: bool = ...
+) -> C: ...
+def load_config(
+    path: Path | str | None,
+    *,
+    model: type[CheckConfig] = CheckConfig,
+    skip_other_sections: bool = False,
+) -> CheckConfig:
+    """Read the config file into ``model``; a missing default file means built-in defaults.
 
     A path the operator named explicitly must exist.
     """
-    explicit = path is not None
-    p = Path(path) if explicit else DEFAULT_CONFIG_PATH
+    p = DEFAULT_CONFIG_PATH if path is None else Path(path)
     if not p.exists():
-        if explicit:
+        if path is not None:
             raise ConfigError(
                 f"{p}: configuration file not found; create it from netmaint.example.toml "
                 "or unset NETMAINT_CONFIG to use the defaults"
             )
-        return NetmaintConfig()
+        return model()
     try:
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{p}: cannot read the configuration file ({exc})") from None
-    return parse_config(text, str(p))
+    return parse_config(text, str(p), model=model, skip_other_sections=skip_other_sections)

@@ -12,7 +12,7 @@ import time
 
 import psutil
 
-from checks.config import NetmaintConfig, Thresholds
+from checks.config import CheckConfig, Thresholds
 from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 
@@ -101,7 +101,7 @@ def _judge(th: Thresholds, cpu: float, mem: float, disk_rows: list[dict[str, obj
     return found
 
 
-async def check_hardware(config: NetmaintConfig) -> CheckResult:
+async def check_hardware(config: CheckConfig) -> CheckResult:
     """Sample CPU for half a second while reading the rest, then judge the thresholds."""
     timer = StepTimer(STEP)
     cpu_task = asyncio.create_task(asyncio.to_thread(psutil.cpu_percent, CPU_SAMPLE_S))

@@ -14,7 +14,7 @@ import socket
 import psutil
 
 from checks import sysnet
-from checks.config import NetmaintConfig, Network
+from checks.config import CheckConfig, Network
 from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 
@@ -95,7 +95,7 @@ def _compare(
     return found
 
 
-async def check_ipconfig(config: NetmaintConfig) -> CheckResult:
+async def check_ipconfig(config: CheckConfig) -> CheckResult:
     """Read the IP settings and compare them with the expected ones."""
     timer = StepTimer(STEP)
     ifaces = interfaces()

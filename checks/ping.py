@@ -14,7 +14,7 @@ import socket
 from dataclasses import dataclass
 
 from checks import sysnet
-from checks.config import NetmaintConfig, Thresholds
+from checks.config import CheckConfig, Thresholds
 from checks.icmp import KERNEL_PRECISION_MS, HostStats, detect_mode, sweep
 from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
@@ -38,7 +38,7 @@ def default_targets() -> list[PingTarget]:
     return targets
 
 
-def configured_targets(config: NetmaintConfig) -> list[PingTarget]:
+def configured_targets(config: CheckConfig) -> list[PingTarget]:
     """Config targets, with roles: the gateway (configured or actual) and DNS servers."""
     gateways = {r.gateway for r in sysnet.default_routes()}
     if config.network.gateway:
@@ -93,7 +93,7 @@ def _evaluate(t: PingTarget, s: HostStats, th: Thresholds) -> list[Finding]:
 
 
 async def check_ping(
-    config: NetmaintConfig, targets: list[PingTarget] | None = None
+    config: CheckConfig, targets: list[PingTarget] | None = None
 ) -> CheckResult:
     """Ping all targets concurrently and judge loss and RTT against the thresholds."""
     timer = StepTimer(STEP)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Collection
 from datetime import UTC, datetime
 
-from checks.config import NetmaintConfig
+from checks.config import CheckConfig
 from checks.hardware import check_hardware
 from checks.ipconfig import check_ipconfig
 from checks.models import CheckResult, Finding, Report, Status, worst
@@ -25,7 +25,7 @@ from checks.steps import CHECK_STEPS, STEP_NAMES
 
 log = logging.getLogger(__name__)
 
-Check = Callable[[NetmaintConfig], Awaitable[CheckResult]]
+Check = Callable[[CheckConfig], Awaitable[CheckResult]]
 
 # SOP step number (checks.steps) -> its check
 CHECKS: dict[int, Check] = {
@@ -40,7 +40,7 @@ CHECKS: dict[int, Check] = {
 STEP_TIMEOUT_S = 180.0
 
 
-async def _guarded(step: int, config: NetmaintConfig) -> CheckResult:
+async def _guarded(step: int, config: CheckConfig) -> CheckResult:
     """Run one check; any exception or hang becomes an ERROR result naming its type."""
     name, check = STEP_NAMES[step], CHECKS[step]
     started, t0 = datetime.now(UTC), time.perf_counter()
@@ -61,7 +61,7 @@ async def _guarded(step: int, config: NetmaintConfig) -> CheckResult:
 
 
 async def run_sop_checks(
-    config: NetmaintConfig,
+    config: CheckConfig,
     steps: Collection[int] | None = None,
     on_result: Callable[[CheckResult], Awaitable[None]] | None = None,
 ) -> Report:

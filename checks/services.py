@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import psutil
 
-from checks.config import NetmaintConfig, Unit
+from checks.config import CheckConfig, Unit
 from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 from checks.tcp import check_tcp_services
@@ -75,7 +75,7 @@ async def _check_units(units: Sequence[Unit]) -> tuple[list[Finding], list[dict[
     return findings, rows
 
 
-async def check_services(config: NetmaintConfig) -> CheckResult:
+async def check_services(config: CheckConfig) -> CheckResult:
     """Processes running, ports accepting, units active; one finding per one that is not."""
     timer = StepTimer(STEP)
     tcp = [s for s in config.services if not s.software]

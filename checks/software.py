@@ -7,7 +7,7 @@ database. Here that is a TCP connect to each ``[[services]]`` entry marked
 
 from __future__ import annotations
 
-from checks.config import NetmaintConfig
+from checks.config import CheckConfig
 from checks.models import CheckResult, Finding, Status
 from checks.result import StepTimer
 from checks.tcp import check_tcp_services
@@ -15,7 +15,7 @@ from checks.tcp import check_tcp_services
 STEP = 2
 
 
-async def check_software(config: NetmaintConfig) -> CheckResult:
+async def check_software(config: CheckConfig) -> CheckResult:
     """Connect to every software service; one finding per service that does not accept."""
     timer = StepTimer(STEP)
     services = [s for s in config.services if s.software]

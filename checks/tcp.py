@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from checks.config import Service
+from checks.config import ServiceCheck
 from checks.limits import fd_budget
 from checks.models import Finding, Status
 
@@ -75,7 +75,7 @@ _CODES = {
 
 
 async def check_tcp_services(
-    services: Sequence[Service], timeout_s: float
+    services: Sequence[ServiceCheck], timeout_s: float
 ) -> tuple[list[Finding], list[dict[str, object]]]:
     """Probe configured services; findings for those not accepting, details for all."""
     outcomes = await probe_many([(s.host, s.port) for s in services], timeout_s)

@@ -11,8 +11,9 @@ import pytest
 import trustme
 
 from bot.agents import RemoteAgent
+from bot.config import Site
 from checks.agent.server import create_app
-from checks.config import Site, parse_config
+from checks.config import parse_config
 from tests.agent_support import (
     TOKEN,
     free_port,
@@ -55,6 +56,33 @@ def test_the_token_can_come_from_a_dotenv_file(tmp_path: Path) -> None:
     assert "config:    netmaint.toml" in result.stdout
     assert f"AGENT_TOKEN set ({len(TOKEN)} characters)" in result.stdout
     assert TOKEN not in result.stdout + result.stderr
+
+
+OFFICE_SECTIONS = """
+[[sites]]
+name = "Kantor Dinas"
+agent_url = "https://10.20.1.5:8443"
+[[vendors]]
+name = "ISP"
+[limits]
+complaints_per_user = 3
+"""
+
+
+def test_the_agent_reads_the_offices_file_and_skips_the_bots_sections(tmp_path: Path) -> None:
+    (tmp_path / "netmaint.toml").write_text(OFFICE_SECTIONS + loopback_config())
+    result = run_cli(["--check"], tmp_path, {"AGENT_TOKEN": TOKEN})
+    assert result.returncode == 0, result.stderr
+    assert "config:    netmaint.toml (valid)" in result.stdout
+
+
+def test_the_agent_still_names_a_misspelt_key_in_its_own_sections(tmp_path: Path) -> None:
+    text = OFFICE_SECTIONS + loopback_config().replace("ping_count", "ping_cuont")
+    (tmp_path / "netmaint.toml").write_text(text)
+    result = run_cli(["--check"], tmp_path, {"AGENT_TOKEN": TOKEN})
+    assert result.returncode == 2
+    assert "thresholds.ping_cuont" in result.stderr
+    _no_traceback(result)
 
 
 @pytest.mark.parametrize("check", [False, True], ids=["start", "check"])

@@ -18,8 +18,8 @@ import trustme
 
 from bot.agents import AgentClient, agent_for_site
 from bot.bot_cmd import run_bot
-from bot.config import Settings
-from checks.config import NetmaintConfig, parse_config
+from bot.config import OfficeConfig, Settings
+from checks.config import parse_config
 from tests.agent_support import (
     TOKEN,
     AgentProcess,
@@ -61,7 +61,7 @@ def agent(tmp_path: Path) -> Iterator[AgentProcess]:
 
 @pytest.fixture
 async def bot(tmp_path: Path, agent: AgentProcess) -> AsyncIterator[tuple[Bot, BotApiStub]]:
-    config: NetmaintConfig = parse_config(
+    config = parse_config(
         FAST_CHECKS_TOML + f"""
 [[sites]]
 name = "{SITE}"
@@ -70,6 +70,7 @@ agent_token_env = "{TOKEN_ENV}"
 agent_ca_file = "{agent.ca_file}"
 """,
         "bot.toml",
+        model=OfficeConfig,
     )
 
     def agent_for(site: str | None) -> AgentClient:

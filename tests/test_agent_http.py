@@ -11,8 +11,9 @@ import httpx
 import pytest
 
 from bot.agents import RemoteAgent
+from bot.config import Site
 from checks.agent.server import create_app
-from checks.config import NetmaintConfig, Site, parse_config
+from checks.config import CheckConfig, parse_config
 from checks.models import Report
 from tests.agent_support import TOKEN, AgentProcess, free_port, loopback_config, start_agent
 
@@ -207,7 +208,7 @@ def test_the_token_never_reaches_the_agents_output(
 
 
 async def test_a_crash_inside_the_agent_is_a_json_500_without_a_traceback() -> None:
-    async def broken_runner(config: NetmaintConfig, steps: object) -> Report:
+    async def broken_runner(config: CheckConfig, steps: object) -> Report:
         raise RuntimeError("secret detail /etc/shadow")
 
     app = create_app(parse_config(loopback_config()), TOKEN, run_checks=broken_runner)

@@ -13,8 +13,9 @@ import trustme
 
 from bot import render
 from bot.agents import DEFAULT_TIMEOUT, LocalAgent, RemoteAgent, agent_for_site
+from bot.config import OfficeConfig, Site
 from checks.agent.api import DIAGNOSE_PATH, DiagnoseRequest
-from checks.config import NetmaintConfig, Site, Thresholds
+from checks.config import Thresholds
 from checks.models import CheckResult, Finding, Report, Status
 from checks.runner import STEP_TIMEOUT_S
 from tests.agent_support import (
@@ -41,9 +42,9 @@ def tls_agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentProcess
     running.stop()
 
 
-def bot_config(url: str, ca_file: Path | None) -> NetmaintConfig:
+def bot_config(url: str, ca_file: Path | None) -> OfficeConfig:
     """The bot's config: one site whose server runs an agent, one without."""
-    return NetmaintConfig(
+    return OfficeConfig(
         sites=(
             Site(name=SITE, agent_url=url, agent_token_env=TOKEN_ENV, agent_ca_file=ca_file),
             Site(name="Kecamatan Lengayang"),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import OfficeConfig
 from bot.flow import NOT_FOUND, OK, REFUSED, STALE, Press, Service
 from bot.sop import Role, State
 from bot.store import Actor, Store
@@ -37,7 +38,8 @@ def press(user_id: int, *roles: Role) -> Press:
 @pytest.fixture
 async def svc(tmp_path: Path) -> AsyncIterator[Service]:
     async with Store(tmp_path / "n.db") as store:
-        service = Service(make_settings(tmp_path / "n.db"), parse_config(CONFIG + VENDORS), store)
+        config = parse_config(CONFIG + VENDORS, model=OfficeConfig)
+        service = Service(make_settings(tmp_path / "n.db"), config, store)
         try:
             yield service
         finally:
@@ -94,7 +96,7 @@ async def test_who_may_not_press_is_refused_before_anything_else(
 async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
     with BotApiStub() as stub:
         settings = make_settings(tmp_path / "n.db", stub.token, stub.base_url)
-        bot = Bot(settings, parse_config(CONFIG + VENDORS))
+        bot = Bot(settings, parse_config(CONFIG + VENDORS, model=OfficeConfig))
         await bot.start()
         try:
             user, other = stub.user(USER_ID, "Rina"), stub.user(OTHER_ID, "Sari")

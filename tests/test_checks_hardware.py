@@ -6,13 +6,13 @@ import os
 
 import psutil
 
-from checks.config import NetmaintConfig, Thresholds
+from checks.config import CheckConfig, Thresholds
 from checks.hardware import check_hardware
 from checks.models import Status
 
 
 async def test_reports_true_root_disk_usage_and_memory() -> None:
-    result = await check_hardware(NetmaintConfig())
+    result = await check_hardware(CheckConfig())
     disks = {d["mount"]: d for d in result.details["disks"]}
     assert "/" in disks
     st = os.statvfs("/")
@@ -28,7 +28,7 @@ async def test_reports_true_root_disk_usage_and_memory() -> None:
 
 async def test_thresholds_turn_usage_into_findings() -> None:
     strict = Thresholds(disk_warn_pct=0, disk_fail_pct=0, memory_warn_pct=0, memory_fail_pct=0)
-    result = await check_hardware(NetmaintConfig(thresholds=strict))
+    result = await check_hardware(CheckConfig(thresholds=strict))
     assert result.status == Status.FAIL
     full = {f.params["mount"] for f in result.findings if f.code == "hw.disk_full"}
     assert full == {d["mount"] for d in result.details["disks"]}
@@ -36,7 +36,7 @@ async def test_thresholds_turn_usage_into_findings() -> None:
 
 
 async def test_temperature_is_unavailable_exactly_when_there_are_no_sensors() -> None:
-    result = await check_hardware(NetmaintConfig())
+    result = await check_hardware(CheckConfig())
     sensors = any(t.current is not None for ts in psutil.sensors_temperatures().values()
                   for t in ts)
     unavailable = [f for f in result.findings if f.code == "hw.temp_unavailable"]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from checks import sysnet
-from checks.config import NetmaintConfig
+from checks.config import CheckConfig
 from checks.ipconfig import check_ipconfig
 from tests.netns import diagnose_in, netns, require_netns
 
@@ -31,7 +31,7 @@ def test_default_routes_and_dns_from_files(tmp_path: Path) -> None:
 
 
 async def test_reports_this_machines_loopback_and_routes() -> None:
-    result = await check_ipconfig(NetmaintConfig())
+    result = await check_ipconfig(CheckConfig())
     lo = result.details["interfaces"]["lo"]
     assert lo["up"] is True
     assert "127.0.0.1/8" in lo["addresses"]

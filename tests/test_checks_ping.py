@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from checks.config import NetmaintConfig, Target, Thresholds
+from checks.config import CheckConfig, Target, Thresholds
 from checks.icmp import detect_mode, sweep
 from checks.models import Status
 from checks.ping import check_ping
@@ -43,7 +43,7 @@ def toml_targets(hosts: list[str], timeout_s: float = 0.5, count: int = 1) -> st
 
 async def test_loopback_targets_answer_and_mode_is_reported() -> None:
     require_raw()
-    cfg = NetmaintConfig(
+    cfg = CheckConfig(
         targets=(Target(name="a", host="127.0.0.1"), Target(name="b", host="127.0.0.2"),
                  Target(name="v6", host="::1")),
         thresholds=FAST,

@@ -7,13 +7,13 @@ import asyncio
 import pytest
 
 from checks import runner
-from checks.config import NetmaintConfig, Target, Thresholds
+from checks.config import CheckConfig, Target, Thresholds
 from checks.models import CheckResult, Report, Status
 from checks.steps import CHECK_STEPS
 
 
 async def test_all_steps_run_and_each_is_reported_as_it_finishes() -> None:
-    cfg = NetmaintConfig(targets=(Target(name="lo", host="127.0.0.1"),),
+    cfg = CheckConfig(targets=(Target(name="lo", host="127.0.0.1"),),
                          thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5))
     seen: list[int] = []
 
@@ -30,7 +30,7 @@ async def test_all_steps_run_and_each_is_reported_as_it_finishes() -> None:
 
 
 async def test_one_step_and_callbacks_in_completion_order(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def slow(config: NetmaintConfig) -> CheckResult:
+    async def slow(config: CheckConfig) -> CheckResult:
         await asyncio.sleep(0.2)
         return await runner.check_ipconfig(config)
 
@@ -40,17 +40,17 @@ async def test_one_step_and_callbacks_in_completion_order(monkeypatch: pytest.Mo
     async def on_result(result: CheckResult) -> None:
         order.append(result.step)
 
-    report = await runner.run_sop_checks(NetmaintConfig(), steps=[3, 2], on_result=on_result)
+    report = await runner.run_sop_checks(CheckConfig(), steps=[3, 2], on_result=on_result)
     assert order == [2, 3]
     assert [r.step for r in report.results] == [2, 3]
 
 
 async def test_a_crashing_check_becomes_an_error_result(monkeypatch: pytest.MonkeyPatch) -> None:
-    async def broken(config: NetmaintConfig) -> CheckResult:
+    async def broken(config: CheckConfig) -> CheckResult:
         raise ZeroDivisionError("boom")
 
     monkeypatch.setitem(runner.CHECKS, 6, broken)
-    report = await runner.run_sop_checks(NetmaintConfig(), steps=[2, 6])
+    report = await runner.run_sop_checks(CheckConfig(), steps=[2, 6])
     hw = report.result(6)
     assert hw is not None and hw.status == Status.ERROR
     assert hw.details["exception"] == "ZeroDivisionError"
@@ -63,13 +63,13 @@ async def test_a_failing_callback_does_not_stop_the_run() -> None:
     async def on_result(result: CheckResult) -> None:
         raise RuntimeError("telegram is down")
 
-    report = await runner.run_sop_checks(NetmaintConfig(), steps=[2, 5], on_result=on_result)
+    report = await runner.run_sop_checks(CheckConfig(), steps=[2, 5], on_result=on_result)
     assert len(report.results) == 2
 
 
 async def test_unknown_step_is_refused() -> None:
     with pytest.raises(ValueError, match="2-6"):
-        await runner.run_sop_checks(NetmaintConfig(), steps=[7])
+        await runner.run_sop_checks(CheckConfig(), steps=[7])
 
 
 async def test_report_text_renders_every_step_and_an_error(
@@ -77,11 +77,11 @@ async def test_report_text_renders_every_step_and_an_error(
 ) -> None:
     from bot.render import render
 
-    async def broken(config: NetmaintConfig) -> CheckResult:
+    async def broken(config: CheckConfig) -> CheckResult:
         raise OSError("disk gone")
 
     monkeypatch.setitem(runner.CHECKS, 6, broken)
-    cfg = NetmaintConfig(targets=(Target(name="lo", host="127.0.0.1"),),
+    cfg = CheckConfig(targets=(Target(name="lo", host="127.0.0.1"),),
                          thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5))
     report = await runner.run_sop_checks(cfg)
     text_id = render("id", "report.txt.j2", report=report)

@@ -12,7 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
-from checks.config import NetmaintConfig, Process, Service, Unit
+from checks.config import CheckConfig, Process, ServiceCheck, Unit
 from checks.limits import open_fds
 from checks.models import Status
 from checks.services import check_services
@@ -41,10 +41,10 @@ def closed_port() -> int:
 
 async def test_software_services_open_and_closed(listener: int) -> None:
     dead = closed_port()
-    cfg = NetmaintConfig(services=(
-        Service(name="SIAK web", port=listener, software=True),
-        Service(name="Oracle", port=dead, software=True),
-        Service(name="not step 2", port=dead),
+    cfg = CheckConfig(services=(
+        ServiceCheck(name="SIAK web", port=listener, software=True),
+        ServiceCheck(name="Oracle", port=dead, software=True),
+        ServiceCheck(name="not step 2", port=dead),
     ))
     result = await check_software(cfg)
     assert result.step == 2
@@ -55,20 +55,20 @@ async def test_software_services_open_and_closed(listener: int) -> None:
 
 
 async def test_software_all_open_is_ok(listener: int) -> None:
-    cfg = NetmaintConfig(services=(Service(name="Oracle", port=listener, software=True),))
+    cfg = CheckConfig(services=(ServiceCheck(name="Oracle", port=listener, software=True),))
     result = await check_software(cfg)
     assert result.status == Status.OK
     assert result.findings == ()
 
 
 async def test_nothing_configured_is_unavailable_not_ok() -> None:
-    assert (await check_software(NetmaintConfig())).status == Status.UNAVAILABLE
-    assert (await check_services(NetmaintConfig())).status == Status.UNAVAILABLE
+    assert (await check_software(CheckConfig())).status == Status.UNAVAILABLE
+    assert (await check_services(CheckConfig())).status == Status.UNAVAILABLE
 
 
 async def test_processes_running_and_missing() -> None:
     me = psutil.Process().name()
-    cfg = NetmaintConfig(processes=(Process(name=me), Process(name="no-such-daemon-xyz")))
+    cfg = CheckConfig(processes=(Process(name=me), Process(name="no-such-daemon-xyz")))
     result = await check_services(cfg)
     assert result.status == Status.FAIL
     assert [f.params["name"] for f in result.findings if f.code == "process.missing"] == [
@@ -78,8 +78,8 @@ async def test_processes_running_and_missing() -> None:
 
 
 async def test_tcp_service_in_step_5(listener: int) -> None:
-    cfg = NetmaintConfig(services=(Service(name="app", port=listener),
-                                   Service(name="gone", port=closed_port())))
+    cfg = CheckConfig(services=(ServiceCheck(name="app", port=listener),
+                                   ServiceCheck(name="gone", port=closed_port())))
     result = await check_services(cfg)
     assert [f.code for f in result.findings] == ["service.closed"]
     assert result.findings[0].subject == "gone"
@@ -89,7 +89,7 @@ async def test_unit_without_systemctl_is_unavailable(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
-    result = await check_services(NetmaintConfig(units=(Unit(name="ssh.service"),)))
+    result = await check_services(CheckConfig(units=(Unit(name="ssh.service"),)))
     assert [f.code for f in result.findings] == ["unit.unavailable"]
     assert result.status == Status.UNAVAILABLE
 

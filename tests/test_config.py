@@ -1,10 +1,16 @@
-"""The TOML config: defaults without a file, and errors that name the bad key."""
+"""The TOML config: defaults without a file, and errors that name the bad key.
 
+One file serves both programs: the bot reads it strictly as ``OfficeConfig``,
+the agent as ``CheckConfig``, skipping the bot's sections.
+"""
+
+import logging
 from pathlib import Path
 
 import pytest
 
-from checks.config import ConfigError, load_config, parse_config
+from bot.config import OfficeConfig, load_office_config
+from checks.config import CheckConfig, ConfigError, load_config, parse_config
 
 
 def test_no_file_at_default_path_gives_defaults(tmp_path: Path, monkeypatch) -> None:
@@ -48,7 +54,7 @@ phone = "0812"
 """,
         encoding="utf-8",
     )
-    config = load_config(path)
+    config = load_office_config(path)
     assert config.targets[0].host == "127.0.0.1"
     assert config.services[0].software is True
     assert config.sites[0].agent_token_env == "AGENT_TOKEN_DINAS"
@@ -79,3 +85,74 @@ def test_broken_toml_says_so_without_a_traceback_chain() -> None:
     with pytest.raises(ConfigError, match="not valid TOML") as info:
         parse_config("[[targets]\nname=", "netmaint.toml")
     assert info.value.__cause__ is None
+
+
+OFFICE = """
+[[targets]]
+name = "gateway"
+host = "127.0.0.1"
+
+[[sites]]
+name = "Kantor Dinas"
+
+[[vendors]]
+name = "ISP"
+
+[limits]
+complaints_per_user = 3
+"""
+
+
+def test_the_checks_alone_refuse_the_bots_sections_by_default() -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(OFFICE, "netmaint.toml")
+    assert "  sites: " in str(info.value) and "  limits: " in str(info.value)
+
+
+def test_the_agent_skips_the_bots_sections_and_says_so_once(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="checks.config"):
+        config = parse_config(OFFICE, "netmaint.toml", skip_other_sections=True)
+    assert type(config) is CheckConfig and config.targets[0].name == "gateway"
+    [record] = [r for r in caplog.records if r.name == "checks.config"]
+    assert "netmaint.toml: skipped limits, sites, vendors" in record.getMessage()
+
+
+def test_skipping_other_sections_keeps_the_checks_own_keys_strict() -> None:
+    with pytest.raises(ConfigError, match=r"thresholds\.ping_cuont"):
+        parse_config(OFFICE + "[thresholds]\nping_cuont = 2\n", skip_other_sections=True)
+
+
+def test_the_bot_reads_the_same_file_whole(tmp_path: Path) -> None:
+    path = tmp_path / "netmaint.toml"
+    path.write_text(OFFICE, encoding="utf-8")
+    config = load_office_config(path)
+    assert type(config) is OfficeConfig
+    assert (config.sites[0].name, config.vendors[0].name) == ("Kantor Dinas", "ISP")
+    assert config.limits.complaints_per_user == 3
+    assert load_config(path, skip_other_sections=True).targets == config.targets
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ('[limts]\ncomplaints_per_user = 3\n', "limts"),
+        ('[[sites]]\nname = "Dinas"\nagent_uri = "https://10.0.0.5:8443"\n', "sites[0].agent_uri"),
+        ('[[vendors]]\nname = "ISP"\nphone = 147\n', "vendors[0].phone"),
+    ],
+)
+def test_the_bot_names_a_misspelt_or_bad_key(tmp_path: Path, text: str, key: str) -> None:
+    path = tmp_path / "netmaint.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_office_config(path)
+    assert str(info.value).startswith(f"{path}: invalid configuration")
+    assert f"  {key}: " in str(info.value)
+
+
+def test_the_bot_without_a_file_gets_the_defaults(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = load_office_config(None)
+    assert type(config) is OfficeConfig and config.sites == ()
+    assert config.limits.window_minutes == 30

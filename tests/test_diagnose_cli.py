@@ -102,10 +102,10 @@ def test_default_config_file_in_cwd_is_used(tmp_path: Path) -> None:
 
 
 def test_example_config_is_valid_and_documents_every_key() -> None:
-    from checks.config import NetmaintConfig, load_config
+    from bot.config import OfficeConfig, load_office_config
 
     text = (REPO / "netmaint.example.toml").read_text(encoding="utf-8")
-    load_config(REPO / "netmaint.example.toml")
+    load_office_config(REPO / "netmaint.example.toml")
 
     def keys(model: type, prefix: str = "") -> set[str]:
         out = set()
@@ -121,5 +121,13 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
 
     written = set(re.findall(r"^\[{1,2}(\w+)\]{1,2}|^(\w+) =", text, re.M))
     written_keys = {a or b for a, b in written}
-    missing = sorted(keys(NetmaintConfig) - written_keys)
+    missing = sorted(keys(OfficeConfig) - written_keys)
     assert missing == []
+
+
+def test_the_offices_sections_are_read_strictly_too(tmp_path: Path) -> None:
+    cfg = write(tmp_path, '[[sites]]\nname = "Kantor Dinas"\n[limits]\nwindow_minuets = 5\n')
+    proc = diagnose("--config", str(cfg), "--step", "6", cwd=tmp_path)
+    assert proc.returncode == 3
+    assert "limits.window_minuets" in proc.stderr
+    assert "Traceback" not in proc.stderr

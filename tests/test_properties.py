@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot import callbacks
+from bot.config import OfficeConfig
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub, check_html
 from tests.e2e.conftest import (
@@ -85,7 +86,7 @@ class World:
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     with BotApiStub() as stub:
         s = make_settings(tmp_path / "netmaint.db", stub.token, stub.base_url)
-        bot = Bot(s, parse_config(CONFIG, "properties.toml"))
+        bot = Bot(s, parse_config(CONFIG, "properties.toml", model=OfficeConfig))
         await bot.start()
         try:
             yield World(stub, bot, s.netmaint_db)

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from bot.config import OfficeConfig
 from bot.flow import RateLimited, Service
 from bot.store import Actor, Store
-from checks.config import NetmaintConfig, parse_config
+from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
     ADB_ID,
@@ -51,8 +52,8 @@ class Clock:
 async def svc(tmp_path: Path) -> AsyncIterator[tuple[Service, Clock]]:
     clock = Clock()
     async with Store(tmp_path / "n.db", clock) as store:
-        service = Service(make_settings(tmp_path / "n.db"), parse_config(CONFIG), store,
-                          clock=clock)
+        config = parse_config(CONFIG, model=OfficeConfig)
+        service = Service(make_settings(tmp_path / "n.db"), config, store, clock=clock)
         try:
             yield service, clock
         finally:
@@ -93,8 +94,8 @@ async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Service,
 
 
 async def test_unlimited_when_configured_zero(tmp_path: Path) -> None:
-    config: NetmaintConfig = parse_config(CONFIG.replace("complaints_per_user = 2",
-                                                         "complaints_per_user = 0"))
+    config = parse_config(CONFIG.replace("complaints_per_user = 2", "complaints_per_user = 0"),
+                          model=OfficeConfig)
     async with Store(tmp_path / "n.db") as store:
         s = Service(make_settings(tmp_path / "n.db"), config, store)
         try:
@@ -106,7 +107,7 @@ async def test_unlimited_when_configured_zero(tmp_path: Path) -> None:
 async def test_a_flood_gets_one_polite_refusal_and_is_audited(tmp_path: Path) -> None:
     with BotApiStub() as stub:
         settings = make_settings(tmp_path / "n.db", stub.token, stub.base_url)
-        bot = Bot(settings, parse_config(CONFIG))
+        bot = Bot(settings, parse_config(CONFIG, model=OfficeConfig))
         await bot.start()
         try:
             user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")

@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from checks.agent.api import DIAGNOSE_PATH, HARDWARE_PATH, HEALTH_PATH, VERSION_PATH
 from checks.agent.guard import MAX_BODY_BYTES, parse_allow
-from checks.config import ConfigError, NetmaintConfig, is_loopback_host, load_config
+from checks.config import CheckConfig, ConfigError, is_loopback_host, load_config
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class AgentSettings(BaseSettings):
 class Plan:
     """What ``netmaint agent`` would serve, once everything is validated."""
 
-    config: NetmaintConfig
+    config: CheckConfig
     config_source: str
     host: str
     port: int
@@ -115,7 +115,7 @@ def run(args: argparse.Namespace) -> int:
 def make_plan(args: argparse.Namespace, settings: AgentSettings) -> Plan:
     """Validate config, listen address and TLS files; raise ``ConfigError`` naming the fix."""
     path = args.config or settings.netmaint_config
-    config = load_config(path)
+    config = load_config(path, skip_other_sections=True)  # may hold the bot's sections
     source = str(path) if path is not None else "built-in defaults (no netmaint.toml here)"
     if path is None and Path("netmaint.toml").exists():
         source = "netmaint.toml"
@@ -131,7 +131,7 @@ def make_plan(args: argparse.Namespace, settings: AgentSettings) -> Plan:
     return Plan(config, source, host, port, tls, settings.agent_token)
 
 
-def _tls_files(config: NetmaintConfig) -> tuple[Path, Path] | None:
+def _tls_files(config: CheckConfig) -> tuple[Path, Path] | None:
     cert, key = config.agent.tls_cert, config.agent.tls_key
     if cert is None and key is None:
         return None

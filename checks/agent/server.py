@@ -34,12 +34,12 @@ from checks.agent.api import (
     Version,
 )
 from checks.agent.guard import MAX_BODY_BYTES, Guard, error_response
-from checks.config import NetmaintConfig
+from checks.config import CheckConfig
 from checks.models import CheckResult, Report
 
 log = logging.getLogger(__name__)
 
-RunChecks = Callable[[NetmaintConfig, Collection[int] | None], Awaitable[Report]]
+RunChecks = Callable[[CheckConfig, Collection[int] | None], Awaitable[Report]]
 
 _ERRORS: dict[int | str, dict[str, object]] = {
     code: {"model": ErrorBody} for code in (401, 403, 413, 503)
@@ -53,7 +53,7 @@ def _declare_bearer(
     """Puts the bearer scheme in the OpenAPI document; ``Guard`` checks the token."""
 
 
-async def _default_run_checks(config: NetmaintConfig, steps: Collection[int] | None) -> Report:
+async def _default_run_checks(config: CheckConfig, steps: Collection[int] | None) -> Report:
     from checks.runner import run_sop_checks
 
     return await run_sop_checks(config, steps=steps)
@@ -67,7 +67,7 @@ def _package_version() -> str:
 
 
 def create_app(
-    config: NetmaintConfig, token: str, *, run_checks: RunChecks | None = None
+    config: CheckConfig, token: str, *, run_checks: RunChecks | None = None
 ) -> FastAPI:
     """The agent's ASGI application, guarded; ``run_checks`` defaults to the real runner."""
     run = run_checks or _default_run_checks

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 
 from bot.bot_cmd import run_bot
-from bot.config import Settings
+from bot.config import OfficeConfig, Settings
 from bot.outbox import FloodLimits
-from checks.config import NetmaintConfig, parse_config
+from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
 
 ADB_ID = 5001
@@ -73,7 +73,7 @@ name = "Kecamatan Koto XI Tarusan"
 
 
 @pytest.fixture
-def config(tcp_port: int) -> NetmaintConfig:
+def config(tcp_port: int) -> OfficeConfig:
     return parse_config(FAST_CHECKS_TOML + SITES_TOML + f"""
 [[targets]]
 name = "server SIAK"
@@ -94,7 +94,7 @@ port = {tcp_port}
 name = "Telkom Indihome"
 phone = "147"
 contact = "Account manager: Budi"
-""", "e2e.toml")
+""", "e2e.toml", model=OfficeConfig)
 
 
 def make_settings(db: Path, token: str = "123456789:TEST-token-for-the-local-stand-in",
@@ -132,7 +132,7 @@ class Bot:
     """A running bot; ``restart()`` stops it and starts a new one on the same database."""
 
     settings: Settings
-    config: NetmaintConfig
+    config: OfficeConfig
     outbox_options: dict[str, object] = field(default_factory=lambda: dict(FAST_OUTBOX))
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
@@ -175,7 +175,7 @@ async def running(b: Bot) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
-async def bot(settings: Settings, config: NetmaintConfig) -> AsyncIterator[Bot]:
+async def bot(settings: Settings, config: OfficeConfig) -> AsyncIterator[Bot]:
     async with running(Bot(settings, config)) as b:
         yield b
 

@@ -9,9 +9,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import Settings
+from bot.config import OfficeConfig, Settings
 from bot.outbox import FloodLimits
-from checks.config import NetmaintConfig
 from tests.botapi_stub import OUTBOX_METHODS, BotApiStub
 from tests.e2e.conftest import (
     ADB2_ID,
@@ -38,7 +37,7 @@ BLOCKER = 7104  # this reporter may turn out to have blocked the bot
 
 
 @pytest.fixture
-async def faulty_bot(settings: Settings, config: NetmaintConfig) -> AsyncIterator[Bot]:
+async def faulty_bot(settings: Settings, config: OfficeConfig) -> AsyncIterator[Bot]:
     """The real bot (``run_bot``) with a short request timeout and backoff for the sender."""
     async with running(Bot(settings, config, outbox_options=OUTBOX)) as b:
         yield b
