@@ -2,10 +2,11 @@
 
 The bot asks an ``AgentClient`` for a report and never cares which kind it
 has. ``LocalAgent`` is the embedded default; remote agents come from the
-``[[sites]]`` entries of the TOML config. An agent that cannot be asked is
-itself a finding (``agent.unreachable``, ``agent.unauthorized``, ...) in an
-ordinary report, never an exception: "the SIAK server's agent does not
-answer" is exactly what the ADB needs to read.
+``[[sites]]`` entries of the TOML config, built once at start by
+``agent_lookup`` with their tokens from the bot's environment. An agent that
+cannot be asked is itself a finding (``agent.unreachable``,
+``agent.unauthorized``, ...) in an ordinary report, never an exception: "the
+SIAK server's agent does not answer" is exactly what the ADB needs to read.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 import httpx
@@ -49,6 +51,10 @@ class AgentClient(Protocol):
     async def diagnose(
         self, steps: Collection[int] | None = None, on_result: OnResult | None = None
     ) -> Report: ...
+
+
+# The agent that diagnoses complaints about a site, by the site's name (None: not given).
+AgentLookup = Callable[[str | None], AgentClient]
 
 
 class LocalAgent:
@@ -269,30 +275,33 @@ def _is_tls_error(exc: BaseException) -> bool:
     return False
 
 
-def agent_environment(env_file: str = ".env") -> dict[str, str]:
-    """Where agent tokens are read: ``.env`` first, the real environment over it."""
-    values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
+def agent_environment(env_file: Path | None) -> dict[str, str]:
+    """Where agent tokens are read: ``env_file`` (the bot's), the real environment over it."""
+    values: dict[str, str] = {}
+    if env_file is not None:
+        values = {k: v for k, v in dotenv_values(env_file).items() if v is not None}
     values.update(os.environ)
     return values
 
 
-def agent_for_site(
-    config: OfficeConfig, site: str | None, *, environ: Mapping[str, str] | None = None
-) -> AgentClient:
-    """The agent that diagnoses complaints about ``site`` (local when none is configured).
+def agent_lookup(config: OfficeConfig, environ: Mapping[str, str]) -> AgentLookup:
+    """Which agent diagnoses complaints about a site; built once at start.
 
-    The token is read from the variable named by the site's ``agent_token_env``
-    (``AGENT_TOKEN`` when not given), in ``environ`` or else the environment and ``.env``.
+    Each ``[[sites]]`` entry with an ``agent_url`` gets its ``RemoteAgent`` now,
+    with the token read from ``environ`` under the site's ``agent_token_env``
+    (``AGENT_TOKEN`` when not given); a token that is missing is the finding
+    ``agent.no_token`` at diagnosis time, not a start-up error. Other sites, an
+    unknown site and no site at all are diagnosed in this process.
     """
-    entry = _find_site(config, site)
-    if entry is None or not entry.agent_url:
-        return LocalAgent(config)
-    env = environ if environ is not None else agent_environment()
-    return RemoteAgent(entry, env.get(entry.agent_token_env or DEFAULT_TOKEN_ENV))
+    local = LocalAgent(config)
+    agents: dict[str, AgentClient] = {}
+    for site in config.sites:
+        agent: AgentClient = local
+        if site.agent_url:
+            agent = RemoteAgent(site, environ.get(site.agent_token_env or DEFAULT_TOKEN_ENV))
+        agents.setdefault(site.name.casefold(), agent)  # of two entries alike, the first
 
+    def agent_for(site: str | None) -> AgentClient:
+        return agents.get((site or "").strip().casefold(), local)
 
-def _find_site(config: OfficeConfig, name: str | None) -> Site | None:
-    if not name:
-        return None
-    wanted = name.strip().casefold()
-    return next((s for s in config.sites if s.name.casefold() == wanted), None)
+    return agent_for

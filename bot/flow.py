@@ -14,10 +14,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from bot import sop
-from bot.agents import AgentClient, agent_for_site
+from bot.agents import AgentClient, agent_environment, agent_lookup
 from bot.config import OfficeConfig, Settings
 from bot.messages import fit
 from bot.sop import Action, Clock, Role, State
@@ -64,7 +65,7 @@ class Service:
         self.store = store
         self.clock = clock
         self.views = Views(settings.lang, settings.tz)
-        self._agent_for = agent_for or (lambda site: agent_for_site(config, site))
+        self._agent_for = agent_for or agent_lookup(config, agent_environment(Path(".env")))
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self.wake: Callable[[], None] = lambda: None  # the outbox sender sets this
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import trustme
 
-from bot.agents import AgentClient, agent_for_site
+from bot.agents import AgentClient, agent_lookup
 from bot.bot_cmd import run_bot
 from bot.config import OfficeConfig, Settings
 from checks.config import parse_config
@@ -73,8 +73,7 @@ agent_ca_file = "{agent.ca_file}"
         model=OfficeConfig,
     )
 
-    def agent_for(site: str | None) -> AgentClient:
-        return agent_for_site(config, site, environ={TOKEN_ENV: TOKEN})
+    agent_for = agent_lookup(config, {TOKEN_ENV: TOKEN})
 
     with BotApiStub() as stub:
         settings = Settings(

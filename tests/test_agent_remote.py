@@ -12,7 +12,13 @@ import pytest
 import trustme
 
 from bot import render
-from bot.agents import DEFAULT_TIMEOUT, LocalAgent, RemoteAgent, agent_for_site
+from bot.agents import (
+    DEFAULT_TIMEOUT,
+    LocalAgent,
+    RemoteAgent,
+    agent_environment,
+    agent_lookup,
+)
 from bot.config import OfficeConfig, Site
 from checks.agent.api import DIAGNOSE_PATH, DiagnoseRequest
 from checks.config import Thresholds
@@ -65,16 +71,16 @@ def assert_every_step_failed_with(report: Report, code: str, steps: list[int]) -
 
 
 def test_a_site_with_an_agent_url_gets_a_remote_agent(tls_agent: AgentProcess) -> None:
-    config = bot_config(tls_agent.url, tls_agent.ca_file)
-    assert isinstance(agent_for_site(config, SITE, environ={}), RemoteAgent)
-    assert isinstance(agent_for_site(config, "siak", environ={}), RemoteAgent)
+    agent_for = agent_lookup(bot_config(tls_agent.url, tls_agent.ca_file), {})
+    assert isinstance(agent_for(SITE), RemoteAgent)
+    assert agent_for(" siak ") is agent_for(SITE)  # built once, found by any spelling
     for other in ("Kecamatan Lengayang", "no such site", None):
-        assert isinstance(agent_for_site(config, other, environ={}), LocalAgent)
+        assert isinstance(agent_for(other), LocalAgent)
 
 
 async def test_remote_agent_brings_back_the_servers_report(tls_agent: AgentProcess) -> None:
     config = bot_config(tls_agent.url, tls_agent.ca_file)
-    agent = agent_for_site(config, SITE, environ={TOKEN_ENV: TOKEN})
+    agent = agent_lookup(config, {TOKEN_ENV: TOKEN})(SITE)
     seen: list[CheckResult] = []
 
     async def on_result(result: CheckResult) -> None:
@@ -87,20 +93,46 @@ async def test_remote_agent_brings_back_the_servers_report(tls_agent: AgentProce
     assert sorted(r.step for r in seen) == [2, 3, 4, 5, 6]
 
 
-async def test_the_bot_reads_the_agents_token_from_its_dotenv_file(
+async def test_the_token_comes_from_the_bots_env_file_not_the_working_directorys(
     tls_agent: AgentProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / ".env").write_text(f"{TOKEN_ENV}={TOKEN}\n")
-    monkeypatch.chdir(tmp_path)  # the bot reads .env where it was started
-    agent = agent_for_site(bot_config(tls_agent.url, tls_agent.ca_file), SITE)
+    env_file = tmp_path / "etc" / "netmaint.env"
+    env_file.parent.mkdir()
+    env_file.write_text(f"{TOKEN_ENV}={TOKEN}\n")
+    (tmp_path / ".env").write_text(f"{TOKEN_ENV}=wrong-{TOKEN}\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    environ = agent_environment(env_file)
+    assert environ[TOKEN_ENV] == TOKEN
+    agent = agent_lookup(bot_config(tls_agent.url, tls_agent.ca_file), environ)(SITE)
     report = await agent.diagnose(steps=[3])
     assert [r.step for r in report.results] == [3] and agent_codes(report) == set()
 
 
+def test_the_real_environment_wins_over_the_env_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_file = tmp_path / "netmaint.env"
+    env_file.write_text(f"{TOKEN_ENV}=from-the-file\nOTHER_AGENT_TOKEN=only-in-the-file\n")
+    monkeypatch.setenv(TOKEN_ENV, "from-the-environment")
+    environ = agent_environment(env_file)
+    assert environ[TOKEN_ENV] == "from-the-environment"
+    assert environ["OTHER_AGENT_TOKEN"] == "only-in-the-file"
+    assert "OTHER_AGENT_TOKEN" not in agent_environment(None)
+
+
+async def test_the_token_is_read_once_when_the_lookup_is_built(
+    tls_agent: AgentProcess,
+) -> None:
+    environ = {TOKEN_ENV: TOKEN}
+    agent_for = agent_lookup(bot_config(tls_agent.url, tls_agent.ca_file), environ)
+    environ[TOKEN_ENV] = "changed-later-" + TOKEN
+    report = await agent_for(SITE).diagnose(steps=[3])
+    assert agent_codes(report) == set()
+
+
 async def test_remote_agent_asks_for_some_steps(tls_agent: AgentProcess) -> None:
-    agent = agent_for_site(
-        bot_config(tls_agent.url, tls_agent.ca_file), SITE, environ={TOKEN_ENV: TOKEN}
-    )
+    agent = agent_lookup(bot_config(tls_agent.url, tls_agent.ca_file), {TOKEN_ENV: TOKEN})(SITE)
     report = await agent.diagnose(steps=[6, 4])
     assert [r.step for r in report.results] == [4, 6]
 
@@ -109,9 +141,7 @@ async def test_a_wrong_token_is_a_finding_not_an_exception(
     tls_agent: AgentProcess, caplog: pytest.LogCaptureFixture
 ) -> None:
     wrong = "wrong-" + TOKEN
-    agent = agent_for_site(
-        bot_config(tls_agent.url, tls_agent.ca_file), SITE, environ={TOKEN_ENV: wrong}
-    )
+    agent = agent_lookup(bot_config(tls_agent.url, tls_agent.ca_file), {TOKEN_ENV: wrong})(SITE)
     report = await agent.diagnose(steps=[2, 3])
     assert_every_step_failed_with(report, "agent.unauthorized", [2, 3])
     assert report.results[0].findings[0].params["env"] == TOKEN_ENV
@@ -121,7 +151,7 @@ async def test_a_wrong_token_is_a_finding_not_an_exception(
 async def test_a_missing_token_is_reported_before_any_connection() -> None:
     closed_port = free_port()  # nothing listens here: asking would say "unreachable"
     config = bot_config(f"https://127.0.0.1:{closed_port}", None)
-    report = await agent_for_site(config, SITE, environ={}).diagnose()
+    report = await agent_lookup(config, {})(SITE).diagnose()
     assert_every_step_failed_with(report, "agent.no_token", [2, 3, 4, 5, 6])
     assert report.results[0].findings[0].params["env"] == TOKEN_ENV
 
@@ -130,7 +160,7 @@ async def test_a_certificate_other_than_the_pinned_one_is_refused(
     tls_agent: AgentProcess, tmp_path: Path
 ) -> None:
     other_ca, _, _ = write_tls_files(tmp_path, trustme.CA())
-    agent = agent_for_site(bot_config(tls_agent.url, other_ca), SITE, environ={TOKEN_ENV: TOKEN})
+    agent = agent_lookup(bot_config(tls_agent.url, other_ca), {TOKEN_ENV: TOKEN})(SITE)
     report = await agent.diagnose(steps=[4])
     assert_every_step_failed_with(report, "agent.tls_error", [4])
 
@@ -139,7 +169,7 @@ async def test_a_missing_pinned_certificate_file_is_a_tls_finding(
     tls_agent: AgentProcess, tmp_path: Path
 ) -> None:
     config = bot_config(tls_agent.url, tmp_path / "not-there.pem")
-    report = await agent_for_site(config, SITE, environ={TOKEN_ENV: TOKEN}).diagnose(steps=[4])
+    report = await agent_lookup(config, {TOKEN_ENV: TOKEN})(SITE).diagnose(steps=[4])
     assert_every_step_failed_with(report, "agent.tls_error", [4])
 
 
