@@ -199,7 +199,7 @@ def _describe(exc: ValidationError) -> str:
 def load_settings(env_file: Path | str | None = ".env", **values: Any) -> Settings:
     """Read the settings from the environment and ``env_file``; raise ``SettingsError``."""
     try:
-        return Settings(_env_file=env_file, **values)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file, **values)
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
 
@@ -207,7 +207,7 @@ def load_settings(env_file: Path | str | None = ".env", **values: Any) -> Settin
 def load_agenda_settings(env_file: Path | str | None = ".env") -> AgendaSettings:
     """The subset ``netmaint agenda`` needs; raise ``SettingsError``."""
     try:
-        return AgendaSettings(_env_file=env_file)  # type: ignore[call-arg]
+        return AgendaSettings(_env_file=env_file)
     except ValidationError as exc:
         raise SettingsError(_describe(exc)) from None
 

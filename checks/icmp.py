@@ -76,6 +76,7 @@ def kernel_stamping_ready(deadline_s: float = 0.25) -> bool:
     if sys.platform != "linux":
         return False
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    kept = False
     try:
         sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
         sock.bind(("127.0.0.1", 0))
@@ -88,13 +89,13 @@ def kernel_stamping_ready(deadline_s: float = 0.25) -> bool:
             stamps = [_TIMESPEC.unpack_from(b) for lvl, kind, b in anc
                       if lvl == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(b) >= 16]
             if stamps and stamps[0][0] * 1_000_000_000 + stamps[0][1] - sent_ns < 1_000_000:
-                _stamp_keeper, sock = sock, None
-                atexit.register(_stamp_keeper.close)
+                _stamp_keeper, kept = sock, True
+                atexit.register(sock.close)
                 return True
     except OSError:
         return False
     finally:
-        if sock is not None:
+        if not kept:
             sock.close()
     return False
 

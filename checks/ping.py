@@ -136,9 +136,8 @@ async def check_ping(
         rows.append(row)
     # Userspace receive times include event-loop delay, so no precision can be promised.
     details["rtt_timestamps"] = "kernel" if kernel_ts else "userspace"
-    details["rtt_precision_ms"] = max(
-        [KERNEL_PRECISION_MS, *(float(r["precision_ms"]) for r in rows
-                                if r.get("precision_ms") is not None)]) if kernel_ts else None
+    precisions = [float(p) for r in rows if isinstance(p := r.get("precision_ms"), int | float)]
+    details["rtt_precision_ms"] = max([KERNEL_PRECISION_MS, *precisions]) if kernel_ts else None
     details.update(count=th.ping_count, interval_s=th.ping_interval_s,
                    timeout_s=th.ping_timeout_s, targets=rows)
     alive = sum(1 for r in rows if r.get("received"))

@@ -63,7 +63,8 @@ async def unit_state(name: str) -> str | None:
 
 async def _check_units(units: Sequence[Unit]) -> tuple[list[Finding], list[dict[str, object]]]:
     states = await asyncio.gather(*(unit_state(u.name) for u in units))
-    findings, rows = [], []
+    findings: list[Finding] = []
+    rows: list[dict[str, object]] = []
     for unit, state in zip(units, states, strict=True):
         rows.append({"name": unit.name, "state": state})
         if state is None:
