@@ -1,6 +1,6 @@
 """The flood guard: at most ``[limits] complaints_per_user`` complaints per user per window.
 
-Real Service and SQLite file; the clock is injected so the window can pass. The
+Real SOP services and SQLite file; the clock is injected so the window can pass. The
 polite refusal is checked end to end through the stand-in.
 """
 
@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.flow import RateLimited, Service
-from bot.store import Actor, Store
-from checks.config import NetmaintConfig, parse_config
+from bot.config import OfficeConfig, parse_office_config
+from bot.sop.model import Actor
+from bot.sop.services import Services
+from bot.sop.workflow import RateLimited
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
     ADB_ID,
@@ -28,6 +29,7 @@ from tests.e2e.conftest import (
     settled,
     until,
 )
+from tests.sop_support import sop_services
 
 CONFIG = FAST_CHECKS_TOML + """
 [limits]
@@ -48,26 +50,21 @@ class Clock:
 
 
 @pytest.fixture
-async def svc(tmp_path: Path) -> AsyncIterator[tuple[Service, Clock]]:
+async def svc(tmp_path: Path) -> AsyncIterator[tuple[Services, Clock]]:
     clock = Clock()
-    async with Store(tmp_path / "n.db", clock) as store:
-        service = Service(make_settings(tmp_path / "n.db"), parse_config(CONFIG), store,
-                          clock=clock)
-        try:
-            yield service, clock
-        finally:
-            await service.stop()
+    async with sop_services(tmp_path / "n.db", parse_config_office(CONFIG), clock) as s:
+        yield s, clock
 
 
-async def _file(s: Service, update_id: int, who: Actor = RINA, *, limited: bool = True,
+async def _file(s: Services, update_id: int, who: Actor = RINA, *, limited: bool = True,
                 filed_by: Actor | None = None) -> int | None:
-    return await s.file(reporter=who, reporter_chat_id=who.id, channel="chat", site=None,
+    return await s.workflow.file(reporter=who, reporter_chat_id=who.id, channel="chat", site=None,
                         text=f"keluhan {update_id}", update_id=update_id, limited=limited,
                         filed_by=filed_by)
 
 
 async def test_over_the_limit_files_nothing_until_the_window_passes(
-    svc: tuple[Service, Clock],
+    svc: tuple[Services, Clock],
 ) -> None:
     s, clock = svc
     assert await _file(s, 1) and await _file(s, 2)
@@ -81,10 +78,10 @@ async def test_over_the_limit_files_nothing_until_the_window_passes(
         await _file(s, 6)
     clock.now += timedelta(minutes=1, seconds=1)
     assert await _file(s, 7), "the window has passed"
-    assert len(await s.store.complaints_all()) == 5
+    assert len(await s.db.reads.complaints.all()) == 5
 
 
-async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Service, Clock]) -> None:
+async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Services, Clock]) -> None:
     s, _ = svc
     results = await asyncio.gather(*(_file(s, 100 + i) for i in range(8)),
                                    return_exceptions=True)
@@ -93,20 +90,16 @@ async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Service,
 
 
 async def test_unlimited_when_configured_zero(tmp_path: Path) -> None:
-    config: NetmaintConfig = parse_config(CONFIG.replace("complaints_per_user = 2",
-                                                         "complaints_per_user = 0"))
-    async with Store(tmp_path / "n.db") as store:
-        s = Service(make_settings(tmp_path / "n.db"), config, store)
-        try:
-            assert all([await _file(s, i) for i in range(1, 5)])
-        finally:
-            await s.stop()
+    config: OfficeConfig = parse_config_office(CONFIG.replace("complaints_per_user = 2",
+                                                              "complaints_per_user = 0"))
+    async with sop_services(tmp_path / "n.db", config) as s:
+        assert all([await _file(s, i) for i in range(1, 5)])
 
 
 async def test_a_flood_gets_one_polite_refusal_and_is_audited(tmp_path: Path) -> None:
     with BotApiStub() as stub:
         settings = make_settings(tmp_path / "n.db", stub.token, stub.base_url)
-        bot = Bot(settings, parse_config(CONFIG))
+        bot = Bot(settings, parse_config_office(CONFIG))
         await bot.start()
         try:
             user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from bot import redact
+from checks import redact
 
 # Built from parts so no secret scanner takes this fake for a committed real token.
 TOKEN = "123456789:" + "AAHfakeTokenForTestsOnly_abcdefghijk"

@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from bot.bot_cmd import run_bot
-from bot.config import Settings
-from bot.outbox import FloodLimits
-from checks.config import NetmaintConfig, parse_config
+from bot.config import OfficeConfig, Settings, parse_office_config
+from bot.delivery.flood import FloodLimits
+from bot.delivery.sender import SenderOptions
+from bot.telegram.runtime import run_bot
 from tests.botapi_stub import BotApiStub
 
 ADB_ID = 5001
@@ -73,8 +73,8 @@ name = "Kecamatan Koto XI Tarusan"
 
 
 @pytest.fixture
-def config(tcp_port: int) -> NetmaintConfig:
-    return parse_config(FAST_CHECKS_TOML + SITES_TOML + f"""
+def config(tcp_port: int) -> OfficeConfig:
+    return parse_config_office(FAST_CHECKS_TOML + SITES_TOML + f"""
 [[targets]]
 name = "server SIAK"
 host = "127.0.0.2"
@@ -121,10 +121,9 @@ def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
 
 # Telegram's real flood limits make every group message wait 3 s; the pacing
 # itself is tested in tests/test_outbox_faults.py, so flows run with fast limits.
-FAST_OUTBOX: dict[str, object] = {
-    "limits": FloodLimits(per_chat_s=0.02, group_per_min=3000, group_burst=5,
-                          global_per_s=300, global_burst=30),
-}
+FAST_OUTBOX = SenderOptions(limits=FloodLimits(per_chat_s=0.02, group_per_min=3000,
+                                                group_burst=5, global_per_s=300,
+                                                global_burst=30))
 
 
 @dataclass
@@ -132,8 +131,8 @@ class Bot:
     """A running bot; ``restart()`` stops it and starts a new one on the same database."""
 
     settings: Settings
-    config: NetmaintConfig
-    outbox_options: dict[str, object] = field(default_factory=lambda: dict(FAST_OUTBOX))
+    config: OfficeConfig
+    sender_options: SenderOptions = FAST_OUTBOX
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -142,7 +141,7 @@ class Bot:
         ready = asyncio.Event()
         self.task = asyncio.create_task(run_bot(self.settings, self.config, self.stop_event,
                                                 ready=ready,
-                                                outbox_options=self.outbox_options))
+                                                sender_options=self.sender_options))
         waiter = asyncio.ensure_future(ready.wait())
         done, _ = await asyncio.wait({waiter, self.task}, timeout=15,
                                      return_when=asyncio.FIRST_COMPLETED)
@@ -175,7 +174,7 @@ async def running(b: Bot) -> AsyncIterator[Bot]:
 
 
 @pytest.fixture
-async def bot(settings: Settings, config: NetmaintConfig) -> AsyncIterator[Bot]:
+async def bot(settings: Settings, config: OfficeConfig) -> AsyncIterator[Bot]:
     async with running(Bot(settings, config)) as b:
         yield b
 
