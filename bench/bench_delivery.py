@@ -24,14 +24,18 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from telegram import Bot  # noqa: E402
 
-from bot.outbox import FloodLimits, Outbox  # noqa: E402
-from bot.store import Store  # noqa: E402
+from bot.delivery.flood import FloodLimits  # noqa: E402
+from bot.delivery.queue import MessageQueue  # noqa: E402
+from bot.delivery.sender import Sender, SenderOptions  # noqa: E402
+from bot.render.views import Views  # noqa: E402
+from bot.storage import Database  # noqa: E402
 from tests.botapi_stub import BotApiStub  # noqa: E402
 
 GROUPS = (-1001, -1002)
@@ -47,30 +51,32 @@ async def run_once(chats: int, per_chat: int, per_group: int, faults: float,
             stub.inject_faults(faults, seed=42, kinds=FAULT_KINDS, retry_after=1,
                                late_s=TIMEOUT_S + 0.5)
         bot = Bot(stub.token, base_url=stub.base_url)
-        async with Store(Path(tmp) / "bench.db") as store, bot:
+        async with Database(Path(tmp) / "bench.db") as db, bot:
             targets = [(c, per_chat) for c in range(1, chats + 1)]
             targets += [(g, per_group) for g in GROUPS]
-            async with store.write() as tx:  # interleaved, as a busy office would queue them
+            async with db.write() as tx:  # interleaved, as a busy office would queue them
                 for i in range(max(per_chat, per_group)):
                     for chat, n in targets:
                         if i < n:
-                            await tx.enqueue(chat, "sendMessage", {"text": f"{chat}/{i}"})
+                            await tx.outbox.enqueue(chat, "sendMessage", {"text": f"{chat}/{i}"})
             total = sum(n for _, n in targets)
-            outbox = Outbox(store, bot, limits=limits, backoff_base_s=0.5, backoff_max_s=4,
-                            request_timeout_s=TIMEOUT_S, idle_poll_s=0.5)
+            queue = MessageQueue(db, Views("id", ZoneInfo("Asia/Jakarta")), ())
+            outbox = Sender(db, bot, queue, options=SenderOptions(
+                limits=limits, backoff_base_s=0.5, backoff_max_s=4, request_timeout_s=TIMEOUT_S,
+                idle_poll_s=0.5))
             start = time.monotonic()
             sender = asyncio.create_task(outbox.run())
             try:
                 async with asyncio.timeout(limit_s):
-                    while await store.outbox_pending_count():
+                    while await db.reads.outbox.pending_count():
                         await asyncio.sleep(0.05)
             except TimeoutError:
                 print(f"  stopped after {limit_s:.0f} s with rows still pending")
             elapsed = time.monotonic() - start
             outbox.stop()
             await asyncio.wait_for(sender, 10)
-            stats = await store.outbox_stats()
-            counted = await store.outbox_possible_duplicates()
+            stats = await db.reads.outbox.stats()
+            counted = await db.reads.outbox.possible_duplicates()
         sends = [c for c in stub.calls_to("sendMessage") if c.carried_out]
         per_chat_gap = min(
             (b.at - a.at for chat, _ in targets if chat > 0
@@ -122,7 +128,7 @@ async def main() -> None:
     ap.add_argument("--faults", type=float, default=0.2)
     ap.add_argument("--limit-s", type=float, default=110.0, help="give up a run after this")
     a = ap.parse_args()
-    logging.getLogger("bot.outbox").setLevel(logging.ERROR)  # the figures, not each retry
+    logging.getLogger("bot.delivery.sender").setLevel(logging.ERROR)  # the figures, not each retry
     clean = await run_once(a.chats, a.per_chat, a.per_group, 0.0, a.limit_s)
     show(f"no faults: {a.chats} chats x {a.per_chat} + {len(GROUPS)} groups x {a.per_group}",
          clean)

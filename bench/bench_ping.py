@@ -106,7 +106,7 @@ def run_diagnose(ns_name: str, n: int, runs: int, tmp: Path) -> dict[str, Any]:
     times, codes = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = _in_ns(ns_name, [sys.executable, "-m", "bot.diagnose_cmd", "--json",
+        proc = _in_ns(ns_name, [sys.executable, "-m", "bot.cli.diagnose", "--json",
                                 "--config", str(cfg)])
         times.append(time.perf_counter() - t0)
         codes.append(proc.returncode)

@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make ``tests`` and ``bot`` importable
     sys.path.insert(0, str(ROOT))
 
-from bot import callbacks  # noqa: E402
+from bot.telegram import callbacks  # noqa: E402
 from tests.botapi_stub import BotApiStub  # noqa: E402
 
 ADB_ID = 5001

@@ -11,41 +11,39 @@ import re
 
 from telegram import Update
 
-from bot.store import Complaint
-from handlers.auth import is_staff
-from handlers.base import Ctx, audit, roles, service
+from bot.sop.model import Command, may
+from bot.telegram.context import Ctx, services_of
+from handlers.base import audit, roles
 
 NUMBER = re.compile(r"#?K?(\d{1,12})", re.IGNORECASE)
 HASHTAG = re.compile(r"^\s*#K(\d{1,12})\s*$")
 
 
-def _may_see(update: Update, context: Ctx, c: Complaint) -> tuple[bool, bool]:
-    """(may see it, sees the full history)."""
-    staff = is_staff(roles(update, context))
+def _may_see(update: Update, context: Ctx, reporter_id: int | None) -> tuple[bool, bool]:
+    """(may see a complaint of ``reporter_id``, sees its full history)."""
+    staff = may(roles(update, context), Command.READ_ALL)
     user = update.effective_user
-    own = user is not None and c.reporter_id == user.id
+    own = user is not None and reporter_id == user.id
     return staff or own, staff
 
 
 async def _show(update: Update, context: Ctx, number: int) -> None:
-    svc, msg = service(context), update.effective_message
+    svc, msg = services_of(context), update.effective_message
     if msg is None:
         return
-    c = await svc.store.complaint(number)
-    visible, full = _may_see(update, context, c) if c else (False, False)
+    c = await svc.queries.complaint(number)
+    visible, full = _may_see(update, context, c.reporter_id) if c else (False, False)
     if c is None or not visible:
         await audit(update, context, "not_found", complaint_id=number)
-        await svc.reply(msg.chat.id, "not_found", number=number)
+        await svc.queue.reply(msg.chat.id, "not_found", number=number)
         return
-    text = await svc.history_text(c, full=full)
-    async with svc.store.write() as tx:
-        await svc.send(tx, msg.chat.id, text, complaint_id=c.id, purpose="history")
-    svc.wake()
+    text = await svc.queries.history_text(c, full=full)
+    await svc.queue.reply_text(msg.chat.id, text, complaint_id=c.id, purpose="history")
 
 
 async def lacak_cmd(update: Update, context: Ctx) -> None:
     """/lacak <no>: a complaint's status and history; /lacak alone lists your own."""
-    svc, msg, user = service(context), update.effective_message, update.effective_user
+    svc, msg, user = services_of(context), update.effective_message, update.effective_user
     if msg is None or user is None:
         return
     parts = (msg.text or "").split()
@@ -53,8 +51,7 @@ async def lacak_cmd(update: Update, context: Ctx) -> None:
     if m is not None:
         await _show(update, context, int(m.group(1)))
         return
-    mine = [svc.views.complaint(c, 80) for c in await svc.store.complaints_of(user.id)]
-    await svc.reply(msg.chat.id, "mine", items=mine)
+    await svc.queue.reply(msg.chat.id, "mine", items=await svc.queries.mine(user.id))
 
 
 async def hashtag_msg(update: Update, context: Ctx) -> None:
@@ -67,14 +64,12 @@ async def hashtag_msg(update: Update, context: Ctx) -> None:
 
 async def agenda_cmd(update: Update, context: Ctx) -> None:
     """/agenda: open complaints and today's, for the ADB, JF ADB and Kabid."""
-    svc, msg = service(context), update.effective_message
+    svc, msg = services_of(context), update.effective_message
     if msg is None:
         return
-    if not is_staff(roles(update, context)):
+    if not may(roles(update, context), Command.READ_ALL):
         await audit(update, context, "refused")
-        await svc.reply(msg.chat.id, "not_allowed")
+        await svc.queue.reply(msg.chat.id, "not_allowed")
         return
-    text = await svc.agenda_text(svc.clock())
-    async with svc.store.write() as tx:
-        await svc.send(tx, msg.chat.id, text, purpose="agenda")
-    svc.wake()
+    text = await svc.queries.agenda_text(svc.clock())
+    await svc.queue.reply_text(msg.chat.id, text, purpose="agenda")

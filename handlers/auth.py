@@ -2,14 +2,13 @@
 
 ADBs are configured user ids. The JF ADB and the Kabid are group chats: a
 button pressed or a command sent inside that group acts with that role.
+What each role may do is one table: ``bot.sop.model.PERMITTED``.
 """
 
 from __future__ import annotations
 
 from bot.config import Settings
-from bot.sop import Role
-
-STAFF = frozenset({Role.ADB, Role.JF_ADB, Role.KABID})
+from bot.sop.model import Role
 
 
 def roles_of(settings: Settings, user_id: int | None, chat_id: int | None) -> frozenset[Role]:
@@ -22,8 +21,3 @@ def roles_of(settings: Settings, user_id: int | None, chat_id: int | None) -> fr
     if chat_id is not None and chat_id == settings.kabid_chat_id:
         roles.add(Role.KABID)
     return frozenset(roles)
-
-
-def is_staff(roles: frozenset[Role]) -> bool:
-    """ADB, JF ADB or Kabid: may read the agenda and any complaint."""
-    return bool(roles & STAFF)

@@ -1,4 +1,4 @@
-"""What every handler needs: the service, who is acting, and a safe callback answer.
+"""What every handler needs: the services, who is acting, and a safe callback answer.
 
 Also the one router for inline buttons: it parses the callback data once
 (``bot.callbacks``) and hands it to the module that owns the prefix;
@@ -13,24 +13,18 @@ from collections.abc import Awaitable, Callable
 
 from telegram import CallbackQuery, Update, User
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
 
-from bot import callbacks
-from bot.flow import OK, Press, Service
-from bot.sop import Role
-from bot.store import Actor
+from bot.sop.model import Actor, Role
+from bot.sop.transition import OK
+from bot.sop.workflow import Press
+from bot.telegram import callbacks
+from bot.telegram.context import Ctx, services_of
 from handlers.auth import roles_of
 
 log = logging.getLogger(__name__)
 
-Ctx = ContextTypes.DEFAULT_TYPE
 COMPLAINT_PREFIXES = frozenset({"dec", "jf", "ven"})  # their id is a complaint number
 ButtonHandler = Callable[[Update, Ctx, callbacks.Callback], Awaitable[str]]
-
-
-def service(context: Ctx) -> Service:
-    svc: Service = context.bot_data["svc"]
-    return svc
 
 
 def actor_of(user: User | None) -> Actor:
@@ -41,7 +35,7 @@ def actor_of(user: User | None) -> Actor:
 
 def roles(update: Update, context: Ctx) -> frozenset[Role]:
     user, chat = update.effective_user, update.effective_chat
-    return roles_of(service(context).settings, user.id if user else None,
+    return roles_of(services_of(context).settings, user.id if user else None,
                     chat.id if chat else None)
 
 
@@ -79,22 +73,17 @@ async def audit(update: Update, context: Ctx, outcome: str, *, what: str | None 
     log.info("refused (%s) %s from user %s in chat %s", outcome,
              "button" if query else "command", user.id if user else None,
              chat.id if chat else None)
-    async with service(context).store.write() as tx:
-        await tx.audit(update_id=update.update_id, user=actor_of(user),
-                       chat_id=chat.id if chat else None,
-                       kind="button" if query is not None else "command", what=what,
-                       outcome=outcome, complaint_id=complaint_id)
+    await services_of(context).records.refusal(
+        update_id=update.update_id, user=actor_of(user), chat_id=chat.id if chat else None,
+        kind="button" if query is not None else "command", what=what, outcome=outcome,
+        complaint_id=complaint_id)
 
 
 async def note_chat(update: Update, context: Ctx) -> None:
     """A chat that writes to us again is reachable again (it unblocked the bot)."""
     chat = update.effective_chat
-    if chat is None:
-        return
-    store = service(context).store
-    if await store.is_unreachable(chat.id):
-        async with store.write() as tx:
-            await tx.clear_unreachable(chat.id)
+    if chat is not None:
+        await services_of(context).records.chat_wrote(chat.id)
 
 
 def route_buttons(routes: dict[str, ButtonHandler]) -> Callable[[Update, Ctx], Awaitable[None]]:
@@ -105,7 +94,7 @@ def route_buttons(routes: dict[str, ButtonHandler]) -> Callable[[Update, Ctx], A
         query = update.callback_query
         if query is None:
             return
-        svc = service(context)
+        svc = services_of(context)
         cb = callbacks.parse(query.data)
         handler = routes.get(cb.prefix) if cb else None
         if cb is None or handler is None:

@@ -9,7 +9,8 @@ import logging
 
 from telegram import Update
 
-from handlers.base import Ctx, answer, service
+from bot.telegram.context import Ctx, services_of
+from handlers.base import answer
 
 log = logging.getLogger(__name__)
 
@@ -20,11 +21,11 @@ async def on_error(update: object, context: Ctx) -> None:
     if not isinstance(update, Update):
         return
     try:
-        svc = service(context)
+        svc = services_of(context)
         if update.callback_query is not None:
             await answer(update.callback_query, svc.views.answer("error"))
         chat = update.effective_chat
         if chat is not None:
-            await svc.reply(chat.id, "error")
+            await svc.queue.reply(chat.id, "error")
     except Exception:
         log.exception("could not tell the user about the error")

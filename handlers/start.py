@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from handlers.base import Ctx, roles, service
+from bot.telegram.context import Ctx, services_of
+from handlers.base import roles
 
 
 def _role_names(update: Update, context: Ctx) -> list[str]:
@@ -16,7 +17,7 @@ async def start_cmd(update: Update, context: Ctx) -> None:
     chat, user = update.effective_chat, update.effective_user
     if chat is None:
         return
-    await service(context).reply(
+    await services_of(context).queue.reply(
         chat.id, "start", user_name=user.full_name if user else "",
         roles=_role_names(update, context),
     )
@@ -27,11 +28,11 @@ async def help_cmd(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    await service(context).reply(chat.id, "help", roles=_role_names(update, context))
+    await services_of(context).queue.reply(chat.id, "help", roles=_role_names(update, context))
 
 
 async def unknown_cmd(update: Update, context: Ctx) -> None:
     """A command we do not know: point to /bantuan."""
     chat = update.effective_chat
     if chat is not None:
-        await service(context).reply(chat.id, "unknown")
+        await services_of(context).queue.reply(chat.id, "unknown")

@@ -11,36 +11,41 @@ import re
 
 from telegram import Update
 
-from bot import callbacks
-from bot.flow import NOT_FOUND, REFUSED
-from handlers.base import Ctx, actor_of, audit, press_of, roles, service
+from bot.sop.transition import NOT_FOUND, REFUSED
+from bot.telegram import callbacks
+from bot.telegram.context import Ctx, services_of
+from handlers.base import actor_of, audit, press_of, roles
 
 _TICKET = re.compile(r"^#?K?(\d{1,12})\s+(\S.{0,63})$", re.IGNORECASE | re.DOTALL)
 
 
 async def press_jf(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
-    """Sudah diperbaiki / Hubungi pihak ketiga."""
-    return await service(context).jf_action(cb.id, cb.action, press_of(update, context))
+    """Sudah diperbaiki ("fix") / Hubungi pihak ketiga ("ven")."""
+    workflow, press = services_of(context).workflow, press_of(update, context)
+    if cb.action == "ven":
+        return await workflow.show_vendors(cb.id, press)
+    return await workflow.fixed(cb.id, press)
 
 
 async def press_vendor(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
     """A vendor was called."""
-    return await service(context).call_vendor(cb.id, cb.action, press_of(update, context))
+    return await services_of(context).workflow.call_vendor(cb.id, cb.action,
+                                                           press_of(update, context))
 
 
 async def ticket_cmd(update: Update, context: Ctx) -> None:
     """/tiket <no> <ticket number>: the vendor's own reference."""
-    svc, msg = service(context), update.effective_message
+    svc, msg = services_of(context), update.effective_message
     if msg is None:
         return
     parts = (msg.text or "").split(maxsplit=1)
     m = _TICKET.match(parts[1].strip()) if len(parts) > 1 else None
     if m is None:
-        await svc.reply(msg.chat.id, "ticket_usage")
+        await svc.queue.reply(msg.chat.id, "ticket_usage")
         return
     cid, ticket = int(m.group(1)), m.group(2).strip()
-    key = await svc.set_ticket(cid, ticket, actor_of(update.effective_user),
-                               roles(update, context), msg.chat.id)
+    key = await svc.workflow.set_ticket(cid, ticket, actor_of(update.effective_user),
+                                        roles(update, context), msg.chat.id)
     if key in (NOT_FOUND, REFUSED):  # the same answer: numbers leak nothing
         await audit(update, context, key, complaint_id=cid)
-        await svc.reply(msg.chat.id, "not_found", number=cid)
+        await svc.queue.reply(msg.chat.id, "not_found", number=cid)

@@ -7,7 +7,7 @@ vanish, so pings and TCP connects time out. A namespace with only ``lo`` up
 gives "no route". ``net.ipv4.ping_group_range`` is per namespace, so tests
 may change it inside one without touching the machine.
 
-Reuse: ``with netns(silent=[...]) as ns: ns.python("-m", "bot.diagnose_cmd", ...)``;
+Reuse: ``with netns(silent=[...]) as ns: ns.python("-m", "bot.cli.diagnose", ...)``;
 ``netns_unavailable()`` gives the skip reason when the machine cannot do it.
 """
 
@@ -148,7 +148,7 @@ def diagnose_in(ns: Netns, config: str | None, *args: str, cwd: Path,
                 drop_net_raw: bool = False) -> subprocess.CompletedProcess[str]:
     """Run ``netmaint diagnose`` inside ``ns`` from ``cwd`` with ``config`` text (None: no file)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETMAINT_")}
-    argv = ["-m", "bot.diagnose_cmd", *args]
+    argv = ["-m", "bot.cli.diagnose", *args]
     if config is not None:
         path = cwd / "netmaint.toml"
         path.write_text(config, encoding="utf-8")

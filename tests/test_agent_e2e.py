@@ -17,8 +17,8 @@ import pytest
 import trustme
 
 from bot.agents import AgentClient, agent_lookup
-from bot.bot_cmd import run_bot
 from bot.config import OfficeConfig, Settings
+from bot.telegram.runtime import run_bot
 from checks.config import parse_config
 from tests.agent_support import (
     TOKEN,
@@ -102,7 +102,7 @@ async def _start(running: Bot, agent_for: Callable[[str | None], AgentClient]) -
     ready = asyncio.Event()
     running.task = asyncio.create_task(
         run_bot(running.settings, running.config, running.stop_event, agent_for=agent_for,
-                ready=ready, outbox_options=FAST_OUTBOX)
+                ready=ready, sender_options=FAST_OUTBOX)
     )  # fmt: skip
     waiter = asyncio.ensure_future(ready.wait())
     done, _ = await asyncio.wait(

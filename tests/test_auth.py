@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.config import OfficeConfig
-from bot.flow import NOT_FOUND, OK, REFUSED, STALE, Press, Service
-from bot.sop import Role, State
-from bot.store import Actor, Store
+from bot.sop.model import Action, Actor, Role, State
+from bot.sop.services import Services
+from bot.sop.transition import NOT_FOUND, OK, REFUSED, STALE
+from bot.sop.workflow import Press
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
@@ -26,6 +27,7 @@ from tests.e2e.conftest import (
     until,
     wait_decision,
 )
+from tests.sop_support import sop_services
 from tests.test_ratelimit import CONFIG
 
 VENDORS = '\n[[vendors]]\nname = "Telkom"\n\n[[sites]]\nname = "Kantor Dinas"\n'
@@ -36,32 +38,30 @@ def press(user_id: int, *roles: Role) -> Press:
 
 
 @pytest.fixture
-async def svc(tmp_path: Path) -> AsyncIterator[Service]:
-    async with Store(tmp_path / "n.db") as store:
-        config = parse_config(CONFIG + VENDORS, model=OfficeConfig)
-        service = Service(make_settings(tmp_path / "n.db"), config, store)
-        try:
-            yield service
-        finally:
-            await service.stop()
+async def svc(tmp_path: Path) -> AsyncIterator[Services]:
+    config = parse_config(CONFIG + VENDORS, model=OfficeConfig)
+    async with sop_services(tmp_path / "n.db", config) as s:
+        yield s
 
 
-async def _complaint(s: Service, state: State) -> int:
-    async with s.store.write() as tx:
-        cid = await tx.add_complaint(state=state, reporter=Actor(USER_ID, "Rina"),
+async def _complaint(s: Services, state: State) -> int:
+    async with s.db.write() as tx:
+        cid = await tx.complaints.add(state=state, reporter=Actor(USER_ID, "Rina"),
                                      reporter_chat_id=USER_ID, channel="chat", site=None,
                                      text="internet mati")
     assert cid is not None
     return cid
 
 
-async def test_two_adbs_pressing_at_once_change_the_state_once(svc: Service) -> None:
+async def test_two_adbs_pressing_at_once_change_the_state_once(svc: Services) -> None:
     cid = await _complaint(svc, State.AWAITING_DECISION)
     a, b = press(ADB_ID, Role.ADB), press(5002, Role.ADB)
-    answers = await asyncio.gather(svc.decide(cid, "ya", a), svc.decide(cid, "no", b),
-                                   svc.decide(cid, "ya", a), svc.decide(cid, "re", b))
+    wf = svc.workflow
+    answers = await asyncio.gather(wf.decide(cid, Action.YES, a), wf.decide(cid, Action.NO, b),
+                                   wf.decide(cid, Action.YES, a),
+                                   wf.decide(cid, Action.RECHECK, b))
     assert sorted(answers) == [OK, STALE, STALE, STALE]
-    events = await svc.store.timeline(cid)
+    events = await svc.db.reads.complaints.timeline(cid)
     assert [e.kind for e in events].count("decision") == 1
     assert [e.kind for e in events].count("state") == 1
     assert [e.kind for e in events].count("stale") == 3
@@ -69,27 +69,28 @@ async def test_two_adbs_pressing_at_once_change_the_state_once(svc: Service) -> 
 
 @pytest.mark.parametrize("roles", [(), (Role.KABID,), (Role.JF_ADB,)])
 async def test_who_may_not_press_is_refused_before_anything_else(
-    svc: Service, roles: tuple[Role, ...]
+    svc: Services, roles: tuple[Role, ...]
 ) -> None:
     """The same answer for a real and a made-up number: pressing probes nothing."""
     cid = await _complaint(svc, State.AWAITING_DECISION)
     esc = await _complaint(svc, State.ESCALATED)
     p = press(OTHER_ID, *roles)
     for number in (cid, 999_999):
-        for code in ("ya", "no", "re"):
-            assert await svc.decide(number, code, p) == REFUSED
+        for action in (Action.YES, Action.NO, Action.RECHECK):
+            assert await svc.workflow.decide(number, action, p) == REFUSED
     if Role.JF_ADB not in roles:
         for number in (esc, 999_999):
-            assert await svc.jf_action(number, "fix", p) == REFUSED
-            assert await svc.jf_action(number, "ven", p) == REFUSED
-            assert await svc.call_vendor(number, "0", p) == REFUSED
-            assert await svc.call_vendor(number, "9", p) == REFUSED, "index checked after role"
-            assert await svc.set_ticket(number, "T-1", p.actor, p.roles, 1) == REFUSED
+            assert await svc.workflow.fixed(number, p) == REFUSED
+            assert await svc.workflow.show_vendors(number, p) == REFUSED
+            assert await svc.workflow.call_vendor(number, "0", p) == REFUSED
+            assert await svc.workflow.call_vendor(number, "9", p) == REFUSED, \
+                "index checked after role"
+            assert await svc.workflow.set_ticket(number, "T-1", p.actor, p.roles, 1) == REFUSED
     else:  # the JF ADB group may act on its report, never on the decision
-        assert await svc.call_vendor(999_999, "0", p) == NOT_FOUND
-    states = [c.state for c in await svc.store.complaints_all()]
+        assert await svc.workflow.call_vendor(999_999, "0", p) == NOT_FOUND
+    states = [c.state for c in await svc.db.reads.complaints.all()]
     assert states == [State.AWAITING_DECISION, State.ESCALATED]
-    refused = [e for e in await svc.store.timeline(cid) if e.kind == "refused"]
+    refused = [e for e in await svc.db.reads.complaints.timeline(cid) if e.kind == "refused"]
     assert len(refused) == 3 and {e.actor_id for e in refused} == {OTHER_ID}
 
 
@@ -139,12 +140,12 @@ async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
             await bot.stop()
 
 
-async def test_a_ticket_without_a_vendor_call_is_answered_at_once(svc: Service) -> None:
+async def test_a_ticket_without_a_vendor_call_is_answered_at_once(svc: Services) -> None:
     """The "no vendor call yet" answer is queued and the sender woken, like every answer."""
     cid = await _complaint(svc, State.ESCALATED)
     woken: list[bool] = []
-    svc.wake = lambda: woken.append(True)
+    svc.queue.wake = lambda: woken.append(True)  # type: ignore[method-assign]
     p = press(ADB_ID, Role.ADB)
-    assert await svc.set_ticket(cid, "T-1", p.actor, p.roles, ADB_ID) == STALE
-    assert woken and await svc.store.outbox_pending_count() == 1
-    assert "ticket" not in [e.kind for e in await svc.store.timeline(cid)]
+    assert await svc.workflow.set_ticket(cid, "T-1", p.actor, p.roles, ADB_ID) == STALE
+    assert woken and await svc.db.reads.outbox.pending_count() == 1
+    assert "ticket" not in [e.kind for e in await svc.db.reads.complaints.timeline(cid)]

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import find, given
 from hypothesis import strategies as st
 
-from bot import callbacks
-from bot.messages import LIMIT, excerpt, fit
+from bot.render.fit import LIMIT, excerpt, fit
+from bot.telegram import callbacks
 
 
 def test_round_trip_and_refusals() -> None:

@@ -10,7 +10,7 @@ import pytest
 from bot.render import environment
 from checks.models import Finding, Status
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "bot" / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "bot" / "render" / "templates"
 DOC = (TEMPLATES / "id" / "findings.j2").read_text(encoding="utf-8")
 # "    ping.loss                [name, host, role, loss_pct]"
 CODES = {m[0]: [p.strip() for p in m[1].split(",") if p.strip()]

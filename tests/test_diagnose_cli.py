@@ -17,7 +17,7 @@ from tests.netns import REPO
 def diagnose(*args: str, cwd: Path, env: dict[str, str] | None = None
              ) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("NETMAINT_")}
-    return subprocess.run([sys.executable, "-m", "bot.diagnose_cmd", *args], cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "bot.cli.diagnose", *args], cwd=cwd,
                           env={**base, **(env or {})}, capture_output=True, text=True,
                           timeout=60)
 
@@ -35,7 +35,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_cli_wires_the_diagnose_module() -> None:
-    assert SUBCOMMANDS["diagnose"][0] == "bot.diagnose_cmd"
+    assert SUBCOMMANDS["diagnose"][0] == "bot.cli.diagnose"
 
 
 def test_bad_config_names_the_key_and_exits_unknown(tmp_path: Path) -> None:

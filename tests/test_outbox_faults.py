@@ -12,12 +12,16 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from telegram import Bot
 
-from bot.outbox import FloodLimiter, FloodLimits, Outbox
-from bot.store import Store
+from bot.delivery.flood import FloodLimiter, FloodLimits
+from bot.delivery.queue import MessageQueue
+from bot.delivery.sender import Sender, SenderOptions
+from bot.render.views import Views
+from bot.storage import Database
 from checks import redact
 from tests.botapi_stub import BotApiStub
 
@@ -28,22 +32,25 @@ FAST = FloodLimits(per_chat_s=0.01, group_per_min=6000, group_burst=100, global_
                    global_burst=1000)
 
 
+ADB = 99  # the ADB's chat, told when another chat cannot be reached
+
+
 @dataclass
 class Parts:
     stub: BotApiStub
-    store: Store
+    db: Database
     bot: Bot
     path: Path
-    told: list[int] = field(default_factory=list)
+    queue: MessageQueue = field(init=False)
 
-    def outbox(self, **options: Any) -> Outbox:
-        async def told(tx, chat_id, complaint_id) -> None:
-            self.told.append(chat_id)
+    def __post_init__(self) -> None:
+        self.queue = MessageQueue(self.db, Views("id", ZoneInfo("Asia/Jakarta")), (ADB,))
 
+    def outbox(self, **options: Any) -> Sender:
         opts: dict[str, Any] = {"limits": FAST, "backoff_base_s": 0.02, "backoff_max_s": 0.1,
                                 "request_timeout_s": TIMEOUT, "idle_poll_s": 0.2}
         opts.update(options)
-        return Outbox(self.store, self.bot, on_unreachable=told, **opts)
+        return Sender(self.db, self.bot, self.queue, options=SenderOptions(**opts))
 
 
 @pytest.fixture
@@ -53,27 +60,27 @@ async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
         redact.install([stub.token])
         redact.quiet_http_loggers()
         bot = Bot(stub.token, base_url=stub.base_url)
-        async with Store(tmp_path / "n.db") as store, bot:
-            yield Parts(stub, store, bot, tmp_path / "n.db")
+        async with Database(tmp_path / "n.db") as db, bot:
+            yield Parts(stub, db, bot, tmp_path / "n.db")
 
 
-async def _queue(store: Store, chat: int, *texts: str) -> list[int]:
-    async with store.write() as tx:
-        return [await tx.enqueue(chat, "sendMessage", {"text": t}) for t in texts]
+async def _queue(db: Database, chat: int, *texts: str) -> list[int]:
+    async with db.write() as tx:
+        return [await tx.outbox.enqueue(chat, "sendMessage", {"text": t}) for t in texts]
 
 
-async def _until_delivered(store: Store, timeout: float = 10.0) -> None:
+async def _until_delivered(db: Database, timeout: float = 10.0) -> None:
     """Wait until nothing is pending (rows waiting on a backoff included)."""
     async with asyncio.timeout(timeout):
-        while await store.outbox_pending_count():
+        while await db.reads.outbox.pending_count():
             await asyncio.sleep(0.02)
 
 
-async def _deliver_all(outbox: Outbox, store: Store, timeout: float = 20.0) -> None:
+async def _deliver_all(outbox: Sender, db: Database, timeout: float = 20.0) -> None:
     """Run the sender until nothing is pending."""
     sender = asyncio.create_task(outbox.run())
     try:
-        await _until_delivered(store, timeout)
+        await _until_delivered(db, timeout)
     finally:
         outbox.stop()
         await asyncio.wait_for(sender, 5)
@@ -86,19 +93,19 @@ def _texts_sent(stub: BotApiStub, chat: int) -> list[str]:
 async def test_a_late_answer_may_duplicate_and_the_duplicate_is_counted(parts: Parts) -> None:
     """Telegram carried the send out but answered after the client gave up."""
     parts.stub.inject_faults(1.0, kinds=("late",), late_s=TIMEOUT * 3)
-    await _queue(parts.store, 10, "one")
+    await _queue(parts.db, 10, "one")
     outbox = parts.outbox()
     sender = asyncio.create_task(outbox.run())
     try:
         await asyncio.wait_for(_until(lambda: parts.stub.faults_of("late")), 5)
         parts.stub.stop_faults()
-        await _until_delivered(parts.store)
+        await _until_delivered(parts.db)
     finally:
         outbox.stop()
         await asyncio.wait_for(sender, 5)
     assert _texts_sent(parts.stub, 10) == ["one", "one"]
     assert parts.stub.duplicates() == 1
-    assert await parts.store.outbox_possible_duplicates() == 1
+    assert await parts.db.reads.outbox.possible_duplicates() == 1
 
 
 async def _until(pred: Any) -> Any:
@@ -112,13 +119,13 @@ async def test_a_failed_send_is_retried_once_per_failure_and_arrives_once(
     parts: Parts, kind: str
 ) -> None:
     parts.stub.inject_faults(1.0, kinds=(kind,), retry_after=1, late_s=TIMEOUT * 2)
-    [row_id] = await _queue(parts.store, 10, "hello")
+    [row_id] = await _queue(parts.db, 10, "hello")
     outbox = parts.outbox()
     sender = asyncio.create_task(outbox.run())
     try:
         await asyncio.wait_for(_until(lambda: len(parts.stub.injected) >= 2), 10)
         parts.stub.stop_faults()
-        await _until_delivered(parts.store)
+        await _until_delivered(parts.db)
     finally:
         outbox.stop()
         await asyncio.wait_for(sender, 5)
@@ -126,7 +133,7 @@ async def test_a_failed_send_is_retried_once_per_failure_and_arrives_once(
     failed = len(parts.stub.injected)
     assert len(calls) == failed + 1, "one retry per failure, nothing more"
     assert _texts_sent(parts.stub, 10) == ["hello"]
-    row = await parts.store.outbox_row(row_id)
+    row = await parts.db.reads.outbox.row(row_id)
     assert row is not None and row.state == "sent"
     # Telegram never saw these sends, but only a 5xx or a 429 *says* so: a reset or a
     # hang after the request was written may have arrived, and is counted as such.
@@ -138,9 +145,9 @@ async def test_a_failed_send_is_retried_once_per_failure_and_arrives_once(
 async def test_a_429_holds_only_its_own_chat(parts: Parts) -> None:
     parts.stub.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
                          parameters={"retry_after": 1})
-    await _queue(parts.store, 10, "a1", "a2")
-    await _queue(parts.store, 20, "b1", "b2", "b3")
-    await _deliver_all(parts.outbox(), parts.store)
+    await _queue(parts.db, 10, "a1", "a2")
+    await _queue(parts.db, 20, "b1", "b2", "b3")
+    await _deliver_all(parts.outbox(), parts.db)
     assert _texts_sent(parts.stub, 10) == ["a1", "a2"]
     assert _texts_sent(parts.stub, 20) == ["b1", "b2", "b3"]
     sends = parts.stub.calls_to("sendMessage")
@@ -155,17 +162,17 @@ async def test_a_hanging_chat_does_not_hold_up_the_others(parts: Parts) -> None:
     # Chat 10's connection dies only after 2 s: time enough, however loaded the machine,
     # for chat 20 to be served first.
     parts.stub.inject_faults(1.0, kinds=("hang",), late_s=2.0)
-    await _queue(parts.store, 10, "slow")
+    await _queue(parts.db, 10, "slow")
     outbox = parts.outbox(request_timeout_s=3.0)
     sender = asyncio.create_task(outbox.run())
     try:
         await asyncio.wait_for(_until(lambda: parts.stub.faults_of("hang")), 5)
         parts.stub.stop_faults()
-        await _queue(parts.store, 20, "fast")
-        outbox.wake()
+        await _queue(parts.db, 20, "fast")
+        parts.queue.wake()
         await asyncio.wait_for(_until(lambda: _texts_sent(parts.stub, 20)), 5)
         assert not _texts_sent(parts.stub, 10), "chat 20 went while chat 10 still waited"
-        await _until_delivered(parts.store)
+        await _until_delivered(parts.db)
     finally:
         outbox.stop()
         await asyncio.wait_for(sender, 5)
@@ -173,40 +180,43 @@ async def test_a_hanging_chat_does_not_hold_up_the_others(parts: Parts) -> None:
 
 
 async def test_not_modified_from_a_retried_edit_is_done(parts: Parts) -> None:
-    [first] = await _queue(parts.store, 10, "draft")
-    async with parts.store.write() as tx:
-        edit = await tx.enqueue(10, "editMessageText", {"text": "final"}, ref_outbox_id=first)
+    [first] = await _queue(parts.db, 10, "draft")
+    async with parts.db.write() as tx:
+        edit = await tx.outbox.enqueue(10, "editMessageText", {"text": "final"},
+                                       ref_outbox_id=first)
     parts.stub.inject_faults(1.0, kinds=("not_modified",), methods=("editMessageText",))
-    await _deliver_all(parts.outbox(), parts.store)
+    await _deliver_all(parts.outbox(), parts.db)
     assert [m["text"] for m in parts.stub.chat_messages(10)] == ["final"]
     assert len(parts.stub.calls_to("editMessageText")) == 1
-    row = await parts.store.outbox_row(edit)
+    row = await parts.db.reads.outbox.row(edit)
     assert row is not None and row.state == "sent"
 
 
 async def test_a_chat_that_blocks_the_bot_mid_queue_is_dropped_and_reported(
     parts: Parts,
 ) -> None:
-    await _queue(parts.store, 10, "a")
-    await _deliver_all(parts.outbox(), parts.store)
+    await _queue(parts.db, 10, "a")
+    await _deliver_all(parts.outbox(), parts.db)
     parts.stub.inject_faults(1.0, kinds=("blocked",), blockable=frozenset({10}))
-    await _queue(parts.store, 10, "b", "c")
-    await _queue(parts.store, 20, "other")
-    await _deliver_all(parts.outbox(), parts.store)
+    await _queue(parts.db, 10, "b", "c")
+    await _queue(parts.db, 20, "other")
+    await _deliver_all(parts.outbox(), parts.db)
     assert _texts_sent(parts.stub, 10) == ["a"]
-    assert len(parts.stub.calls_to("sendMessage")) == 3, "b tried once, c never"
-    assert parts.told == [10]
-    assert await parts.store.is_unreachable(10)
-    stats = await parts.store.outbox_stats()
-    assert stats["unreachable"] == 2 and stats["sent"] == 2  # "a" and "other"
+    chats = [c.params["chat_id"] for c in parts.stub.calls_to("sendMessage")]
+    assert chats.count(10) == 2, "a sent, b tried once, c never"
+    assert "Pesan tidak terkirim" in _texts_sent(parts.stub, ADB)[0], "the ADB is told, once"
+    assert chats.count(ADB) == 1
+    assert await parts.db.reads.outbox.is_unreachable(10)
+    stats = await parts.db.reads.outbox.stats()
+    assert stats["unreachable"] == 2 and stats["sent"] == 3  # "a", "other", the ADB notice
 
 
 async def test_gives_up_after_max_failures(parts: Parts) -> None:
     parts.stub.inject_faults(1.0, kinds=("500",))
-    [row_id] = await _queue(parts.store, 10, "doomed")
-    await _deliver_all(parts.outbox(max_failures=3), parts.store)
+    [row_id] = await _queue(parts.db, 10, "doomed")
+    await _deliver_all(parts.outbox(max_failures=3), parts.db)
     assert len(parts.stub.calls_to("sendMessage")) == 3
-    row = await parts.store.outbox_row(row_id)
+    row = await parts.db.reads.outbox.row(row_id)
     assert row is not None and row.state == "failed" and row.failures == 3
 
 
@@ -216,14 +226,14 @@ async def test_mixed_faults_every_message_arrives_in_order(parts: Parts) -> None
                              kinds=("429", "500", "502", "late", "hang", "reset"))
     chats = [11, 12, 13, 14, 15, -100500]
     for chat in chats:
-        await _queue(parts.store, chat, *(f"{chat}:{i}" for i in range(8)))
-    await _deliver_all(parts.outbox(), parts.store, timeout=40)
+        await _queue(parts.db, chat, *(f"{chat}:{i}" for i in range(8)))
+    await _deliver_all(parts.outbox(), parts.db, timeout=40)
     assert len(parts.stub.injected) >= 5, "the faults were injected"
     for chat in chats:
         seen = _texts_sent(parts.stub, chat)
         # order per chat: each message's first arrival follows the previous one's
         assert list(dict.fromkeys(seen)) == [f"{chat}:{i}" for i in range(8)]
-    counted = await parts.store.outbox_possible_duplicates()
+    counted = await parts.db.reads.outbox.possible_duplicates()
     assert parts.stub.duplicates() <= counted
     assert parts.stub.duplicates() == len(parts.stub.faults_of("late"))
 
@@ -231,7 +241,7 @@ async def test_mixed_faults_every_message_arrives_in_order(parts: Parts) -> None
 async def test_a_send_cut_short_by_a_crash_is_counted_after_restart(parts: Parts) -> None:
     """kill -9 between the request and the commit: the next process cannot know."""
     parts.stub.inject_faults(1.0, kinds=("hang",), late_s=2.0)
-    [row_id] = await _queue(parts.store, 10, "maybe")
+    [row_id] = await _queue(parts.db, 10, "maybe")
     outbox = parts.outbox(request_timeout_s=5.0)
     sender = asyncio.create_task(outbox.run())
     await asyncio.wait_for(_until(lambda: parts.stub.faults_of("hang")), 5)
@@ -240,17 +250,17 @@ async def test_a_send_cut_short_by_a_crash_is_counted_after_restart(parts: Parts
         await sender
     parts.stub.stop_faults()
     await parts.outbox().drain()
-    row = await parts.store.outbox_row(row_id)
+    row = await parts.db.reads.outbox.row(row_id)
     assert row is not None and row.state == "sent" and row.ambiguous == 1
-    assert await parts.store.outbox_possible_duplicates() == 1
+    assert await parts.db.reads.outbox.possible_duplicates() == 1
 
 
 async def test_pacing_one_chat_and_one_group(parts: Parts) -> None:
     """The stand-in's receive times: per chat spacing, and a group's per-minute budget."""
     limits = FloodLimits(per_chat_s=0.2, group_per_min=60 * 2, group_burst=2,
                          global_per_s=1000, global_burst=1000)
-    await _queue(parts.store, 10, *(f"p{i}" for i in range(10)))
-    await _queue(parts.store, -100500, *(f"g{i}" for i in range(8)))
+    await _queue(parts.db, 10, *(f"p{i}" for i in range(10)))
+    await _queue(parts.db, -100500, *(f"g{i}" for i in range(8)))
     await parts.outbox(limits=limits).drain()
     private = [c.at for c in parts.stub.sent(10)]
     group = [c.at for c in parts.stub.sent(-100500)]
@@ -266,7 +276,7 @@ async def test_pacing_one_chat_and_one_group(parts: Parts) -> None:
 async def test_pacing_overall(parts: Parts) -> None:
     limits = FloodLimits(per_chat_s=0.01, global_per_s=10, global_burst=1)
     for chat in range(1, 9):
-        await _queue(parts.store, chat, f"to {chat}")
+        await _queue(parts.db, chat, f"to {chat}")
     await parts.outbox(limits=limits).drain()
     times = sorted(c.at for c in parts.stub.calls_to("sendMessage"))
     assert len(times) == 8

@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import callbacks
 from bot.config import OfficeConfig
+from bot.telegram import callbacks
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub, check_html
 from tests.e2e.conftest import (

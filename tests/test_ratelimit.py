@@ -1,6 +1,6 @@
 """The flood guard: at most ``[limits] complaints_per_user`` complaints per user per window.
 
-Real Service and SQLite file; the clock is injected so the window can pass. The
+Real SOP services and SQLite file; the clock is injected so the window can pass. The
 polite refusal is checked end to end through the stand-in.
 """
 
@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from bot.config import OfficeConfig
-from bot.flow import RateLimited, Service
-from bot.store import Actor, Store
+from bot.sop.model import Actor
+from bot.sop.services import Services
+from bot.sop.workflow import RateLimited
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
@@ -29,6 +30,7 @@ from tests.e2e.conftest import (
     settled,
     until,
 )
+from tests.sop_support import sop_services
 
 CONFIG = FAST_CHECKS_TOML + """
 [limits]
@@ -49,26 +51,22 @@ class Clock:
 
 
 @pytest.fixture
-async def svc(tmp_path: Path) -> AsyncIterator[tuple[Service, Clock]]:
+async def svc(tmp_path: Path) -> AsyncIterator[tuple[Services, Clock]]:
     clock = Clock()
-    async with Store(tmp_path / "n.db", clock) as store:
-        config = parse_config(CONFIG, model=OfficeConfig)
-        service = Service(make_settings(tmp_path / "n.db"), config, store, clock=clock)
-        try:
-            yield service, clock
-        finally:
-            await service.stop()
+    config = parse_config(CONFIG, model=OfficeConfig)
+    async with sop_services(tmp_path / "n.db", config, clock) as s:
+        yield s, clock
 
 
-async def _file(s: Service, update_id: int, who: Actor = RINA, *, limited: bool = True,
+async def _file(s: Services, update_id: int, who: Actor = RINA, *, limited: bool = True,
                 filed_by: Actor | None = None) -> int | None:
-    return await s.file(reporter=who, reporter_chat_id=who.id, channel="chat", site=None,
+    return await s.workflow.file(reporter=who, reporter_chat_id=who.id, channel="chat", site=None,
                         text=f"keluhan {update_id}", update_id=update_id, limited=limited,
                         filed_by=filed_by)
 
 
 async def test_over_the_limit_files_nothing_until_the_window_passes(
-    svc: tuple[Service, Clock],
+    svc: tuple[Services, Clock],
 ) -> None:
     s, clock = svc
     assert await _file(s, 1) and await _file(s, 2)
@@ -82,10 +80,10 @@ async def test_over_the_limit_files_nothing_until_the_window_passes(
         await _file(s, 6)
     clock.now += timedelta(minutes=1, seconds=1)
     assert await _file(s, 7), "the window has passed"
-    assert len(await s.store.complaints_all()) == 5
+    assert len(await s.db.reads.complaints.all()) == 5
 
 
-async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Service, Clock]) -> None:
+async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Services, Clock]) -> None:
     s, _ = svc
     results = await asyncio.gather(*(_file(s, 100 + i) for i in range(8)),
                                    return_exceptions=True)
@@ -94,14 +92,10 @@ async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Service,
 
 
 async def test_unlimited_when_configured_zero(tmp_path: Path) -> None:
-    config = parse_config(CONFIG.replace("complaints_per_user = 2", "complaints_per_user = 0"),
-                          model=OfficeConfig)
-    async with Store(tmp_path / "n.db") as store:
-        s = Service(make_settings(tmp_path / "n.db"), config, store)
-        try:
-            assert all([await _file(s, i) for i in range(1, 5)])
-        finally:
-            await s.stop()
+    config: OfficeConfig = parse_config(
+        CONFIG.replace("complaints_per_user = 2", "complaints_per_user = 0"), model=OfficeConfig)
+    async with sop_services(tmp_path / "n.db", config) as s:
+        assert all([await _file(s, i) for i in range(1, 5)])
 
 
 async def test_a_flood_gets_one_polite_refusal_and_is_audited(tmp_path: Path) -> None:

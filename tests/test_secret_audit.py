@@ -56,8 +56,8 @@ def test_every_entry_point_redacts_its_log_lines(tmp_path: Path) -> None:
     token = "123456789:" + "AAH-entry-point-secret-0123456789abcdef"  # fake, built from parts
     script = f'''
 import logging, sys
-from bot import diagnose_cmd
-diagnose_cmd.main(["--step", "3", "--json"])
+from bot.cli import diagnose
+diagnose.main(["--step", "3", "--json"])
 logging.getLogger("after").warning("GET /bot{token}/getMe")
 '''
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NETMAINT_CONFIG": ""}
@@ -65,5 +65,6 @@ logging.getLogger("after").warning("GET /bot{token}/getMe")
                           env=env, cwd=tmp_path, timeout=60)
     assert "GET /bot[REDACTED]/getMe" in proc.stderr, proc.stderr
     assert token.split(":")[1] not in proc.stderr + proc.stdout
-    for module in ("bot/app.py", "bot/bot_cmd.py", "checks/agent/cli.py", "bot/diagnose_cmd.py"):
+    for module in ("bot/telegram/app.py", "bot/cli/bot.py", "checks/agent/cli.py",
+                   "bot/cli/diagnose.py"):
         assert "redact.install(" in (ROOT / module).read_text(), module

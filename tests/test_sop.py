@@ -7,8 +7,8 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import sop
-from bot.sop import Action, Role, State
+from bot.sop import model as sop
+from bot.sop.model import Action, Role, State
 
 
 def test_eleven_steps_with_the_sops_own_wording_and_standard_times() -> None:
@@ -79,7 +79,24 @@ def test_any_sequence_of_presses_stays_on_the_sop_graph(presses) -> None:
         nxt = sop.next_state(state, action)
         if nxt is None or not (sop.may(roles, action) or action is Action.CHECKS_DONE):
             continue
-        assert (state, action) in sop.TRANSITIONS
+        assert (state, action) in {(t.source, t.action) for t in sop.TRANSITIONS}
         if state is State.CLOSED:
             raise AssertionError("closed is final")
         state = nxt
+
+
+def test_every_step_clock_that_starts_is_stopped_somewhere() -> None:
+    """A step started but never ended would read "still running" in every report."""
+    started = {s for t in sop.TRANSITIONS for s in t.starts} | set(sop.OPENED_ON_FILING)
+    stopped = {s for t in sop.TRANSITIONS for s in t.ends}
+    reported = {t.report.step for t in sop.TRANSITIONS if t.report}  # ends on delivery
+    assert started <= stopped | reported
+    assert reported == {sop.REPORT_JF_ADB, sop.REPORT_KABID}
+
+
+def test_the_decision_reports_to_the_sops_audiences() -> None:
+    yes = sop.transition(State.AWAITING_DECISION, Action.YES)
+    no = sop.transition(State.AWAITING_DECISION, Action.NO)
+    assert yes and yes.report and yes.report.audience is Role.KABID and yes.target is State.CLOSED
+    assert no and no.report and no.report.audience is Role.JF_ADB and no.report.follow_up
+    assert sop.AGENDA in yes.ends, "closing the complaint closes its agenda entry"

@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.sop import State
-from bot.store import Complaint
-from bot.views import Views
+from bot.render.views import Views
+from bot.sop.model import State
+from bot.storage import Complaint
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "bot" / "templates"
+TEMPLATES = Path(__file__).resolve().parent.parent / "bot" / "render" / "templates"
 
 
 def test_both_languages_have_the_same_templates() -> None:

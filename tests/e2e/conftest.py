@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from bot.bot_cmd import run_bot
 from bot.config import OfficeConfig, Settings
-from bot.outbox import FloodLimits
+from bot.delivery.flood import FloodLimits
+from bot.delivery.sender import SenderOptions
+from bot.telegram.runtime import run_bot
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
 
@@ -121,10 +122,9 @@ def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
 
 # Telegram's real flood limits make every group message wait 3 s; the pacing
 # itself is tested in tests/test_outbox_faults.py, so flows run with fast limits.
-FAST_OUTBOX: dict[str, object] = {
-    "limits": FloodLimits(per_chat_s=0.02, group_per_min=3000, group_burst=5,
-                          global_per_s=300, global_burst=30),
-}
+FAST_OUTBOX = SenderOptions(limits=FloodLimits(per_chat_s=0.02, group_per_min=3000,
+                                                group_burst=5, global_per_s=300,
+                                                global_burst=30))
 
 
 @dataclass
@@ -133,7 +133,7 @@ class Bot:
 
     settings: Settings
     config: OfficeConfig
-    outbox_options: dict[str, object] = field(default_factory=lambda: dict(FAST_OUTBOX))
+    sender_options: SenderOptions = FAST_OUTBOX
     task: asyncio.Task[None] | None = None
     stop_event: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -142,7 +142,7 @@ class Bot:
         ready = asyncio.Event()
         self.task = asyncio.create_task(run_bot(self.settings, self.config, self.stop_event,
                                                 ready=ready,
-                                                outbox_options=self.outbox_options))
+                                                sender_options=self.sender_options))
         waiter = asyncio.ensure_future(ready.wait())
         done, _ = await asyncio.wait({waiter, self.task}, timeout=15,
                                      return_when=asyncio.FIRST_COMPLETED)

@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.config import OfficeConfig, Settings
-from bot.outbox import FloodLimits
+from bot.delivery.flood import FloodLimits
+from bot.delivery.sender import SenderOptions
 from tests.botapi_stub import OUTBOX_METHODS, BotApiStub
 from tests.e2e.conftest import (
     ADB2_ID,
@@ -25,13 +26,10 @@ from tests.e2e.conftest import (
 )
 
 TIMEOUT = 0.4  # the sender's request timeout; late answers and hangs outlast it
-OUTBOX: dict[str, object] = {
-    "limits": FloodLimits(per_chat_s=0.05, group_per_min=1200, group_burst=5),
-    "backoff_base_s": 0.05,
-    "backoff_max_s": 0.5,
-    "request_timeout_s": TIMEOUT,
-    "idle_poll_s": 0.5,
-}
+OUTBOX = SenderOptions(
+    limits=FloodLimits(per_chat_s=0.05, group_per_min=1200, group_burst=5),
+    backoff_base_s=0.05, backoff_max_s=0.5, request_timeout_s=TIMEOUT, idle_poll_s=0.5,
+)
 USERS = [7101, 7102, 7103, 7104]
 BLOCKER = 7104  # this reporter may turn out to have blocked the bot
 
@@ -39,7 +37,7 @@ BLOCKER = 7104  # this reporter may turn out to have blocked the bot
 @pytest.fixture
 async def faulty_bot(settings: Settings, config: OfficeConfig) -> AsyncIterator[Bot]:
     """The real bot (``run_bot``) with a short request timeout and backoff for the sender."""
-    async with running(Bot(settings, config, outbox_options=OUTBOX)) as b:
+    async with running(Bot(settings, config, sender_options=OUTBOX)) as b:
         yield b
 
 

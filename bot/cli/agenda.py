@@ -15,9 +15,9 @@ from pathlib import Path
 
 from bot.config import AgendaSettings, SettingsError, load_agenda_settings
 from bot.render import render
-from bot.sop import State, utc_now
-from bot.store import Store
-from bot.views import Views
+from bot.render.views import Views
+from bot.sop.model import State, utc_now
+from bot.storage import Database
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -29,19 +29,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 async def _agenda(settings: AgendaSettings, everything: bool, as_csv: bool, now: datetime) -> str:
     views = Views(settings.lang, settings.tz)
-    async with Store(settings.netmaint_db) as store:
+    async with Database(settings.netmaint_db) as db:
+        reads = db.reads.complaints
         if everything:
-            items = await store.complaints_all()
+            items = await reads.all()
         else:
             start = now.astimezone(settings.tz).replace(hour=0, minute=0, second=0, microsecond=0)
-            items = await store.agenda(start)
+            items = await reads.agenda(start)
         if as_csv:
             out = io.StringIO()
             writer = csv.writer(out)
             writer.writerow(["number", "state", "received", "closed", "site", "reporter",
                              "channel", "logged_by", "complaint", "step_seconds"])
             for c in items:
-                times = views.compliance(await store.timeline(c.id))
+                times = views.compliance(await reads.timeline(c.id))
                 writer.writerow([
                     f"K{c.id}", str(c.state), views.when(c.created_at), views.when(c.closed_at),
                     c.site or "", c.reporter_name, c.channel, c.filed_by_name or "", c.text,

@@ -20,17 +20,18 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
-from telegram.ext import Application
 
 from bot.config import Settings
-from bot.store import Store
+from bot.storage import Database
+from bot.telegram.context import App
+from bot.telegram.inbox import ALLOWED_UPDATES, handle_raw
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
 MAX_BODY = 1_000_000  # an update is a few KB; refuse anything absurd
 
 
-def webhook_app(store: Store, secret: str, path: str, queue: asyncio.Queue[int]) -> Starlette:
+def webhook_app(db: Database, secret: str, path: str, queue: asyncio.Queue[int]) -> Starlette:
     """The HTTP endpoint: verify, store and commit, then say 200."""
 
     async def receive(request: Request) -> Response:
@@ -45,8 +46,8 @@ def webhook_app(store: Store, secret: str, path: str, queue: asyncio.Queue[int])
             update_id = int(data["update_id"])
         except (ValueError, KeyError, TypeError):
             return Response(status_code=400)
-        async with store.write() as tx:
-            fresh = await tx.inbox_add(update_id, json.dumps(data, ensure_ascii=False))
+        async with db.write() as tx:
+            fresh = await tx.inbox.add(update_id, json.dumps(data, ensure_ascii=False))
         if fresh:
             queue.put_nowait(update_id)
         return Response(status_code=200)
@@ -54,17 +55,15 @@ def webhook_app(store: Store, secret: str, path: str, queue: asyncio.Queue[int])
     return Starlette(routes=[Route(path, receive, methods=["POST"])])
 
 
-async def webhook_loop(app: Application, store: Store, settings: Settings,
+async def webhook_loop(app: App, db: Database, settings: Settings,
                        stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
     """Serve the webhook until ``stop``; handle stored updates one at a time."""
-    from bot.bot_cmd import ALLOWED_UPDATES, handle_raw  # one definition of "handle an update"
-
     url, secret = settings.netmaint_webhook_url, settings.webhook_secret
     assert url is not None and secret is not None
     host, _, port = settings.netmaint_webhook_listen.rpartition(":")
     queue: asyncio.Queue[int] = asyncio.Queue()
     server = uvicorn.Server(uvicorn.Config(
-        webhook_app(store, secret, urlsplit(url).path or "/", queue),
+        webhook_app(db, secret, urlsplit(url).path or "/", queue),
         host=host.strip("[]"), port=int(port), log_config=None, lifespan="off", ws="none",
         access_log=False,
     ))
@@ -83,9 +82,9 @@ async def webhook_loop(app: Application, store: Store, settings: Settings,
         while True:
             update_id = await queue.get()
             try:
-                rows = dict(await store.inbox_unhandled())
+                rows = dict(await db.reads.inbox.unhandled())
                 if update_id in rows:  # parsed on its own: an unparsable one is marked, skipped
-                    await handle_raw(app, store, update_id, json.loads(rows[update_id]))
+                    await handle_raw(app, db, update_id, json.loads(rows[update_id]))
             except Exception:  # nothing must stop the worker
                 log.exception("webhook update %s could not be handled", update_id)
             finally:

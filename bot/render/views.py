@@ -14,12 +14,13 @@ from typing import Any
 
 from jinja2 import TemplateNotFound
 
-from bot import callbacks
-from bot.messages import excerpt
 from bot.render import environment, render
-from bot.sop import CHECK_STEPS, STEP, elapsed_vs_standard
-from bot.store import Complaint, Event
+from bot.render.fit import excerpt
+from bot.sop.model import STEP, elapsed_vs_standard
+from bot.storage.rows import Complaint, Event
+from bot.telegram import callbacks
 from checks.models import CheckResult, Finding
+from checks.steps import CHECK_STEPS
 
 log = logging.getLogger(__name__)
 

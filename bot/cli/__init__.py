@@ -13,10 +13,10 @@ import sys
 
 # name -> (module, one-line help). Modules are imported only when chosen.
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
-    "diagnose": ("bot.diagnose_cmd", "run the SOP's diagnostic steps 2-6 on this machine"),
-    "bot": ("bot.bot_cmd", "run the Telegram bot"),
+    "diagnose": ("bot.cli.diagnose", "run the SOP's diagnostic steps 2-6 on this machine"),
+    "bot": ("bot.cli.bot", "run the Telegram bot"),
     "agent": ("checks.agent.cli", "serve the diagnostics to the bot over HTTPS"),
-    "agenda": ("bot.agenda_cmd", "print the agenda (SOP step 10) from the bot's database"),
+    "agenda": ("bot.cli.agenda", "print the agenda (SOP step 10) from the bot's database"),
 }
 
 

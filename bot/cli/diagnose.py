@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m bot.diagnose_cmd`` works like ``netmaint diagnose``."""
+    """``python -m bot.cli.diagnose`` works like ``netmaint diagnose``."""
     parser = argparse.ArgumentParser(prog="netmaint diagnose")
     add_arguments(parser)
     return run(parser.parse_args(argv))

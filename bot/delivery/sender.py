@@ -15,19 +15,17 @@ retries a send on its own only when Telegram cannot have acted on it (a 429, a
 5xx answer, a refused connection). A read timeout or a reset after the request
 was written may have delivered it: that retry may duplicate the message, so
 the attempt is counted in the row's ``ambiguous`` column
-(``Store.outbox_possible_duplicates``).
+(``OutboxReads.possible_duplicates``).
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import random
 import warnings
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -37,8 +35,10 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.sop import Clock, utc_now
-from bot.store import OutboxRow, Store, Tx
+from bot.delivery.flood import FloodLimiter, FloodLimits
+from bot.delivery.queue import MessageQueue
+from bot.sop.model import Clock, utc_now
+from bot.storage import Database, OutboxRow
 from checks import redact
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,6 @@ log = logging.getLogger(__name__)
 # PTB 22 emits a deprecation warning from inside its own RetryAfter constructor on every 429.
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
-OnUnreachable = Callable[[Tx, int, int | None], Awaitable[None]]
 EDITS = ("editMessageText", "editMessageReplyMarkup")
 # httpx errors raised before the request left this machine: Telegram cannot have seen it.
 NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -81,127 +80,44 @@ def error_text(exc: Exception) -> str:
 
 
 @dataclass(frozen=True, slots=True)
-class FloodLimits:
-    """Telegram's flood limits; tests pass shorter ones.
+class SenderOptions:
+    """How the sender paces and retries; tests pass shorter ones.
 
-    A bucket of ``burst`` at ``rate`` lets ``burst + rate * T`` through in any T seconds,
-    so the bursts default to 1: never more than 21 a minute in a group or 31 in a second.
+    ``max_failures`` transient errors with the backoff capped at 5 min ride out an
+    outage of about four hours; ``request_timeout_s`` None keeps PTB's timeouts.
     """
 
-    per_chat_s: float = 1.0  # at most one message per second in a chat
-    group_per_min: float = 20.0  # at most 20 messages a minute in a group
-    group_burst: int = 1
-    global_per_s: float = 30.0  # at most 30 messages a second overall
-    global_burst: int = 1
+    limits: FloodLimits = field(default_factory=FloodLimits)
+    backoff_base_s: float = 1.0
+    backoff_max_s: float = 300.0
+    max_failures: int = 50
+    request_timeout_s: float | None = None
+    idle_poll_s: float = 5.0
 
 
-class _Bucket:
-    """A token bucket over the caller's clock (seconds as floats)."""
+class Sender:
+    """Runs as one task beside the update loop; the queue wakes it after committing rows."""
 
-    __slots__ = ("capacity", "rate", "stamp", "tokens")
-
-    def __init__(self, rate: float, capacity: float, now: float) -> None:
-        self.rate, self.capacity = rate, capacity
-        self.tokens, self.stamp = capacity, now
-
-    def wait(self, now: float) -> float:
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
-
-    def take(self) -> None:
-        self.tokens -= 1
-
-
-class FloodLimiter:
-    """Per chat, per group and global token buckets, checked and taken together.
-
-    Hand-rolled on purpose: the sender must ask "may this chat send now, and if not
-    when?" without blocking (a held row must not hold up other chats) and take from
-    three buckets at once or from none, over the injectable clock. PTB's
-    ``AIORateLimiter`` blocks inside the request and retries 0 times by default;
-    aiolimiter and pyrate-limiter offer one bucket per acquire with their own clock.
-    """
-
-    def __init__(self, limits: FloodLimits, clock: Clock = utc_now) -> None:
-        self.limits = limits
-        self.clock = clock
-        self._chats: dict[int, _Bucket] = {}
-        self._groups: dict[int, _Bucket] = {}
-        self._global: _Bucket | None = None
-
-    def _now(self) -> float:
-        return self.clock().timestamp()
-
-    def _buckets(self, chat_id: int, now: float) -> list[_Bucket]:
-        lim = self.limits
-        if self._global is None:
-            self._global = _Bucket(lim.global_per_s, lim.global_burst, now)
-        out = [self._global]
-        chat = self._chats.get(chat_id)
-        if chat is None:
-            chat = self._chats[chat_id] = _Bucket(1 / lim.per_chat_s, 1, now)
-        out.append(chat)
-        if chat_id < 0:  # a group (negative id): its per-minute budget as well
-            group = self._groups.get(chat_id)
-            if group is None:
-                group = self._groups[chat_id] = _Bucket(lim.group_per_min / 60,
-                                                        lim.group_burst, now)
-            out.append(group)
-        return out
-
-    def reserve(self, chat_id: int) -> float:
-        """0 and a send is booked, or the seconds to wait before asking again."""
-        now = self._now()
-        buckets = self._buckets(chat_id, now)
-        wait = max(b.wait(now) for b in buckets)
-        if wait > 0:
-            return wait
-        for b in buckets:
-            b.take()
-        return 0.0
-
-
-class Outbox:
-    """Runs as one task beside the update loop; ``wake()`` after committing rows."""
-
-    def __init__(
-        self,
-        store: Store,
-        bot: Bot,
-        *,
-        clock: Clock = utc_now,
-        on_unreachable: OnUnreachable | None = None,
-        limits: FloodLimits | None = None,
-        backoff_base_s: float = 1.0,
-        backoff_max_s: float = 300.0,
-        max_failures: int = 50,
-        request_timeout_s: float | None = None,
-        idle_poll_s: float = 5.0,
-    ) -> None:
-        """``max_failures`` transient errors with the backoff capped at 5 min ride out an
-        outage of about four hours; ``request_timeout_s`` None keeps PTB's timeouts."""
-        self.store = store
+    def __init__(self, db: Database, bot: Bot, queue: MessageQueue, *,
+                 clock: Clock = utc_now, options: SenderOptions | None = None) -> None:
+        opts = options or SenderOptions()
+        self.db = db
         self.bot = bot
+        self.queue = queue
         self.clock = clock
-        self.on_unreachable = on_unreachable
-        self.limiter = FloodLimiter(limits or FloodLimits(), clock)
-        self.backoff_base_s = backoff_base_s
-        self.backoff_max_s = backoff_max_s
-        self.max_failures = max_failures
-        self.idle_poll_s = idle_poll_s
+        self.limiter = FloodLimiter(opts.limits, clock)
+        self.backoff_base_s = opts.backoff_base_s
+        self.backoff_max_s = opts.backoff_max_s
+        self.max_failures = opts.max_failures
+        self.idle_poll_s = opts.idle_poll_s
+        timeout = opts.request_timeout_s
         self._timeouts: dict[str, float] = (
-            {} if request_timeout_s is None else
-            {"read_timeout": request_timeout_s, "write_timeout": request_timeout_s,
-             "connect_timeout": request_timeout_s}
+            {} if timeout is None else
+            {"read_timeout": timeout, "write_timeout": timeout, "connect_timeout": timeout}
         )
         self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
-        self._wake = asyncio.Event()
         self._stopping = False
         self._inflight: dict[int, asyncio.Task[None]] = {}
-
-    def wake(self) -> None:
-        self._wake.set()
 
     def stop(self) -> None:
         """Finish the sends in flight and what the limiter allows now, then leave ``run``.
@@ -211,7 +127,7 @@ class Outbox:
         back are delivered after the restart.
         """
         self._stopping = True
-        self._wake.set()
+        self.queue.wake()
 
     async def run(self) -> None:
         """Deliver until ``stop()``."""
@@ -225,7 +141,6 @@ class Outbox:
     async def _pump(self, *, until_idle: bool) -> None:
         try:
             while True:
-                self._wake.clear()
                 try:
                     started, held = await self._dispatch()
                 except Exception:  # keep the sender alive; the rows stay pending
@@ -248,7 +163,7 @@ class Outbox:
 
         Returns how many started and the shortest wait the limiter asked for.
         """
-        rows = await self.store.outbox_due(self.clock())
+        rows = await self.db.reads.outbox.due(self.clock())
         started, held = 0, None
         for row in rows:
             if row.chat_id in self._inflight:
@@ -269,42 +184,41 @@ class Outbox:
             log.exception("delivering outbox row %s failed", row.id)
         finally:
             self._inflight.pop(row.chat_id, None)
-            self._wake.set()
+            self.queue.wake()
 
     async def _sleep(self, held: float | None) -> None:
         timeout = self.idle_poll_s if held is None else min(self.idle_poll_s, held)
-        nxt = await self.store.outbox_next_due()
+        nxt = await self.db.reads.outbox.next_due()
         if nxt is not None:
             timeout = min(timeout, max(0.01, (nxt - self.clock()).total_seconds()))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), max(0.005, timeout))
+        await self.queue.wait(max(0.005, timeout))
 
     async def _deliver(self, row: OutboxRow) -> None:
-        if await self.store.is_unreachable(row.chat_id):
-            async with self.store.write() as tx:
-                await tx.outbox_done(row.id, "unreachable", error="chat unreachable")
+        if await self.db.reads.outbox.is_unreachable(row.chat_id):
+            async with self.db.write() as tx:
+                await tx.outbox.done(row.id, "unreachable", error="chat unreachable")
             return
         payload = dict(row.payload)
         if row.method in EDITS and row.ref_outbox_id is not None:
-            if await self.store.outbox_has_newer_edit(row):
-                async with self.store.write() as tx:
-                    await tx.outbox_done(row.id, "superseded")
+            if await self.db.reads.outbox.has_newer_edit(row):
+                async with self.db.write() as tx:
+                    await tx.outbox.done(row.id, "superseded")
                 return
-            ref = await self.store.outbox_row(row.ref_outbox_id)
+            ref = await self.db.reads.outbox.row(row.ref_outbox_id)
             if ref is None or ref.state != "sent" or ref.message_id is None:
-                async with self.store.write() as tx:
-                    await tx.outbox_done(row.id, "skipped", error="original message not sent")
+                async with self.db.write() as tx:
+                    await tx.outbox.done(row.id, "skipped", error="original message not sent")
                 return
             payload["message_id"] = ref.message_id
-        async with self.store.write() as tx:
-            await tx.outbox_begin(row.id)
+        async with self.db.write() as tx:
+            await tx.outbox.begin(row.id)
         try:
             message_id = await self._call(row, payload)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             log.warning("flood limit on chat %s: retrying in %.1f s", row.chat_id, wait)
-            async with self.store.write() as tx:
-                await tx.outbox_retry(row.id, tx.now + timedelta(seconds=wait), "429")
+            async with self.db.write() as tx:
+                await tx.outbox.retry(row.id, tx.now + timedelta(seconds=wait), "429")
         except Forbidden as exc:
             await self._unreachable(row, error_text(exc))
         except BadRequest as exc:
@@ -315,14 +229,14 @@ class Outbox:
                 await self._unreachable(row, error_text(exc))
             else:
                 log.error("Telegram refused outbox row %s (%s): %s", row.id, row.method, exc)
-                async with self.store.write() as tx:
-                    await tx.outbox_done(row.id, "failed", error=error_text(exc))
+                async with self.db.write() as tx:
+                    await tx.outbox.done(row.id, "failed", error=error_text(exc))
         except NetworkError as exc:  # includes TimedOut
             await self._retry(row, exc)
         except TelegramError as exc:
             log.error("outbox row %s failed: %s", row.id, exc)
-            async with self.store.write() as tx:
-                await tx.outbox_done(row.id, "failed", error=error_text(exc))
+            async with self.db.write() as tx:
+                await tx.outbox.done(row.id, "failed", error=error_text(exc))
         else:
             await self._done(row, message_id)
 
@@ -352,13 +266,13 @@ class Outbox:
         raise TelegramError(f"unsupported outbox method {row.method}")
 
     async def _done(self, row: OutboxRow, message_id: int | None) -> None:
-        async with self.store.write() as tx:
-            await tx.outbox_done(row.id, "sent", message_id=message_id)
+        async with self.db.write() as tx:
+            await tx.outbox.done(row.id, "sent", message_id=message_id)
             if row.complaint_id is not None and row.method == "sendMessage":
-                await tx.event(row.complaint_id, "message", chat_id=row.chat_id,
+                await tx.complaints.event(row.complaint_id, "message", chat_id=row.chat_id,
                                purpose=row.purpose, outbox_id=row.id)
                 if row.step is not None:
-                    await tx.event(row.complaint_id, "step_end", step=row.step)
+                    await tx.complaints.event(row.complaint_id, "step_end", step=row.step)
 
     def backoff(self, failures: int) -> float:
         """Seconds before retry number ``failures + 1``: exponential, capped, jittered."""
@@ -368,28 +282,27 @@ class Outbox:
     async def _retry(self, row: OutboxRow, exc: NetworkError) -> None:
         error = error_text(exc)
         ambiguous = may_have_arrived(exc)
-        async with self.store.write() as tx:
+        async with self.db.write() as tx:
             if row.failures + 1 >= self.max_failures:
                 log.error("giving up outbox row %s after %d failures: %s", row.id,
                           row.failures + 1, error)
-                await tx.outbox_gave_up(row.id, error, ambiguous=ambiguous)
+                await tx.outbox.gave_up(row.id, error, ambiguous=ambiguous)
                 return
             delay = self.backoff(row.failures)
             log.warning("%s on chat %s (%s); retry in %.1f s",
                         "ambiguous failure" if ambiguous else "failure", row.chat_id, error,
                         delay)
-            await tx.outbox_failed(row.id, tx.now + timedelta(seconds=delay), error,
+            await tx.outbox.failed(row.id, tx.now + timedelta(seconds=delay), error,
                                    ambiguous=ambiguous)
 
     async def _unreachable(self, row: OutboxRow, reason: str) -> None:
         log.warning("chat %s cannot be reached: %s", row.chat_id, reason)
-        async with self.store.write() as tx:
-            await tx.outbox_done(row.id, "unreachable", error=reason)
-            await tx.outbox_drop_chat(row.chat_id, "unreachable")
-            await tx.mark_unreachable(row.chat_id, reason[:200])
+        async with self.db.write() as tx:
+            await tx.outbox.done(row.id, "unreachable", error=reason)
+            await tx.outbox.drop_chat(row.chat_id, "unreachable")
+            await tx.outbox.mark_unreachable(row.chat_id, reason[:200])
             if row.complaint_id is not None:
-                await tx.event(row.complaint_id, "unreachable", chat_id=row.chat_id,
+                await tx.complaints.event(row.complaint_id, "unreachable", chat_id=row.chat_id,
                                purpose=row.purpose)
-            if self.on_unreachable is not None:
-                await self.on_unreachable(tx, row.chat_id, row.complaint_id)
-        self.wake()
+            await self.queue.unreachable(tx, row.chat_id, row.complaint_id)
+        self.queue.wake()

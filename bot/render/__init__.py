@@ -1,6 +1,6 @@
 """Render user-visible text from jinja2 templates, per language.
 
-All wording lives in ``bot/templates/<lang>/``: the office can change it
+All wording lives in ``bot/render/templates/<lang>/``: the office can change it
 without touching code. ``*.html.j2`` templates are autoescaped (Telegram HTML
 parse mode, user text escaped); ``*.txt.j2`` are plain text (the terminal).
 A template missing in ``en`` falls back to the ``id`` one.
@@ -22,9 +22,9 @@ def environment(lang: str = DEFAULT_LANG) -> Environment:
     """The jinja2 environment for one language (built once)."""
     if lang not in LANGS:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGS)}")
-    loaders = [PackageLoader("bot", f"templates/{lang}")]
+    loaders = [PackageLoader("bot.render", f"templates/{lang}")]
     if lang != DEFAULT_LANG:
-        loaders.append(PackageLoader("bot", f"templates/{DEFAULT_LANG}"))
+        loaders.append(PackageLoader("bot.render", f"templates/{DEFAULT_LANG}"))
     env = Environment(
         loader=ChoiceLoader(loaders),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default=False),

@@ -1,14 +1,13 @@
-"""build_application: wiring only. Handlers live in ``handlers/``, logic in ``bot/flow.py``.
+"""build_application: wiring only. Handlers live in ``handlers/``, logic in ``bot/sop/``.
 
-The Application has no Updater: ``bot/bot_cmd.py`` runs its own fetch loop
-so an update is stored before it is confirmed to Telegram.
+The Application has no Updater: ``bot/telegram/polling.py`` runs its own
+fetch loop so an update is stored before it is confirmed to Telegram.
 """
 
 from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import (
-    Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     CommandHandler,
@@ -17,24 +16,25 @@ from telegram.ext import (
     filters,
 )
 
-from bot.flow import Service
+from bot.sop.services import Services
+from bot.telegram.context import App, attach
 from checks import redact
 from handlers import agenda, base, complaint, decision, errors, start, vendor
 
 
-def build_application(service: Service) -> Application:
-    """The python-telegram-bot Application for ``service``, with every handler in order."""
-    settings = service.settings
+def build_application(services: Services) -> App:
+    """The python-telegram-bot Application for ``services``, with every handler in order."""
+    settings = services.settings
     redact.install([settings.token])
     redact.quiet_http_loggers()
-    app = (
+    app: App = (
         ApplicationBuilder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .updater(None)
         .build()
     )
-    app.bot_data["svc"] = service
+    attach(app.bot_data, services)
     private = filters.ChatType.PRIVATE
 
     # Group -1 runs first for every update: a chat that writes is reachable again.

@@ -1,0 +1,92 @@
+"""Telegram's flood limits, as token buckets the sender asks without blocking.
+
+About 1 message a second per chat, 20 a minute per group, 30 a second overall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.sop.model import Clock, utc_now
+
+
+@dataclass(frozen=True, slots=True)
+class FloodLimits:
+    """Telegram's flood limits; tests pass shorter ones.
+
+    A bucket of ``burst`` at ``rate`` lets ``burst + rate * T`` through in any T seconds,
+    so the bursts default to 1: never more than 21 a minute in a group or 31 in a second.
+    """
+
+    per_chat_s: float = 1.0  # at most one message per second in a chat
+    group_per_min: float = 20.0  # at most 20 messages a minute in a group
+    group_burst: int = 1
+    global_per_s: float = 30.0  # at most 30 messages a second overall
+    global_burst: int = 1
+
+
+class _Bucket:
+    """A token bucket over the caller's clock (seconds as floats)."""
+
+    __slots__ = ("capacity", "rate", "stamp", "tokens")
+
+    def __init__(self, rate: float, capacity: float, now: float) -> None:
+        self.rate, self.capacity = rate, capacity
+        self.tokens, self.stamp = capacity, now
+
+    def wait(self, now: float) -> float:
+        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        return 0.0 if self.tokens >= 1 else (1 - self.tokens) / self.rate
+
+    def take(self) -> None:
+        self.tokens -= 1
+
+
+class FloodLimiter:
+    """Per chat, per group and global token buckets, checked and taken together.
+
+    Hand-rolled on purpose: the sender must ask "may this chat send now, and if not
+    when?" without blocking (a held row must not hold up other chats) and take from
+    three buckets at once or from none, over the injectable clock. PTB's
+    ``AIORateLimiter`` blocks inside the request and retries 0 times by default;
+    aiolimiter and pyrate-limiter offer one bucket per acquire with their own clock.
+    """
+
+    def __init__(self, limits: FloodLimits, clock: Clock = utc_now) -> None:
+        self.limits = limits
+        self.clock = clock
+        self._chats: dict[int, _Bucket] = {}
+        self._groups: dict[int, _Bucket] = {}
+        self._global: _Bucket | None = None
+
+    def _now(self) -> float:
+        return self.clock().timestamp()
+
+    def _buckets(self, chat_id: int, now: float) -> list[_Bucket]:
+        lim = self.limits
+        if self._global is None:
+            self._global = _Bucket(lim.global_per_s, lim.global_burst, now)
+        out = [self._global]
+        chat = self._chats.get(chat_id)
+        if chat is None:
+            chat = self._chats[chat_id] = _Bucket(1 / lim.per_chat_s, 1, now)
+        out.append(chat)
+        if chat_id < 0:  # a group (negative id): its per-minute budget as well
+            group = self._groups.get(chat_id)
+            if group is None:
+                group = self._groups[chat_id] = _Bucket(lim.group_per_min / 60,
+                                                        lim.group_burst, now)
+            out.append(group)
+        return out
+
+    def reserve(self, chat_id: int) -> float:
+        """0 and a send is booked, or the seconds to wait before asking again."""
+        now = self._now()
+        buckets = self._buckets(chat_id, now)
+        wait = max(b.wait(now) for b in buckets)
+        if wait > 0:
+            return wait
+        for b in buckets:
+            b.take()
+        return 0.0

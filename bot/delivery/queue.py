@@ -1,0 +1,116 @@
+"""What to send: messages queued as outbox rows inside the caller's transaction.
+
+Nothing here talks to Telegram. A change and the messages it causes are
+committed together; ``wake()`` then tells the sender there is work. The queue
+also says what to do when a chat cannot be reached: tell the ADB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from bot.render.fit import fit
+from bot.render.views import Markup, Views
+from bot.storage import Database, OutboxRow, Tx
+
+log = logging.getLogger(__name__)
+
+
+class MessageQueue:
+    """Queue messages for the sender, and wake it."""
+
+    def __init__(self, db: Database, views: Views, adb_chats: tuple[int, ...]) -> None:
+        self.db = db
+        self.views = views
+        self.adb_chats = adb_chats
+        self._work = asyncio.Event()
+
+    def wake(self) -> None:
+        """Rows were committed: the sender should look now, not at its next poll."""
+        self._work.set()
+
+    async def wait(self, seconds: float) -> None:
+        """The sender's nap: until ``wake()`` or ``seconds`` have passed."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._work.wait(), seconds)
+        self._work.clear()
+
+    async def send(
+        self,
+        tx: Tx,
+        chat_id: int,
+        text: str,
+        *,
+        markup: Markup | None = None,
+        complaint_id: int | None = None,
+        purpose: str | None = None,
+        step: int | None = None,
+    ) -> list[int]:
+        """Queue ``text`` (split if too long; buttons and the step on the last part)."""
+        parts = fit(text)
+        ids = []
+        for i, part in enumerate(parts):
+            last = i == len(parts) - 1
+            payload: dict[str, Any] = {"text": part, "parse_mode": "HTML"}
+            if last and markup:
+                payload["reply_markup"] = markup
+            ids.append(await tx.outbox.enqueue(
+                chat_id, "sendMessage", payload, complaint_id=complaint_id, purpose=purpose,
+                step=step if last else None,
+            ))
+        return ids
+
+    async def edit(self, tx: Tx, row: OutboxRow, text: str, markup: Markup | None = None) -> int:
+        """Queue an edit of the message an earlier outbox row sent."""
+        payload: dict[str, Any] = {"text": fit(text)[0], "parse_mode": "HTML"}
+        if markup:
+            payload["reply_markup"] = markup
+        return await tx.outbox.enqueue(
+            row.chat_id, "editMessageText", payload, complaint_id=row.complaint_id,
+            purpose=row.purpose, ref_outbox_id=row.id,
+        )
+
+    async def drop_buttons(self, tx: Tx, row: OutboxRow) -> int:
+        """Queue the removal of the buttons under the message an outbox row sent."""
+        return await tx.outbox.enqueue(row.chat_id, "editMessageReplyMarkup", {},
+                                       complaint_id=row.complaint_id, ref_outbox_id=row.id)
+
+    async def edit_direct(self, tx: Tx, chat_id: int, message_id: int, text: str,
+                          markup: Markup | None = None) -> int:
+        """Queue an edit of a message whose id Telegram told us (a pressed one)."""
+        payload: dict[str, Any] = {
+            "text": fit(text)[0], "parse_mode": "HTML", "message_id": message_id
+        }
+        if markup:
+            payload["reply_markup"] = markup
+        return await tx.outbox.enqueue(chat_id, "editMessageText", payload)
+
+    async def reply(self, chat_id: int, template: str, *, complaint_id: int | None = None,
+                    markup: Markup | None = None, purpose: str | None = None,
+                    **ctx: Any) -> None:
+        """Render ``template`` and queue it to ``chat_id`` in its own transaction."""
+        await self.reply_text(chat_id, self.views.html(template, **ctx),
+                              complaint_id=complaint_id, markup=markup, purpose=purpose)
+
+    async def reply_text(self, chat_id: int, text: str, *, complaint_id: int | None = None,
+                         markup: Markup | None = None, purpose: str | None = None) -> None:
+        """Queue rendered ``text`` to ``chat_id`` in its own transaction."""
+        async with self.db.write() as tx:
+            await self.send(tx, chat_id, text, markup=markup, complaint_id=complaint_id,
+                            purpose=purpose)
+        self.wake()
+
+    async def unreachable(self, tx: Tx, chat_id: int, complaint_id: int | None) -> None:
+        """A chat blocked the bot: tell the ADB, inside the sender's transaction."""
+        if chat_id in self.adb_chats:
+            log.warning("an ADB chat %s cannot be reached; check the bot is started there",
+                        chat_id)
+            return
+        c = await tx.complaints.get(complaint_id) if complaint_id is not None else None
+        text = self.views.html("unreachable", chat_id=chat_id,
+                               c=self.views.complaint(c) if c else None)
+        for chat in self.adb_chats:
+            await self.send(tx, chat, text, complaint_id=complaint_id, purpose="unreachable")

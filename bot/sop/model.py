@@ -1,0 +1,203 @@
+"""The SOP "Maintenance Jaringan" as data: steps, states, transitions, permissions (no I/O).
+
+Steps, their official Indonesian names and standard times (mutu baku) come
+from SOP no. 800/490/DKPS-PS/2022. A complaint moves through states only by
+the transitions below, and each transition says which SOP steps it ends and
+starts and which report it sends where, so the bookkeeping is read from this
+table, not written by hand at each call site (``bot/sop/transition.py``
+applies it). Time is never read here: callers pass a ``Clock``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The production clock: aware UTC time."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One row of the SOP table."""
+
+    no: int
+    name: str  # the SOP's own wording
+    min_minutes: int | None  # standard time, lower bound (None: the SOP gives none)
+    max_minutes: int | None
+
+    @property
+    def standard(self) -> timedelta | None:
+        """The longest time the SOP allows for the step."""
+        return None if self.max_minutes is None else timedelta(minutes=self.max_minutes)
+
+    def within_standard(self, taken: timedelta) -> bool | None:
+        """Whether ``taken`` keeps the standard time (None when the SOP sets none)."""
+        return None if self.standard is None else taken <= self.standard
+
+
+STEPS: tuple[Step, ...] = (
+    Step(1, "Menerima keluhan kerusakan/gangguan jaringan dari user", None, None),
+    Step(2, "Melakukan pemeriksaan secara software", 10, 30),
+    Step(3, "Melakukan pengecekan pengaturan alamat IP di dinas", 2, 2),
+    Step(4, "Menge'ping' ke alamat IP yang dituju", 1, 1),
+    Step(5, "Cek service di server apakah berjalan normal", 5, 5),
+    Step(6, "Cek Hardware", 10, 20),
+    Step(7, "Apakah jaringan sudah bisa berfungsi dengan baik ?", 5, 5),
+    Step(8, "Melaporkan ke JF ADB", 5, 5),
+    Step(9, "Melaporkan ke Kabid", 5, 5),
+    Step(10, "Mencatat dalam Agenda", None, None),
+    Step(11, "Hubungi pihak ke tiga untuk melakukan reparasi", None, None),
+)
+STEP = {s.no: s for s in STEPS}
+RECEIVE, DECIDE, REPORT_JF_ADB, REPORT_KABID, AGENDA, THIRD_PARTY = 1, 7, 8, 9, 10, 11
+RECORDED_OUTCOME = "Jaringan berjalan normal"
+
+
+class State(StrEnum):
+    """Where a complaint is in the SOP."""
+
+    DIAGNOSING = "diagnosing"  # steps 2-6 running
+    AWAITING_DECISION = "awaiting_decision"  # step 7: the ADB answers Ya/Tidak
+    ESCALATED = "escalated"  # step 8 done: with the JF ADB
+    VENDOR = "vendor"  # step 11: a third party was called
+    CLOSED = "closed"  # step 9 done: the network runs normally
+
+
+class Action(StrEnum):
+    """What can happen to a complaint; each maps to one transition."""
+
+    CHECKS_DONE = "checks_done"
+    YES = "ya"
+    NO = "tidak"
+    RECHECK = "cek_ulang"
+    CALL_VENDOR = "hubungi_vendor"
+    FIXED = "sudah_diperbaiki"
+
+
+class Command(StrEnum):
+    """What someone may ask of the bot besides a transition."""
+
+    FILE = "lapor"  # file a complaint of one's own
+    LOG = "catat"  # log a complaint received by phone or in person
+    READ_ALL = "baca_semua"  # see any complaint and the agenda
+    SHOW_VENDORS = "daftar_vendor"  # list the third parties
+    TICKET = "tiket"  # record a third party's ticket number
+
+
+class Role(StrEnum):
+    """Who is acting (SOP "Pelaksana" plus the reporter)."""
+
+    USER = "user"
+    ADB = "adb"
+    JF_ADB = "jf_adb"
+    KABID = "kabid"
+
+
+STAFF = frozenset({Role.ADB, Role.JF_ADB, Role.KABID})
+
+# Who may do what: every transition and every command. The bot itself finishes the checks.
+PERMITTED: dict[Action | Command, frozenset[Role]] = {
+    Action.CHECKS_DONE: frozenset(),
+    Action.YES: frozenset({Role.ADB}),
+    Action.NO: frozenset({Role.ADB}),
+    Action.RECHECK: frozenset({Role.ADB}),
+    Action.CALL_VENDOR: frozenset({Role.ADB, Role.JF_ADB}),
+    Action.FIXED: frozenset({Role.ADB, Role.JF_ADB}),
+    Command.FILE: frozenset({Role.USER}),
+    Command.LOG: frozenset({Role.ADB}),
+    Command.READ_ALL: STAFF,
+    Command.SHOW_VENDORS: frozenset({Role.ADB, Role.JF_ADB}),
+    Command.TICKET: frozenset({Role.ADB, Role.JF_ADB}),
+}
+
+
+def may(roles: frozenset[Role] | set[Role], what: Action | Command) -> bool:
+    """Whether someone holding ``roles`` may do ``what``."""
+    return bool(PERMITTED[what] & set(roles))
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Who did something: a Telegram user, or the bot (id None)."""
+
+    id: int | None
+    name: str
+
+    @classmethod
+    def bot(cls) -> Actor:
+        return cls(None, "netmaint")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """A report a transition sends (SOP steps 8 and 9): its step ends when it is delivered."""
+
+    step: int
+    template: str  # and the outbox purpose
+    audience: Role  # whose group gets it
+    follow_up: bool = False  # carries the JF ADB buttons (Sudah diperbaiki / pihak ketiga)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One edge of the SOP: what it changes and what the bookkeeping records."""
+
+    source: State
+    action: Action
+    target: State
+    ends: tuple[int, ...] = ()  # steps whose clock stops now
+    starts: tuple[int, ...] = ()  # steps whose clock starts now
+    report: Report | None = None
+    tell_reporter: str | None = None  # the outcome the reporter is told
+    recheck: bool = False  # steps 2-6 run again (a new round)
+
+
+# Filing a complaint: step 1 starts and ends at once; the agenda entry (step 10) stays open
+# until the complaint is closed.
+DONE_ON_FILING = (RECEIVE,)
+OPENED_ON_FILING = (AGENDA,)
+JF_ADB_REPORT = Report(REPORT_JF_ADB, "jf_report", Role.JF_ADB, follow_up=True)
+KABID_REPORT = Report(REPORT_KABID, "kabid_report", Role.KABID)
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(State.DIAGNOSING, Action.CHECKS_DONE, State.AWAITING_DECISION, starts=(DECIDE,)),
+    Transition(State.AWAITING_DECISION, Action.YES, State.CLOSED, ends=(DECIDE, AGENDA),
+               report=KABID_REPORT, tell_reporter="closed"),
+    Transition(State.AWAITING_DECISION, Action.NO, State.ESCALATED, ends=(DECIDE,),
+               report=JF_ADB_REPORT, tell_reporter="escalated"),
+    Transition(State.AWAITING_DECISION, Action.RECHECK, State.DIAGNOSING, ends=(DECIDE,),
+               recheck=True),
+    Transition(State.ESCALATED, Action.CALL_VENDOR, State.VENDOR, starts=(THIRD_PARTY,)),
+    # a second vendor, or the same one called again
+    Transition(State.VENDOR, Action.CALL_VENDOR, State.VENDOR),
+    Transition(State.ESCALATED, Action.FIXED, State.DIAGNOSING, recheck=True),
+    Transition(State.VENDOR, Action.FIXED, State.DIAGNOSING, ends=(THIRD_PARTY,), recheck=True),
+)
+_BY_EDGE = {(t.source, t.action): t for t in TRANSITIONS}
+
+
+def transition(state: State | str, action: Action | str) -> Transition | None:
+    """The transition ``action`` takes from ``state``, or None when the SOP does not allow it."""
+    try:
+        return _BY_EDGE.get((State(state), Action(action)))
+    except ValueError:
+        return None
+
+
+def next_state(state: State | str, action: Action | str) -> State | None:
+    """The state after ``action``, or None when the SOP does not allow it now."""
+    t = transition(state, action)
+    return t.target if t else None
+
+
+def elapsed_vs_standard(step_no: int, seconds: float) -> tuple[float, int | None, bool | None]:
+    """(minutes taken, standard maximum minutes, within the standard?) for display."""
+    step = STEP[step_no]
+    within = step.within_standard(timedelta(seconds=seconds))
+    return seconds / 60.0, step.max_minutes, within

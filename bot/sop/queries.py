@@ -1,0 +1,61 @@
+"""What handlers may read: complaints, their history and the agenda (SOP step 10).
+
+Read-only, on the database's read connection; rendering is done here so the
+handlers only parse and answer.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.render.views import LONG_EXCERPT, Views
+from bot.sop.model import State
+from bot.storage import Complaint, Database, Dialog
+
+
+class Queries:
+    """Read-only questions handlers ask."""
+
+    def __init__(self, db: Database, views: Views, tz: ZoneInfo) -> None:
+        self.db = db
+        self.views = views
+        self.tz = tz
+
+    async def complaint(self, cid: int) -> Complaint | None:
+        return await self.db.reads.complaints.get(cid)
+
+    async def history_text(self, c: Complaint, *, full: bool) -> str:
+        """A complaint's status, vendors and timeline; ``full`` adds checks and step times."""
+        reads = self.db.reads.complaints
+        events = await reads.timeline(c.id)
+        return self.views.html(
+            "history", c=self.views.complaint(c, LONG_EXCERPT), full=full, events=events,
+            times=self.views.compliance(events), vendors=await reads.vendor_calls(c.id),
+        )
+
+    async def agenda_text(self, now: datetime) -> str:
+        """Open complaints and today's, as the /agenda message."""
+        start = now.astimezone(self.tz).replace(hour=0, minute=0, second=0, microsecond=0)
+        items = await self.db.reads.complaints.agenda(start)
+        open_ = [self.views.complaint(c, 80) for c in items if c.state is not State.CLOSED]
+        done = [self.views.complaint(c, 80) for c in items if c.state is State.CLOSED]
+        return self.views.html("agenda", open=open_, closed=done, now=now)
+
+    async def mine(self, reporter_id: int) -> list[dict[str, Any]]:
+        """A reporter's latest complaints, for /lacak without a number."""
+        return [self.views.complaint(c, 80)
+                for c in await self.db.reads.complaints.of_reporter(reporter_id)]
+
+    async def dialog(self, user_id: int) -> Dialog | None:
+        return await self.db.reads.complaints.dialog(user_id)
+
+    async def filed_since(self, reporter_id: int, since: datetime) -> list[datetime]:
+        return await self.db.reads.complaints.filed_since(reporter_id, since)
+
+    async def refusals(self, user_id: int, outcome: str, since: datetime) -> int:
+        return await self.db.reads.audit.count(user_id, outcome, since)
+
+    async def is_unreachable(self, chat_id: int) -> bool:
+        return await self.db.reads.outbox.is_unreachable(chat_id)

@@ -1,0 +1,196 @@
+"""Complaints, their timeline, vendor calls and the /lapor dialog (SOP steps 1, 10, 11)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from bot.sop.model import Actor, State
+from bot.storage.base import Queries
+from bot.storage.rows import (
+    Complaint,
+    Dialog,
+    Event,
+    VendorCall,
+    iso,
+    to_complaint,
+    to_dialog,
+    to_event,
+    to_vendor_call,
+)
+
+
+class ComplaintReads(Queries):
+    """Reading complaints and what happened to them."""
+
+    async def get(self, complaint_id: int) -> Complaint | None:
+        row = await self._one("SELECT * FROM complaints WHERE id=?", (complaint_id,))
+        return to_complaint(row) if row else None
+
+    async def in_states(self, states: tuple[State, ...]) -> list[Complaint]:
+        marks = ",".join("?" * len(states))
+        rows = await self._all(
+            f"SELECT * FROM complaints WHERE state IN ({marks}) ORDER BY id",  # noqa: S608
+            tuple(states),
+        )
+        return [to_complaint(r) for r in rows]
+
+    async def agenda(self, since: datetime) -> list[Complaint]:
+        """Open complaints and those filed since ``since`` (start of today)."""
+        rows = await self._all(
+            "SELECT * FROM complaints WHERE state != ? OR created_at >= ? ORDER BY id",
+            (State.CLOSED, iso(since)),
+        )
+        return [to_complaint(r) for r in rows]
+
+    async def all(self) -> list[Complaint]:
+        return [to_complaint(r) for r in await self._all("SELECT * FROM complaints ORDER BY id")]
+
+    async def of_reporter(self, reporter_id: int, limit: int = 10) -> list[Complaint]:
+        rows = await self._all(
+            "SELECT * FROM complaints WHERE reporter_id=? ORDER BY id DESC LIMIT ?",
+            (reporter_id, limit),
+        )
+        return [to_complaint(r) for r in rows]
+
+    async def filed_since(self, reporter_id: int, since: datetime) -> list[datetime]:
+        """When this user filed complaints themselves since ``since``, oldest first."""
+        rows = await self._all(
+            "SELECT created_at FROM complaints WHERE reporter_id=? AND filed_by_id IS NULL"
+            " AND created_at>=? ORDER BY created_at",
+            (reporter_id, iso(since)),
+        )
+        return [datetime.fromisoformat(r["created_at"]) for r in rows]
+
+    async def may_file(self, reporter_id: int, update_id: int | None, since: datetime,
+                       limit: int) -> bool:
+        """Whether a complaint may be filed: this update filed it already, or under ``limit``.
+
+        One statement, so inside a write transaction two updates cannot both slip through.
+        """
+        return bool(await self._count(
+            "SELECT EXISTS(SELECT 1 FROM complaints WHERE source_update_id=?)"
+            " OR (SELECT COUNT(*) FROM complaints WHERE reporter_id=? AND filed_by_id IS NULL"
+            " AND created_at>=?) < ?",
+            (update_id, reporter_id, iso(since), limit),
+        ))
+
+    async def timeline(self, complaint_id: int) -> list[Event]:
+        rows = await self._all("SELECT * FROM timeline WHERE complaint_id=? ORDER BY id",
+                               (complaint_id,))
+        return [to_event(r) for r in rows]
+
+    async def checks(self, complaint_id: int, round: int) -> list[Event]:
+        """The check results of one diagnosis run, in the order they finished."""
+        rows = await self._all(
+            "SELECT * FROM timeline WHERE complaint_id=? AND round=? AND kind='check'"
+            " ORDER BY id",
+            (complaint_id, round),
+        )
+        return [to_event(r) for r in rows]
+
+    async def vendor_calls(self, complaint_id: int) -> list[VendorCall]:
+        rows = await self._all("SELECT * FROM vendor_calls WHERE complaint_id=? ORDER BY id",
+                               (complaint_id,))
+        return [to_vendor_call(r) for r in rows]
+
+    async def dialog(self, user_id: int) -> Dialog | None:
+        row = await self._one("SELECT stage, site FROM dialogs WHERE user_id=?", (user_id,))
+        return to_dialog(row) if row else None
+
+
+class ComplaintWrites(ComplaintReads):
+    """Changing complaints; only valid inside ``Database.write()``."""
+
+    async def add(
+        self,
+        *,
+        state: State,
+        reporter: Actor,
+        reporter_chat_id: int | None,
+        channel: str,
+        site: str | None,
+        text: str,
+        filed_by: Actor | None = None,
+        source_update_id: int | None = None,
+    ) -> int | None:
+        """File a complaint; None if this update already filed one."""
+        cur = await self._db.execute(
+            "INSERT OR IGNORE INTO complaints (state, reporter_id, reporter_chat_id,"
+            " reporter_name, filed_by_id, filed_by_name, channel, site, text, source_update_id,"
+            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            (state, reporter.id, reporter_chat_id, reporter.name,
+             filed_by.id if filed_by else None, filed_by.name if filed_by else None,
+             channel, site, text, source_update_id, iso(self.now), iso(self.now)),
+        )
+        return cur.lastrowid if cur.rowcount == 1 else None
+
+    async def set_state(self, complaint_id: int, old: State, new: State) -> bool:
+        """Conditional update: True only if the complaint was still in ``old``."""
+        closed = iso(self.now) if new is State.CLOSED else None
+        return await self._exec(
+            "UPDATE complaints SET state=?, updated_at=?, closed_at=COALESCE(?, closed_at)"
+            " WHERE id=? AND state=?",
+            (new, iso(self.now), closed, complaint_id, old),
+        ) == 1
+
+    async def next_round(self, complaint_id: int) -> int:
+        """Start another diagnosis run (a re-check); returns its number."""
+        await self._exec("UPDATE complaints SET round=round+1 WHERE id=?", (complaint_id,))
+        return await self._count("SELECT round FROM complaints WHERE id=?", (complaint_id,))
+
+    async def event(
+        self,
+        complaint_id: int,
+        kind: str,
+        *,
+        actor: Actor | None = None,
+        step: int | None = None,
+        round: int | None = None,
+        state_from: str | None = None,
+        state_to: str | None = None,
+        at: datetime | None = None,
+        **detail: Any,
+    ) -> int:
+        """Append a timeline row (``actor`` None: the bot did it)."""
+        actor = actor or Actor.bot()
+        return await self._insert(
+            "INSERT INTO timeline (complaint_id, at, kind, step, round, actor_id, actor_name,"
+            " state_from, state_to, detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (complaint_id, iso(at or self.now), kind, step, round, actor.id, actor.name,
+             state_from, state_to,
+             json.dumps(detail, ensure_ascii=False, default=str) if detail else None),
+        )
+
+    async def add_vendor_call(self, complaint_id: int, vendor: str, by: Actor) -> int:
+        return await self._insert(
+            "INSERT INTO vendor_calls (complaint_id, vendor, called_at, called_by_id,"
+            " called_by_name) VALUES (?,?,?,?,?)",
+            (complaint_id, vendor, iso(self.now), by.id, by.name),
+        )
+
+    async def set_ticket(self, complaint_id: int, ticket: str) -> bool:
+        """Record the vendor's ticket number on the complaint's latest call."""
+        return await self._exec(
+            "UPDATE vendor_calls SET ticket=? WHERE id=(SELECT MAX(id) FROM vendor_calls"
+            " WHERE complaint_id=?)",
+            (ticket, complaint_id),
+        ) == 1
+
+    async def vendor_fixed(self, complaint_id: int) -> None:
+        await self._exec(
+            "UPDATE vendor_calls SET fixed_at=? WHERE complaint_id=? AND fixed_at IS NULL",
+            (iso(self.now), complaint_id),
+        )
+
+    async def set_dialog(self, user_id: int, chat_id: int, stage: str, site: str | None) -> None:
+        await self._exec(
+            "INSERT INTO dialogs (user_id, chat_id, stage, site, updated_at) VALUES (?,?,?,?,?)"
+            " ON CONFLICT(user_id) DO UPDATE SET chat_id=excluded.chat_id, stage=excluded.stage,"
+            " site=excluded.site, updated_at=excluded.updated_at",
+            (user_id, chat_id, stage, site, iso(self.now)),
+        )
+
+    async def clear_dialog(self, user_id: int) -> None:
+        await self._exec("DELETE FROM dialogs WHERE user_id=?", (user_id,))

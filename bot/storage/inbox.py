@@ -1,0 +1,37 @@
+"""The inbox: every update committed before Telegram hears it arrived."""
+
+from __future__ import annotations
+
+from bot.storage.base import Queries
+from bot.storage.rows import iso
+
+
+class InboxReads(Queries):
+    """Updates stored but not yet handled, and where polling goes on."""
+
+    async def unhandled(self) -> list[tuple[int, str]]:
+        rows = await self._all(
+            "SELECT update_id, raw FROM inbox WHERE handled=0 ORDER BY update_id"
+        )
+        return [(r["update_id"], r["raw"]) for r in rows]
+
+    async def next_offset(self) -> int | None:
+        row = await self._one("SELECT MAX(update_id) AS m FROM inbox")
+        return None if row is None or row["m"] is None else int(row["m"]) + 1
+
+
+class InboxWrites(InboxReads):
+    """Storing updates and marking them handled."""
+
+    async def add(self, update_id: int, raw: str) -> bool:
+        """Store an update; False if it was stored before (a redelivery)."""
+        return await self._exec(
+            "INSERT OR IGNORE INTO inbox (update_id, raw, received_at) VALUES (?,?,?)",
+            (update_id, raw, iso(self.now)),
+        ) == 1
+
+    async def done(self, update_id: int, error: str | None = None) -> None:
+        await self._exec(
+            "UPDATE inbox SET handled=1, handled_at=?, error=? WHERE update_id=?",
+            (iso(self.now), error, update_id),
+        )

@@ -1,0 +1,87 @@
+"""Long polling through our own fetch loop: getUpdates -> inbox (commit) -> handle -> offset.
+
+The stock updater confirms an update to Telegram before the handler has run;
+here the offset moves past an update only after it is stored and handled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import warnings
+from typing import Any
+
+from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBUserWarning
+
+from bot.delivery.sender import retry_seconds
+from bot.storage import Database
+from bot.telegram.context import App
+from bot.telegram.inbox import ALLOWED_UPDATES, handle_raw, store_batch, update_id_of
+
+log = logging.getLogger(__name__)
+POLL_READ_MARGIN_S = 10  # read timeout of a long poll beyond its own timeout
+
+
+async def get_updates_raw(app: App, offset: int | None,
+                          poll_s: int) -> list[Any]:
+    """``getUpdates`` as JSON: PTB's ``get_updates`` parses the whole batch at once, so
+    one update it cannot read would fail the batch before any of it is stored."""
+    params: dict[str, Any] = {"timeout": poll_s, "allowed_updates": ALLOWED_UPDATES}
+    if offset is not None:
+        params["offset"] = offset
+    result = await app.bot.do_api_request("getUpdates", api_kwargs=params,
+                                          read_timeout=poll_s + POLL_READ_MARGIN_S)
+    if not isinstance(result, list):
+        raise NetworkError("getUpdates did not return a list")
+    return result
+
+
+async def fetch_loop(app: App, db: Database, poll_s: int,
+                     stop: asyncio.Event) -> None:
+    """getUpdates -> inbox (commit) -> handle -> only then advance the offset."""
+    # do_api_request is PTB's public way to get the raw JSON; it advises the typed method,
+    # which is exactly what cannot be used here.
+    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'",
+                            category=PTBUserWarning)
+    offset = await db.reads.inbox.next_offset()
+    backoff = 1.0
+    while not stop.is_set():
+        fetch = asyncio.ensure_future(get_updates_raw(app, offset, poll_s))
+        stopping = asyncio.ensure_future(stop.wait())
+        done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if fetch not in done:
+            fetch.cancel()
+            with contextlib.suppress(asyncio.CancelledError, TelegramError):
+                await fetch
+            break
+        try:
+            batch = fetch.result()
+        except RetryAfter as exc:
+            await asyncio.sleep(retry_seconds(exc))
+            continue
+        except TimedOut:
+            continue
+        except InvalidToken:
+            raise
+        except Conflict:  # e.g. the old container still polling during a redeploy
+            log.warning("another copy of this bot is polling with the same token; stop it"
+                        " (or wait for it to exit); retrying in %.0f s", backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        except NetworkError as exc:
+            log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 30.0)
+            continue
+        backoff = 1.0
+        ids = [uid for uid in map(update_id_of, batch) if uid is not None]
+        if not ids:
+            continue
+        fresh = await store_batch(db, batch)
+        for uid, raw in fresh:  # a redelivered update was stored (and handled) before
+            await handle_raw(app, db, uid, raw)
+        offset = max(ids) + 1
