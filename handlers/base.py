@@ -9,7 +9,8 @@ changes nothing, and every refused command, is an ``audit`` row.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from telegram import CallbackQuery, Update, User
 from telegram.error import TelegramError
@@ -86,7 +87,9 @@ async def note_chat(update: Update, context: Ctx) -> None:
         await services_of(context).records.chat_wrote(chat.id)
 
 
-def route_buttons(routes: dict[str, ButtonHandler]) -> Callable[[Update, Ctx], Awaitable[None]]:
+def route_buttons(
+    routes: dict[str, ButtonHandler],
+) -> Callable[[Update, Ctx], Coroutine[Any, Any, None]]:
     """One callback handler for every inline button."""
 
     async def on_button(update: Update, context: Ctx) -> None:

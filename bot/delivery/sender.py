@@ -111,7 +111,7 @@ class Sender:
         self.max_failures = opts.max_failures
         self.idle_poll_s = opts.idle_poll_s
         timeout = opts.request_timeout_s
-        self._timeouts: dict[str, float] = (
+        self._timeouts: dict[str, Any] = (  # Any: PTB types each timeout keyword apart
             {} if timeout is None else
             {"read_timeout": timeout, "write_timeout": timeout, "connect_timeout": timeout}
         )

@@ -116,10 +116,10 @@ class Views:
         latest: dict[int, CheckResult] = {}
         for e in checks:
             try:
-                r = CheckResult.model_validate(e.detail["result"])
+                parsed = CheckResult.model_validate(e.detail["result"])
             except (KeyError, ValueError):
                 continue
-            latest[r.step] = r
+            latest[parsed.step] = parsed
         out = []
         said: set[str] = set()  # an unreachable agent fails every step: say it once
         for no in CHECK_STEPS:
