@@ -2,12 +2,15 @@
 
 Runs ``python -m bot bot`` against the Bot API stand-in (tests/botapi_stub.py, served
 from this process on 127.0.0.1) with a temporary SQLite file and a loopback-only
-config. Many users file complaints with ``/lapor <text>`` while the ADB presses Ya or
-Tidak under each diagnosis; the bot is killed at random moments and restarted each
-time. At the end it checks and prints: every complaint update filed exactly one
-complaint, every reporter got the number, the ADB got every diagnosis, JF ADB / Kabid
-got the report of every press, every update in the inbox handled, integrity_check ok
-after every kill. Exits 1 if a check fails.
+config. Many users file complaints with ``/lapor <text>`` in storms (they join one
+outage's incident while it is undecided) while the ADB presses Ya or Tidak under each
+incident's diagnosis; the bot is killed at random moments, while complaints join and
+while incidents are decided, and restarted each time. At the end it checks and prints:
+every complaint update filed exactly one complaint, every reporter got the number,
+every complaint reached an ADB diagnosis, one decision per pressed incident, JF ADB /
+Kabid got the report listing every complaint of it, every reporter got the outcome,
+every update in the inbox handled, integrity_check ok after every kill. Exits 1 if a
+check fails.
 
     .venv/bin/python bench/crash_loop.py [--kills 20] [--complaints 40] [--users 20]
 """
@@ -59,6 +62,7 @@ class Figures:
     duplicate_complaints: int = 0
     acks_missing: int = 0
     diagnoses_missing: int = 0
+    incidents: int = 0
     presses: int = 0
     decisions: int = 0
     reports_missing: int = 0
@@ -84,7 +88,7 @@ class Figures:
         if self.acks_missing:
             bad.append("a reporter did not get the complaint's number")
         if self.diagnoses_missing:
-            bad.append("the ADB did not get a diagnosis")
+            bad.append("a complaint did not reach an ADB diagnosis")
         if self.decisions != self.presses:
             bad.append("a press did not decide exactly once")
         if self.reports_missing or self.outcomes_missing:
@@ -108,7 +112,8 @@ class Figures:
             f"  missing / duplicate:                 {self.missing_complaints} / "
             f"{self.duplicate_complaints}",
             f"reporters without their number:        {self.acks_missing}",
-            f"diagnoses the ADB did not get:         {self.diagnoses_missing}",
+            f"complaints in no ADB diagnosis:        {self.diagnoses_missing}",
+            f"incidents (outages) they made:         {self.incidents}",
             f"Ya/Tidak presses / decisions recorded: {self.presses} / {self.decisions}",
             f"JF ADB/Kabid reports missing:          {self.reports_missing}",
             f"reporters' outcomes missing:           {self.outcomes_missing}",
@@ -142,6 +147,9 @@ ping_count = 1
 ping_interval_s = 0.0
 ping_timeout_s = 0.3
 tcp_timeout_s = 0.5
+
+[grouping]
+window_minutes = 0  # after a decision the next complaint opens a new incident: many storms
 """, encoding="utf-8")
 
 
@@ -204,7 +212,7 @@ class Driver:
         self.users = [stub.user(FIRST_USER + i, f"Pelapor {i}") for i in range(users)]
         self.adb = stub.user(ADB_ID, "Andi ADB")
         self.lapor: dict[int, int] = {}  # update_id -> reporter's chat
-        self.pressed: dict[int, str] = {}  # complaint id -> "ya" | "no"
+        self.pressed: dict[int, str] = {}  # incident id -> "ya" | "no"
         self.sent: list[int] = []  # update ids of the messages
         self.query_ids: list[str] = []  # callback query ids of the presses
 
@@ -309,10 +317,12 @@ async def crash_loop(
                 busy = query(db, "SELECT (SELECT COUNT(*) FROM inbox WHERE handled=0)"
                              " + (SELECT COUNT(*) FROM outbox WHERE state='pending')"
                              " + (SELECT COUNT(*) FROM complaints WHERE state='diagnosing')")[0][0]
-                decided = query(db, "SELECT COUNT(DISTINCT complaint_id) FROM timeline"
-                                " WHERE kind='decision'")[0][0]
+                decided = query(db, "SELECT COUNT(*) FROM incidents"
+                                " WHERE decided_at IS NOT NULL")[0][0]
+                undecided = query(db, "SELECT COUNT(*) FROM complaints"
+                                  " WHERE state IN ('diagnosing', 'awaiting_decision')")[0][0]
                 return (filed >= len(driver.lapor) and busy == 0 and stub.pending_updates() == 0
-                        and decided >= len(driver.pressed) and len(driver.pressed) >= filed)
+                        and decided >= len(driver.pressed) and undecided == 0)
 
             # The ADB's chat takes about one message a second (Telegram's flood limit).
             await until(done, 60 + 8 * complaints, "the bot to finish every complaint and press")
@@ -345,24 +355,25 @@ def check(fig: Figures, stub: BotApiStub, driver: Driver, db: Path, log: Path) -
         fig.integrity_failures += 1
     fig.updates_sent = len(driver.sent) + len(driver.query_ids)
     fig.complaint_updates = len(driver.lapor)
-    rows = query(db, "SELECT id, source_update_id, reporter_chat_id FROM complaints")
+    rows = query(db, "SELECT id, source_update_id, reporter_chat_id, incident_id"
+                     " FROM complaints")
     fig.complaints = len(rows)
     by_update: dict[int, list[int]] = {}
-    for cid, uid, _ in rows:
+    for cid, uid, _, _ in rows:
         by_update.setdefault(uid, []).append(cid)
     fig.missing_complaints = sum(1 for uid in driver.lapor if uid not in by_update)
     fig.duplicate_complaints = sum(len(c) - 1 for c in by_update.values()) + sum(
         len(c) for uid, c in by_update.items() if uid not in driver.lapor)
     adb = texts(stub, ADB_ID)
     jf, kabid = texts(stub, JF_CHAT), texts(stub, KABID_CHAT)
-    for cid, _, chat in rows:
+    for cid, _, chat, iid in rows:
         mine = texts(stub, chat)
         got_ack = tagged(mine, cid, "diterima")
         fig.acks_missing += not got_ack
         fig.duplicate_deliveries += max(0, len(got_ack) - 1)
-        if not tagged(adb, cid, "Diagnosis keluhan"):
+        if not tagged(adb, cid, "Diagnosis"):  # its own, or its incident's list of tags
             fig.diagnoses_missing += 1
-        choice = driver.pressed.get(cid)
+        choice = driver.pressed.get(iid)
         if choice is None:
             continue
         reports = tagged(kabid if choice == "ya" else jf, cid)
@@ -370,10 +381,12 @@ def check(fig: Figures, stub: BotApiStub, driver: Driver, db: Path, log: Path) -
         fig.duplicate_deliveries += max(0, len(reports) - 1)
         word = "selesai" if choice == "ya" else "sedang ditangani"
         fig.outcomes_missing += not tagged(mine, cid, word)
+    fig.incidents = query(db, "SELECT COUNT(*) FROM incidents")[0][0]
     fig.presses = len(driver.pressed)
-    fig.decisions = query(db, "SELECT COUNT(*) FROM timeline WHERE kind='decision'")[0][0]
+    fig.decisions = query(db, "SELECT COUNT(*) FROM incidents WHERE decided_at IS NOT NULL")[0][0]
     fig.presses_handled_again = query(
-        db, "SELECT COUNT(*) FROM timeline WHERE kind='stale'")[0][0]
+        db, "SELECT COUNT(DISTINCT complaint_id || '/' || at) FROM timeline"
+            " WHERE kind='stale'")[0][0]
     inbox = query(db, "SELECT update_id, raw FROM inbox")
     stored = {r[0] for r in inbox}
     queries = {json.loads(raw).get("callback_query", {}).get("id") for _, raw in inbox}

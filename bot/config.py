@@ -244,12 +244,23 @@ class Limits(Section):
     window_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 
+class Grouping(Section):
+    """When complaints join one incident instead of each starting its own diagnosis.
+
+    A complaint about a site joins its incident while that is being diagnosed or awaits
+    the ADB's decision, and for ``window_minutes`` after the decision.
+    """
+
+    window_minutes: float = Field(default=15, ge=0, le=24 * 60, allow_inf_nan=False)
+
+
 class OfficeConfig(CheckConfig):
     """The whole TOML file: the checks' sections and the bot's."""
 
     sites: tuple[Site, ...] = ()
     vendors: tuple[Vendor, ...] = ()
     limits: Limits = Limits()
+    grouping: Grouping = Grouping()
 
 
 def load_office_config(path: Path | str | None) -> OfficeConfig:

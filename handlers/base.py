@@ -24,7 +24,8 @@ from handlers.auth import roles_of
 
 log = logging.getLogger(__name__)
 
-COMPLAINT_PREFIXES = frozenset({"dec", "jf", "ven"})  # their id is a complaint number
+# Their id is a number the office uses (an incident's or a complaint's): audited with the press.
+NUMBERED_PREFIXES = frozenset({"dec", "jf", "ven", "kel"})
 ButtonHandler = Callable[[Update, Ctx, callbacks.Callback], Awaitable[str]]
 
 
@@ -41,13 +42,15 @@ def roles(update: Update, context: Ctx) -> frozenset[Role]:
 
 
 def press_of(update: Update, context: Ctx) -> Press:
+    """Who acts, where: the pressed button's message, or the command's."""
     q = update.callback_query
-    msg = q.message if q else None
+    msg = q.message if q else update.effective_message
     return Press(
         actor=actor_of(update.effective_user),
         roles=roles(update, context),
         chat_id=msg.chat.id if msg else None,
         message_id=msg.message_id if msg else None,
+        update_id=update.update_id,
     )
 
 
@@ -107,7 +110,7 @@ def route_buttons(
         key = await handler(update, context, cb)
         if key != OK:
             await audit(update, context, key,
-                        complaint_id=cb.id if cb.prefix in COMPLAINT_PREFIXES else None)
+                        complaint_id=cb.id if cb.prefix in NUMBERED_PREFIXES else None)
         await answer(query, svc.views.answer(key))
 
     return on_button

@@ -14,7 +14,7 @@ from telegram import Update
 from bot.sop.transition import NOT_FOUND, REFUSED
 from bot.telegram import callbacks
 from bot.telegram.context import Ctx, services_of
-from handlers.base import actor_of, audit, press_of, roles
+from handlers.base import audit, press_of
 
 _TICKET = re.compile(r"^#?K?(\d{1,12})\s+(\S.{0,63})$", re.IGNORECASE | re.DOTALL)
 
@@ -44,8 +44,7 @@ async def ticket_cmd(update: Update, context: Ctx) -> None:
         await svc.queue.reply(msg.chat.id, "ticket_usage")
         return
     cid, ticket = int(m.group(1)), m.group(2).strip()
-    key = await svc.workflow.set_ticket(cid, ticket, actor_of(update.effective_user),
-                                        roles(update, context), msg.chat.id)
+    key = await svc.workflow.set_ticket(cid, ticket, press_of(update, context))
     if key in (NOT_FOUND, REFUSED):  # the same answer: numbers leak nothing
         await audit(update, context, key, complaint_id=cid)
         await svc.queue.reply(msg.chat.id, "not_found", number=cid)

@@ -114,40 +114,49 @@ async def _start(running: Bot, agent_for: Callable[[str | None], AgentClient]) -
     assert waiter in done, "bot did not start"
 
 
-async def _complain(stub: BotApiStub, text: str, tag: str) -> str:
-    """File a complaint about the site; the ADB's finished diagnosis message, as seen."""
-    user = stub.user(USER_ID, "Rina")
+async def _file(stub: BotApiStub, user: dict, text: str) -> None:
+    """File a complaint about the site through the /lapor dialog."""
+    asked = len([m for m in stub.chat_messages(user["id"]) if "Di lokasi/unit mana" in m["text"]])
     stub.send_text(user, "/lapor")
     ask = await until(
-        lambda: [m for m in stub.chat_messages(USER_ID) if "Di lokasi/unit mana" in m["text"]
-                 and stub.buttons(m)][-1:],
+        lambda: [m for m in stub.chat_messages(user["id"]) if "Di lokasi/unit mana" in m["text"]
+                 and stub.buttons(m)][asked:],
         what="site question",
     )  # fmt: skip
-    stub.press(user, USER_ID, ask[0]["message_id"], stub.buttons(ask[0])[SITE])
-    await until(lambda: stub.find(USER_ID, "Jelaskan gangguannya"), what="text question")
+    stub.press(user, user["id"], ask[0]["message_id"], stub.buttons(ask[0])[SITE])
+    await until(lambda: stub.find(user["id"], "Jelaskan gangguannya"), what="text question")
     stub.send_text(user, text)
+
+
+async def _decision(stub: BotApiStub, *needles: str) -> dict:
+    """The ADB's finished diagnosis message holding ``needles``, once it has the buttons."""
 
     def decided() -> dict | None:
         msgs = [
             m for m in stub.chat_messages(ADB_ID)
-            if f"Diagnosis keluhan {tag}" in m["text"] and QUESTION in m["text"]
+            if all(n in m["text"] for n in needles) and QUESTION in m["text"]
         ]  # fmt: skip
         return msgs[-1] if msgs and stub.buttons(msgs[-1]) else None
 
-    message = await until(decided, 30, f"diagnosis of {tag}")
-    return str(message["text"])
+    return dict(await until(decided, 30, f"diagnosis with {needles}"))
 
 
 async def test_the_adb_sees_the_agents_diagnosis_then_that_it_is_unreachable(
     bot: tuple[Bot, BotApiStub], agent: AgentProcess
 ) -> None:
     _, stub = bot
-    first = await _complain(stub, "SIAK tidak bisa dibuka di loket 2", "#K1")
+    await _file(stub, stub.user(USER_ID, "Rina"), "SIAK tidak bisa dibuka di loket 2")
+    first = (await _decision(stub, "Diagnosis keluhan #K1"))["text"]
     assert "Oracle listener" in first and "menolak koneksi" in first
     assert "tidak bisa dihubungi" not in first
 
     agent.stop()
-    second = await _complain(stub, "SIAK mati lagi", "#K2")
+    # A second complaint about the site joins the same outage; the ADB checks again.
+    await _file(stub, stub.user(USER_ID + 1, "Sari"), "SIAK mati lagi")
+    joined = await _decision(stub, "Diagnosis gangguan #I1", "#K1 #K2")
+    stub.press(stub.user(ADB_ID, "Andi ADB"), ADB_ID, joined["message_id"],
+               stub.buttons(joined)["🔁 Cek ulang"])
+    second = (await _decision(stub, "Diagnosis gangguan #I1", "pemeriksaan ke-2"))["text"]
     unreachable = f"agen di server {SITE} tidak bisa dihubungi: kemungkinan jaringan kantor putus"
     assert second.count(unreachable) == 1  # every step failed for it, but it is said once
     assert TOKEN not in "".join(stub.texts(ADB_ID) + stub.texts(USER_ID))

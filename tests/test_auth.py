@@ -45,11 +45,13 @@ async def svc(tmp_path: Path) -> AsyncIterator[Services]:
 
 
 async def _complaint(s: Services, state: State) -> int:
+    """A one-complaint incident in ``state``; complaint and incident share the number here."""
     async with s.db.write() as tx:
+        iid = await tx.incidents.add(None, state)
         cid = await tx.complaints.add(state=state, reporter=Actor(USER_ID, "Rina"),
                                      reporter_chat_id=USER_ID, channel="chat", site=None,
-                                     text="internet mati")
-    assert cid is not None
+                                     text="internet mati", incident_id=iid)
+    assert cid == iid
     return cid
 
 
@@ -85,7 +87,7 @@ async def test_who_may_not_press_is_refused_before_anything_else(
             assert await svc.workflow.call_vendor(number, "0", p) == REFUSED
             assert await svc.workflow.call_vendor(number, "9", p) == REFUSED, \
                 "index checked after role"
-            assert await svc.workflow.set_ticket(number, "T-1", p.actor, p.roles, 1) == REFUSED
+            assert await svc.workflow.set_ticket(number, "T-1", p) == REFUSED
     else:  # the JF ADB group may act on its report, never on the decision
         assert await svc.workflow.call_vendor(999_999, "0", p) == NOT_FOUND
     states = [c.state for c in await svc.db.reads.complaints.all()]
@@ -146,6 +148,6 @@ async def test_a_ticket_without_a_vendor_call_is_answered_at_once(svc: Services)
     woken: list[bool] = []
     svc.queue.wake = lambda: woken.append(True)  # type: ignore[method-assign]
     p = press(ADB_ID, Role.ADB)
-    assert await svc.workflow.set_ticket(cid, "T-1", p.actor, p.roles, ADB_ID) == STALE
+    assert await svc.workflow.set_ticket(cid, "T-1", p) == STALE
     assert woken and await svc.db.reads.outbox.pending_count() == 1
     assert "ticket" not in [e.kind for e in await svc.db.reads.complaints.timeline(cid)]

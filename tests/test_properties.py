@@ -56,6 +56,9 @@ phone = "0751"
 [limits]
 complaints_per_user = 2
 window_minutes = 10
+
+[grouping]
+window_minutes = 0
 """
 
 APOLOGY = "terjadi kesalahan"  # templates/id/error.html.j2 and answers.txt.j2
@@ -248,23 +251,28 @@ async def _states(w: World, *expected: str) -> None:
 
 
 async def _complaints_in_every_state(w: World) -> None:
-    """K1 awaiting the decision, K2 with a vendor called, K3 closed, through real presses.
+    """K1 closed, K2 with a vendor called, K3 awaiting the decision, through real presses;
+    one incident each (filed one after the other's decision, no grouping window).
 
     Driven by the database, not by delivered messages, so the sender's flood limits
     (1 message/s per chat) do not slow the set-up.
     """
     stub, adb, jf = w.stub, BotApiStub.user(ADB_ID, "Andi ADB"), BotApiStub.user(9100, "Joko JF")
-    for user_id, text in ((USER_ID, "internet mati"), (USER_ID, "SIAK lambat"),
-                          (OTHER_ID, "printer jaringan")):
+
+    async def file(user_id: int, text: str, *states: str) -> None:
         stub.send_text(BotApiStub.user(user_id, "Rina"), f"/lapor {text}")
-    await _states(w, *["awaiting_decision"] * 3)
+        await _states(w, *states)
+
+    await file(USER_ID, "internet mati", "awaiting_decision")
+    stub.press(adb, ADB_ID, 1, "dec 1 ya")
+    await file(USER_ID, "SIAK lambat", "closed", "awaiting_decision")
     stub.press(adb, ADB_ID, 1, "dec 2 no")
-    stub.press(adb, ADB_ID, 1, "dec 3 ya")
-    await _states(w, "awaiting_decision", "escalated", "closed")
+    await _states(w, "closed", "escalated")
     stub.press(jf, JF_CHAT, 1, "jf 2 ven")
     await until(lambda: "ven 2 0" in _bot_buttons(w), what="the vendor list")
     stub.press(jf, JF_CHAT, 1, "ven 2 0")
-    await _states(w, "awaiting_decision", "vendor", "closed")
+    await file(OTHER_ID, "printer jaringan", "closed", "vendor", "awaiting_decision")
+    assert w.sql("SELECT COUNT(*) FROM incidents") == [(3,)]
 
 
 # Timeline rows a press could write, leaving out refusals and what the sender records as it

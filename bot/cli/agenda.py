@@ -39,12 +39,13 @@ async def _agenda(settings: AgendaSettings, everything: bool, as_csv: bool, now:
         if as_csv:
             out = io.StringIO()
             writer = csv.writer(out)
-            writer.writerow(["number", "state", "received", "closed", "site", "reporter",
-                             "channel", "logged_by", "complaint", "step_seconds"])
+            writer.writerow(["number", "incident", "state", "received", "closed", "site",
+                             "reporter", "channel", "logged_by", "complaint", "step_seconds"])
             for c in items:
                 times = views.compliance(await reads.timeline(c.id))
                 writer.writerow([
-                    f"K{c.id}", str(c.state), views.when(c.created_at), views.when(c.closed_at),
+                    f"K{c.id}", f"I{c.incident_id}", str(c.state), views.when(c.created_at),
+                    views.when(c.closed_at),
                     c.site or "", c.reporter_name, c.channel, c.filed_by_name or "", c.text,
                     " ".join(f"{t['no']}={t['seconds']:.0f}" for t in times),
                 ])

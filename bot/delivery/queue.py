@@ -17,6 +17,7 @@ from bot.render.views import Markup, Views
 from bot.storage import Database, OutboxRow, Tx
 
 log = logging.getLogger(__name__)
+URGENT, NORMAL, BACKGROUND = 0, 1, 2
 
 
 class MessageQueue:
@@ -48,6 +49,8 @@ class MessageQueue:
         complaint_id: int | None = None,
         purpose: str | None = None,
         step: int | None = None,
+        incident_id: int | None = None,
+        priority: int = NORMAL,
     ) -> list[int]:
         """Queue ``text`` (split if too long; buttons and the step on the last part)."""
         parts = fit(text)
@@ -59,24 +62,27 @@ class MessageQueue:
                 payload["reply_markup"] = markup
             ids.append(await tx.outbox.enqueue(
                 chat_id, "sendMessage", payload, complaint_id=complaint_id, purpose=purpose,
-                step=step if last else None,
+                step=step if last else None, incident_id=incident_id, priority=priority,
             ))
         return ids
 
-    async def edit(self, tx: Tx, row: OutboxRow, text: str, markup: Markup | None = None) -> int:
+    async def edit(self, tx: Tx, row: OutboxRow, text: str, markup: Markup | None = None,
+                   *, priority: int = NORMAL) -> int:
         """Queue an edit of the message an earlier outbox row sent."""
         payload: dict[str, Any] = {"text": fit(text)[0], "parse_mode": "HTML"}
         if markup:
             payload["reply_markup"] = markup
         return await tx.outbox.enqueue(
             row.chat_id, "editMessageText", payload, complaint_id=row.complaint_id,
-            purpose=row.purpose, ref_outbox_id=row.id,
+            purpose=row.purpose, ref_outbox_id=row.id, incident_id=row.incident_id,
+            priority=priority,
         )
 
     async def drop_buttons(self, tx: Tx, row: OutboxRow) -> int:
         """Queue the removal of the buttons under the message an outbox row sent."""
         return await tx.outbox.enqueue(row.chat_id, "editMessageReplyMarkup", {},
-                                       complaint_id=row.complaint_id, ref_outbox_id=row.id)
+                                       complaint_id=row.complaint_id, ref_outbox_id=row.id,
+                                       incident_id=row.incident_id)
 
     async def edit_direct(self, tx: Tx, chat_id: int, message_id: int, text: str,
                           markup: Markup | None = None) -> int:

@@ -268,11 +268,19 @@ class Sender:
     async def _done(self, row: OutboxRow, message_id: int | None) -> None:
         async with self.db.write() as tx:
             await tx.outbox.done(row.id, "sent", message_id=message_id)
-            if row.complaint_id is not None and row.method == "sendMessage":
-                await tx.complaints.event(row.complaint_id, "message", chat_id=row.chat_id,
-                               purpose=row.purpose, outbox_id=row.id)
+            if row.method != "sendMessage":
+                return
+            # A report (a row with a step) serves every complaint of its incident: delivering
+            # it ends that step in each one's record.
+            if row.step is not None and row.incident_id is not None:
+                targets = [c.id for c in await tx.incidents.complaints(row.incident_id)]
+            else:
+                targets = [row.complaint_id] if row.complaint_id is not None else []
+            for cid in targets:
+                await tx.complaints.event(cid, "message", chat_id=row.chat_id,
+                                          purpose=row.purpose, outbox_id=row.id)
                 if row.step is not None:
-                    await tx.complaints.event(row.complaint_id, "step_end", step=row.step)
+                    await tx.complaints.event(cid, "step_end", step=row.step)
 
     def backoff(self, failures: int) -> float:
         """Seconds before retry number ``failures + 1``: exponential, capped, jittered."""

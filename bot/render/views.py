@@ -17,7 +17,7 @@ from jinja2 import TemplateNotFound
 from bot.render import environment, render
 from bot.render.fit import excerpt
 from bot.sop.model import STEP, elapsed_vs_standard
-from bot.storage.rows import Complaint, Event
+from bot.storage.rows import Complaint, Event, Incident
 from bot.telegram import callbacks
 from checks.models import CheckResult, Finding
 from checks.steps import CHECK_STEPS
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 EXCERPT = 600  # characters of a complaint shown in reports; /lacak shows more
 LONG_EXCERPT = 2500
+GROUP_EXCERPT = 60  # first words of each complaint in an incident's list
 MAX_FINDINGS = 6  # per step, to keep a diagnosis inside one message
 
 Markup = dict[str, Any]
@@ -83,6 +84,23 @@ class Views:
             "created": c.created_at,
             "closed": c.closed_at,
             "round": c.round,
+            "incident": c.incident_id,
+        }
+
+    def incident(self, inc: Incident) -> dict[str, Any]:
+        return {"id": inc.id, "tag": inc.tag, "site": inc.site, "state": inc.state,
+                "round": inc.round, "decided": inc.decided_at, "created": inc.created_at}
+
+    def group(self, complaints: list[Complaint], details: int | None = None
+              ) -> dict[str, Any]:
+        """An incident's complaints: every tag, and the first ``details`` of them in detail
+        (reporter, site, first words); the rest are counted, so a long list still fits."""
+        shown = complaints if details is None else complaints[:details]
+        return {
+            "count": len(complaints),
+            "tags": [c.tag for c in complaints],
+            "details": [self.complaint(c, GROUP_EXCERPT) for c in shown],
+            "more": len(complaints) - len(shown),
         }
 
     def _finding_macros(self) -> Any | None:
@@ -111,15 +129,9 @@ class Views:
                 log.exception("findings.j2 could not name step %s", no)
         return None
 
-    def steps(self, checks: Iterable[Event]) -> list[dict[str, Any]]:
+    def steps(self, checks: Iterable[CheckResult]) -> list[dict[str, Any]]:
         """Steps 2-6 with the newest result of each (None while it runs)."""
-        latest: dict[int, CheckResult] = {}
-        for e in checks:
-            try:
-                parsed = CheckResult.model_validate(e.detail["result"])
-            except (KeyError, ValueError):
-                continue
-            latest[parsed.step] = parsed
+        latest = {r.step: r for r in checks}
         out = []
         said: set[str] = set()  # an unreachable agent fails every step: say it once
         for no in CHECK_STEPS:
@@ -194,25 +206,28 @@ class Views:
             ]
         }
 
-    def decision_keyboard(self, cid: int) -> Markup:
+    def decision_keyboard(self, iid: int) -> Markup:
         return self.keyboard([
-            [(self.label("ya"), callbacks.make("dec", cid, "ya")),
-             (self.label("tidak"), callbacks.make("dec", cid, "no"))],
-            [(self.label("cek_ulang"), callbacks.make("dec", cid, "re"))],
+            [(self.label("ya"), callbacks.make("dec", iid, "ya")),
+             (self.label("tidak"), callbacks.make("dec", iid, "no"))],
+            [(self.label("cek_ulang"), callbacks.make("dec", iid, "re"))],
         ])
 
-    def jf_keyboard(self, cid: int) -> Markup:
+    def jf_keyboard(self, iid: int) -> Markup:
         return self.keyboard([
-            [(self.label("fixed"), callbacks.make("jf", cid, "fix"))],
-            [(self.label("vendor"), callbacks.make("jf", cid, "ven"))],
+            [(self.label("fixed"), callbacks.make("jf", iid, "fix"))],
+            [(self.label("vendor"), callbacks.make("jf", iid, "ven"))],
         ])
 
-    def vendor_keyboard(self, cid: int, names: list[str]) -> Markup:
+    def vendor_keyboard(self, iid: int, names: list[str]) -> Markup:
         return self.keyboard(
-            [[(self.label("vendor_called", vendor=n), callbacks.make("ven", cid, str(i)))]
+            [[(self.label("vendor_called", vendor=n), callbacks.make("ven", iid, str(i)))]
              for i, n in enumerate(names)]
-            + [[(self.label("fixed"), callbacks.make("jf", cid, "fix"))]]
+            + [[(self.label("fixed"), callbacks.make("jf", iid, "fix"))]]
         )
+
+    def still_down_keyboard(self, cid: int) -> Markup:
+        return self.keyboard([[(self.label("still_down"), callbacks.make("kel", cid, "masih"))]])
 
     def site_keyboard(self, sites: list[str]) -> Markup:
         rows = [[(s, callbacks.make("lap", i, "pick"))] for i, s in enumerate(sites)]

@@ -1,9 +1,11 @@
-"""SOP steps 2-6 for each complaint: run the checks in the background, show them live.
+"""SOP steps 2-6 for each incident: run the checks in the background, show them live.
 
-One run per complaint at a time. Each result is committed as it arrives and
-the ADB's diagnosis message is edited to show it; when the run ends the
-``CHECKS_DONE`` transition puts the Ya/Tidak buttons under it. A run cut
-short by a restart is run again (``resume``): its state is in SQLite.
+One run per incident at a time, however many complaints joined it: a storm
+of complaints about one site costs one diagnosis and one message to the ADB.
+Each result is committed as it arrives, into the incident and into every
+complaint's own record, and the ADB's diagnosis message is edited to show it;
+when the run ends the ``CHECKS_DONE`` transition puts the Ya/Tidak buttons
+under it. A run cut short by a restart is run again (``resume``).
 """
 
 from __future__ import annotations
@@ -15,17 +17,19 @@ from datetime import timedelta
 from typing import Any
 
 from bot.agents import AgentLookup
-from bot.delivery.queue import MessageQueue
-from bot.render.views import Markup, Views
+from bot.delivery.queue import BACKGROUND, NORMAL, URGENT, MessageQueue
+from bot.render.fit import LIMIT
+from bot.render.views import Views
 from bot.sop.model import Action, State
 from bot.sop.transition import Transitions
-from bot.storage import Complaint, Database, Event, Tx
+from bot.storage import Complaint, Database, Incident, Tx
 from checks.models import CheckResult, Report
 
 log = logging.getLogger(__name__)
 
+
 class Diagnoses:
-    """The running diagnoses, and the diagnosis message each one keeps up to date."""
+    """The running diagnoses, and the diagnosis message each incident keeps up to date."""
 
     def __init__(self, db: Database, queue: MessageQueue, transitions: Transitions,
                  agent_for: AgentLookup) -> None:
@@ -38,48 +42,90 @@ class Diagnoses:
 
     # --- the diagnosis message --------------------------------------------------------------
 
-    def text(self, c: Complaint, checks: list[Event], *, done: bool,
-             decision: dict[str, Any] | None = None, error: bool = False) -> str:
-        return self.views.html(
-            "diagnosis", c=self.views.complaint(c), steps=self.views.steps(checks),
-            done=done, decision=decision, error=error,
-        )
+    def text(self, inc: Incident, complaints: list[Complaint], checks: list[CheckResult], *,
+             done: bool, decision: dict[str, Any] | None = None, error: bool = False,
+             merged_into: int | None = None) -> str:
+        """The message, with as many complaints in detail as fit one Telegram message
+        (every complaint's #K tag is always there)."""
+        v = self.views
 
-    async def announce(self, tx: Tx, c: Complaint) -> None:
-        """Send the (still empty) diagnosis of this round to every ADB chat."""
-        text = self.text(c, [], done=False)
+        def render(details: int) -> str:
+            return v.html("diagnosis", c=v.complaint(complaints[0]), inc=v.incident(inc),
+                          group=v.group(complaints, details=details), steps=v.steps(checks),
+                          done=done, decision=decision, error=error, merged_into=merged_into)
+
+        text = render(len(complaints))
+        if len(text) <= LIMIT:
+            return text
+        low, high = 0, len(complaints)  # the most details that fit: binary search
+        while low < high:
+            mid = (low + high + 1) // 2
+            if len(render(mid)) <= LIMIT:
+                low = mid
+            else:
+                high = mid - 1
+        return render(low)
+
+    async def announce(self, tx: Tx, inc: Incident) -> None:
+        """Send this round's (still empty) diagnosis to every ADB chat."""
+        complaints = await tx.incidents.complaints(inc.id)
+        text = self.text(inc, complaints, [], done=False)
         for chat in self.queue.adb_chats:
-            await self.queue.send(tx, chat, text, complaint_id=c.id,
-                                  purpose=f"diagnosis:{c.round}")
+            await self.queue.send(tx, chat, text, complaint_id=complaints[0].id,
+                                  incident_id=inc.id, purpose=f"diagnosis:{inc.round}",
+                                  priority=URGENT)
 
-    async def edit(self, tx: Tx, c: Complaint, text: str, markup: Markup | None = None) -> None:
+    async def edit(self, tx: Tx, inc: Incident, text: str, *, buttons: bool = False,
+                   priority: int = NORMAL) -> None:
         """Edit this round's diagnosis message in every ADB chat."""
-        for row in await tx.outbox.sent_for(c.id, f"diagnosis:{c.round}"):
-            await self.queue.edit(tx, row, text, markup)
+        markup = self.views.decision_keyboard(inc.id) if buttons else None
+        for row in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}"):
+            await self.queue.edit(tx, row, text, markup, priority=priority)
 
-    async def show_decision(self, tx: Tx, c: Complaint, decision: dict[str, Any]) -> None:
-        """The decision replaces the buttons (so nobody presses twice)."""
-        checks = await tx.complaints.checks(c.id, c.round)
-        await self.edit(tx, c, self.text(c, checks, done=True, decision=decision))
+    async def refresh(self, tx: Tx, iid: int) -> None:
+        """Show the incident as it is now (a complaint joined, left or was merged in)."""
+        inc = await tx.incidents.get(iid)
+        if inc is None:
+            return
+        complaints = await tx.incidents.complaints(iid)
+        if not complaints or inc.state not in (State.DIAGNOSING, State.AWAITING_DECISION):
+            return
+        waiting = inc.state == State.AWAITING_DECISION
+        checks = await tx.incidents.checks(iid, inc.round)
+        await self.edit(tx, inc, self.text(inc, complaints, checks, done=waiting),
+                        buttons=waiting, priority=URGENT if waiting else NORMAL)
+
+    async def show_outcome(self, tx: Tx, inc: Incident, *, decision: dict[str, Any] | None = None,
+                           merged_into: int | None = None) -> None:
+        """The decision (or the merge) replaces the buttons, so nobody presses twice."""
+        complaints = await tx.incidents.complaints(merged_into or inc.id)
+        checks = await tx.incidents.checks(inc.id, inc.round)
+        text = self.text(inc, complaints, checks, done=True, decision=decision,
+                         merged_into=merged_into)
+        await self.edit(tx, inc, text, priority=URGENT)
 
     # --- running ----------------------------------------------------------------------------
 
-    def start(self, cid: int, round_: int) -> None:
-        """Run steps 2-6 in the background (one run per complaint at a time)."""
-        old = self._tasks.pop(cid, None)
+    def start(self, iid: int, round_: int) -> None:
+        """Run steps 2-6 in the background (one run per incident at a time)."""
+        self.cancel(iid)
+        task = asyncio.create_task(self._run(iid, round_), name=f"diagnose-I{iid}")
+        self._tasks[iid] = task
+        task.add_done_callback(lambda t: self._tasks.pop(iid, None) if
+                               self._tasks.get(iid) is t else None)
+
+    def cancel(self, iid: int) -> None:
+        """Stop a run whose result nobody needs any more (its incident was merged)."""
+        old = self._tasks.pop(iid, None)
         if old is not None:
             old.cancel()
-        task = asyncio.create_task(self._run(cid, round_), name=f"diagnose-K{cid}")
-        self._tasks[cid] = task
-        task.add_done_callback(lambda t: self._tasks.pop(cid, None) if
-                               self._tasks.get(cid) is t else None)
 
     async def resume(self) -> int:
         """After a restart: run again every diagnosis that was cut short."""
-        pending = await self.db.reads.complaints.in_states((State.DIAGNOSING,))
-        for c in pending:
-            log.info("resuming the diagnosis of #K%d (round %d)", c.id, c.round)
-            self.start(c.id, c.round)
+        pending = await self.db.reads.incidents.in_states((State.DIAGNOSING,))
+        for inc in pending:
+            log.info("resuming the diagnosis of %s (round %d)", inc.tag, inc.round)
+            self.start(inc.id, inc.round)
         return len(pending)
 
     async def stop(self) -> None:
@@ -95,53 +141,61 @@ class Diagnoses:
         while self._tasks:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
 
-    async def _run(self, cid: int, round_: int) -> None:
-        c = await self.db.reads.complaints.get(cid)
-        if c is None:
+    async def _run(self, iid: int, round_: int) -> None:
+        inc = await self.db.reads.incidents.get(iid)
+        if inc is None:
             return
         report: Report | None = None
         try:
-            agent = self._agent_for(c.site)
+            agent = self._agent_for(inc.site)
             report = await agent.diagnose(
-                on_result=lambda r: self._on_result(cid, round_, r)
+                on_result=lambda r: self._on_result(iid, round_, r)
             )
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("diagnosis of #K%d failed", cid)
-        await self._finish(cid, round_, report)
+            log.exception("diagnosis of %s failed", inc.tag)
+        await self._finish(iid, round_, report)
 
-    async def _on_result(self, cid: int, round_: int, result: CheckResult) -> None:
+    async def _on_result(self, iid: int, round_: int, result: CheckResult) -> None:
         async with self.db.write() as tx:
-            c = await tx.complaints.get(cid)
-            if c is None or c.round != round_ or c.state is not State.DIAGNOSING:
+            inc = await tx.incidents.get(iid)
+            if inc is None or inc.round != round_ or inc.state != State.DIAGNOSING:
                 return
+            await tx.incidents.add_check(iid, round_, result)
             start = result.started_at
             end = start + timedelta(seconds=result.duration_s)
             rows = tx.complaints
-            await rows.event(cid, "step_start", step=result.step, round=round_, at=start)
-            await rows.event(cid, "step_end", step=result.step, round=round_, at=end)
-            await rows.event(cid, "check", step=result.step, round=round_,
-                             status=str(result.status), result=result.model_dump(mode="json"))
-            await self.edit(tx, c, self.text(c, await rows.checks(cid, round_), done=False))
+            complaints = await tx.incidents.complaints(iid)
+            for c in complaints:  # each complaint's record shows its own steps 2-6
+                await rows.event(c.id, "step_start", step=result.step, round=round_, at=start)
+                await rows.event(c.id, "step_end", step=result.step, round=round_, at=end)
+                await rows.event(c.id, "check", step=result.step, round=round_,
+                                 status=str(result.status))
+            checks = await tx.incidents.checks(iid, round_)
+            await self.edit(tx, inc, self.text(inc, complaints, checks, done=False),
+                            priority=BACKGROUND)
         self.queue.wake()
 
-    async def _finish(self, cid: int, round_: int, report: Report | None) -> None:
+    async def _finish(self, iid: int, round_: int, report: Report | None) -> None:
         async with self.db.write() as tx:
-            c = await tx.complaints.get(cid)
-            if c is None or c.round != round_:
+            inc = await tx.incidents.get(iid)
+            if inc is None or inc.round != round_:
                 return
             if report is None:
-                done = await self.transitions.apply(tx, c, Action.CHECKS_DONE, by=None,
+                done = await self.transitions.apply(tx, inc, Action.CHECKS_DONE, by=None,
                                                     event="error", round=round_,
                                                     what="diagnosis")
             else:
                 done = await self.transitions.apply(
-                    tx, c, Action.CHECKS_DONE, by=None, event="diagnosis", round=round_,
+                    tx, inc, Action.CHECKS_DONE, by=None, event="diagnosis", round=round_,
                     verdict=str(report.verdict), host=report.host, seconds=report.duration_s)
             if done is None:
                 return
-            checks = await tx.complaints.checks(cid, round_)
-            text = self.text(c, checks, done=True, error=report is None)
-            await self.edit(tx, c, text, self.views.decision_keyboard(cid))
+            after = await tx.incidents.get(iid)
+            assert after is not None
+            complaints = await tx.incidents.complaints(iid)
+            checks = await tx.incidents.checks(iid, round_)
+            text = self.text(after, complaints, checks, done=True, error=report is None)
+            await self.edit(tx, after, text, buttons=True, priority=URGENT)
         self.queue.wake()

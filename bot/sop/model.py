@@ -70,6 +70,8 @@ class State(StrEnum):
     CLOSED = "closed"  # step 9 done: the network runs normally
 
 
+MERGED = "merged"  # an incident whose complaints moved to another one (not a complaint's state)
+
 class Action(StrEnum):
     """What can happen to a complaint; each maps to one transition."""
 
@@ -89,6 +91,9 @@ class Command(StrEnum):
     READ_ALL = "baca_semua"  # see any complaint and the agenda
     SHOW_VENDORS = "daftar_vendor"  # list the third parties
     TICKET = "tiket"  # record a third party's ticket number
+    SPLIT = "pisah"  # take a complaint out of its incident (a different problem)
+    MERGE = "gabung"  # merge two incidents (the same outage)
+    STILL_DOWN = "masih_gangguan"  # a reporter says the network is still down after Ya
 
 
 class Role(StrEnum):
@@ -115,6 +120,9 @@ PERMITTED: dict[Action | Command, frozenset[Role]] = {
     Command.READ_ALL: STAFF,
     Command.SHOW_VENDORS: frozenset({Role.ADB, Role.JF_ADB}),
     Command.TICKET: frozenset({Role.ADB, Role.JF_ADB}),
+    Command.SPLIT: frozenset({Role.ADB}),
+    Command.MERGE: frozenset({Role.ADB}),
+    Command.STILL_DOWN: frozenset({Role.USER}),  # on their own complaint only
 }
 
 

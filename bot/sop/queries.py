@@ -28,11 +28,15 @@ class Queries:
 
     async def history_text(self, c: Complaint, *, full: bool) -> str:
         """A complaint's status, vendors and timeline; ``full`` adds checks and step times."""
-        reads = self.db.reads.complaints
-        events = await reads.timeline(c.id)
+        reads = self.db.reads
+        events = await reads.complaints.timeline(c.id)
+        inc = await reads.incidents.get(c.incident_id) if c.incident_id is not None else None
+        linked = await reads.incidents.complaints(inc.id) if inc else [c]
         return self.views.html(
             "history", c=self.views.complaint(c, LONG_EXCERPT), full=full, events=events,
-            times=self.views.compliance(events), vendors=await reads.vendor_calls(c.id),
+            times=self.views.compliance(events), inc=self.views.incident(inc) if inc else None,
+            linked=[x.tag for x in linked],
+            vendors=await reads.incidents.vendor_calls(inc.id) if inc else [],
         )
 
     async def agenda_text(self, now: datetime) -> str:

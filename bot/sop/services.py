@@ -47,7 +47,7 @@ def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
                                       Role.KABID: settings.kabid_chat_id})
     diagnoses = Diagnoses(db, queue, transitions, agent_for)
     workflow = Workflow(db, queue, transitions, diagnoses, limits=config.limits,
-                        vendors=config.vendors)
+                        vendors=config.vendors, grouping=config.grouping)
     return Services(settings=settings, config=config, clock=clock, db=db, views=views,
                     queue=queue, diagnoses=diagnoses, workflow=workflow,
                     queries=Queries(db, views, settings.tz), records=Records(db, queue))

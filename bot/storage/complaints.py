@@ -8,17 +8,7 @@ from typing import Any
 
 from bot.sop.model import Actor, State
 from bot.storage.base import Queries
-from bot.storage.rows import (
-    Complaint,
-    Dialog,
-    Event,
-    VendorCall,
-    iso,
-    to_complaint,
-    to_dialog,
-    to_event,
-    to_vendor_call,
-)
+from bot.storage.rows import Complaint, Dialog, Event, iso, to_complaint, to_dialog, to_event
 
 
 class ComplaintReads(Queries):
@@ -90,11 +80,6 @@ class ComplaintReads(Queries):
         )
         return [to_event(r) for r in rows]
 
-    async def vendor_calls(self, complaint_id: int) -> list[VendorCall]:
-        rows = await self._all("SELECT * FROM vendor_calls WHERE complaint_id=? ORDER BY id",
-                               (complaint_id,))
-        return [to_vendor_call(r) for r in rows]
-
     async def dialog(self, user_id: int) -> Dialog | None:
         row = await self._one("SELECT stage, site FROM dialogs WHERE user_id=?", (user_id,))
         return to_dialog(row) if row else None
@@ -114,24 +99,27 @@ class ComplaintWrites(ComplaintReads):
         text: str,
         filed_by: Actor | None = None,
         source_update_id: int | None = None,
+        incident_id: int | None = None,
     ) -> int | None:
         """File a complaint; None if this update already filed one."""
         cur = await self._db.execute(
             "INSERT OR IGNORE INTO complaints (state, reporter_id, reporter_chat_id,"
             " reporter_name, filed_by_id, filed_by_name, channel, site, text, source_update_id,"
-            " created_at, updated_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            " created_at, updated_at, incident_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (state, reporter.id, reporter_chat_id, reporter.name,
              filed_by.id if filed_by else None, filed_by.name if filed_by else None,
-             channel, site, text, source_update_id, iso(self.now), iso(self.now)),
+             channel, site, text, source_update_id, iso(self.now), iso(self.now), incident_id),
         )
         return cur.lastrowid if cur.rowcount == 1 else None
 
-    async def set_state(self, complaint_id: int, old: State, new: State) -> bool:
-        """Conditional update: True only if the complaint was still in ``old``."""
-        closed = iso(self.now) if new is State.CLOSED else None
+    async def set_state(self, complaint_id: int, old: str, new: str) -> bool:
+        """Conditional update: True only if the complaint was still in ``old``.
+
+        Closing stamps ``closed_at``; leaving ``closed`` (the reporter says the network is
+        still down) clears it."""
+        closed = iso(self.now) if new == State.CLOSED else None
         return await self._exec(
-            "UPDATE complaints SET state=?, updated_at=?, closed_at=COALESCE(?, closed_at)"
-            " WHERE id=? AND state=?",
+            "UPDATE complaints SET state=?, updated_at=?, closed_at=? WHERE id=? AND state=?",
             (new, iso(self.now), closed, complaint_id, old),
         ) == 1
 
@@ -161,27 +149,6 @@ class ComplaintWrites(ComplaintReads):
             (complaint_id, iso(at or self.now), kind, step, round, actor.id, actor.name,
              state_from, state_to,
              json.dumps(detail, ensure_ascii=False, default=str) if detail else None),
-        )
-
-    async def add_vendor_call(self, complaint_id: int, vendor: str, by: Actor) -> int:
-        return await self._insert(
-            "INSERT INTO vendor_calls (complaint_id, vendor, called_at, called_by_id,"
-            " called_by_name) VALUES (?,?,?,?,?)",
-            (complaint_id, vendor, iso(self.now), by.id, by.name),
-        )
-
-    async def set_ticket(self, complaint_id: int, ticket: str) -> bool:
-        """Record the vendor's ticket number on the complaint's latest call."""
-        return await self._exec(
-            "UPDATE vendor_calls SET ticket=? WHERE id=(SELECT MAX(id) FROM vendor_calls"
-            " WHERE complaint_id=?)",
-            (ticket, complaint_id),
-        ) == 1
-
-    async def vendor_fixed(self, complaint_id: int) -> None:
-        await self._exec(
-            "UPDATE vendor_calls SET fixed_at=? WHERE complaint_id=? AND fixed_at IS NULL",
-            (iso(self.now), complaint_id),
         )
 
     async def set_dialog(self, user_id: int, chat_id: int, stage: str, site: str | None) -> None:

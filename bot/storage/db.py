@@ -25,6 +25,7 @@ from bot.sop.model import Clock, utc_now
 from bot.storage.audit import AuditReads, AuditWrites
 from bot.storage.complaints import ComplaintReads, ComplaintWrites
 from bot.storage.inbox import InboxReads, InboxWrites
+from bot.storage.incidents import IncidentReads, IncidentWrites
 from bot.storage.outbox import OutboxReads, OutboxWrites
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class Reads:
 
     def __init__(self, db: aiosqlite.Connection) -> None:
         self.complaints = ComplaintReads(db)
+        self.incidents = IncidentReads(db)
         self.outbox = OutboxReads(db)
         self.inbox = InboxReads(db)
         self.audit = AuditReads(db)
@@ -47,6 +49,7 @@ class Tx:
     def __init__(self, db: aiosqlite.Connection, now: datetime) -> None:
         self.now = now
         self.complaints = ComplaintWrites(db, now)
+        self.incidents = IncidentWrites(db, now)
         self.outbox = OutboxWrites(db, now)
         self.inbox = InboxWrites(db, now)
         self.audit = AuditWrites(db, now)

@@ -51,6 +51,14 @@ class OutboxReads(Queries):
         )
         return [to_outbox(r) for r in rows]
 
+    async def sent_for_incident(self, incident_id: int, purpose: str) -> list[OutboxRow]:
+        rows = await self._all(
+            "SELECT * FROM outbox WHERE incident_id=? AND purpose=? AND method='sendMessage'"
+            " ORDER BY id",
+            (incident_id, purpose),
+        )
+        return [to_outbox(r) for r in rows]
+
     async def pending_count(self) -> int:
         return await self._count("SELECT COUNT(*) FROM outbox WHERE state='pending'")
 
@@ -93,13 +101,15 @@ class OutboxWrites(OutboxReads):
         purpose: str | None = None,
         ref_outbox_id: int | None = None,
         step: int | None = None,
+        incident_id: int | None = None,
+        priority: int = 1,
     ) -> int:
         """Queue a Bot API call for the sender."""
         return await self._insert(
             "INSERT INTO outbox (chat_id, complaint_id, method, payload, ref_outbox_id, purpose,"
-            " step, created_at) VALUES (?,?,?,?,?,?,?,?)",
+            " step, created_at, incident_id, priority) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (chat_id, complaint_id, method, json.dumps(payload, ensure_ascii=False),
-             ref_outbox_id, purpose, step, iso(self.now)),
+             ref_outbox_id, purpose, step, iso(self.now), incident_id, priority),
         )
 
     async def done(self, row_id: int, state: str, *, message_id: int | None = None,

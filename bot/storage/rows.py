@@ -40,10 +40,30 @@ class Complaint:
     created_at: datetime
     updated_at: datetime
     closed_at: datetime | None
+    incident_id: int | None = None
 
     @property
     def tag(self) -> str:
         return f"#K{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
+class Incident:
+    """One outage: the complaints about it share its diagnosis, decision and reports."""
+
+    id: int
+    site: str | None
+    state: str  # a State, or MERGED
+    round: int
+    merged_into: int | None
+    created_at: datetime
+    updated_at: datetime
+    decided_at: datetime | None
+    closed_at: datetime | None
+
+    @property
+    def tag(self) -> str:
+        return f"#I{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,14 +100,16 @@ class OutboxRow:
     message_id: int | None
     failures: int = 0  # transient errors so far (sets the backoff)
     ambiguous: int = 0  # attempts that may have reached Telegram
+    priority: int = 1
+    incident_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class VendorCall:
-    """A third party called about a complaint (SOP step 11)."""
+    """A third party called about an incident (SOP step 11)."""
 
     id: int
-    complaint_id: int
+    incident_id: int
     vendor: str
     called_at: datetime
     called_by_name: str | None
@@ -137,6 +159,7 @@ def mapper(cls: type[T]) -> Callable[[sqlite3.Row], T]:
 
 
 to_complaint = mapper(Complaint)
+to_incident = mapper(Incident)
 to_event = mapper(Event)
 to_outbox = mapper(OutboxRow)
 to_vendor_call = mapper(VendorCall)

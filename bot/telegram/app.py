@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot.sop.services import Services
 from bot.telegram.context import App, attach
 from checks import redact
-from handlers import agenda, base, complaint, decision, errors, start, vendor
+from handlers import agenda, base, complaint, decision, errors, incident, start, vendor
 
 
 def build_application(services: Services) -> App:
@@ -50,12 +50,15 @@ def build_application(services: Services) -> App:
     app.add_handler(CommandHandler("lacak", agenda.lacak_cmd))
     app.add_handler(CommandHandler("agenda", agenda.agenda_cmd))
     app.add_handler(CommandHandler("tiket", vendor.ticket_cmd))
+    app.add_handler(CommandHandler("pisah", incident.split_cmd))
+    app.add_handler(CommandHandler("gabung", incident.merge_cmd))
     # 2. every inline button, through the one callback-data parser
     app.add_handler(CallbackQueryHandler(base.route_buttons({
         "lap": complaint.press_site,
         "dec": decision.press_decision,
         "jf": vendor.press_jf,
         "ven": vendor.press_vendor,
+        "kel": incident.press_still_down,
     })))
     # 3. a "#K42" tag sent to the bot shows that complaint's history
     app.add_handler(MessageHandler(filters.Regex(agenda.HASHTAG), agenda.hashtag_msg))

@@ -14,10 +14,12 @@ MAX_BYTES = 64  # Telegram's limit
 
 # prefix -> the actions it may carry ("" = any short token, e.g. an index)
 PREFIXES: dict[str, frozenset[str] | None] = {
+    # id = the incident
     "dec": frozenset({"ya", "no", "re"}),  # decision (step 7): Ya / Tidak / Cek ulang
     "jf": frozenset({"fix", "ven"}),  # JF ADB report: Sudah diperbaiki / Hubungi pihak ketiga
     "ven": None,  # a vendor chosen: action = its index in [[vendors]]
     "lap": None,  # /lapor dialog: id = site index (or 0), action = pick | other | cancel
+    "kel": frozenset({"masih"}),  # a reporter's complaint: the network is still down
 }
 # ASCII: without it \d also matches other scripts' digits ("dec ١ ya" would read as 1).
 # No leading zeros: each button has exactly one spelling ("dec 01 ya" is not "dec 1 ya").

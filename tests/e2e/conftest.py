@@ -220,12 +220,17 @@ QUESTION = "Apakah jaringan sudah bisa berfungsi dengan baik ?"
 
 
 async def wait_decision(stub: BotApiStub, tag: str, round_: int = 1,
-                        chat: int = ADB_ID) -> dict:
-    """The ADB's diagnosis message once every step finished and the buttons are there."""
+                        chat: int = ADB_ID, everything: str = "") -> dict:
+    """The ADB's diagnosis message once every step finished and the buttons are there.
+
+    ``tag``: a complaint's "#K1" (its own diagnosis) or an outage's "#I1" (several
+    complaints); ``everything``: text that must be in it too (e.g. every complaint's tag).
+    """
+    title = f"Diagnosis gangguan {tag}" if tag.startswith("#I") else f"Diagnosis keluhan {tag}"
 
     def ready() -> dict | None:
         msgs = [m for m in stub.chat_messages(chat)
-                if f"Diagnosis keluhan {tag}" in m["text"] and QUESTION in m["text"]
+                if title in m["text"] and QUESTION in m["text"] and everything in m["text"]
                 and (round_ == 1 or f"pemeriksaan ke-{round_}" in m["text"])]
         return msgs[-1] if msgs and stub.buttons(msgs[-1]) else None
 
