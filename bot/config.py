@@ -14,6 +14,7 @@ with a ``ConfigError`` naming the key.
 from __future__ import annotations
 
 import re
+from datetime import date, time
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -244,6 +245,64 @@ class Limits(Section):
     window_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+Minutes = Annotated[float, Field(gt=0, le=7 * 24 * 60, allow_inf_nan=False)]
+
+
+class Office(Section):
+    """The office: its name on documents, and its calendar for the SOP's clock."""
+
+    government: str = Field(default="Pemerintah Kabupaten Pesisir Selatan", max_length=200)
+    name: str = Field(default="Dinas Kependudukan dan Pencatatan Sipil", max_length=200)
+    address: str = Field(default="", max_length=300)
+    city: str = Field(default="Painan", max_length=100)
+    timezone: str | None = None  # None: NETMAINT_TZ
+    working_days: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri")
+    hours: str = "07:30-16:00"
+    national_holidays: str = Field(default="ID", pattern=r"^([A-Z]{2})?$")  # "" for none
+    days_off: tuple[date, ...] = ()  # the office's own days off (cuti bersama)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"{v!r} is not a time zone; expected e.g. Asia/Jakarta") from None
+        return v
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, v: str) -> str:
+        m = re.fullmatch(r"([01]\d|2[0-3])[.:]([0-5]\d)-([01]\d|2[0-3])[.:]([0-5]\d)", v.strip())
+        if m is None or (int(m[1]), int(m[2])) >= (int(m[3]), int(m[4])):
+            raise ValueError("expected opening-closing time, e.g. 07:30-16:00")
+        return v.strip()
+
+    @property
+    def opening(self) -> time:
+        return time(int(self.hours[0:2]), int(self.hours[3:5]))
+
+    @property
+    def closing(self) -> time:
+        return time(int(self.hours[6:8]), int(self.hours[9:11]))
+
+
+class Sla(Section):
+    """The SOP's clock: when the ADB is reminded and who is told when it runs late.
+
+    Defaults are the SOP's standard times (mutu baku); fractions are allowed.
+    """
+
+    decision_minutes: Minutes = 5
+    remind_every_minutes: Minutes = 5
+    escalate_decision_minutes: Minutes = 10
+    total_minutes: Minutes = 73
+    vendor_follow_up_hours: Annotated[float, Field(gt=0, le=24 * 14, allow_inf_nan=False)] = 4
+    pause_outside_office_hours: bool = True
+
+
 class Grouping(Section):
     """When complaints join one incident instead of each starting its own diagnosis.
 
@@ -261,6 +320,8 @@ class OfficeConfig(CheckConfig):
     vendors: tuple[Vendor, ...] = ()
     limits: Limits = Limits()
     grouping: Grouping = Grouping()
+    office: Office = Office()
+    sla: Sla = Sla()
 
 
 def load_office_config(path: Path | str | None) -> OfficeConfig:
