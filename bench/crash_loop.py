@@ -309,6 +309,12 @@ async def crash_loop(
             fig.starts += 1
 
             def done() -> bool:
+                try:
+                    return finished()
+                except sqlite3.OperationalError:  # the new process has not migrated yet
+                    return False
+
+            def finished() -> bool:
                 if not db.exists():
                     return False
                 driver.press_ready()

@@ -51,13 +51,19 @@ class MessageQueue:
         step: int | None = None,
         incident_id: int | None = None,
         priority: int = NORMAL,
+        reply_to: int | None = None,
     ) -> list[int]:
-        """Queue ``text`` (split if too long; buttons and the step on the last part)."""
+        """Queue ``text`` (split if too long; buttons and the step on the last part).
+
+        ``reply_to``: the message id (in that chat) the first part replies to."""
         parts = fit(text)
         ids = []
         for i, part in enumerate(parts):
             last = i == len(parts) - 1
             payload: dict[str, Any] = {"text": part, "parse_mode": "HTML"}
+            if i == 0 and reply_to is not None:
+                payload["reply_parameters"] = {"message_id": reply_to,
+                                               "allow_sending_without_reply": True}
             if last and markup:
                 payload["reply_markup"] = markup
             ids.append(await tx.outbox.enqueue(

@@ -30,7 +30,7 @@ from datetime import timedelta
 from typing import Any
 
 import httpx
-from telegram import Bot, InlineKeyboardMarkup
+from telegram import Bot, InlineKeyboardMarkup, ReplyParameters
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
@@ -246,9 +246,11 @@ class Sender:
             if p.get("reply_markup") else None
         )
         if row.method == "sendMessage":
+            reply = p.get("reply_parameters")
             msg = await self.bot.send_message(
                 chat_id=row.chat_id, text=p["text"], parse_mode=ParseMode.HTML,
                 reply_markup=markup, **self._timeouts,
+                reply_parameters=ReplyParameters(**reply) if reply else None,
             )
             return msg.message_id
         if row.method == "editMessageText":

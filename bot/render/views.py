@@ -12,11 +12,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
+from babel.dates import format_date, format_datetime
 from jinja2 import TemplateNotFound
 
 from bot.render import environment, render
 from bot.render.fit import excerpt
-from bot.sop.model import STEP, elapsed_vs_standard
+from bot.sop.calendar import OfficeCalendar
+from bot.sop.model import SOP_NUMBER, STEP
 from bot.storage.rows import Complaint, Event, Incident
 from bot.telegram import callbacks
 from checks.models import CheckResult, Finding
@@ -28,6 +30,8 @@ EXCERPT = 600  # characters of a complaint shown in reports; /lacak shows more
 LONG_EXCERPT = 2500
 GROUP_EXCERPT = 60  # first words of each complaint in an incident's list
 MAX_FINDINGS = 6  # per step, to keep a diagnosis inside one message
+# Babel patterns of a report's date and time (the office's time zone named, e.g. WIB).
+LONG_WHEN = {"id": "EEEE, d MMMM y 'pukul' HH.mm z", "en": "EEEE d MMMM y, HH:mm z"}
 
 Markup = dict[str, Any]
 
@@ -35,9 +39,10 @@ Markup = dict[str, Any]
 class Views:
     """Renderers for one language and time zone."""
 
-    def __init__(self, lang: str, tz: tzinfo) -> None:
+    def __init__(self, lang: str, tz: tzinfo, calendar: OfficeCalendar | None = None) -> None:
         self.lang = lang
         self.tz = tz
+        self.calendar = calendar  # None: every minute counts
 
     # --- formatting helpers handed to templates ---------------------------------------------
 
@@ -52,9 +57,23 @@ class Views:
         lt = self.local(t)
         return lt.strftime("%d-%m-%Y %H:%M") if lt else "-"
 
+    def day(self, t: datetime | None) -> str:
+        """The local day, e.g. "Senin, 10 Maret 2025" (Babel, in the bot's language)."""
+        lt = self.local(t)
+        return format_date(lt, "full", locale=self.lang) if lt else "-"
+
+    def when_long(self, t: datetime | None) -> str:
+        """For reports: "Senin, 10 Maret 2025 pukul 08.05 WIB"."""
+        lt = self.local(t)
+        if lt is None:
+            return "-"
+        pattern = LONG_WHEN.get(self.lang, LONG_WHEN["en"])
+        return format_datetime(lt, pattern, tzinfo=self.tz, locale=self.lang)
+
     def html(self, template: str, **ctx: Any) -> str:
         """Render ``<template>.html.j2``."""
-        return render(self.lang, f"{template}.html.j2", hm=self.hm, when=self.when, **ctx)
+        return render(self.lang, f"{template}.html.j2", hm=self.hm, when=self.when,
+                      day=self.day, when_long=self.when_long, sop_number=SOP_NUMBER, **ctx)
 
     def plain(self, table: str, key: str, **ctx: Any) -> str:
         """Render one entry of a plain-text table (button labels, callback answers)."""
@@ -145,13 +164,11 @@ class Views:
                 "std_max": STEP[no].max_minutes,
                 # A step that never ran (the diagnosis failed) still renders in every report.
                 "seconds": None,
-                "within": None,
                 "findings": [],
                 "more": 0,
                 "summary": None,
             }
             if r is not None:
-                _, _, within = elapsed_vs_standard(no, r.duration_s)
                 texts = [(f, self.finding(f)) for f in r.findings]
                 texts = [(f, t) for f, t in texts
                          if not (f.code.startswith("agent.") and t in said)]
@@ -160,7 +177,6 @@ class Views:
                 item.update(
                     status=str(r.status),
                     seconds=r.duration_s,
-                    within=within,
                     findings=[{"severity": str(f.severity), "text": t} for f, t in shown],
                     more=max(0, len(texts) - len(shown)),
                     summary=r.summary,
@@ -168,33 +184,73 @@ class Views:
             out.append(item)
         return out
 
-    def compliance(self, events: Iterable[Event]) -> list[dict[str, Any]]:
-        """Time spent in each SOP step (start/end pairs from the timeline) against its standard."""
+    @staticmethod
+    def auto_seconds(checks: Iterable[CheckResult]) -> float | None:
+        """How long the automated steps 2-6 took, first start to last end."""
+        spans = [(r.started_at, r.started_at + timedelta(seconds=r.duration_s)) for r in checks]
+        if not spans:
+            return None
+        return (max(b for _, b in spans) - min(a for a, _ in spans)).total_seconds()
+
+    def compliance(self, events: Iterable[Event], now: datetime | None = None
+                   ) -> list[dict[str, Any]]:
+        """People's time in each SOP step against its mutu baku, from the timeline.
+
+        Steps 2-6 are automated: one row with the machine's seconds beside the manual
+        standard they replace, not five rows of "0,0 detik against 10-30 minutes". A step
+        still running is measured up to ``now`` and marked as running, never ticked. With
+        the office calendar, time outside office hours does not count (``paused``).
+        """
         starts: dict[int, list[datetime]] = {}
-        spent: dict[int, list[float]] = {}
+        spans: dict[int, list[tuple[datetime, datetime]]] = {}
         for e in events:
             if e.step is None or e.kind not in ("step_start", "step_end"):
                 continue
             if e.kind == "step_start":
                 starts.setdefault(e.step, []).append(e.at)
             elif starts.get(e.step):
-                began = starts[e.step].pop(0)
-                spent.setdefault(e.step, []).append(max(0.0, (e.at - began).total_seconds()))
+                spans.setdefault(e.step, []).append((starts[e.step].pop(0), e.at))
         out = []
-        for no in sorted(spent.keys() | starts.keys()):
-            durations = spent.get(no, [])
-            checks = [STEP[no].within_standard(timedelta(seconds=s)) for s in durations]
-            out.append({
-                "no": no,
-                "name": STEP[no].name,
-                "seconds": sum(durations),
-                "times": len(durations),
-                "open": bool(starts.get(no)),
-                "std_min": STEP[no].min_minutes,
-                "std_max": STEP[no].max_minutes,
-                "within": None if STEP[no].standard is None else all(checks),
-            })
+        auto = [s for no in CHECK_STEPS for s in spans.get(no, [])]
+        for no in sorted((spans.keys() | starts.keys()) - set(CHECK_STEPS)):
+            done = spans.get(no, [])
+            running = [(t, now) for t in starts.get(no, []) if now is not None]
+            out.append(self._clock_row(no, STEP[no].name, done + running, bool(starts.get(no)),
+                                       STEP[no].min_minutes, STEP[no].max_minutes))
+        if auto:
+            lo = [STEP[n].min_minutes or 0 for n in CHECK_STEPS]
+            hi = [STEP[n].max_minutes or 0 for n in CHECK_STEPS]
+            row = self._clock_row(0, "", auto, False, sum(lo), sum(hi))
+            row.update(no="2-6", auto=True, mark="auto",
+                       seconds=max(b for _, b in auto).timestamp()
+                       - min(a for a, _ in auto).timestamp())
+            out.insert(1 if out and out[0]["no"] == 1 else 0, row)
         return out
+
+    def span(self, start: datetime, end: datetime, std_min: int | None,
+             std_max: int | None, *, running: bool = False) -> dict[str, Any]:
+        """One clock from ``start`` to ``end`` against a standard (a whole complaint's)."""
+        return self._clock_row(0, "", [(start, end)], running, std_min, std_max)
+
+    def _clock_row(self, no: int, name: str, spans: list[tuple[datetime, datetime]],
+                   running: bool, std_min: int | None, std_max: int | None) -> dict[str, Any]:
+        wall = sum(((b - a).total_seconds() for a, b in spans), 0.0)
+        counted = sum((self.office_seconds(a, b) for a, b in spans), 0.0)
+        standard = None if std_max is None else timedelta(minutes=std_max).total_seconds()
+        within = None if standard is None or not spans else all(
+            self.office_seconds(a, b) <= standard for a, b in spans)
+        mark = ("running" if running else "none" if within is None
+                else "ok" if within else "late")
+        return {"no": no, "name": name, "seconds": counted, "wall_seconds": wall,
+                "paused": wall - counted > 59, "times": len(spans), "open": running,
+                "std_min": std_min, "std_max": std_max, "within": within, "mark": mark,
+                "auto": False}
+
+    def office_seconds(self, start: datetime, end: datetime) -> float:
+        """Seconds of ``[start, end)`` the SOP's clock counts (office time, if paused)."""
+        if self.calendar is None:
+            return max(0.0, (end - start).total_seconds())
+        return self.calendar.office_time(start, end).total_seconds()
 
     # --- keyboards --------------------------------------------------------------------------
 

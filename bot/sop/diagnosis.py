@@ -52,7 +52,8 @@ class Diagnoses:
         def render(details: int) -> str:
             return v.html("diagnosis", c=v.complaint(complaints[0]), inc=v.incident(inc),
                           group=v.group(complaints, details=details), steps=v.steps(checks),
-                          done=done, decision=decision, error=error, merged_into=merged_into)
+                          auto=v.auto_seconds(checks), done=done, decision=decision,
+                          error=error, merged_into=merged_into)
 
         text = render(len(complaints))
         if len(text) <= LIMIT:

@@ -58,6 +58,9 @@ STEPS: tuple[Step, ...] = (
 STEP = {s.no: s for s in STEPS}
 RECEIVE, DECIDE, REPORT_JF_ADB, REPORT_KABID, AGENDA, THIRD_PARTY = 1, 7, 8, 9, 10, 11
 RECORDED_OUTCOME = "Jaringan berjalan normal"
+SOP_NUMBER = "800/490/DKPS-PS/2022"
+# The whole complaint, received -> report: the sum of the SOP's standard times (43-73 min).
+TOTAL_STANDARD = (sum(s.min_minutes or 0 for s in STEPS), sum(s.max_minutes or 0 for s in STEPS))
 
 
 class State(StrEnum):
@@ -94,6 +97,8 @@ class Command(StrEnum):
     SPLIT = "pisah"  # take a complaint out of its incident (a different problem)
     MERGE = "gabung"  # merge two incidents (the same outage)
     STILL_DOWN = "masih_gangguan"  # a reporter says the network is still down after Ya
+    NOTE = "catatan"  # the ADB's cause and action, after Ya or Tidak
+    DISMISS = "tutup"  # close a complaint that is not a network fault
 
 
 class Role(StrEnum):
@@ -123,6 +128,8 @@ PERMITTED: dict[Action | Command, frozenset[Role]] = {
     Command.SPLIT: frozenset({Role.ADB}),
     Command.MERGE: frozenset({Role.ADB}),
     Command.STILL_DOWN: frozenset({Role.USER}),  # on their own complaint only
+    Command.NOTE: frozenset({Role.ADB}),
+    Command.DISMISS: frozenset({Role.ADB}),
 }
 
 
@@ -167,10 +174,11 @@ class Transition:
     recheck: bool = False  # steps 2-6 run again (a new round)
 
 
-# Filing a complaint: step 1 starts and ends at once; the agenda entry (step 10) stays open
-# until the complaint is closed.
-DONE_ON_FILING = (RECEIVE,)
-OPENED_ON_FILING = (AGENDA,)
+# Filing a complaint starts step 1, which ends when the reporter's acknowledgement is
+# delivered (received -> acknowledged), and opens the agenda entry (step 10), which stays
+# open until the complaint is closed.
+OPENED_ON_FILING = (RECEIVE, AGENDA)
+ENDED_BY_ACKNOWLEDGEMENT = RECEIVE
 JF_ADB_REPORT = Report(REPORT_JF_ADB, "jf_report", Role.JF_ADB, follow_up=True)
 KABID_REPORT = Report(REPORT_KABID, "kabid_report", Role.KABID)
 TRANSITIONS: tuple[Transition, ...] = (
@@ -202,10 +210,3 @@ def next_state(state: State | str, action: Action | str) -> State | None:
     """The state after ``action``, or None when the SOP does not allow it now."""
     t = transition(state, action)
     return t.target if t else None
-
-
-def elapsed_vs_standard(step_no: int, seconds: float) -> tuple[float, int | None, bool | None]:
-    """(minutes taken, standard maximum minutes, within the standard?) for display."""
-    step = STEP[step_no]
-    within = step.within_standard(timedelta(seconds=seconds))
-    return seconds / 60.0, step.max_minutes, within

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from bot.render.views import LONG_EXCERPT, Views
 from bot.sop.model import State
-from bot.storage import Complaint, Database, Dialog
+from bot.storage import Complaint, Database, Dialog, OutboxRow
 
 
 class Queries:
@@ -34,8 +34,8 @@ class Queries:
         linked = await reads.incidents.complaints(inc.id) if inc else [c]
         return self.views.html(
             "history", c=self.views.complaint(c, LONG_EXCERPT), full=full, events=events,
-            times=self.views.compliance(events), inc=self.views.incident(inc) if inc else None,
-            linked=[x.tag for x in linked],
+            times=self.views.compliance(events, self.db.clock()), linked=[x.tag for x in linked],
+            inc=self.views.incident(inc) if inc else None,
             vendors=await reads.incidents.vendor_calls(inc.id) if inc else [],
         )
 
@@ -60,6 +60,10 @@ class Queries:
 
     async def refusals(self, user_id: int, outcome: str, since: datetime) -> int:
         return await self.db.reads.audit.count(user_id, outcome, since)
+
+    async def sent_message(self, chat_id: int, message_id: int) -> OutboxRow | None:
+        """What the bot sent as that message (a reply to it answers it)."""
+        return await self.db.reads.outbox.by_message(chat_id, message_id)
 
     async def is_unreachable(self, chat_id: int) -> bool:
         return await self.db.reads.outbox.is_unreachable(chat_id)

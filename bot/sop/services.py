@@ -13,6 +13,8 @@ from bot.agents import AgentLookup
 from bot.config import OfficeConfig, Settings
 from bot.delivery.queue import MessageQueue
 from bot.render.views import Views
+from bot.sop.calendar import OfficeCalendar
+from bot.sop.clock import SopClock
 from bot.sop.diagnosis import Diagnoses
 from bot.sop.model import Clock, Role, utc_now
 from bot.sop.queries import Queries
@@ -36,20 +38,24 @@ class Services:
     workflow: Workflow
     queries: Queries
     records: Records
+    sop_clock: SopClock
 
 
 def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
                    agent_for: AgentLookup, clock: Clock = utc_now) -> Services:
     """Wire the SOP's parts; ``agent_for`` says where each site's checks run."""
-    views = Views(settings.lang, settings.tz)
+    calendar = OfficeCalendar(config.office, settings.tz,
+                              paused=config.sla.pause_outside_office_hours)
+    views = Views(settings.lang, calendar.tz, calendar)
     queue = MessageQueue(db, views, settings.adb_chats)
-    transitions = Transitions(queue, {Role.JF_ADB: settings.jf_adb_chat_id,
-                                      Role.KABID: settings.kabid_chat_id})
+    chats = {Role.JF_ADB: settings.jf_adb_chat_id, Role.KABID: settings.kabid_chat_id}
+    transitions = Transitions(queue, chats)
     diagnoses = Diagnoses(db, queue, transitions, agent_for)
     workflow = Workflow(db, queue, transitions, diagnoses, limits=config.limits,
                         vendors=config.vendors, grouping=config.grouping)
     return Services(settings=settings, config=config, clock=clock, db=db, views=views,
                     queue=queue, diagnoses=diagnoses, workflow=workflow,
-                    queries=Queries(db, views, settings.tz), records=Records(db, queue))
+                    queries=Queries(db, views, calendar.tz), records=Records(db, queue),
+                    sop_clock=SopClock(db, queue, chats, config.sla, calendar, clock))
 
 

@@ -87,11 +87,12 @@ class Transitions:
         lead = complaints[0]
         events = await tx.complaints.timeline(lead.id)
         v = self.views
+        total = v.span(min(c.created_at for c in complaints), tx.now, *model.TOTAL_STANDARD)
         text = v.html(
             report.template, c=v.complaint(lead), group=v.group(complaints), inc=v.incident(inc),
             steps=v.steps(await tx.incidents.checks(inc.id, inc.round)), events=events,
-            times=v.compliance(events), vendors=await tx.incidents.vendor_calls(inc.id),
-            by=by.name, at=tx.now, outcome=model.RECORDED_OUTCOME,
+            times=v.compliance(events, tx.now), vendors=await tx.incidents.vendor_calls(inc.id),
+            by=by.name, at=tx.now, outcome=model.RECORDED_OUTCOME, total=total, note=inc.note,
         )
         markup = v.jf_keyboard(inc.id) if report.follow_up else None
         await self.queue.send(tx, self.chats[report.audience], text, markup=markup,

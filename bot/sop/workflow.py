@@ -96,11 +96,10 @@ class Workflow:
             who, rows = filed_by or reporter, tx.complaints
             await rows.event(cid, "filed", actor=who, step=model.RECEIVE, channel=channel,
                              site=site, length=len(text))
-            for step in model.DONE_ON_FILING:
-                await rows.event(cid, "step_start", actor=who, step=step)
-                await rows.event(cid, "step_end", actor=who, step=step)
             for step in model.OPENED_ON_FILING:
                 await rows.event(cid, "step_start", actor=who, step=step)
+            if reporter_chat_id is None:  # nobody to acknowledge: received is all there is
+                await rows.event(cid, "step_end", actor=who, step=model.RECEIVE)
             c = await self._join(tx, cid, inc, by=who, opened=opened)
             if reporter_chat_id is not None:
                 await self._acknowledge(tx, c, inc, opened)
@@ -145,10 +144,11 @@ class Workflow:
         assert c.reporter_chat_id is not None
         count = len(await tx.incidents.complaints(inc.id))
         still_down = inc.state == State.CLOSED and c.channel == "chat"
-        await self.queue.send(tx, c.reporter_chat_id, self.views.html(
-            "ack", c=self.views.complaint(c), inc=self.views.incident(inc), joined=not opened,
-            count=count), complaint_id=c.id, purpose="ack",
-            markup=self.views.still_down_keyboard(c.id) if still_down else None)
+        text = self.views.html("ack", c=self.views.complaint(c), inc=self.views.incident(inc),
+                               joined=not opened, count=count)
+        await self.queue.send(tx, c.reporter_chat_id, text, complaint_id=c.id, purpose="ack",
+                              step=model.ENDED_BY_ACKNOWLEDGEMENT,
+                              markup=self.views.still_down_keyboard(c.id) if still_down else None)
 
     # --- step 7: the decision, and steps 8 and 9 --------------------------------------------
 
@@ -172,6 +172,12 @@ class Workflow:
                 tx, inc, decision={"action": str(action), "by": press.actor.name, "at": tx.now})
             if t.recheck:
                 restart = await self._new_round(tx, iid, press.actor)
+            elif press.chat_id is not None:  # after the report, never before it
+                linked = await tx.incidents.complaints(iid)
+                await self.queue.send(tx, press.chat_id, self.views.html(
+                    "note_ask", inc=self.views.incident(inc), action=str(action), at=tx.now,
+                    group=self.views.group(linked, details=0)), incident_id=iid,
+                    purpose="note_ask")
         self.queue.wake()
         if restart is not None:
             self.diagnoses.start(iid, restart)
@@ -351,6 +357,59 @@ class Workflow:
                     purpose="ack", priority=URGENT)
         self.queue.wake()
         self.diagnoses.start(new.id, new.round)
+        return OK
+
+    # --- after the decision: the ADB's note; closing what is not a network fault -----------
+
+    async def add_note(self, iid: int, note: str, press: Press) -> str:
+        """The ADB's cause and action taken, once the incident is decided."""
+        async with self.db.write() as tx:
+            inc = await self.transitions.authorise(tx, iid, press.roles, Command.NOTE,
+                                                   press.actor, press.chat_id, "note")
+            if isinstance(inc, str):
+                return inc
+            if inc.state in UNDECIDED or inc.state == MERGED:
+                return STALE
+            await tx.incidents.set_note(iid, note)
+            for c in await tx.incidents.complaints(iid):
+                await tx.complaints.event(c.id, "note", actor=press.actor, note=note)
+        return OK
+
+    async def dismiss(self, cid: int, reason: str, press: Press) -> str:
+        """/tutup: close a complaint as not a network fault (a duplicate, a mistake, ...).
+
+        The reporter is told; it leaves its incident, which closes if nothing is left."""
+        async with self.db.write() as tx:
+            c = await tx.complaints.get(cid)
+            if not model.may(press.roles, Command.DISMISS):
+                return REFUSED
+            if c is None:
+                return NOT_FOUND
+            if not await tx.complaints.dismiss(cid, reason):
+                return STALE
+            await tx.complaints.event(cid, "dismissed", actor=press.actor, reason=reason)
+            await tx.complaints.event(cid, "state", actor=press.actor, state_from=c.state,
+                                      state_to=State.CLOSED)
+            await tx.complaints.event(cid, "step_end", actor=press.actor, step=model.AGENDA)
+            await self._audit(tx, press, "dismissed", f"/tutup {cid}", cid)
+            if c.reporter_chat_id is not None:
+                await self.queue.send(tx, c.reporter_chat_id, self.views.html(
+                    "dismissed", c=self.views.complaint(c), reason=reason), complaint_id=cid,
+                    purpose="outcome")
+            emptied = None
+            inc = await tx.incidents.get(c.incident_id) if c.incident_id else None
+            if inc is not None and inc.state not in (State.CLOSED, MERGED):
+                if await tx.incidents.complaints(inc.id):
+                    await self.diagnoses.refresh(tx, inc.id)
+                elif await tx.incidents.set_state(inc.id, inc.state, State.CLOSED):
+                    emptied = inc.id  # its prompt says so, without the buttons
+                    checks = await tx.incidents.checks(inc.id, inc.round)
+                    await self.diagnoses.edit(tx, inc, self.diagnoses.text(
+                        inc, [c], checks, done=True, decision={
+                            "action": "dismissed", "by": press.actor.name, "at": tx.now}))
+        self.queue.wake()
+        if emptied is not None:
+            self.diagnoses.cancel(emptied)
         return OK
 
     @staticmethod

@@ -123,10 +123,13 @@ class ComplaintWrites(ComplaintReads):
             (new, iso(self.now), closed, complaint_id, old),
         ) == 1
 
-    async def next_round(self, complaint_id: int) -> int:
-        """Start another diagnosis run (a re-check); returns its number."""
-        await self._exec("UPDATE complaints SET round=round+1 WHERE id=?", (complaint_id,))
-        return await self._count("SELECT round FROM complaints WHERE id=?", (complaint_id,))
+    async def dismiss(self, complaint_id: int, reason: str) -> bool:
+        """Close a complaint as not a network fault (a duplicate, a mistake, ...)."""
+        return await self._exec(
+            "UPDATE complaints SET state=?, dismissed=?, updated_at=?, closed_at=?"
+            " WHERE id=? AND state != ?",
+            (State.CLOSED, reason, iso(self.now), iso(self.now), complaint_id, State.CLOSED),
+        ) == 1
 
     async def event(
         self,

@@ -38,6 +38,12 @@ class IncidentReads(Queries):
         )
         return to_incident(row) if row else None
 
+    async def unclosed(self) -> list[Incident]:
+        """Incidents not closed yet (being checked, awaiting the decision, with the JF ADB)."""
+        rows = await self._all("SELECT * FROM incidents WHERE state NOT IN (?, ?) ORDER BY id",
+                               (State.CLOSED, MERGED))
+        return [to_incident(r) for r in rows]
+
     async def in_states(self, states: tuple[str, ...]) -> list[Incident]:
         marks = ",".join("?" * len(states))
         rows = await self._all(
@@ -47,9 +53,9 @@ class IncidentReads(Queries):
         return [to_incident(r) for r in rows]
 
     async def complaints(self, incident_id: int) -> list[Complaint]:
-        """The complaints in the incident, oldest first."""
-        rows = await self._all("SELECT * FROM complaints WHERE incident_id=? ORDER BY id",
-                               (incident_id,))
+        """The complaints in the incident, oldest first (not those closed as no fault)."""
+        rows = await self._all("SELECT * FROM complaints WHERE incident_id=?"
+                               " AND dismissed IS NULL ORDER BY id", (incident_id,))
         return [to_complaint(r) for r in rows]
 
     async def checks(self, incident_id: int, round: int) -> list[CheckResult]:
@@ -83,10 +89,24 @@ class IncidentWrites(IncidentReads):
         decided = iso(self.now) if (old == State.AWAITING_DECISION
                                     and new in (State.CLOSED, State.ESCALATED)) else None
         closed = iso(self.now) if new in (State.CLOSED, MERGED) else None
+        awaiting = iso(self.now) if new == State.AWAITING_DECISION else None
         return await self._exec(
             "UPDATE incidents SET state=?, updated_at=?, decided_at=COALESCE(?, decided_at),"
-            " closed_at=COALESCE(?, closed_at) WHERE id=? AND state=?",
-            (new, iso(self.now), decided, closed, incident_id, old),
+            " closed_at=COALESCE(?, closed_at), awaiting_since=COALESCE(?, awaiting_since)"
+            " WHERE id=? AND state=?",
+            (new, iso(self.now), decided, closed, awaiting, incident_id, old),
+        ) == 1
+
+    async def set_note(self, incident_id: int, note: str) -> bool:
+        """The ADB's cause and action taken (after Ya or Tidak)."""
+        return await self._exec("UPDATE incidents SET note=?, updated_at=? WHERE id=?",
+                                (note, iso(self.now), incident_id)) == 1
+
+    async def notice(self, incident_id: int, kind: str, seq: int) -> bool:
+        """Record that a reminder or notice fires; False if it fired before."""
+        return await self._exec(
+            "INSERT OR IGNORE INTO notices (incident_id, kind, seq, at) VALUES (?,?,?,?)",
+            (incident_id, kind, seq, iso(self.now)),
         ) == 1
 
     async def next_round(self, incident_id: int) -> int:

@@ -59,6 +59,12 @@ class OutboxReads(Queries):
         )
         return [to_outbox(r) for r in rows]
 
+    async def by_message(self, chat_id: int, message_id: int) -> OutboxRow | None:
+        """The row that sent message ``message_id`` in ``chat_id`` (to read a reply to it)."""
+        row = await self._one("SELECT * FROM outbox WHERE chat_id=? AND message_id=?"
+                              " AND method='sendMessage'", (chat_id, message_id))
+        return to_outbox(row) if row else None
+
     async def pending_count(self) -> int:
         return await self._count("SELECT COUNT(*) FROM outbox WHERE state='pending'")
 

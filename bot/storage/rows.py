@@ -41,6 +41,7 @@ class Complaint:
     updated_at: datetime
     closed_at: datetime | None
     incident_id: int | None = None
+    dismissed: str | None = None  # why it was closed as not a network fault
 
     @property
     def tag(self) -> str:
@@ -60,6 +61,8 @@ class Incident:
     updated_at: datetime
     decided_at: datetime | None
     closed_at: datetime | None
+    awaiting_since: datetime | None = None
+    note: str | None = None
 
     @property
     def tag(self) -> str:

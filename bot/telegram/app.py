@@ -52,6 +52,8 @@ def build_application(services: Services) -> App:
     app.add_handler(CommandHandler("tiket", vendor.ticket_cmd))
     app.add_handler(CommandHandler("pisah", incident.split_cmd))
     app.add_handler(CommandHandler("gabung", incident.merge_cmd))
+    app.add_handler(CommandHandler("catatan", incident.note_cmd))
+    app.add_handler(CommandHandler("tutup", incident.dismiss_cmd))
     # 2. every inline button, through the one callback-data parser
     app.add_handler(CallbackQueryHandler(base.route_buttons({
         "lap": complaint.press_site,
@@ -60,12 +62,16 @@ def build_application(services: Services) -> App:
         "ven": vendor.press_vendor,
         "kel": incident.press_still_down,
     })))
-    # 3. a "#K42" tag sent to the bot shows that complaint's history
+    # 3. a reply to the bot's request for the ADB's note is that note
+    #    (any other reply in a private chat goes on to 5.)
+    app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND,
+                                   incident.note_reply))
+    # 4. a "#K42" tag sent to the bot shows that complaint's history
     app.add_handler(MessageHandler(filters.Regex(agenda.HASHTAG), agenda.hashtag_msg))
-    # 4. plain text in a private chat: the /lapor dialog's answer, or a hint
+    # 5. plain text in a private chat: the /lapor dialog's answer, or a hint
     app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private,
                                    complaint.text_msg))
-    # 5. unknown commands in a private chat
+    # 6. unknown commands in a private chat
     app.add_handler(MessageHandler(filters.COMMAND & private, start.unknown_cmd))
 
     app.add_error_handler(errors.on_error)

@@ -67,6 +67,8 @@ async def run_bot(
                 await app.bot.delete_webhook(drop_pending_updates=False)
             await set_commands(app, settings.lang)
             sending = asyncio.create_task(sender.run(), name="sender")
+            clock_stop = asyncio.Event()
+            ticking = asyncio.create_task(services.sop_clock.run(clock_stop), name="sop-clock")
             try:
                 handled = await handle_backlog(app, db)
                 resumed = await services.diagnoses.resume()
@@ -79,6 +81,8 @@ async def run_bot(
                         ready.set()
                     await fetch_loop(app, db, int(settings.netmaint_poll_timeout), stop)
             finally:
+                clock_stop.set()
+                await ticking
                 await finish_in_flight(services, sender, sending)
 
 

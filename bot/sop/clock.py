@@ -1,0 +1,140 @@
+"""The SOP's clock: reminders and escalation while people keep the SOP waiting.
+
+Computed from stored times (``incidents.awaiting_since``, ``created_at``, the vendor
+calls), so nothing is lost in a restart; every notice is recorded in ``notices`` and
+fires once. Past ``[sla] decision_minutes`` the ADB chats get a reminder that replies
+to the prompt, again every ``remind_every_minutes``; past ``escalate_decision_minutes``
+the JF ADB group is told; an incident still open past ``total_minutes`` goes to the
+Kabid group with its timeline; after a vendor call the JF ADB group is asked every
+``vendor_follow_up_hours`` until "Sudah diperbaiki". The decision stops the decision
+clocks, closing stops the rest. With ``pause_outside_office_hours`` only office time
+counts and nothing is sent outside office hours. Each notice is a new message (an
+edit notifies no one) carrying the incident's #K tags.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import datetime, timedelta
+
+from bot.config import Sla
+from bot.delivery.queue import URGENT, MessageQueue
+from bot.render.views import Views
+from bot.sop.calendar import OfficeCalendar
+from bot.sop.model import Clock, Role, State
+from bot.storage import Database, Incident, Tx
+
+log = logging.getLogger(__name__)
+IDLE_S = 30.0  # the longest nap between two looks (a new incident wakes nothing)
+
+
+class SopClock:
+    """Looks at the stored times and sends what is due; ``run`` does it until stopped."""
+
+    def __init__(self, db: Database, queue: MessageQueue, chats: dict[Role, int], sla: Sla,
+                 calendar: OfficeCalendar, clock: Clock) -> None:
+        self.db = db
+        self.queue = queue
+        self.views: Views = queue.views
+        self.chats = chats
+        self.sla = sla
+        self.calendar = calendar
+        self.clock = clock
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick until ``stop``; a failed tick is logged and tried again later."""
+        while not stop.is_set():
+            wait = IDLE_S
+            try:
+                nxt = await self.tick()
+                if nxt is not None:
+                    wait = min(IDLE_S, max(0.05, (nxt - self.clock()).total_seconds()))
+            except Exception:  # keep the clock alive; what is due is due again next time
+                log.exception("the SOP clock failed; trying again in %.0f s", IDLE_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+
+    async def tick(self) -> datetime | None:
+        """Send every notice due now; returns when the next one falls due (None: none)."""
+        now = self.clock()
+        upcoming: list[datetime] = []
+        async with self.db.write() as tx:
+            for inc in await tx.incidents.unclosed():
+                upcoming += await self._incident(tx, inc, now)
+        self.queue.wake()
+        return min(upcoming, default=None)
+
+    def _due(self, start: datetime, minutes: float) -> datetime:
+        return self.calendar.after(start, timedelta(minutes=minutes))
+
+    async def _incident(self, tx: Tx, inc: Incident, now: datetime) -> list[datetime]:
+        quiet = not self.calendar.is_office_time(now)  # nobody is paged at night
+        sla, nexts = self.sla, []
+        if inc.state == State.AWAITING_DECISION and inc.awaiting_since is not None:
+            first = self._due(inc.awaiting_since, sla.decision_minutes)
+            if now >= first:
+                # Only the reminder due now: after a long stop, not every one missed.
+                k = 1 + int(self.calendar.office_time(first, now).total_seconds()
+                            // (sla.remind_every_minutes * 60))
+                if not quiet and await tx.incidents.notice(inc.id, "remind", k):
+                    await self._remind(tx, inc, now)
+                nexts.append(self._due(first, k * sla.remind_every_minutes))
+            else:
+                nexts.append(first)
+            escalate = self._due(inc.awaiting_since, sla.escalate_decision_minutes)
+            if now < escalate:
+                nexts.append(escalate)
+            elif not quiet and await tx.incidents.notice(inc.id, "escalate", 0):
+                await self._tell(tx, inc, Role.JF_ADB, "escalate", since=inc.awaiting_since)
+        overdue = self._due(inc.created_at, sla.total_minutes)
+        if now < overdue:
+            nexts.append(overdue)
+        elif not quiet and await tx.incidents.notice(inc.id, "overdue", 0):
+            await self._tell(tx, inc, Role.KABID, "overdue", since=inc.created_at,
+                             timeline=True)
+        if inc.state == State.VENDOR:
+            calls = await tx.incidents.vendor_calls(inc.id)
+            if calls:
+                last = calls[-1]
+                every = sla.vendor_follow_up_hours * 60
+                k = int(self.calendar.office_time(last.called_at, now).total_seconds()
+                        // (every * 60))
+                if k >= 1 and not quiet and await tx.incidents.notice(
+                        inc.id, f"vendor:{last.id}", k):
+                    await self._tell(tx, inc, Role.JF_ADB, "vendor", since=last.called_at,
+                                     vendor=last.vendor)
+                nexts.append(self._due(last.called_at, (k + 1) * every))
+        return nexts
+
+    async def _remind(self, tx: Tx, inc: Incident, now: datetime) -> None:
+        """A reminder in each ADB chat, replying to the prompt there."""
+        complaints = await tx.incidents.complaints(inc.id)
+        assert inc.awaiting_since is not None
+        waited = self.calendar.office_time(inc.awaiting_since, now).total_seconds()
+        text = self.views.html("sop_clock", key="remind", inc=self.views.incident(inc),
+                               group=self.views.group(complaints, details=0),
+                               seconds=waited, since=inc.awaiting_since)
+        prompts = {r.chat_id: r.message_id
+                   for r in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}")}
+        for chat in self.queue.adb_chats:
+            await self.queue.send(tx, chat, text, incident_id=inc.id, purpose="reminder",
+                                  priority=URGENT, reply_to=prompts.get(chat))
+        for c in complaints:
+            await tx.complaints.event(c.id, "reminder", step=7, waited=round(waited))
+
+    async def _tell(self, tx: Tx, inc: Incident, role: Role, key: str, *, since: datetime,
+                    timeline: bool = False, vendor: str | None = None) -> None:
+        complaints = await tx.incidents.complaints(inc.id)
+        if not complaints:
+            return
+        events = await tx.complaints.timeline(complaints[0].id) if timeline else []
+        waited = self.calendar.office_time(since, self.clock()).total_seconds()
+        text = self.views.html("sop_clock", key=key, inc=self.views.incident(inc),
+                               group=self.views.group(complaints, details=5), seconds=waited,
+                               since=since, events=events, vendor=vendor)
+        await self.queue.send(tx, self.chats[role], text, incident_id=inc.id,
+                              complaint_id=complaints[0].id, purpose=key, priority=URGENT)
+        for c in complaints:
+            await tx.complaints.event(c.id, key, waited=round(waited))
