@@ -96,6 +96,10 @@ class FloodLimiter:
             b.take()
         return 0.0
 
+    def global_wait(self) -> float:
+        """Seconds until the overall budget allows any send (0: now)."""
+        return 0.0 if self._global is None else self._global.wait(self._now())
+
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram answered 429 for this chat: nothing more to it for ``seconds``.
 

@@ -181,6 +181,9 @@ class Sender:
             wait = self.limiter.reserve(row.chat_id)
             if wait > 0:
                 held = wait if held is None else min(held, wait)
+                if (overall := self.limiter.global_wait()) > 0:
+                    held = min(held, overall)
+                    break  # the overall budget is spent: no other chat can go either
                 continue
             task = asyncio.create_task(self._deliver_task(row), name=f"outbox-{row.id}")
             self._inflight[row.chat_id] = task
