@@ -13,14 +13,16 @@ from bot.storage.rows import OutboxRow, iso, to_outbox
 class OutboxReads(Queries):
     """What is waiting to be sent, and how delivery went."""
 
-    async def due(self, now: datetime) -> list[OutboxRow]:
+    async def due(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
         """Per chat, the pending row with the lowest (priority, id), if it is due.
 
         An edit whose message is still pending (or in flight) waits and is passed over:
         its send is among the chat's later rows, and the edit goes once the send is done.
         A head row that is not due yet (a 429's ``retry_after``, a backoff) holds its
         chat, so order within a priority is kept. Rows that will never go out are marked
-        by ``OutboxWrites.settle`` first, so none of them is a head here.
+        by ``OutboxWrites.settle`` first, so none of them is a head here. At most ``limit``
+        chats, oldest (priority, id) first: at 30 sends a second overall, a backlog to
+        thousands of chats needs no more than that per look.
         """
         rows = await self._all(
             "SELECT o.* FROM (SELECT DISTINCT chat_id FROM outbox WHERE state='pending') c"
@@ -29,8 +31,8 @@ class OutboxReads(Queries):
             " AND NOT (p.ref_outbox_id IS NOT NULL AND EXISTS(SELECT 1 FROM outbox r"
             " WHERE r.id=p.ref_outbox_id AND r.state='pending'))"
             " ORDER BY p.priority, p.id LIMIT 1)"
-            " WHERE o.not_before IS NULL OR o.not_before<=? ORDER BY o.priority, o.id",
-            (iso(now),),
+            " WHERE o.not_before IS NULL OR o.not_before<=? ORDER BY o.priority, o.id LIMIT ?",
+            (iso(now), limit),
         )
         return [to_outbox(r) for r in rows]
 
