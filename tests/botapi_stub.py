@@ -7,6 +7,12 @@ chats) and read back what each chat holds. Like Telegram it refuses messages
 over 4096 characters, HTML it cannot parse, edits that change nothing
 ("message is not modified") and, on request, a chat that blocked the bot (403).
 
+``enforce_limits`` (or ``BotApiStub(enforce_limits=True)``) makes it refuse, like
+Telegram, sendMessage and edits past about 1 a second per chat, 20 a minute
+per group (negative chat id) and 30 a second overall: 429 with
+``parameters.retry_after``; ``limited`` counts those 429s per chat. Off by
+default.
+
 ``inject_faults`` makes a share of calls fail the ways Telegram's servers do
 (seeded random): 429 with retry_after, 500/502, an answer sent after the
 client gave up (the call *was* carried out), a hang (it was not), a connection
@@ -16,9 +22,11 @@ attempt got through) and 403 for chats chosen as ones that block the bot.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import itertools
 import json
+import math
 import random
 import socket
 import struct
@@ -97,6 +105,21 @@ class FaultPlan:
     blockable: frozenset[int] = frozenset()  # chats that may turn out to have blocked the bot
 
 
+@dataclass(frozen=True)
+class StubLimits:
+    """Telegram's flood limits as the stand-in enforces them.
+
+    ``slack_s`` shortens each window a little: a sender pacing exactly at the limit
+    is not refused because two requests arrived a few milliseconds closer than they
+    left (Telegram's own limits are not exact either).
+    """
+
+    per_chat_s: float = 1.0  # one message per chat in this many seconds
+    group_per_min: int = 20  # messages per group (negative chat id) in any minute
+    global_per_s: int = 30  # messages overall in any second
+    slack_s: float = 0.1
+
+
 @dataclass
 class Injected:
     """One fault the stand-in injected."""
@@ -120,8 +143,16 @@ class Call:
 class BotApiStub:
     """The stand-in server; use as a context manager or start()/stop()."""
 
-    def __init__(self, token: str = "123456789:TEST-token-for-the-local-stand-in") -> None:
+    def __init__(self, token: str = "123456789:TEST-token-for-the-local-stand-in", *,
+                 enforce_limits: bool | StubLimits = False) -> None:
         self.token = token
+        self.limits: StubLimits | None = (
+            enforce_limits if isinstance(enforce_limits, StubLimits)
+            else StubLimits() if enforce_limits else None
+        )
+        self.limited: collections.Counter[int] = collections.Counter()  # 429s given, per chat
+        self._accepted: dict[int, collections.deque[float]] = {}  # per chat, recent accepts
+        self._accepted_all: collections.deque[float] = collections.deque()
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.answers: dict[str, dict[str, Any]] = {}
@@ -289,6 +320,11 @@ class BotApiStub:
             self._rng = random.Random(plan.seed)
         return plan
 
+    def enforce_limits(self, limits: StubLimits | None = StubLimits()) -> None:
+        """From now on refuse calls past Telegram's flood limits (None: stop refusing)."""
+        with self._lock:
+            self.limits = limits
+
     def stop_faults(self) -> None:
         with self._lock:
             self.plan = None
@@ -341,6 +377,10 @@ class BotApiStub:
             self.injected.append(Injected(method, kind, params.get("chat_id")))
             if kind != "late" and self._fault(req, kind, plan, call):
                 return None
+        if method in OUTBOX_METHODS and (wait := self._over_limit(params)) is not None:
+            return self._reply(req, 429, {"ok": False, "error_code": 429,
+                                          "description": f"Too Many Requests: retry after {wait}",
+                                          "parameters": {"retry_after": wait}})
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._reply(req, 200, {"ok": True, "result": True})
@@ -351,6 +391,35 @@ class BotApiStub:
         if status == 200:
             return self._reply(req, 200, {"ok": True, "result": result})
         return self._reply(req, status, {"ok": False, "error_code": status, "description": result})
+
+    def _over_limit(self, params: dict[str, Any]) -> int | None:
+        """None and the call counts against the limits, or the retry_after of a 429."""
+        with self._lock:
+            lim = self.limits
+            if lim is None:
+                return None
+            now = time.monotonic()
+            chat = int(params.get("chat_id") or 0)
+            mine = self._accepted.setdefault(chat, collections.deque())
+            waits = []
+            if mine and now - mine[-1] < lim.per_chat_s - lim.slack_s:
+                waits.append(mine[-1] + lim.per_chat_s - now)
+            if chat < 0:
+                recent = [t for t in mine if now - t < 60 - lim.slack_s]
+                if len(recent) >= lim.group_per_min:
+                    waits.append(recent[-lim.group_per_min] + 60 - now)
+            while self._accepted_all and now - self._accepted_all[0] >= 1 - lim.slack_s:
+                self._accepted_all.popleft()
+            if len(self._accepted_all) >= lim.global_per_s:
+                waits.append(self._accepted_all[-lim.global_per_s] + 1 - now)
+            if waits:
+                self.limited[chat] += 1
+                return max(1, math.ceil(max(waits)))
+            mine.append(now)
+            while len(mine) > max(lim.group_per_min, 1):
+                mine.popleft()
+            self._accepted_all.append(now)
+            return None
 
     def _draw(self, method: str, params: dict[str, Any]) -> tuple[str | None, FaultPlan | None]:
         """Whether this call fails, and how (kinds that make no sense here are redrawn)."""

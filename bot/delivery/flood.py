@@ -42,6 +42,11 @@ class _Bucket:
     def take(self) -> None:
         self.tokens -= 1
 
+    def hold(self, seconds: float, now: float) -> None:
+        """Empty the bucket so that it next allows a send ``seconds`` from ``now``."""
+        self.wait(now)
+        self.tokens = min(self.tokens, 1 - seconds * self.rate)
+
 
 class FloodLimiter:
     """Per chat, per group and global token buckets, checked and taken together.
@@ -90,3 +95,17 @@ class FloodLimiter:
         for b in buckets:
             b.take()
         return 0.0
+
+    def global_wait(self) -> float:
+        """Seconds until the overall budget allows any send (0: now)."""
+        return 0.0 if self._global is None else self._global.wait(self._now())
+
+    def hold(self, chat_id: int, seconds: float) -> None:
+        """Telegram answered 429 for this chat: nothing more to it for ``seconds``.
+
+        The retry_after applies to the chat, not only to the refused row: without this a
+        more urgent row of the same chat would be sent at once and refused again.
+        """
+        now = self._now()
+        self._buckets(chat_id, now)
+        self._chats[chat_id].hold(seconds, now)

@@ -17,7 +17,11 @@ from bot.render.views import Markup, Views
 from bot.storage import Database, OutboxRow, Tx
 
 log = logging.getLogger(__name__)
-URGENT, NORMAL, BACKGROUND = 0, 1, 2
+
+# Priorities: per chat the sender sends the due row with the lowest (priority, id).
+URGENT = 0  # decision prompts and official reports: what someone is waiting to act on
+NORMAL = 1  # replies, acknowledgements, notices
+BACKGROUND = 2  # progress edits of a diagnosis: only their last form matters
 
 
 class MessageQueue:
@@ -49,8 +53,8 @@ class MessageQueue:
         complaint_id: int | None = None,
         purpose: str | None = None,
         step: int | None = None,
-        incident_id: int | None = None,
         priority: int = NORMAL,
+        incident_id: int | None = None,
         reply_to: int | None = None,
     ) -> list[int]:
         """Queue ``text`` (split if too long; buttons and the step on the last part).
@@ -68,51 +72,63 @@ class MessageQueue:
                 payload["reply_markup"] = markup
             ids.append(await tx.outbox.enqueue(
                 chat_id, "sendMessage", payload, complaint_id=complaint_id, purpose=purpose,
-                step=step if last else None, incident_id=incident_id, priority=priority,
+                step=step if last else None, priority=priority, incident_id=incident_id,
             ))
         return ids
 
-    async def edit(self, tx: Tx, row: OutboxRow, text: str, markup: Markup | None = None,
-                   *, priority: int = NORMAL) -> int:
-        """Queue an edit of the message an earlier outbox row sent."""
+    async def edit(self, tx: Tx, row: OutboxRow, text: str, markup: Markup | None = None, *,
+                   priority: int = NORMAL, incident_id: int | None = None) -> int:
+        """Change the message an earlier outbox row sends; returns the row that carries it.
+
+        If that send has not started yet, the new text goes into it (``fold``: one
+        sendMessage in the latest form instead of a send and an edit); otherwise an edit
+        is queued, which the sender holds until the send is done.
+        """
         payload: dict[str, Any] = {"text": fit(text)[0], "parse_mode": "HTML"}
         if markup:
             payload["reply_markup"] = markup
+        if row.method == "sendMessage" and await tx.outbox.fold(row.id, payload, priority):
+            return row.id
         return await tx.outbox.enqueue(
             row.chat_id, "editMessageText", payload, complaint_id=row.complaint_id,
-            purpose=row.purpose, ref_outbox_id=row.id, incident_id=row.incident_id,
-            priority=priority,
+            purpose=row.purpose, ref_outbox_id=row.id, priority=priority,
+            incident_id=incident_id if incident_id is not None else row.incident_id,
         )
 
-    async def drop_buttons(self, tx: Tx, row: OutboxRow) -> int:
+    async def drop_buttons(self, tx: Tx, row: OutboxRow, *, priority: int = NORMAL,
+                           incident_id: int | None = None) -> int:
         """Queue the removal of the buttons under the message an outbox row sent."""
-        return await tx.outbox.enqueue(row.chat_id, "editMessageReplyMarkup", {},
-                                       complaint_id=row.complaint_id, ref_outbox_id=row.id,
-                                       incident_id=row.incident_id)
+        return await tx.outbox.enqueue(
+            row.chat_id, "editMessageReplyMarkup", {}, complaint_id=row.complaint_id,
+            ref_outbox_id=row.id, priority=priority,
+            incident_id=incident_id if incident_id is not None else row.incident_id,
+        )
 
     async def edit_direct(self, tx: Tx, chat_id: int, message_id: int, text: str,
-                          markup: Markup | None = None) -> int:
+                          markup: Markup | None = None, *, priority: int = NORMAL) -> int:
         """Queue an edit of a message whose id Telegram told us (a pressed one)."""
         payload: dict[str, Any] = {
             "text": fit(text)[0], "parse_mode": "HTML", "message_id": message_id
         }
         if markup:
             payload["reply_markup"] = markup
-        return await tx.outbox.enqueue(chat_id, "editMessageText", payload)
+        return await tx.outbox.enqueue(chat_id, "editMessageText", payload, priority=priority)
 
     async def reply(self, chat_id: int, template: str, *, complaint_id: int | None = None,
                     markup: Markup | None = None, purpose: str | None = None,
-                    **ctx: Any) -> None:
+                    priority: int = NORMAL, **ctx: Any) -> None:
         """Render ``template`` and queue it to ``chat_id`` in its own transaction."""
         await self.reply_text(chat_id, self.views.html(template, **ctx),
-                              complaint_id=complaint_id, markup=markup, purpose=purpose)
+                              complaint_id=complaint_id, markup=markup, purpose=purpose,
+                              priority=priority)
 
     async def reply_text(self, chat_id: int, text: str, *, complaint_id: int | None = None,
-                         markup: Markup | None = None, purpose: str | None = None) -> None:
+                         markup: Markup | None = None, purpose: str | None = None,
+                         priority: int = NORMAL) -> None:
         """Queue rendered ``text`` to ``chat_id`` in its own transaction."""
         async with self.db.write() as tx:
             await self.send(tx, chat_id, text, markup=markup, complaint_id=complaint_id,
-                            purpose=purpose)
+                            purpose=purpose, priority=priority)
         self.wake()
 
     async def unreachable(self, tx: Tx, chat_id: int, complaint_id: int | None) -> None:

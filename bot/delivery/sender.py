@@ -1,10 +1,16 @@
-"""The sender: delivers committed outbox rows to Telegram, in order per chat.
+"""The sender: delivers committed outbox rows to Telegram, in order per chat and priority.
 
-Only the oldest pending row of each chat is eligible, so a chat never sees its
-messages out of order; different chats are served by their own in-flight
+Per chat one row is eligible: the pending one with the lowest (priority, id)
+(``bot.delivery.queue``: urgent, normal, background), so within a priority a
+chat never sees its messages out of order, and a decision prompt is not queued
+behind progress edits. An edit waits until the message it edits has been sent.
+Rows that will never go out (an edit superseded by a newer one, an edit of a
+message that failed, a row for a chat that blocked the bot) are marked before
+any flood token is booked (``OutboxWrites.settle``): only a real call to
+Telegram costs a token. Different chats are served by their own in-flight
 tasks, so a slow or failing chat never holds up the others. Every send waits
 for the flood limiter (about 1/s per chat, 20/min per group, 30/s overall). A
-429 postpones that chat's row by ``retry_after``; timeouts, 5xx and dropped
+429 postpones that chat's row, and the chat, by ``retry_after``; timeouts, 5xx and dropped
 connections retry with exponential backoff; "message is not modified" counts
 as delivered; a chat that blocked the bot (403) is marked unreachable, its
 queue dropped, and the ADB told, once.
@@ -161,8 +167,12 @@ class Sender:
     async def _dispatch(self) -> tuple[int, float | None]:
         """Start a send for each chat whose head row is due and the limiter allows.
 
-        Returns how many started and the shortest wait the limiter asked for.
+        Rows that will not be sent are settled first, without a token, so each chat's
+        head is a row that will really be sent. Returns how many started and the
+        shortest wait the limiter asked for.
         """
+        async with self.db.write() as tx:
+            await tx.outbox.settle()
         rows = await self.db.reads.outbox.due(self.clock())
         started, held = 0, None
         for row in rows:
@@ -171,6 +181,9 @@ class Sender:
             wait = self.limiter.reserve(row.chat_id)
             if wait > 0:
                 held = wait if held is None else min(held, wait)
+                if (overall := self.limiter.global_wait()) > 0:
+                    held = min(held, overall)
+                    break  # the overall budget is spent: no other chat can go either
                 continue
             task = asyncio.create_task(self._deliver_task(row), name=f"outbox-{row.id}")
             self._inflight[row.chat_id] = task
@@ -194,29 +207,40 @@ class Sender:
         await self.queue.wait(max(0.005, timeout))
 
     async def _deliver(self, row: OutboxRow) -> None:
+        # ``settle`` ran just before this row was picked; these checks catch what changed
+        # in between (a newer edit committed, the chat blocked the bot meanwhile).
         if await self.db.reads.outbox.is_unreachable(row.chat_id):
             async with self.db.write() as tx:
                 await tx.outbox.done(row.id, "unreachable", error="chat unreachable")
             return
-        payload = dict(row.payload)
+        message_id_of_ref: int | None = None
         if row.method in EDITS and row.ref_outbox_id is not None:
             if await self.db.reads.outbox.has_newer_edit(row):
                 async with self.db.write() as tx:
                     await tx.outbox.done(row.id, "superseded")
                 return
             ref = await self.db.reads.outbox.row(row.ref_outbox_id)
+            if ref is not None and ref.state == "pending":
+                return  # its message is not sent yet: the edit waits (``due`` passes it over)
             if ref is None or ref.state != "sent" or ref.message_id is None:
                 async with self.db.write() as tx:
                     await tx.outbox.done(row.id, "skipped", error="original message not sent")
                 return
-            payload["message_id"] = ref.message_id
+            message_id_of_ref = ref.message_id
         async with self.db.write() as tx:
-            await tx.outbox.begin(row.id)
+            current = await tx.outbox.begin(row.id)
+        if current is None:
+            return  # settled meanwhile: nothing to send
+        # What the row holds now: an edit folded into a send before ``begin`` goes out.
+        payload = dict(current)
+        if message_id_of_ref is not None:
+            payload["message_id"] = message_id_of_ref
         try:
             message_id = await self._call(row, payload)
         except RetryAfter as exc:
             wait = retry_seconds(exc)
             log.warning("flood limit on chat %s: retrying in %.1f s", row.chat_id, wait)
+            self.limiter.hold(row.chat_id, wait)
             async with self.db.write() as tx:
                 await tx.outbox.retry(row.id, tx.now + timedelta(seconds=wait), "429")
         except Forbidden as exc:

@@ -13,14 +13,26 @@ from bot.storage.rows import OutboxRow, iso, to_outbox
 class OutboxReads(Queries):
     """What is waiting to be sent, and how delivery went."""
 
-    async def due(self, now: datetime) -> list[OutboxRow]:
-        """The oldest pending row of each chat, if it is due (later rows wait: order per chat)."""
+    async def due(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
+        """Per chat, the pending row with the lowest (priority, id), if it is due.
+
+        An edit whose message is still pending (or in flight) waits and is passed over:
+        its send is among the chat's later rows, and the edit goes once the send is done.
+        A head row that is not due yet (a 429's ``retry_after``, a backoff) holds its
+        chat, so order within a priority is kept. Rows that will never go out are marked
+        by ``OutboxWrites.settle`` first, so none of them is a head here. At most ``limit``
+        chats, oldest (priority, id) first: at 30 sends a second overall, a backlog to
+        thousands of chats needs no more than that per look.
+        """
         rows = await self._all(
-            "SELECT o.* FROM outbox o WHERE o.state='pending'"
-            " AND o.id=(SELECT MIN(p.id) FROM outbox p WHERE p.chat_id=o.chat_id"
-            " AND p.state='pending')"
-            " AND (o.not_before IS NULL OR o.not_before<=?) ORDER BY o.id",
-            (iso(now),),
+            "SELECT o.* FROM (SELECT DISTINCT chat_id FROM outbox WHERE state='pending') c"
+            " JOIN outbox o ON o.id=(SELECT p.id FROM outbox p"
+            " WHERE p.state='pending' AND p.chat_id=c.chat_id"
+            " AND NOT (p.ref_outbox_id IS NOT NULL AND EXISTS(SELECT 1 FROM outbox r"
+            " WHERE r.id=p.ref_outbox_id AND r.state='pending'))"
+            " ORDER BY p.priority, p.id LIMIT 1)"
+            " WHERE o.not_before IS NULL OR o.not_before<=? ORDER BY o.priority, o.id LIMIT ?",
+            (iso(now), limit),
         )
         return [to_outbox(r) for r in rows]
 
@@ -52,6 +64,7 @@ class OutboxReads(Queries):
         return [to_outbox(r) for r in rows]
 
     async def sent_for_incident(self, incident_id: int, purpose: str) -> list[OutboxRow]:
+        """The sendMessage rows of an incident with this purpose (to edit them later)."""
         rows = await self._all(
             "SELECT * FROM outbox WHERE incident_id=? AND purpose=? AND method='sendMessage'"
             " ORDER BY id",
@@ -107,16 +120,59 @@ class OutboxWrites(OutboxReads):
         purpose: str | None = None,
         ref_outbox_id: int | None = None,
         step: int | None = None,
-        incident_id: int | None = None,
         priority: int = 1,
+        incident_id: int | None = None,
     ) -> int:
-        """Queue a Bot API call for the sender."""
+        """Queue a Bot API call for the sender (``priority``: 0 urgent, 1 normal, 2 background)."""
         return await self._insert(
             "INSERT INTO outbox (chat_id, complaint_id, method, payload, ref_outbox_id, purpose,"
-            " step, created_at, incident_id, priority) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            " step, priority, incident_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
             (chat_id, complaint_id, method, json.dumps(payload, ensure_ascii=False),
-             ref_outbox_id, purpose, step, iso(self.now), incident_id, priority),
+             ref_outbox_id, purpose, step, priority, incident_id, iso(self.now)),
         )
+
+    async def fold(self, row_id: int, payload: dict[str, Any], priority: int) -> bool:
+        """Put ``payload`` into a send that has not started yet; False if it has (or is done).
+
+        The send then goes out in its latest form instead of being edited afterwards; it
+        keeps the more urgent of its own priority and the edit's. Conditional on the row
+        being pending and not in flight, in one statement: ``begin`` sets ``sending_at``
+        in its own transaction, so a fold is either in the payload ``begin`` returns or
+        refused here (and queued as an edit).
+        """
+        return bool(await self._exec(
+            "UPDATE outbox SET payload=?, priority=MIN(priority, ?)"
+            " WHERE id=? AND method='sendMessage' AND state='pending' AND sending_at IS NULL",
+            (json.dumps(payload, ensure_ascii=False), priority, row_id),
+        ))
+
+    async def settle(self) -> int:
+        """Mark the pending rows that will never go out, so none costs a flood token.
+
+        An edit superseded by a newer pending edit of the same message (same method); an
+        edit whose message failed, was given up or could not be delivered (``skipped``);
+        any row for a chat that blocked the bot (``unreachable``). Rows in flight are left
+        alone. An edit is any row with ``ref_outbox_id``. Returns how many were marked.
+        """
+        superseded = await self._exec(
+            "UPDATE outbox SET state='superseded' WHERE state='pending' AND sending_at IS NULL"
+            " AND ref_outbox_id IS NOT NULL AND EXISTS("
+            "SELECT 1 FROM outbox n WHERE n.ref_outbox_id=outbox.ref_outbox_id"
+            " AND n.method=outbox.method AND n.state='pending' AND n.id>outbox.id)"
+        )
+        skipped = await self._exec(
+            "UPDATE outbox SET state='skipped', last_error='original message not sent'"
+            " WHERE state='pending' AND sending_at IS NULL AND ref_outbox_id IS NOT NULL"
+            " AND NOT EXISTS(SELECT 1 FROM outbox r"
+            " WHERE r.id=outbox.ref_outbox_id AND (r.state='pending'"
+            " OR (r.state='sent' AND r.message_id IS NOT NULL)))"
+        )
+        unreachable = await self._exec(
+            "UPDATE outbox SET state='unreachable', last_error='chat unreachable'"
+            " WHERE state='pending' AND sending_at IS NULL AND chat_id IN"
+            " (SELECT chat_id FROM chats WHERE unreachable_at IS NOT NULL)"
+        )
+        return superseded + skipped + unreachable
 
     async def done(self, row_id: int, state: str, *, message_id: int | None = None,
                    error: str | None = None) -> None:
@@ -136,13 +192,20 @@ class OutboxWrites(OutboxReads):
             (iso(not_before), error, row_id),
         )
 
-    async def begin(self, row_id: int) -> None:
-        """Mark a row in flight; if it already was, the last process died mid-send."""
-        await self._exec(
+    async def begin(self, row_id: int) -> dict[str, Any] | None:
+        """Mark a row in flight and return what to send: its payload as of now.
+
+        If it already was in flight, the last process died mid-send (counted as
+        ambiguous). The payload is read in the same statement, so an edit folded in
+        before this is sent and none can be folded in after it (``fold``). None if the
+        row is no longer pending (settled meanwhile): nothing to send.
+        """
+        row = await self._one(
             "UPDATE outbox SET ambiguous=ambiguous+(sending_at IS NOT NULL), sending_at=?"
-            " WHERE id=?",
+            " WHERE id=? AND state='pending' RETURNING payload",
             (iso(self.now), row_id),
         )
+        return json.loads(row["payload"]) if row else None
 
     async def failed(self, row_id: int, not_before: datetime, error: str, *,
                      ambiguous: bool) -> None:

@@ -103,7 +103,7 @@ class OutboxRow:
     message_id: int | None
     failures: int = 0  # transient errors so far (sets the backoff)
     ambiguous: int = 0  # attempts that may have reached Telegram
-    priority: int = 1
+    priority: int = 1  # 0 urgent, 1 normal, 2 background (bot.delivery.queue)
     incident_id: int | None = None
 
 
