@@ -265,10 +265,13 @@ async def test_pacing_one_chat_and_one_group(parts: Parts) -> None:
     private = [c.at for c in parts.stub.sent(10)]
     group = [c.at for c in parts.stub.sent(-100500)]
     assert len(private) == 10 and len(group) == 8
-    assert min(b - a for a, b in itertools.pairwise(private)) >= 0.19
+    # The sender spaces its calls 0.2 s apart; the stand-in's receive times add the request's
+    # own latency, which varies by some tens of milliseconds on a loaded 2-core machine.
+    jitter = 0.05
+    assert min(b - a for a, b in itertools.pairwise(private)) >= 0.2 - jitter
     # a group: the per-chat spacing, and in any stretch of time at most the burst (2)
     # plus 2 a second
-    assert min(b - a for a, b in itertools.pairwise(group)) >= 0.19
+    assert min(b - a for a, b in itertools.pairwise(group)) >= 0.2 - jitter
     for i, j in itertools.combinations(range(len(group)), 2):
         assert j - i + 1 <= 2 + 2 * (group[j] - group[i]) + 0.05
 

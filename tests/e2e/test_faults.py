@@ -86,13 +86,15 @@ async def test_the_sop_survives_a_fifth_of_calls_failing(
     if unreachable:
         assert stub.find(ADB_ID, "Pesan tidak terkirim"), "the ADB was told"
 
-    # Order per chat: what each chat saw first-arrive is the order the rows were queued.
-    sent = rows(db, "SELECT chat_id, payload FROM outbox"
+    # Order per chat and priority: what each chat saw first-arrive is the order the rows
+    # were queued (an urgent prompt or report may overtake an ordinary notice, by design).
+    sent = rows(db, "SELECT chat_id, priority, payload FROM outbox"
                      " WHERE method='sendMessage' AND state='sent' ORDER BY id")
-    for chat in {c for c, _ in sent}:
-        queued = [json.loads(p)["text"] for c, p in sent if c == chat]
-        arrived = list(dict.fromkeys(c.params["text"] for c in stub.sent(chat)))
-        assert arrived == queued, f"chat {chat}"
+    for chat, priority in {(c, p) for c, p, _ in sent}:
+        queued = [json.loads(p)["text"] for c, pr, p in sent if (c, pr) == (chat, priority)]
+        arrived = [t for t in dict.fromkeys(c.params["text"] for c in stub.sent(chat))
+                   if t in queued]
+        assert arrived == queued, f"chat {chat}, priority {priority}"
 
     # Duplicates only where a send may have arrived although no answer came back.
     [(counted,)] = rows(db, "SELECT COALESCE(SUM(ambiguous), 0) FROM outbox"
