@@ -544,7 +544,9 @@ class BotApiStub:
         if err := self._check_text(chat_id, p.get("text", ""), p.get("parse_mode")):
             return err
         msg = self._message(chat_id, next(self._msg_ids), p)
-        self.messages[(chat_id, msg["message_id"])] = msg
+        reply = p.get("reply_parameters")
+        stored = {**msg, "reply_to_message_id": reply.get("message_id")} if reply else msg
+        self.messages[(chat_id, msg["message_id"])] = stored  # what the chat shows
         return 200, msg
 
     def _m_editMessageText(self, p: dict[str, Any]) -> tuple[int, Any]:

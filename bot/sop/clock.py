@@ -42,17 +42,22 @@ class SopClock:
         self.sla = sla
         self.calendar = calendar
         self.clock = clock
+        # A new incident does not wake the clock: look often enough that no notice is late
+        # by more than a quarter of the shortest interval (tests set seconds, not minutes).
+        shortest = min(sla.decision_minutes, sla.remind_every_minutes,
+                       sla.escalate_decision_minutes, sla.total_minutes) * 60
+        self.idle_s = min(IDLE_S, shortest / 4)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick until ``stop``; a failed tick is logged and tried again later."""
         while not stop.is_set():
-            wait = IDLE_S
+            wait = self.idle_s
             try:
                 nxt = await self.tick()
                 if nxt is not None:
-                    wait = min(IDLE_S, max(0.05, (nxt - self.clock()).total_seconds()))
+                    wait = min(wait, max(0.05, (nxt - self.clock()).total_seconds()))
             except Exception:  # keep the clock alive; what is due is due again next time
-                log.exception("the SOP clock failed; trying again in %.0f s", IDLE_S)
+                log.exception("the SOP clock failed; trying again in %.0f s", wait)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), wait)
 
@@ -103,7 +108,7 @@ class SopClock:
                         // (every * 60))
                 if k >= 1 and not quiet and await tx.incidents.notice(
                         inc.id, f"vendor:{last.id}", k):
-                    await self._tell(tx, inc, Role.JF_ADB, "vendor", since=last.called_at,
+                    await self._tell(tx, inc, Role.JF_ADB, "follow_up", since=last.called_at,
                                      vendor=last.vendor)
                 nexts.append(self._due(last.called_at, (k + 1) * every))
         return nexts
