@@ -162,10 +162,13 @@ async def check_telegram(settings: Settings, lang: str, send_test: bool,
 async def _check_chat(api: BotApi, name: str, chat_id: int, bot_id: int | None, lang: str,
                       send_test: bool) -> Finding:
     """A configured group: it exists, the bot is in it and may post there."""
-    params: dict[str, Any] = {"name": name, "id": chat_id}
+    params: dict[str, Any] = {"name": name, "id": chat_id, "title": ""}
     ok, chat, _ = await api.call("getChat", chat_id=chat_id)
     if not ok:
-        return Finding(Level.FAIL, "chat_missing", {**params, "why": chat})
+        # Telegram says "Forbidden: bot is not a member" for a group it left or was removed
+        # from, and "chat not found" for an id it never knew (a typo, a group it never joined)
+        key = "chat_not_member" if "forbidden" in str(chat).lower() else "chat_missing"
+        return Finding(Level.FAIL, key, {**params, "why": chat})
     params["title"] = chat.get("title") or chat.get("first_name") or ""
     ok, member, _ = await api.call("getChatMember", chat_id=chat_id, user_id=bot_id)
     if not ok:
@@ -397,10 +400,11 @@ def run(args: argparse.Namespace) -> int:
     redact.install([settings.token])
     try:
         found = asyncio.run(diagnose(settings, env_file, lang, args.send_test))
+        text = report(lang, found)
     except Exception as exc:  # the operator gets a sentence, never a traceback
         print(redact.redact(render(lang, "doctor.txt.j2", key="crashed",
                                    p={"why": f"{type(exc).__name__}: {exc}"})))
         return int(Level.FAIL)
-    print(report(lang, found))
+    print(text)
     worst = max((f.level for f in found), default=Level.OK)
     return int(worst)
