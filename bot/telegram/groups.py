@@ -6,7 +6,8 @@ texts into it, and a forged button press there would be acted on. The guard
 runs before every other handler (group -2) and stops the update, except
 ``/id``, which the operator needs in exactly such a group to set it up.
 
-The group is told once that the bot is not set up for it and how an operator
+A press or command there is refused and audited like any other refusal. The
+group is told once that the bot is not set up for it and how an operator
 does that. "Once" is remembered in the outbox itself (a row with purpose
 ``not_set_up`` for that chat, never deleted), checked and written in one
 transaction, so a restart does not repeat it and no schema change is needed.
@@ -18,10 +19,11 @@ import logging
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
+from bot.telegram import callbacks
 from bot.telegram.context import Ctx, services_of
+from handlers.base import NUMBERED_PREFIXES, answer, audit
 
 log = logging.getLogger(__name__)
 NOTICE = "not_set_up"  # outbox purpose and template of the one notice per group
@@ -67,9 +69,19 @@ async def _notice_once(update: Update, context: Ctx, chat_id: int) -> None:
             queued = True
     if queued:
         svc.queue.wake()
-    if update.callback_query is not None:
-        # a button in a strange group: answer it so the client stops waiting, change nothing
-        try:
-            await update.callback_query.answer()
-        except TelegramError as exc:  # an old query must not break the guard
-            log.info("could not answer callback query: %s", exc)
+    message = update.effective_message
+    if update.callback_query is not None or (
+            message is not None and (message.text or "").startswith("/")):
+        await _refuse(update, context)
+
+
+async def _refuse(update: Update, context: Ctx) -> None:
+    """A press or command there is refused like any other: audited (a forged button in a
+    stranger's group is what the office wants to see) and a press is answered."""
+    query = update.callback_query
+    cb = callbacks.parse(query.data) if query is not None else None
+    outcome = "invalid" if query is not None and cb is None else "refused"
+    await audit(update, context, outcome,
+                complaint_id=cb.id if cb and cb.prefix in NUMBERED_PREFIXES else None)
+    if query is not None:
+        await answer(query, services_of(context).views.answer(outcome))

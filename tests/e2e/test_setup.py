@@ -80,6 +80,12 @@ async def test_a_group_not_set_up_gets_nothing_but_id_and_one_notice(
     assert "rahasia" not in " ".join(texts)
     assert rows(bot.settings.netmaint_db, "SELECT state FROM complaints") == \
         [("awaiting_decision",)]
+    # the commands and the press there are refusals the office can review
+    assert rows(bot.settings.netmaint_db, "SELECT kind, what, outcome FROM audit WHERE chat_id=?"
+                " ORDER BY id", STRANGE_GROUP) == [
+        ("command", "/agenda", "refused"), ("command", "/lacak", "refused"),
+        ("command", "/lapor", "refused"), ("command", "/catat", "refused"),
+        ("button", "dec 1 ya", "refused")]
 
     # remembered across a restart: still one notice
     await bot.restart()
