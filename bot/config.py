@@ -31,6 +31,10 @@ EXPECTED = {
     "ADB_USER_IDS": "comma-separated numeric Telegram user ids, e.g. 11111111,22222222",
     "ADB_CHAT_ID": "a numeric chat id (groups are negative, e.g. -1001234567890), or empty",
     "JF_ADB_CHAT_ID": "the numeric chat id of the JF ADB group, e.g. -1001234567890",
+    "JF_ADB_USER_IDS": "empty, or comma-separated numeric Telegram user ids of the JF ADB, "
+                       "e.g. 33333333",
+    "KABID_USER_IDS": "empty, or comma-separated numeric Telegram user ids of the Kabid, "
+                      "e.g. 44444444",
     "KABID_CHAT_ID": "the numeric chat id of the Kabid group, e.g. -1001234567891",
     "NETMAINT_DB": "a path to the SQLite file, e.g. data/netmaint.db",
     "NETMAINT_CONFIG": "a path to the TOML file, e.g. netmaint.toml",
@@ -90,6 +94,10 @@ class Settings(AgendaSettings):
     adb_chat_id: int | None = None
     jf_adb_chat_id: int
     kabid_chat_id: int
+    # Roles by person (optional): when set, only these people act as the JF ADB / the Kabid;
+    # when empty, anyone in that group does (the looser rule ``netmaint doctor`` warns about).
+    jf_adb_user_ids: Annotated[tuple[int, ...], NoDecode] = ()
+    kabid_user_ids: Annotated[tuple[int, ...], NoDecode] = ()
     netmaint_config: Path | None = None
     netmaint_poll_timeout: float = Field(default=30.0, ge=0, le=50)
     # Webhook mode (optional): Telegram calls this public HTTPS URL instead of being polled.
@@ -148,7 +156,7 @@ class Settings(AgendaSettings):
             raise ValueError("must start with http:// or https://")
         return v
 
-    @field_validator("adb_user_ids", mode="before")
+    @field_validator("adb_user_ids", "jf_adb_user_ids", "kabid_user_ids", mode="before")
     @classmethod
     def _split_ids(cls, v: Any) -> Any:
         if isinstance(v, str):
@@ -183,6 +191,15 @@ class Settings(AgendaSettings):
     def adb_chats(self) -> tuple[int, ...]:
         """Where decision prompts go: the ADB group, else each ADB's private chat."""
         return (self.adb_chat_id,) if self.adb_chat_id is not None else self.adb_user_ids
+
+    @property
+    def group_chats(self) -> frozenset[int]:
+        """The groups the bot is set up for (JF ADB, Kabid, the ADB group if any): in any
+        other group it answers only ``/id``, so a stranger's group sees no complaint."""
+        groups = {self.jf_adb_chat_id, self.kabid_chat_id}
+        if self.adb_chat_id is not None:
+            groups.add(self.adb_chat_id)
+        return frozenset(groups)
 
 
 def _describe(exc: ValidationError) -> str:

@@ -12,6 +12,13 @@ def _role_names(update: Update, context: Ctx) -> list[str]:
     return sorted(str(r) for r in roles(update, context))
 
 
+def _group_of(chat_id: int, context: Ctx) -> str | None:
+    """Which configured group this chat is ("jf_adb", "kabid"), so a person listed in
+    JF_ADB_USER_IDS is not told "this is the JF ADB group" in their private chat."""
+    settings = services_of(context).settings
+    return {settings.jf_adb_chat_id: "jf_adb", settings.kabid_chat_id: "kabid"}.get(chat_id)
+
+
 async def start_cmd(update: Update, context: Ctx) -> None:
     """Greet the user and list what their role may do."""
     chat, user = update.effective_chat, update.effective_user
@@ -19,7 +26,7 @@ async def start_cmd(update: Update, context: Ctx) -> None:
         return
     await services_of(context).queue.reply(
         chat.id, "start", user_name=user.full_name if user else "",
-        roles=_role_names(update, context),
+        roles=_role_names(update, context), group=_group_of(chat.id, context),
     )
 
 

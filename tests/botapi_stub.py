@@ -47,7 +47,8 @@ FAULT_KINDS = ("429", "500", "502", "late", "hang", "reset", "not_modified", "bl
 NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
                 "markup are exactly the same as a current content and reply markup of the message")
 JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "link_preview_options",
-               "reply_parameters", "entities"}
+               "reply_parameters", "entities", "scope"}
+CHAT_NOT_FOUND = "Bad Request: chat not found"
 
 
 class _HTMLCheck(HTMLParser):
@@ -157,6 +158,14 @@ class BotApiStub:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.answers: dict[str, dict[str, Any]] = {}
         self.blocked: set[int] = set()
+        # Chats Telegram does not know for this bot (a wrong id, a user who never pressed
+        # Start): getChat, getChatMember and sendMessage answer 400 "chat not found".
+        self.unknown_chats: set[int] = set()
+        # The bot's own status in a group (getChatMember): "member" unless set here; "left"
+        # or "kicked" also makes sendMessage there fail with 403, as Telegram does.
+        self.bot_status: dict[int, str] = {}
+        # A group's default permissions (getChat), e.g. {"can_send_messages": False}.
+        self.permissions: dict[int, dict[str, Any]] = {}
         # method -> queued failures (status, description, extra JSON) returned before success
         self.faults: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self.plan: FaultPlan | None = None
@@ -541,6 +550,10 @@ class BotApiStub:
 
     def _m_sendMessage(self, p: dict[str, Any]) -> tuple[int, Any]:
         chat_id = int(p["chat_id"])
+        if chat_id in self.unknown_chats:
+            return 400, CHAT_NOT_FOUND
+        if self.bot_status.get(chat_id) in ("left", "kicked"):
+            return 403, "Forbidden: bot is not a member of the supergroup chat"
         if err := self._check_text(chat_id, p.get("text", ""), p.get("parse_mode")):
             return err
         msg = self._message(chat_id, next(self._msg_ids), p)
@@ -581,3 +594,45 @@ class BotApiStub:
     def _m_answerCallbackQuery(self, p: dict[str, Any]) -> tuple[int, Any]:
         self.answers[str(p["callback_query_id"])] = p
         return 200, True
+
+    def _m_getChat(self, p: dict[str, Any]) -> tuple[int, Any]:
+        chat_id = int(p["chat_id"])
+        if chat_id in self.unknown_chats:
+            return 400, CHAT_NOT_FOUND
+        if self.bot_status.get(chat_id) in ("left", "kicked"):
+            return 403, "Forbidden: bot is not a member of the supergroup chat"
+        base: dict[str, Any] = {"id": chat_id, "accent_color_id": 0, "max_reaction_count": 11,
+                                "accepted_gift_types": {"unlimited_gifts": False,
+                                                        "limited_gifts": False,
+                                                        "unique_gifts": False,
+                                                        "premium_subscription": False,
+                                                        "gifts_from_channels": False}}
+        if chat_id > 0:
+            return 200, {**base, "type": "private", "first_name": f"user {chat_id}"}
+        return 200, {**base, "type": "supergroup", "title": f"group {chat_id}",
+                     "permissions": {"can_send_messages": True,
+                                     **self.permissions.get(chat_id, {})}}
+
+    def _m_getChatMember(self, p: dict[str, Any]) -> tuple[int, Any]:
+        chat_id, user_id = int(p["chat_id"]), int(p["user_id"])
+        if chat_id in self.unknown_chats:
+            return 400, CHAT_NOT_FOUND
+        user = BOT_USER if user_id == BOT_USER["id"] else self.user(user_id)
+        status = self.bot_status.get(chat_id, "member") if user_id == BOT_USER["id"] else "member"
+        member: dict[str, Any] = {"status": status, "user": user}
+        if status == "administrator":
+            member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
+                          can_delete_messages=False, can_manage_video_chats=False,
+                          can_restrict_members=False, can_promote_members=False,
+                          can_change_info=False, can_invite_users=False,
+                          can_post_stories=False, can_edit_stories=False,
+                          can_delete_stories=False)
+        return 200, member
+
+    def commands_for(self, scope_type: str, chat_id: int | None = None) -> list[str] | None:
+        """The command names last set (setMyCommands) for a scope, or None if never set."""
+        for c in reversed(self.calls_to("setMyCommands")):
+            scope = c.params.get("scope") or {"type": "default"}
+            if scope.get("type") == scope_type and scope.get("chat_id") == chat_id:
+                return [cmd["command"] for cmd in c.params.get("commands", [])]
+        return None

@@ -13,6 +13,7 @@ from pathlib import Path
 from telegram.error import InvalidToken, NetworkError
 
 from bot.agents import agent_environment, agent_lookup
+from bot.cli.doctor import env_file_exposed
 from bot.config import OfficeConfig, Settings, SettingsError, load_office_config, load_settings
 from bot.telegram.runtime import run_bot
 from checks import redact
@@ -42,6 +43,10 @@ def run(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     env_file = args.env_file if args.env_file.exists() else None
+    if env_file is not None and env_file_exposed(env_file):
+        logging.getLogger("bot.cli").warning(
+            "%s holds the bot token and can be read by other users of this machine; "
+            "run: chmod 600 %s", env_file, env_file)
     try:
         settings = load_settings(env_file)
         redact.install([settings.token])

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -75,7 +77,8 @@ class Database:
 
     async def open(self) -> None:
         if not self.path.parent.exists():
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private(self.path)
         writer = await _connect(self.path)
         try:
             await writer.execute("PRAGMA journal_mode=WAL")
@@ -121,6 +124,28 @@ class Database:
                 await db.execute("ROLLBACK")
                 raise
             await db.execute("COMMIT")
+
+
+def _private(path: Path) -> None:
+    """Make the database readable by the bot's user only, before SQLite opens it.
+
+    The agenda holds staff names and complaint texts. SQLite creates its ``-wal`` and
+    ``-shm`` files with the database file's own mode, so creating the file 0600 first is
+    enough for new files; files left 0644 by an older version are tightened here. A file
+    we may not chmod (another owner) is logged, not fatal: opening it decides.
+    """
+    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)  # creates it only if it is absent
+    os.close(fd)
+    for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
+        try:
+            mode = stat.S_IMODE(f.stat().st_mode)
+            if mode & 0o077:
+                f.chmod(mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as exc:
+            log.warning("%s is readable by other users and cannot be changed (%s); "
+                        "run: chmod 600 %s*", f, exc.strerror, path)
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:

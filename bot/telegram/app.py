@@ -18,8 +18,9 @@ from telegram.ext import (
 
 from bot.sop.services import Services
 from bot.telegram.context import App, attach
+from bot.telegram.groups import guard_unknown_groups
 from checks import redact
-from handlers import agenda, base, complaint, decision, errors, incident, start, vendor
+from handlers import agenda, base, complaint, decision, errors, incident, setup, start, vendor
 
 
 def build_application(services: Services) -> App:
@@ -37,13 +38,16 @@ def build_application(services: Services) -> App:
     attach(app.bot_data, services)
     private = filters.ChatType.PRIVATE
 
-    # Group -1 runs first for every update: a chat that writes is reachable again.
+    # Group -2 runs before all: in a group the bot is not set up for, nothing but /id.
+    app.add_handler(TypeHandler(Update, guard_unknown_groups), group=-2)
+    # Group -1 runs next for every update: a chat that writes is reachable again.
     app.add_handler(TypeHandler(Update, base.note_chat), group=-1)
 
     # Group 0, first match wins:
     # 1. commands, in the order of /bantuan
     app.add_handler(CommandHandler("start", start.start_cmd))
     app.add_handler(CommandHandler(["bantuan", "help"], start.help_cmd))
+    app.add_handler(CommandHandler("id", setup.id_cmd))  # any chat, anyone: set-up data
     app.add_handler(CommandHandler("lapor", complaint.lapor_cmd))
     app.add_handler(CommandHandler("batal", complaint.cancel_cmd))
     app.add_handler(CommandHandler("catat", complaint.catat_cmd))

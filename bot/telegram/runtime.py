@@ -11,7 +11,12 @@ import asyncio
 import contextlib
 import logging
 
-from telegram import BotCommand
+from telegram import (
+    BotCommand,
+    BotCommandScope,
+    BotCommandScopeChat,
+    BotCommandScopeDefault,
+)
 from telegram.error import TelegramError
 
 from bot.agents import AgentLookup, agent_environment, agent_lookup
@@ -31,15 +36,62 @@ log = logging.getLogger(__name__)
 STOP_BUDGET_S = 9.0  # a graceful stop finishes in-flight work within this, then exits
 
 
-async def set_commands(app: App, lang: str) -> None:
-    """The command menu, worded in templates/<lang>/commands.txt.j2 ("name - description")."""
-    lines = render(lang, "commands.txt.j2").splitlines()
-    commands = [BotCommand(*(p.strip() for p in ln.split(" - ", 1)))
-                for ln in lines if " - " in ln]
-    try:
-        await app.bot.set_my_commands(commands)
-    except TelegramError as exc:
-        log.warning("could not set the command menu: %s", exc)
+# Who sees which commands in Telegram's menu (the "/" button). Only commands worded in
+# templates/<lang>/commands.txt.j2 are listed, so a command another part of the bot has
+# not registered yet never shows up. "bantuan" is "help" in the English wording.
+REPORTER_MENU = ("lapor", "lacak", "bantuan")
+ADB_MENU = (*REPORTER_MENU, "catat", "agenda", "tutup", "status", "pisah", "gabung", "tiket",
+            "id")
+JF_ADB_MENU = ("agenda", "lacak", "tiket", "status", "bantuan", "id")
+KABID_MENU = ("agenda", "lacak", "status", "bantuan", "id")
+_ALIASES = {"bantuan": "help"}
+
+
+def command_menus(settings: Settings) -> list[tuple[BotCommandScope, tuple[str, ...]]]:
+    """Each menu scope and its commands: everyone by default; each ADB's private chat;
+    the JF ADB and Kabid groups (and their people's private chats, when listed); the ADB
+    group. Telegram shows a chat the most specific menu set for it."""
+    menus: list[tuple[BotCommandScope, tuple[str, ...]]] = [
+        (BotCommandScopeDefault(), REPORTER_MENU)]
+    for user_id in settings.adb_user_ids:
+        menus.append((BotCommandScopeChat(user_id), ADB_MENU))
+    for user_id in settings.jf_adb_user_ids:
+        if user_id not in settings.adb_user_ids:
+            menus.append((BotCommandScopeChat(user_id),
+                          (*REPORTER_MENU, *(c for c in JF_ADB_MENU if c not in REPORTER_MENU))))
+    for user_id in settings.kabid_user_ids:
+        if user_id not in settings.adb_user_ids and user_id not in settings.jf_adb_user_ids:
+            menus.append((BotCommandScopeChat(user_id),
+                          (*REPORTER_MENU, *(c for c in KABID_MENU if c not in REPORTER_MENU))))
+    menus.append((BotCommandScopeChat(settings.jf_adb_chat_id), JF_ADB_MENU))
+    menus.append((BotCommandScopeChat(settings.kabid_chat_id), KABID_MENU))
+    if settings.adb_chat_id is not None:
+        menus.append((BotCommandScopeChat(settings.adb_chat_id),
+                      tuple(c for c in ADB_MENU if c != "lapor")))
+    return menus
+
+
+async def set_commands(app: App, settings: Settings) -> None:
+    """The command menus by role, worded in templates/<lang>/commands.txt.j2 ("name -
+    description"). A scope Telegram refuses (an ADB who never pressed Start) is logged and
+    skipped: the menu is a convenience, never a reason not to start."""
+    lines = render(settings.lang, "commands.txt.j2").splitlines()
+    worded: dict[str, str] = {}
+    for ln in lines:
+        name, sep, description = ln.partition(" - ")
+        if sep:
+            worded[name.strip()] = description.strip()
+    for scope, names in command_menus(settings):
+        commands = []
+        for name in names:
+            name = name if name in worded else _ALIASES.get(name, name)
+            if name in worded:
+                commands.append(BotCommand(name, worded[name]))
+        try:
+            await app.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as exc:
+            log.warning("could not set the command menu for %s %s: %s", scope.type,
+                        getattr(scope, "chat_id", ""), exc)
 
 
 async def run_bot(
@@ -65,7 +117,7 @@ async def run_bot(
         async with app:
             if not settings.netmaint_webhook_url:
                 await app.bot.delete_webhook(drop_pending_updates=False)
-            await set_commands(app, settings.lang)
+            await set_commands(app, settings)
             sending = asyncio.create_task(sender.run(), name="sender")
             clock_stop = asyncio.Event()
             ticking = asyncio.create_task(services.sop_clock.run(clock_stop), name="sop-clock")
