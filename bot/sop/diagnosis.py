@@ -58,7 +58,10 @@ class Diagnoses:
         text = render(len(complaints))
         if len(text) <= LIMIT:
             return text
-        low, high = 0, len(complaints)  # the most details that fit: binary search
+        # The most details that fit: each costs about one line; start from that estimate.
+        bare = len(render(0))
+        line = max(1, (len(text) - bare) // max(1, len(complaints)))
+        low, high = 0, min(len(complaints), max(0, (LIMIT - bare) // line) + 2)
         while low < high:
             mid = (low + high + 1) // 2
             if len(render(mid)) <= LIMIT:

@@ -123,7 +123,7 @@ class Workflow:
         """The complaint takes the incident's state, with the steps that state has running."""
         c = await tx.complaints.get(cid)
         assert c is not None
-        count = len(await tx.incidents.complaints(inc.id))
+        count = await tx.incidents.count(inc.id)
         if not opened:
             await tx.complaints.event(cid, event, actor=by, incident=inc.id, count=count,
                                       from_incident=from_incident)
@@ -142,7 +142,7 @@ class Workflow:
 
     async def _acknowledge(self, tx: Tx, c: Complaint, inc: Incident, opened: bool) -> None:
         assert c.reporter_chat_id is not None
-        count = len(await tx.incidents.complaints(inc.id))
+        count = await tx.incidents.count(inc.id)
         still_down = inc.state == State.CLOSED and c.channel == "chat"
         text = self.views.html("ack", c=self.views.complaint(c), inc=self.views.incident(inc),
                                joined=not opened, count=count)

@@ -58,6 +58,11 @@ class IncidentReads(Queries):
                                " AND dismissed IS NULL ORDER BY id", (incident_id,))
         return [to_complaint(r) for r in rows]
 
+    async def count(self, incident_id: int) -> int:
+        """How many complaints the incident holds (not those closed as no fault)."""
+        return await self._count("SELECT COUNT(*) FROM complaints WHERE incident_id=?"
+                                 " AND dismissed IS NULL", (incident_id,))
+
     async def checks(self, incident_id: int, round: int) -> list[CheckResult]:
         """The check results of one diagnosis run, in the order they finished."""
         rows = await self._all(
