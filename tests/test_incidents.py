@@ -254,3 +254,46 @@ async def _interleave(path: Path, ops: list[tuple[str, object, object]]) -> None
         outcomes = await outbox(s, "SELECT complaint_id, COUNT(*) FROM outbox"
                                    " WHERE purpose='outcome' GROUP BY complaint_id")
         assert dict(outcomes) == {c: n for c, n in told.items() if n}, "told once per decision"
+
+
+async def test_the_adbs_note_and_closing_what_is_not_a_network_fault(
+    world: tuple[Services, Clock],
+) -> None:
+    s, _ = world
+    a, b = await file(s, 1), await file(s, 2)
+    await s.diagnoses.idle()
+    assert await s.workflow.add_note(1, "kabel putus", ADB) == STALE, "only after the decision"
+
+    # /tutup: B was a duplicate; it leaves the incident, its reporter is told.
+    user = Press(reporter(1), frozenset({Role.USER}), reporter(1).id, 5)
+    assert await s.workflow.dismiss(b, "laporan ganda", user) == REFUSED
+    assert await s.workflow.dismiss(b, "laporan ganda", ADB) == OK
+    assert await s.workflow.dismiss(b, "lagi", ADB) == STALE
+    told = await outbox(s, "SELECT payload FROM outbox WHERE purpose='outcome'"
+                           " AND complaint_id=?", b)
+    assert len(told) == 1 and "bukan gangguan jaringan" in str(told[0][0])
+    assert [c.id for c in await s.db.reads.incidents.complaints(1)] == [a]
+    history = await s.queries.history_text((await s.db.reads.complaints.get(b)), full=True)
+    assert "ditutup — bukan gangguan jaringan" in history and "laporan ganda" in history
+
+    assert await s.workflow.decide(1, Action.NO, ADB) == OK
+    asked = await outbox(s, "SELECT payload FROM outbox WHERE purpose='note_ask'")
+    assert len(asked) == 1 and "#K1" in str(asked[0][0])
+    assert await s.workflow.add_note(1, "kabel putus; vendor dipanggil", ADB) == OK
+    inc = await s.db.reads.incidents.get(1)
+    assert inc is not None and inc.note == "kabel putus; vendor dipanggil"
+    history = await s.queries.history_text((await s.db.reads.complaints.get(a)), full=True)
+    assert "catatan ADB: kabel putus" in history
+    assert await states(s) == ["escalated", "closed"], "B is closed apart; A follows #I1"
+
+
+async def test_closing_the_last_complaint_closes_its_incident(
+    world: tuple[Services, Clock],
+) -> None:
+    s, _ = world
+    only = await file(s, 1)
+    await s.diagnoses.idle()
+    assert await s.workflow.dismiss(only, "salah kirim", ADB) == OK
+    inc = await s.db.reads.incidents.get(1)
+    assert inc is not None and inc.state == "closed"
+    assert await s.workflow.decide(1, Action.YES, ADB) == STALE

@@ -92,7 +92,9 @@ class Views:
         return {
             "id": c.id,
             "tag": c.tag,
-            "state": str(c.state),
+            # closed as not a network fault reads apart from "the network runs normally"
+            "state": "dismissed" if c.dismissed else str(c.state),
+            "dismissed": c.dismissed,
             "site": c.site,
             "reporter": c.reporter_name,
             "filed_by": c.filed_by_name,
