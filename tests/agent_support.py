@@ -37,7 +37,7 @@ def free_port(host: str = "127.0.0.1") -> int:
 def write_tls_files(directory: Path, ca: trustme.CA) -> tuple[Path, Path, Path]:
     """A server certificate for 127.0.0.1 issued by ``ca``: (ca, cert chain, key) files."""
     directory.mkdir(parents=True, exist_ok=True)
-    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert = ca.issue_cert("127.0.0.1", "::1", "localhost")
     ca_file, cert_file, key_file = (directory / n for n in ("ca.pem", "cert.pem", "key.pem"))
     ca.cert_pem.write_to_path(str(ca_file))
     cert.private_key_pem.write_to_path(str(key_file))
@@ -53,6 +53,7 @@ def loopback_config(
     tls: tuple[Path, Path] | None = None,
     service_port: int | None = None,
     ping_count: int = 3,
+    limits: dict[str, float] | None = None,
 ) -> str:
     """A TOML config whose targets and services are all on 127.0.0.1."""
     lines = [
@@ -76,6 +77,7 @@ def loopback_config(
             f"port = {service_port}",
         ]
     lines += ["[agent]", f"max_concurrent = {max_concurrent}"]
+    lines += [f"{key} = {value}" for key, value in (limits or {}).items()]
     if allow:
         lines.append("allow = [" + ", ".join(f'"{a}"' for a in allow) + "]")
     if tls:
@@ -139,11 +141,17 @@ def start_agent(
     ca_file: Path | None = None,
     log_level: str = "debug",
     ready_timeout_s: float = 20.0,
-    ready_status: int = 200,
+    ready_status: int | None = 200,
     command: tuple[str, ...] = AGENT_COMMAND,
     host: str = "127.0.0.1",
+    connect_host: str | None = None,
 ) -> AgentProcess:
-    """Run ``python -m bot agent`` with AGENT_TOKEN in its environment; wait until it answers."""
+    """Run ``python -m bot agent`` with AGENT_TOKEN in its environment; wait until it answers.
+
+    ``ready_status=None`` waits only until the port accepts TCP (for an agent that
+    closes this client at accept); ``connect_host`` is the address the URL names,
+    when the agent listens on another (``::``).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "netmaint.toml"
     config.write_text(config_text)
@@ -155,7 +163,8 @@ def start_agent(
     with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
         proc = subprocess.Popen(args, cwd=workdir, env=env, stdout=out, stderr=err)
     scheme = "https" if ca_file else "http"
-    url_host = f"[{host}]" if ":" in host else host
+    connect_host = connect_host or host
+    url_host = f"[{connect_host}]" if ":" in connect_host else connect_host
     agent = AgentProcess(proc, f"{scheme}://{url_host}:{port}", token, workdir, ca_file)
     deadline = time.monotonic() + ready_timeout_s
     with agent.client(timeout=2.0) as client:
@@ -163,10 +172,13 @@ def start_agent(
             if proc.poll() is not None:
                 raise RuntimeError(f"the agent exited with {proc.returncode}:\n{agent.output()}")
             try:
+                if ready_status is None:
+                    socket.create_connection((connect_host, port), timeout=2.0).close()
+                    return agent
                 response = client.get("/v1/health", headers=agent.headers())
                 if response.status_code == ready_status:
                     return agent
-            except httpx.TransportError:
+            except (httpx.TransportError, OSError):
                 pass
             time.sleep(0.1)
     agent.stop()
