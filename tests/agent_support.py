@@ -6,6 +6,7 @@ loopback only, and it listens on loopback only.
 
 from __future__ import annotations
 
+import asyncio
 import os
 import socket
 import ssl
@@ -200,3 +201,101 @@ def run_cli(
         timeout=timeout,
         check=False,
     )
+
+
+# ---- the attack of issue 14: strangers' idle sockets and slow request heads ----
+
+OUTSIDE_SOURCE = "127.0.0.2"  # Linux routes all of 127/8 to lo: an address outside allow
+
+
+@dataclass
+class AttackTally:
+    """What the attackers saw; times are seconds from the start of each connect."""
+
+    outside_connects: int = 0
+    outside_closed_s: list[float] = field(default_factory=list)
+    outside_still_open: int = 0
+    slow_connected: int = 0
+    slow_closed_s: list[float] = field(default_factory=list)
+    slow_still_open: int = 0
+    bytes_received: int = 0  # what any attacker got back; the agent should send nothing
+
+    @property
+    def slow_open_now(self) -> int:
+        return self.slow_connected - len(self.slow_closed_s)
+
+
+async def _closed_within(reader: asyncio.StreamReader, tally: AttackTally) -> None:
+    """Returns when the agent closes the connection (EOF or reset), counting bytes sent."""
+    try:
+        while data := await reader.read(4096):
+            tally.bytes_received += len(data)
+    except OSError:  # a reset, or TLS torn down: closed all the same
+        pass
+
+
+async def idle_stranger(
+    host: str, port: int, tally: AttackTally, stop: asyncio.Event, pause_s: float = 0.5
+) -> None:
+    """Connect from ``OUTSIDE_SOURCE``, send nothing, hold on; reconnect after each close."""
+    loop = asyncio.get_running_loop()
+    while not stop.is_set():
+        started = loop.time()
+        try:
+            reader, writer = await asyncio.open_connection(
+                host, port, local_addr=(OUTSIDE_SOURCE, 0)
+            )
+        except OSError:
+            await asyncio.sleep(pause_s)
+            continue
+        tally.outside_connects += 1
+        closing = asyncio.ensure_future(_closed_within(reader, tally))
+        stopping = asyncio.ensure_future(stop.wait())
+        await asyncio.wait({closing, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if closing.done():
+            tally.outside_closed_s.append(loop.time() - started)
+        else:
+            closing.cancel()
+            tally.outside_still_open += 1
+        writer.close()
+        await asyncio.sleep(pause_s)
+
+
+async def slow_header(
+    host: str,
+    port: int,
+    tally: AttackTally,
+    context: ssl.SSLContext | None,
+    byte_every_s: float = 0.5,
+    give_up_s: float = 20.0,
+) -> None:
+    """Finish the TLS handshake, then send a request head one byte at a time."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    reader, writer = await asyncio.open_connection(
+        host, port, ssl=context, server_hostname=host if context else None
+    )
+    tally.slow_connected += 1
+    head = b"GET /v1/health HTTP/1.1\r\nHost: agent\r\nX-Slow: " + b"z" * 1000
+    closing = asyncio.ensure_future(_closed_within(reader, tally))
+    try:
+        for i in range(len(head)):
+            if loop.time() - started > give_up_s:
+                break
+            try:
+                writer.write(head[i : i + 1])
+                await writer.drain()
+            except OSError:
+                break
+            await asyncio.wait({closing}, timeout=byte_every_s)
+            if closing.done():
+                break
+        await asyncio.wait({closing}, timeout=max(0.0, give_up_s - (loop.time() - started)))
+    finally:
+        if closing.done():
+            tally.slow_closed_s.append(loop.time() - started)
+        else:
+            closing.cancel()
+            tally.slow_still_open += 1
+        writer.close()
