@@ -131,7 +131,10 @@ class Agent(Section):
     tls_cert: Path | None = None
     tls_key: Path | None = None
     allow: tuple[str, ...] = ()  # client addresses or networks; empty = any
-    max_concurrent: int = Field(default=4, ge=1, le=64)
+    max_concurrent: int = Field(default=4, ge=1, le=64)  # requests served at once
+    queue_wait_s: float = Field(default=5.0, ge=0, le=60)  # a request waits this for a slot
+    header_timeout_s: float = Field(default=5.0, ge=1, le=60)  # TLS handshake + request head
+    idle_timeout_s: int = Field(default=5, ge=1, le=300)  # a kept-alive connection between requests
 
     @field_validator("allow")
     @classmethod

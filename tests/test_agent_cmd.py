@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -42,7 +43,12 @@ def test_check_prints_what_would_be_served(tmp_path: Path) -> None:
     assert "https://127.0.0.1:9443" in out and "this machine only" in out
     assert "they match" in out
     assert f"AGENT_TOKEN set ({len(TOKEN)} characters)" in out
-    assert "10.0.0.0/24, 127.0.0.1" in out
+    assert "10.0.0.0/24, 127.0.0.1 (others are closed at accept)" in out
+    assert "TLS 1.2 or later" in out
+    assert (
+        "4 requests at once, others wait up to 5 s then get 503; request within 5 s of "
+        "connecting; idle connections closed after 5 s; bodies up to 64 KiB"
+    ) in out
     assert "lokal (127.0.0.1), lokal-dua (127.0.0.2)" in out
     assert "POST /v1/diagnose" in out
     assert TOKEN not in out + result.stderr
@@ -101,7 +107,28 @@ def test_check_warns_when_the_allowlist_shuts_out_the_listener(tmp_path: Path) -
     (tmp_path / "netmaint.toml").write_text(loopback_config(allow=("10.20.0.0/16",)))
     result = run_cli(["--check"], tmp_path, {"AGENT_TOKEN": TOKEN})
     assert result.returncode == 0
-    assert "admits no loopback address: every request would be refused" in result.stdout
+    assert "admits no loopback address: every connection would be closed" in result.stdout
+
+
+def test_check_says_that_the_ipv6_wildcard_serves_ipv4_too(tmp_path: Path) -> None:
+    _, cert, key = write_tls_files(tmp_path / "tls", trustme.CA())
+    (tmp_path / "netmaint.toml").write_text(loopback_config(tls=(cert, key)))
+    for host, reach in [("::", "IPv6 and IPv4"), ("::1", "IPv6 clients only")]:
+        result = run_cli(["--check", "--host", host], tmp_path, {"AGENT_TOKEN": TOKEN})
+        assert result.returncode == 0, result.stderr
+        assert reach in result.stdout
+
+
+def test_a_port_in_use_is_one_sentence(tmp_path: Path) -> None:
+    (tmp_path / "netmaint.toml").write_text(loopback_config())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run_cli(["--port", str(port)], tmp_path, {"AGENT_TOKEN": TOKEN})
+    assert result.returncode == 1
+    assert f"cannot listen on http://127.0.0.1:{port}" in result.stderr
+    _no_traceback(result)
 
 
 def test_a_short_token_is_refused(tmp_path: Path) -> None:
@@ -147,17 +174,36 @@ def test_a_wrong_config_names_the_key(tmp_path: Path) -> None:
     _no_traceback(result)
 
 
-def test_a_client_outside_the_allowlist_is_refused(tmp_path: Path) -> None:
+def test_a_client_outside_the_allowlist_is_closed_at_accept(tmp_path: Path) -> None:
+    """No HTTP answer at all: the connection is closed before a byte is read."""
     port = free_port()
     config = loopback_config(allow=("10.9.8.0/24",), service_port=port)
-    running = start_agent(tmp_path, config, port=port, ready_status=403)
+    running = start_agent(tmp_path, config, port=port, ready_status=None)
     try:
         with running.client(timeout=10) as client:
-            response = client.get("/v1/health", headers=running.headers())
-        assert response.status_code == 403
-        assert response.json()["error"] == "forbidden"
+            for _ in range(3):
+                with pytest.raises(httpx.TransportError):
+                    client.get("/v1/health", headers=running.headers())
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as raw:
+            raw.sendall(b"GET /v1/health HTTP/1.1\r\nHost: agent\r\n\r\n")
+            assert _read_until_closed(raw) == b""
     finally:
         running.stop()
+    output = running.output()
+    assert "closed connections from 127.0.0.1: not in [agent] allow" in output
+    assert output.count("not in [agent] allow") == 1  # once a minute, not once a try
+    assert "GET /v1/health" not in output
+
+
+def _read_until_closed(sock: socket.socket) -> bytes:
+    """Everything the peer sends before it closes (a reset counts as closed)."""
+    data = b""
+    try:
+        while chunk := sock.recv(4096):
+            data += chunk
+    except ConnectionResetError:
+        pass
+    return data
 
 
 @pytest.mark.parametrize(

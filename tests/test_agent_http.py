@@ -175,9 +175,10 @@ def test_hardware_snapshot(agent: AgentProcess, client: httpx.Client) -> None:
     assert body["step"] == 6 and body["name"] == "hardware"
 
 
-async def test_a_burst_past_the_bound_gets_503_and_nothing_else_fails(
+async def test_a_burst_past_the_bound_waits_its_turn_and_is_served(
     agent: AgentProcess,
 ) -> None:
+    """10 diagnoses at once, 2 at a time: the other 8 queue (``queue_wait_s``), none is 503."""
     limits = httpx.Limits(max_connections=20)
     async with agent.async_client(timeout=30, limits=limits) as client:
         responses = await asyncio.gather(
@@ -186,13 +187,37 @@ async def test_a_burst_past_the_bound_gets_503_and_nothing_else_fails(
                 for _ in range(10)
             )
         )
-        codes = sorted(r.status_code for r in responses)
-        assert set(codes) == {200, 503}, codes
-        assert codes.count(200) >= MAX_CONCURRENT
-        busy = next(r for r in responses if r.status_code == 503)
+    assert [r.status_code for r in responses] == [200] * 10
+    for response in responses:
+        Report.model_validate_json(response.content)
+
+
+async def test_past_the_queue_wait_the_answer_is_the_agents_json_503(tmp_path: Path) -> None:
+    """With almost no queue, the burst gets ``busy`` JSON from the Guard, never uvicorn's 503."""
+    port = free_port()
+    config = loopback_config(
+        max_concurrent=2, service_port=port, ping_count=5, limits={"queue_wait_s": 0.2}
+    )
+    running = start_agent(tmp_path, config, port=port)
+    try:
+        async with running.async_client(timeout=30, limits=httpx.Limits(max_connections=40)) as c:
+            responses = await asyncio.gather(
+                *(
+                    c.post("/v1/diagnose", headers=running.headers(), json={"steps": [4]})
+                    for _ in range(30)
+                )
+            )
+            after = await c.post("/v1/diagnose", headers=running.headers(), json={"steps": [4]})
+    finally:
+        running.stop()
+    codes = sorted(r.status_code for r in responses)
+    assert set(codes) == {200, 503}, codes
+    assert codes.count(200) >= 2
+    for busy in (r for r in responses if r.status_code == 503):
         assert _is_error_json(busy, "busy") and busy.headers["retry-after"] == "1"
-        after = await client.post("/v1/diagnose", headers=agent.headers(), json={"steps": [4]})
-        assert after.status_code == 200
+        assert "none finished within 0.2 s" in busy.json()["message"]
+    assert after.status_code == 200
+    assert "Exceeded concurrency limit" not in running.output()
 
 
 def test_the_token_never_reaches_the_agents_output(

@@ -21,6 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from checks.agent.api import DIAGNOSE_PATH, HARDWARE_PATH, HEALTH_PATH, VERSION_PATH
 from checks.agent.guard import MAX_BODY_BYTES, parse_allow
+from checks.agent.listener import serves_ipv4
 from checks.config import CheckConfig, ConfigError, is_loopback_host, load_config
 
 log = logging.getLogger(__name__)
@@ -169,15 +170,28 @@ def describe(plan: Plan) -> str:
         if plan.tls
         else "off (plain HTTP, allowed on loopback only)"
     )
+    reach = "this machine only" if loopback else "from the network"
+    if not serves_ipv4(plan.host):
+        reach += ", IPv6 clients only"
+    elif plan.host == "::":
+        reach += ", IPv6 and IPv4"
+    agent = cfg.agent
     rows = [
         ("config", f"{plan.config_source} (valid)"),
-        ("listen", f"{plan.url}  ({'this machine only' if loopback else 'from the network'})"),
-        ("tls", tls),
+        ("listen", f"{plan.url}  ({reach})"),
+        ("tls", tls + (", TLS 1.2 or later" if plan.tls else "")),
         ("token", f"AGENT_TOKEN set ({len(token)} characters)" if token else "MISSING"),
-        ("allow", ", ".join(cfg.agent.allow) or "any client with the token"),
+        (
+            "allow",
+            ", ".join(agent.allow) + " (others are closed at accept)"
+            if agent.allow
+            else "any client with the token",
+        ),
         (
             "limits",
-            f"{cfg.agent.max_concurrent} requests at once, "
+            f"{agent.max_concurrent} requests at once, others wait up to "
+            f"{agent.queue_wait_s:g} s then get 503; request within {agent.header_timeout_s:g} s "
+            f"of connecting; idle connections closed after {agent.idle_timeout_s} s; "
             f"bodies up to {MAX_BODY_BYTES // 1024} KiB",
         ),
         ("api", ", ".join(ENDPOINTS)),
@@ -199,7 +213,7 @@ def _notes(plan: Plan, loopback: bool) -> list[str]:
     if loopback and allow and not any(a in net for net in allow for a in own):
         notes.append(
             "the agent listens on loopback only, but [agent] allow admits no loopback "
-            'address: every request would be refused (set host = "0.0.0.0" to serve the bot)'
+            'address: every connection would be closed (set host = "0.0.0.0" to serve the bot)'
         )
     if not loopback and not allow:
         notes.append(
@@ -214,10 +228,16 @@ def _notes(plan: Plan, loopback: bool) -> list[str]:
 
 
 def _serve(plan: Plan, token: SecretStr, log_level: str) -> int:
-    """Run uvicorn until stopped; the token goes to the app, never to a log."""
+    """Run uvicorn until stopped; the token goes to the app, never to a log.
+
+    uvicorn gets our socket and our protocol class (``checks.agent.listener``):
+    the allow list is applied at accept and TLS is started after it, so no
+    ``ssl_*`` and no ``limit_concurrency`` here (the ``Guard`` counts requests).
+    """
     import uvicorn
 
     from checks import redact
+    from checks.agent.listener import Gate, gated_protocol, listen_socket, tls_context
     from checks.agent.server import create_app
 
     secret = token.get_secret_value().strip()
@@ -226,27 +246,35 @@ def _serve(plan: Plan, token: SecretStr, log_level: str) -> int:
     logging.basicConfig(
         level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    app = create_app(plan.config, secret)
+    agent = plan.config.agent
+    gate = Gate(
+        allow=parse_allow(agent.allow),
+        tls=tls_context(*plan.tls) if plan.tls else None,
+        header_timeout_s=agent.header_timeout_s,
+    )
+    try:
+        sock = listen_socket(plan.host, plan.port)
+    except OSError as exc:
+        print(f"netmaint agent: cannot listen on {plan.url}: {exc}", file=sys.stderr)
+        return 1
+    config = uvicorn.Config(
+        create_app(plan.config, secret),
+        http=gated_protocol(gate),
+        ws="none",
+        log_config=None,
+        log_level=log_level,
+        proxy_headers=False,  # the allowlist must see the real peer, not a header
+        server_header=False,
+        timeout_keep_alive=agent.idle_timeout_s,
+    )
     log.info(
         "netmaint agent serving %s (%d targets, %d services, max %d requests at once)",
         plan.url,
         len(plan.config.targets),
         len(plan.config.services),
-        plan.config.agent.max_concurrent,
+        agent.max_concurrent,
     )
-    uvicorn.run(
-        app,
-        host=plan.host,
-        port=plan.port,
-        ssl_certfile=plan.tls[0] if plan.tls else None,
-        ssl_keyfile=plan.tls[1] if plan.tls else None,
-        log_config=None,
-        log_level=log_level,
-        proxy_headers=False,  # the allowlist must see the real peer, not a header
-        server_header=False,
-        timeout_keep_alive=5,
-        limit_concurrency=max(32, plan.config.agent.max_concurrent * 8),
-    )
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

@@ -2,13 +2,18 @@
 
 A pure ASGI middleware rather than FastAPI dependencies, because FastAPI
 reads and parses the body before dependencies run: the client address, the
-token, the declared size and the concurrency bound must be checked first, so
-an unauthenticated or oversized request costs nothing and changes nothing.
+token and the declared size must be checked first, so an unauthenticated or
+oversized request costs nothing and changes nothing. The concurrency bound
+counts requests, not connections: a request past ``max_concurrent`` waits up
+to ``queue_wait_s`` for a turn and only then is answered 503 ``busy``.
+(Addresses outside ``allow`` are already closed at accept by
+``checks.agent.listener``; the check here covers any other server.)
 Every refusal is a short JSON body: ``{"error": code, "message": text}``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import logging
@@ -28,6 +33,19 @@ def parse_allow(entries: Iterable[str]) -> tuple[IPNetwork, ...]:
     return tuple(ipaddress.ip_network(e, strict=False) for e in entries)
 
 
+def is_allowed(host: str | None, allow: Iterable[IPNetwork]) -> bool:
+    """Whether a client address is in ``allow``; an IPv4-mapped IPv6 address counts as IPv4."""
+    if host is None:
+        return False
+    try:
+        address = ipaddress.ip_address(host.partition("%")[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in net for net in allow)
+
+
 def error_response(
     status: int,
     code: str,
@@ -40,7 +58,7 @@ def error_response(
 
 
 class Guard:
-    """Allowlist, bearer token, body size and concurrency bound, in that order."""
+    """Allowlist, bearer token, body size, then a turn among ``max_concurrent``, in that order."""
 
     def __init__(
         self,
@@ -50,6 +68,8 @@ class Guard:
         allow: Iterable[str] = (),
         max_concurrent: int = 4,
         max_body: int = MAX_BODY_BYTES,
+        queue_wait_s: float = 5.0,
+        body_timeout_s: float = 5.0,
     ) -> None:
         if not token:
             raise ValueError("the agent needs a token")
@@ -58,7 +78,9 @@ class Guard:
         self._allow = parse_allow(allow)
         self._max_concurrent = max_concurrent
         self._max_body = max_body
-        self._in_flight = 0
+        self._queue_wait_s = queue_wait_s
+        self._body_timeout_s = body_timeout_s
+        self._slots = asyncio.Semaphore(max_concurrent)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -71,27 +93,45 @@ class Guard:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        if self._in_flight >= self._max_concurrent:
-            busy = error_response(
-                503,
-                "busy",
-                f"the agent is already answering {self._max_concurrent} requests; retry shortly",
-                headers={"Retry-After": "1"},
-            )
-            await busy(scope, receive, send)
-            return
-        self._in_flight += 1
         try:
-            try:
+            async with asyncio.timeout(self._body_timeout_s):
                 body = await self._read_body(receive)
-            except _TooLarge:
-                await self._too_large()(scope, receive, send)
-                return
-            except _Gone:
-                return
+        except _TooLarge:
+            await self._too_large()(scope, receive, send)
+            return
+        except _Gone:
+            return
+        except TimeoutError:
+            slow = error_response(
+                408, "timeout", f"the request body did not arrive within {self._body_timeout_s:g} s"
+            )
+            await slow(scope, receive, send)
+            return
+        if not await self._take_turn():
+            await self._busy()(scope, receive, send)
+            return
+        try:
             await self.app(scope, _replay(body, receive), send)
         finally:
-            self._in_flight -= 1
+            self._slots.release()
+
+    async def _take_turn(self) -> bool:
+        """A slot among ``max_concurrent``, waiting up to ``queue_wait_s``; False if none came."""
+        try:
+            async with asyncio.timeout(self._queue_wait_s):
+                await self._slots.acquire()
+        except TimeoutError:
+            return False
+        return True
+
+    def _busy(self) -> JSONResponse:
+        return error_response(
+            503,
+            "busy",
+            f"the agent is already answering {self._max_concurrent} requests and none finished "
+            f"within {self._queue_wait_s:g} s; retry shortly",
+            headers={"Retry-After": "1"},
+        )
 
     def _refusal(self, scope: Scope) -> JSONResponse | None:
         """Why this request is refused before its body is read, or None."""
@@ -117,15 +157,7 @@ class Guard:
         return None
 
     def _allowed(self, host: str | None) -> bool:
-        if host is None:
-            return False
-        try:
-            address = ipaddress.ip_address(host)
-        except ValueError:
-            return False
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        return any(address in net for net in self._allow)
+        return is_allowed(host, self._allow)
 
     def _authorised(self, scope: Scope) -> bool:
         value = _header(scope, b"authorization")

@@ -4,7 +4,8 @@ Read-only by design, like node_exporter or the Zabbix agent: it runs only
 what the config lists, and a request may narrow the ping targets by their
 configured *name*, never name an address, so the agent cannot be turned
 into a scanner. The ``Guard`` middleware checks address, token, size and
-load before FastAPI reads a byte of the body.
+load before FastAPI reads a byte of the body; ``checks.agent.listener``
+closes strangers and slow clients before HTTP.
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 RunChecks = Callable[[CheckConfig, Collection[int] | None], Awaitable[Report]]
 
 _ERRORS: dict[int | str, dict[str, object]] = {
-    code: {"model": ErrorBody} for code in (401, 403, 413, 503)
+    code: {"model": ErrorBody} for code in (401, 403, 408, 413, 503)
 }
 _bearer = HTTPBearer(auto_error=False, description="the agent's AGENT_TOKEN")
 
@@ -88,6 +89,8 @@ def create_app(
         allow=config.agent.allow,
         max_concurrent=config.agent.max_concurrent,
         max_body=MAX_BODY_BYTES,
+        queue_wait_s=config.agent.queue_wait_s,
+        body_timeout_s=config.agent.header_timeout_s,
     )
     known_targets = {t.name for t in config.targets}
 
