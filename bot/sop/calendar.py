@@ -8,11 +8,10 @@ nobody is paged at night. Pure: times in, times out.
 
 from __future__ import annotations
 
+from collections.abc import Container
 from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from bot.config import Office
 
@@ -29,9 +28,15 @@ class OfficeCalendar:
         self.paused = paused  # False: every minute counts (pause_outside_office_hours off)
 
     @cached_property
-    def _national(self) -> holidays.HolidayBase | None:
+    def _national(self) -> Container[date] | None:
+        """The national holidays, loaded on first use (the package's tables cost memory)."""
         code = self.office.national_holidays
-        return holidays.country_holidays(code) if code else None
+        if not code:
+            return None
+        import holidays
+
+        national: Container[date] = holidays.country_holidays(code)
+        return national
 
     def is_working_day(self, day: date) -> bool:
         if WEEKDAYS[day.weekday()] not in self.office.working_days:

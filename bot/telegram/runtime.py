@@ -30,7 +30,6 @@ from bot.telegram.app import build_application
 from bot.telegram.context import App
 from bot.telegram.inbox import handle_backlog
 from bot.telegram.polling import fetch_loop
-from bot.telegram.webhook import webhook_loop
 
 log = logging.getLogger(__name__)
 STOP_BUDGET_S = 9.0  # a graceful stop finishes in-flight work within this, then exits
@@ -127,6 +126,9 @@ async def run_bot(
                 log.info("bot running (%d stored updates handled, %d diagnoses resumed)",
                          handled, resumed)
                 if settings.netmaint_webhook_url:
+                    # Imported only in webhook mode: uvicorn is not needed for polling.
+                    from bot.telegram.webhook import webhook_loop
+
                     await webhook_loop(app, db, settings, stop, ready)
                 else:
                     if ready is not None:
