@@ -9,11 +9,13 @@ Only ADBs do these; the workflow checks the role and the states again.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from telegram import Update
 from telegram.constants import ChatType
 
 from bot.sop.transition import NOT_FOUND, OK, REFUSED, STALE
+from bot.sop.workflow import Press
 from bot.telegram import callbacks
 from bot.telegram.context import Ctx, services_of
 from handlers import complaint
@@ -32,46 +34,58 @@ def _args(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-async def split_cmd(update: Update, context: Ctx) -> None:
-    """/pisah <complaint>: the complaint is a different problem; it gets its own incident."""
+Act = Callable[[re.Match[str], Press], Awaitable[tuple[str, int, int]]]
+
+
+async def _command(update: Update, context: Ctx, pattern: re.Pattern[str], what: str,
+                   act: Act) -> None:
+    """Parse the command's arguments, act, and tell the ADB how it went (or the usage)."""
     svc, msg = services_of(context), update.effective_message
     if msg is None:
         return
-    m = _SPLIT.match(_args(update))
+    m = pattern.match(_args(update))
     if m is None:
-        await svc.queue.reply(msg.chat.id, "incident_cmd", key="split_usage", number=0, other=0)
+        await svc.queue.reply(msg.chat.id, "incident_cmd", key=f"{what}_usage", number=0,
+                              other=0)
         return
-    cid = int(m.group(1))
-    result = await svc.workflow.split(cid, press_of(update, context))
-    await _reply(update, context, msg.chat.id, result, "split", cid)
+    result, number, other = await act(m, press_of(update, context))
+    await _reply(update, context, msg.chat.id, result, what, number, other)
+
+
+async def split_cmd(update: Update, context: Ctx) -> None:
+    """/pisah <complaint>: the complaint is a different problem; it gets its own incident."""
+    async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
+        cid = int(m.group(1))
+        return await services_of(context).workflow.split(cid, press), cid, 0
+
+    await _command(update, context, _SPLIT, "split", act)
 
 
 async def merge_cmd(update: Update, context: Ctx) -> None:
     """/gabung <target> <other>: the same outage; the other's complaints move to the target."""
-    svc, msg = services_of(context), update.effective_message
-    if msg is None:
-        return
-    m = _MERGE.match(_args(update))
-    if m is None:
-        await svc.queue.reply(msg.chat.id, "incident_cmd", key="merge_usage", number=0, other=0)
-        return
-    target, source = int(m.group(1)), int(m.group(2))
-    result = await svc.workflow.merge(target, source, press_of(update, context))
-    await _reply(update, context, msg.chat.id, result, "merge", target, source)
+    async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
+        target, source = int(m.group(1)), int(m.group(2))
+        return await services_of(context).workflow.merge(target, source, press), target, source
+
+    await _command(update, context, _MERGE, "merge", act)
 
 
 async def note_cmd(update: Update, context: Ctx) -> None:
     """/catatan <incident> <text>: the cause and the action taken."""
-    svc, msg = services_of(context), update.effective_message
-    if msg is None:
-        return
-    m = _WITH_TEXT.match(_args(update))
-    if m is None:
-        await svc.queue.reply(msg.chat.id, "incident_cmd", key="note_usage", number=0, other=0)
-        return
-    iid, note = int(m.group(1)), m.group(2).strip()[:NOTE_LIMIT]
-    result = await svc.workflow.add_note(iid, note, press_of(update, context))
-    await _reply(update, context, msg.chat.id, result, "note", iid)
+    async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
+        iid, note = int(m.group(1)), m.group(2).strip()[:NOTE_LIMIT]
+        return await services_of(context).workflow.add_note(iid, note, press), iid, 0
+
+    await _command(update, context, _WITH_TEXT, "note", act)
+
+
+async def dismiss_cmd(update: Update, context: Ctx) -> None:
+    """/tutup <complaint> <reason>: not a network fault (a duplicate, a mistake, ...)."""
+    async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
+        cid, reason = int(m.group(1)), m.group(2).strip()[:200]
+        return await services_of(context).workflow.dismiss(cid, reason, press), cid, 0
+
+    await _command(update, context, _WITH_TEXT, "dismiss", act)
 
 
 async def note_reply(update: Update, context: Ctx) -> None:
@@ -89,21 +103,6 @@ async def note_reply(update: Update, context: Ctx) -> None:
     result = await svc.workflow.add_note(row.incident_id, msg.text.strip()[:NOTE_LIMIT],
                                          press_of(update, context))
     await _reply(update, context, msg.chat.id, result, "note", row.incident_id)
-
-
-async def dismiss_cmd(update: Update, context: Ctx) -> None:
-    """/tutup <complaint> <reason>: not a network fault (a duplicate, a mistake, ...)."""
-    svc, msg = services_of(context), update.effective_message
-    if msg is None:
-        return
-    m = _WITH_TEXT.match(_args(update))
-    if m is None:
-        await svc.queue.reply(msg.chat.id, "incident_cmd", key="dismiss_usage", number=0,
-                              other=0)
-        return
-    cid, reason = int(m.group(1)), m.group(2).strip()[:200]
-    result = await svc.workflow.dismiss(cid, reason, press_of(update, context))
-    await _reply(update, context, msg.chat.id, result, "dismiss", cid)
 
 
 async def _reply(update: Update, context: Ctx, chat_id: int, result: str, what: str,
