@@ -34,6 +34,8 @@ from tests.e2e.conftest import (
 # The end-to-end fixtures, shared rather than copied.
 stub, tcp_port, config, settings, bot = e2e.stub, e2e.tcp_port, e2e.config, e2e.settings, e2e.bot
 
+WEBHOOK_SECRET = "s3cret-webhook-token-0123456789"  # module level: the secret audit reads it
+
 # PTB cannot build an Update from these (no date/chat; a callback without chat_instance).
 BROKEN = [
     {"message": {"message_id": 1, "text": "/lapor tanpa tanggal"}},
@@ -166,7 +168,7 @@ async def _unmark(bot: Bot, update_id: int, *, reopen_dialog: bool = False) -> N
 async def test_webhook_unparsable_update_answered_kept_and_skipped(
         stub: BotApiStub, settings, config) -> None:
     port = free_port()
-    secret = "s3cret-webhook-token-0123456789"
+    secret = WEBHOOK_SECRET
     hooked = settings.model_copy(update={
         "netmaint_webhook_url": "https://bot.example.invalid/hook",
         "netmaint_webhook_secret": SecretStr(secret),

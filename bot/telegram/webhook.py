@@ -25,6 +25,7 @@ from bot.config import Settings
 from bot.storage import Database
 from bot.telegram.context import App
 from bot.telegram.inbox import ALLOWED_UPDATES, handle_raw
+from checks import redact
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
@@ -73,6 +74,7 @@ async def webhook_loop(app: App, db: Database, settings: Settings,
             serving.result()  # the port is taken, or similar: raise it
             raise RuntimeError("the webhook server stopped during start-up")
         await asyncio.sleep(0.02)
+    redact.add_secrets([secret])  # python-telegram-bot logs setWebhook's parameters at DEBUG
     await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
     log.info("webhook set; listening on %s", settings.netmaint_webhook_listen)
     if ready is not None:
