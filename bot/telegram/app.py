@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot.sop.services import Services
 from bot.telegram.context import App, attach
 from checks import redact
-from handlers import agenda, base, complaint, decision, errors, incident, start, vendor
+from handlers import agenda, base, complaint, decision, errors, flood, incident, start, vendor
 
 
 def build_application(services: Services) -> App:
@@ -37,7 +37,9 @@ def build_application(services: Services) -> App:
     attach(app.bot_data, services)
     private = filters.ChatType.PRIVATE
 
-    # Group -1 runs first for every update: a chat that writes is reachable again.
+    # Group -2 before anything: edits are dropped, one user's flood is cut (handlers/flood.py).
+    app.add_handler(TypeHandler(Update, flood.guard), group=-2)
+    # Group -1, for every update the gate let through: a chat that writes is reachable again.
     app.add_handler(TypeHandler(Update, base.note_chat), group=-1)
 
     # Group 0, first match wins:
