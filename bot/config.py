@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from checks.config import CheckConfig, Name, Section, load_config
+from checks.config import CheckConfig, Name, Section, load_config, unique_names
 
 # What each variable should look like, for error messages (never the value itself).
 EXPECTED = {
@@ -256,10 +256,21 @@ class Vendor(Section):
 
 
 class Limits(Section):
-    """The bot's flood guard: complaints one user may file per window (0 = no limit)."""
+    """The bot's flood guards and how long it keeps what it no longer needs.
+
+    ``complaints_per_user`` per ``window_minutes``: complaints one user may file (0 = no
+    limit). ``updates_per_minute``: commands, buttons and private messages one user may
+    send before the bot answers once and then stays silent until they slow down
+    (``handlers/flood.py``); ADBs get ``adb_updates_per_minute``, higher, because in an
+    outage they press many buttons and a silent bot would stall the SOP (0 = no limit).
+    ``inbox_days``: handled updates are kept this long, then pruned.
+    """
 
     complaints_per_user: int = Field(default=5, ge=0, le=1000)
     window_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    updates_per_minute: int = Field(default=20, ge=0, le=10_000)
+    adb_updates_per_minute: int = Field(default=120, ge=0, le=10_000)
+    inbox_days: int = Field(default=30, ge=1, le=3650)
 
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -339,6 +350,12 @@ class OfficeConfig(CheckConfig):
     grouping: Grouping = Grouping()
     office: Office = Office()
     sla: Sla = Sla()
+
+    @model_validator(mode="after")
+    def _unique_office_names(self) -> OfficeConfig:
+        unique_names(self.sites, "sites")
+        unique_names(self.vendors, "vendors")
+        return self
 
 
 def load_office_config(path: Path | str | None) -> OfficeConfig:

@@ -14,11 +14,21 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import re
 import tomllib
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated, TypeVar, overload
+from typing import Annotated, Protocol, Self, TypeVar, overload
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 log = logging.getLogger(__name__)
 
@@ -32,11 +42,61 @@ class ConfigError(Exception):
 class Section(BaseModel):
     """A table of the file: frozen, and a key it does not define is an error (a typo)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # inf and nan are never a meaningful threshold or timeout: refuse them everywhere.
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
 
 Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[\w .()/-]+$")]
-Host = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$")]
+_LABEL = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?")
+
+
+def _host(value: str) -> str:
+    """An IP address or a DNS name the resolver accepts.
+
+    Checked here, not at ping time: the resolver refuses an empty label ("...") or one
+    over 63 characters with an exception, and one such name would turn the whole step
+    into ERROR for every target, not just its own line.
+    """
+    try:
+        ipaddress.ip_address(value)
+        return value
+    except ValueError:
+        pass
+    labels = value.removesuffix(".").split(".")
+    if len(value) > 253 or not all(len(lb) <= 63 and _LABEL.fullmatch(lb) for lb in labels):
+        raise ValueError(
+            f"{value!r} is neither an IP address nor a host name (labels of 1-63 letters, "
+            "digits or -, separated by single dots), e.g. 192.168.10.1 or server.local"
+        )
+    return value
+
+
+Host = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$"),
+                 AfterValidator(_host)]
+
+
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+def unique_names(items: Sequence[_Named], key: str) -> None:
+    """Refuse two entries of ``[[key]]`` whose names differ only in case or spaces.
+
+    Names are how results, buttons and reports tell entries apart; "Kantor" and
+    "kantor" would look like one office to the people reading them.
+    """
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        folded = " ".join(item.name.split()).casefold()
+        if folded in seen:
+            first = seen[folded]
+            raise ValueError(
+                f"{key}[{i}].name: {item.name!r} repeats {key}[{first}].name "
+                f"{items[first].name!r} (names are compared ignoring case); "
+                "give each a different name"
+            )
+        seen[folded] = i
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -122,6 +182,21 @@ class Thresholds(Section):
     temperature_fail_c: float = Field(default=95.0)
     nic_errors_warn: int = Field(default=1, ge=0)
 
+    @model_validator(mode="after")
+    def _warn_before_fail(self) -> Self:
+        """A warning threshold above its failing one would never warn: refuse it."""
+        for what in ("ping_loss", "ping_rtt", "cpu", "memory", "disk", "temperature"):
+            unit = next(f.removeprefix(f"{what}_warn_") for f in type(self).model_fields
+                        if f.startswith(f"{what}_warn_"))
+            warn, fail = getattr(self, f"{what}_warn_{unit}"), getattr(self, f"{what}_fail_{unit}")
+            if warn > fail:
+                raise ValueError(
+                    f"thresholds.{what}_warn_{unit}: {warn:g} is above "
+                    f"thresholds.{what}_fail_{unit} ({fail:g}); set the warning at or below "
+                    "the failure"
+                )
+        return self
+
 
 class Agent(Section):
     """Settings of ``netmaint agent`` on this server."""
@@ -160,6 +235,12 @@ class CheckConfig(Section):
     thresholds: Thresholds = Thresholds()
     agent: Agent = Agent()
 
+    @model_validator(mode="after")
+    def _unique_check_names(self) -> Self:
+        unique_names(self.targets, "targets")
+        unique_names(self.services, "services")
+        return self
+
 
 C = TypeVar("C", bound=CheckConfig)
 
@@ -185,7 +266,11 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
     """One line per problem: the key, what is wrong, and where."""
     lines = [f"{source}: invalid configuration"]
     for err in exc.errors():
-        lines.append(f"  {_key_path(err['loc'])}: {err['msg']}")
+        # pydantic prefixes our own messages with "Value error, ": jargon to an operator.
+        msg, key = err["msg"].removeprefix("Value error, "), _key_path(err["loc"])
+        # A rule across keys names its own key (err["loc"] is only the table it is in).
+        lines.append(f"  {msg}" if not err["loc"] or msg.startswith(f"{key}.") else
+                     f"  {key}: {msg}")
     return "\n".join(lines)
 
 
@@ -217,6 +302,11 @@ def parse_config(
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(
             f"{source}: not valid TOML ({exc}); fix the file and start again"
+        ) from None
+    except RecursionError:  # tomllib recurses once per level of [[[...]]] or {a={b=...}}
+        raise ConfigError(
+            f"{source}: arrays or inline tables nested hundreds deep; this is not a netmaint "
+            "configuration: fix the file and start again"
         ) from None
     if skip_other_sections:
         ignored = sorted(set(data) - set(model.model_fields))

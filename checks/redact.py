@@ -1,4 +1,4 @@
-"""Keep secrets (the bot token, agent tokens) out of every log line.
+"""Keep secrets (the bot token, the webhook secret, agent tokens) out of every log line.
 
 python-telegram-bot and httpx put the bot token in every request URL, and an
 exception may carry that URL in its text. Redacting at the point a log record
@@ -58,7 +58,13 @@ def install(secrets: Iterable[str | None] = ()) -> None:
     logging.setLogRecordFactory(factory)
 
 
+# Loggers kept at WARNING even with -v: httpx and httpcore log request URLs (the bot token
+# is in every Bot API URL) at INFO; aiosqlite logs every SQL statement with its parameters
+# (complaint texts, raw updates, people's names) at DEBUG.
+QUIET_LOGGERS = ("httpx", "httpcore", "aiosqlite")
+
+
 def quiet_http_loggers() -> None:
-    """httpx logs request URLs (with the token) at INFO: keep those loggers at WARNING."""
-    for name in ("httpx", "httpcore"):
+    """Keep the loggers of ``QUIET_LOGGERS`` at WARNING, whatever the root level is."""
+    for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.WARNING)

@@ -8,6 +8,7 @@ a minute, so a flood gets no flood back); ADBs and /catat are not limited.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 
 from telegram import Update
@@ -32,6 +33,16 @@ def _rest(text: str | None) -> str:
     """What follows the command word, newlines kept."""
     parts = (text or "").split(maxsplit=1)
     return parts[1].strip() if len(parts) > 1 else ""
+
+
+# Control, format (zero-width, direction marks), separator, unassigned and surrogate code
+# points: a text of only these is invisible in the agenda and in every report.
+_INVISIBLE = frozenset({"Cc", "Cf", "Zs", "Zl", "Zp", "Cn", "Cs"})
+
+
+def _blank(text: str) -> bool:
+    """Whether nobody could read anything in ``text`` (``/lapor \x00\x00``)."""
+    return all(unicodedata.category(ch) in _INVISIBLE for ch in text)
 
 
 def _limited(update: Update, context: Ctx) -> bool:
@@ -87,6 +98,8 @@ async def lapor_cmd(update: Update, context: Ctx) -> None:
         await svc.queue.reply(msg.chat.id, "private_only")
         return
     text = _rest(msg.text)
+    if _blank(text):  # only control or invisible characters: ask for a description
+        text = ""
     if await _over_limit(update, context):
         await svc.records.clear_dialog(user.id)
         await _refuse_flood(update, context)
@@ -150,6 +163,9 @@ async def text_msg(update: Update, context: Ctx) -> None:
     if dialog is None or dialog.stage != ASK_TEXT:
         await svc.queue.reply(msg.chat.id, "hint")
         return
+    if _blank(msg.text):  # nothing readable: ask again for the description
+        await svc.queue.reply(msg.chat.id, "ask_text", site=dialog.site)
+        return
     # File first, then close the dialog: after a crash in between, the update is handled
     # again, finds the dialog open, and filing it again is a no-op (source_update_id).
     await _file(update, context, dialog.site, msg.text)
@@ -166,7 +182,7 @@ async def catat_cmd(update: Update, context: Ctx) -> None:
         await svc.queue.reply(msg.chat.id, "not_allowed")
         return
     name, sep, text = _rest(msg.text).partition(":")
-    if not (sep and name.strip() and text.strip()):
+    if not sep or _blank(name) or _blank(text):  # nothing readable in either part
         await svc.queue.reply(msg.chat.id, "catat_usage")
         return
     await svc.workflow.file(

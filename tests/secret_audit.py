@@ -4,8 +4,10 @@ Registered by ``tests/conftest.py`` (or ``-p tests.secret_audit``). A root
 handler at DEBUG sees every record of the session as a real handler would
 (message, arguments and traceback formatted); at the end the plugin prints
 ``token occurrences in DEBUG logs: N`` and fails the session when N > 0.
-The tokens are the stand-in's default and every module-level ``*TOKEN``
-string of the collected test modules, so a new test's token is audited too.
+The secrets are the stand-in's default token and every module-level string
+of the collected test modules named like a secret the bot holds: ``*TOKEN``
+(bot and agent tokens), ``*SECRET`` (the webhook secret), ``*PASSWORD``; so a
+new test's secret is audited too. Keep test secrets at module level for that.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from tests.botapi_stub import BotApiStub
 
 # The stand-in's token (the one every e2e test uses), read from its signature to stay in sync.
 TEST_BOT_TOKEN: str = inspect.signature(BotApiStub).parameters["token"].default
-_NAME = re.compile(r"(^|_)TOKENS?$")  # TOKEN, AGENT_TOKEN; not TOKEN_ENV (a name)
+# TOKEN, AGENT_TOKEN, SECRET, WEBHOOK_SECRET; not TOKEN_ENV (the name of a variable).
+_NAME = re.compile(r"(^|_)(TOKEN|SECRET|PASSWORD)S?$")
 _BOT_TOKEN = re.compile(r"\d+:(?P<secret>.{10,})")
 
 

@@ -156,3 +156,86 @@ def test_the_bot_without_a_file_gets_the_defaults(tmp_path: Path, monkeypatch) -
     config = load_office_config(None)
     assert type(config) is OfficeConfig and config.sites == ()
     assert config.limits.window_minutes == 30
+
+
+# Issue 14, finding 5: values that passed before and broke a step or the start-up later.
+KANTOR_TWICE = {
+    "targets": '[[targets]]\nname = "Kantor"\nhost = "10.0.0.1"\n'
+               '[[targets]]\nname = "kantor"\nhost = "10.0.0.2"\n',
+    "services": '[[services]]\nname = "SIAK web"\nport = 80\n'
+                '[[services]]\nname = "siak  WEB"\nport = 81\n',
+    "sites": '[[sites]]\nname = "Kantor"\n[[sites]]\nname = "kantor"\n',
+    "vendors": '[[vendors]]\nname = "Telkom"\n[[vendors]]\nname = "TELKOM"\n',
+}
+
+
+@pytest.mark.parametrize("key", sorted(KANTOR_TWICE))
+def test_names_that_differ_only_in_case_are_refused(tmp_path: Path, key: str) -> None:
+    path = tmp_path / "netmaint.toml"
+    path.write_text(KANTOR_TWICE[key], encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_office_config(path)
+    assert f"  {key}[1].name: " in str(info.value)
+    assert f"repeats {key}[0].name" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("host", "why"),
+    [("...", "empty labels"), ("a" * 64 + ".example", "a 64-character label"),
+     ("-gw.local", "a label starting with -"), ("gw..local", "an empty label inside")],
+)
+def test_a_host_the_resolver_would_refuse_is_refused_at_load(host: str, why: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(f'[[targets]]\nname = "gw"\nhost = "{host}"\n', "netmaint.toml")
+    assert "  targets[0].host: " in str(info.value), why
+    assert "neither an IP address nor a host name" in str(info.value)
+
+
+@pytest.mark.parametrize("host", ["gw", "server-1.kantor.local", "server.local.", "10.0.0.1",
+                                  "fe80::1", "a" * 63 + ".example", "_sip.kantor"])
+def test_valid_hosts_still_load(host: str) -> None:
+    assert parse_config(f'[[targets]]\nname = "gw"\nhost = "{host}"\n').targets[0].host == host
+
+
+@pytest.mark.parametrize("what", ["ping_loss", "cpu", "memory", "disk"])
+def test_a_warning_above_its_failure_is_refused(what: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        parse_config(f"[thresholds]\n{what}_warn_pct = 90\n{what}_fail_pct = 80\n",
+                     "netmaint.toml")
+    assert f"  thresholds.{what}_warn_pct: 90 is above thresholds.{what}_fail_pct (80)" in str(
+        info.value)
+
+
+def test_warning_equal_to_failure_is_fine() -> None:
+    t = parse_config("[thresholds]\nping_rtt_warn_ms = 300\nping_rtt_fail_ms = 300\n").thresholds
+    assert t.ping_rtt_warn_ms == t.ping_rtt_fail_ms == 300
+
+
+@pytest.mark.parametrize("value", ["inf", "nan", "-inf", "+inf"])
+@pytest.mark.parametrize("key", ["thresholds.ping_rtt_fail_ms", "thresholds.temperature_fail_c",
+                                 "sla.total_minutes", "grouping.window_minutes"])
+def test_inf_and_nan_are_refused(tmp_path: Path, key: str, value: str) -> None:
+    table, name = key.split(".")
+    path = tmp_path / "netmaint.toml"
+    path.write_text(f"[{table}]\n{name} = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_office_config(path)
+    assert f"  {key}: " in str(info.value)
+
+
+@pytest.mark.parametrize("deep", ["a = " + "[" * 5000 + "]" * 5000,
+                                  "a = " + "{b = " * 5000 + "1" + "}" * 5000])
+def test_deep_nesting_is_a_config_error_not_a_traceback(deep: str) -> None:
+    with pytest.raises(ConfigError, match="nested") as info:
+        parse_config(deep, "netmaint.toml")
+    assert info.value.__cause__ is None and str(info.value).startswith("netmaint.toml: ")
+
+
+def test_the_new_limits_have_their_defaults_and_are_checked(tmp_path: Path) -> None:
+    limits = OfficeConfig().limits
+    assert (limits.updates_per_minute, limits.adb_updates_per_minute, limits.inbox_days) == (
+        20, 120, 30)
+    path = tmp_path / "netmaint.toml"
+    path.write_text("[limits]\ninbox_days = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"  limits\.inbox_days: "):
+        load_office_config(path)

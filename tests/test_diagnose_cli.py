@@ -131,3 +131,19 @@ def test_the_offices_sections_are_read_strictly_too(tmp_path: Path) -> None:
     assert proc.returncode == 3
     assert "limits.window_minuets" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_configs_refused_since_issue_14_exit_unknown_and_name_the_key(tmp_path: Path) -> None:
+    cases = {
+        "targets[1].name": '[[targets]]\nname = "Kantor"\nhost = "10.0.0.1"\n'
+                           '[[targets]]\nname = "kantor"\nhost = "10.0.0.2"\n',
+        "targets[0].host": '[[targets]]\nname = "gw"\nhost = "..."\n',
+        "thresholds.cpu_warn_pct": "[thresholds]\ncpu_warn_pct = 99\ncpu_fail_pct = 90\n",
+        "thresholds.ping_rtt_fail_ms": "[thresholds]\nping_rtt_fail_ms = inf\n",
+        "nested": "a = " + "[" * 3000 + "]" * 3000 + "\n",
+    }
+    for key, text in cases.items():
+        proc = diagnose("--config", str(write(tmp_path, text)), cwd=tmp_path)
+        assert proc.returncode == 3, (key, proc.stderr)
+        assert key in proc.stderr, (key, proc.stderr)
+        assert "Traceback" not in proc.stderr + proc.stdout, key

@@ -34,6 +34,8 @@ from tests.e2e.conftest import (
 # The end-to-end fixtures, shared rather than copied.
 stub, tcp_port, config, settings, bot = e2e.stub, e2e.tcp_port, e2e.config, e2e.settings, e2e.bot
 
+WEBHOOK_SECRET = "s3cret-webhook-token-0123456789"  # module level: the secret audit reads it
+
 # PTB cannot build an Update from these (no date/chat; a callback without chat_instance).
 BROKEN = [
     {"message": {"message_id": 1, "text": "/lapor tanpa tanggal"}},
@@ -166,7 +168,7 @@ async def _unmark(bot: Bot, update_id: int, *, reopen_dialog: bool = False) -> N
 async def test_webhook_unparsable_update_answered_kept_and_skipped(
         stub: BotApiStub, settings, config) -> None:
     port = free_port()
-    secret = "s3cret-webhook-token-0123456789"
+    secret = WEBHOOK_SECRET
     hooked = settings.model_copy(update={
         "netmaint_webhook_url": "https://bot.example.invalid/hook",
         "netmaint_webhook_secret": SecretStr(secret),
@@ -197,3 +199,129 @@ async def test_webhook_unparsable_update_answered_kept_and_skipped(
         assert db_row(db, "SELECT COUNT(*) FROM complaints") == (1,)
     finally:
         await b.stop()
+
+
+# --- issue 14: updates SQLite cannot store, a locked database, pruning ---------------------
+
+def lone_surrogate(stub: BotApiStub, user: dict[str, Any]) -> int:
+    """A message whose text holds a lone surrogate (JSON ``"\\ud800"``): valid JSON, but
+    not storable as UTF-8 text."""
+    return push_raw(stub, {"message": {
+        "message_id": 77, "date": 1700000000, "from": user,
+        "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+        "text": "/lapor jaringan \ud800 mati",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+    }})
+
+
+async def test_a_lone_surrogate_is_stored_escaped_and_skipped_and_polling_goes_on(
+        stub: BotApiStub, settings, config) -> None:
+    user = stub.user(USER_ID, "Rina")
+    bad = lone_surrogate(stub, user)
+    good = stub.send_text(user, "/lapor printer mati")
+    b = Bot(settings, config)
+    await b.start()
+    try:
+        await until(lambda: acks(stub), what="the good update's acknowledgement")
+        db = settings.netmaint_db
+        handled, error, raw = db_row(db, "SELECT handled, error, raw FROM inbox"
+                                         " WHERE update_id=?", bad)
+        assert (handled, error) == (1, "unparsable")
+        assert "\\ud800" in raw and json.loads(raw)["message"]["text"].endswith("\ud800 mati")
+        assert db_row(db, "SELECT handled, error FROM inbox WHERE update_id=?", good) == (1, None)
+        assert stub.pending_updates() == 0, "the offset moved past it"
+        await b.restart()  # and it does not come back after a restart
+        await file(stub, user, "scanner juga mati")
+        assert db_row(db, "SELECT COUNT(*) FROM complaints") == (2,)
+    finally:
+        await b.stop()
+
+
+async def test_webhook_lone_surrogate_is_answered_stored_escaped_and_skipped(
+        stub: BotApiStub, settings, config) -> None:
+    port = free_port()
+    hooked = settings.model_copy(update={
+        "netmaint_webhook_url": "https://bot.example.invalid/hook",
+        "netmaint_webhook_secret": SecretStr(WEBHOOK_SECRET),
+        "netmaint_webhook_listen": f"127.0.0.1:{port}",
+    })
+    b = Bot(hooked, config)
+    await b.start()
+    body = ('{"update_id": 50, "message": {"message_id": 1, "date": 1700000000,'
+            f' "text": "x \\ud800", "from": {{"id": {USER_ID}, "is_bot": false,'
+            f' "first_name": "Rina"}}, "chat": {{"id": {USER_ID}, "type": "private"}}}}}}')
+    try:
+        async with httpx.AsyncClient() as client:
+            r = await client.post(f"http://127.0.0.1:{port}/hook", content=body, headers={
+                "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
+                "Content-Type": "application/json"})
+        assert r.status_code == 200, "stored, so Telegram does not resend it forever"
+        assert db_row(hooked.netmaint_db, "SELECT handled, error FROM inbox"
+                                          " WHERE update_id=50") == (1, "unparsable")
+    finally:
+        await b.stop()
+
+
+async def test_a_database_locked_longer_than_the_busy_timeout_is_waited_for(
+        stub: BotApiStub, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    """Another program holds the write lock past SQLite's 10 s: the bot says so, waits,
+    and handles the update once the lock is released (this test takes over 10 s)."""
+    import sqlite3
+
+    caplog.set_level(logging.WARNING, logger="bot.telegram.inbox")
+    db = bot.settings.netmaint_db
+    await settled(db)
+    # Off the event loop: waiting here for the bot's own short write would block the bot.
+    other = sqlite3.connect(db, isolation_level=None, timeout=30, check_same_thread=False)
+    try:
+        await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
+        stub.send_text(stub.user(USER_ID, "Rina"), "/bantuan")
+        await until(lambda: [r for r in caplog.records
+                             if "locked by another program" in r.getMessage()],
+                    timeout=30, what="the bot saying the database is locked")
+        assert bot.task is not None and not bot.task.done(), "the bot is still running"
+    finally:
+        await asyncio.to_thread(other.execute, "COMMIT")
+        other.close()
+    await until(lambda: [t for t in stub.texts(USER_ID) if "Bantuan" in t], timeout=30,
+                what="the help reply after the lock was released")
+    await settled(db)
+
+
+async def test_handled_updates_older_than_inbox_days_are_pruned_at_start(
+        stub: BotApiStub, settings, config) -> None:
+    import sqlite3
+    from datetime import UTC, datetime, timedelta
+
+    b = Bot(settings, config)
+    await b.start()
+    await b.stop()  # the database exists, empty
+    now = datetime.now(UTC)
+    old, recent = (now - timedelta(days=31)).isoformat(), (now - timedelta(days=2)).isoformat()
+    with sqlite3.connect(settings.netmaint_db) as conn:
+        conn.executemany(
+            "INSERT INTO inbox (update_id, raw, received_at, handled) VALUES (?, '{}', ?, ?)",
+            [(1, old, 1), (2, old, 1), (3, recent, 1), (4, old, 1)])
+    conn.close()
+    async with e2e.running(Bot(settings, config)):
+        await until(lambda: db_row(settings.netmaint_db, "SELECT COUNT(*) FROM inbox") == (2,),
+                    what="the old handled updates pruned")
+        assert e2e.rows(settings.netmaint_db, "SELECT update_id FROM inbox ORDER BY 1") == [
+            (3,), (4,)], "recent ones kept, and the newest (polling resumes from it)"
+
+
+async def test_prune_keeps_unhandled_updates_whatever_their_age(tmp_path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.storage import Database
+
+    now = datetime(2025, 1, 31, tzinfo=UTC)
+    async with Database(tmp_path / "netmaint.db", clock=lambda: now - timedelta(days=40)) as db:
+        async with db.write() as tx:
+            for uid in (1, 2, 3):
+                await tx.inbox.add(uid, "{}")
+            await tx.inbox.done(1)
+        db.clock = lambda: now
+        async with db.write() as tx:
+            assert await tx.inbox.prune(now - timedelta(days=30)) == 1
+        assert [u for u, _ in await db.reads.inbox.unhandled()] == [2, 3]

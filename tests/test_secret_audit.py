@@ -45,6 +45,24 @@ def test_a_leaked_token_fails_the_session(tmp_path: Path) -> None:
     assert "1 passed" in proc.stdout and proc.returncode == 1
 
 
+WEBHOOK_LEAK = '''
+import logging
+
+WEBHOOK_SECRET = "s3cret-for-the-audit-test-" + "0123456789"
+
+def test_logs_the_webhook_secret():
+    logging.getLogger("telegram.ext").debug("setWebhook {'secret_token': '%s'}", WEBHOOK_SECRET)
+'''
+
+
+def test_a_leaked_webhook_secret_fails_the_session_too(tmp_path: Path) -> None:
+    """Every secret the bot holds is audited, not only names ending in TOKEN."""
+    proc = _pytest(tmp_path, WEBHOOK_LEAK)
+    assert "token occurrences in DEBUG logs: 1 " in proc.stdout, proc.stdout
+    assert "test_logs_the_webhook_secret / telegram.ext" in proc.stdout
+    assert proc.returncode == 1
+
+
 def test_no_leak_passes(tmp_path: Path) -> None:
     proc = _pytest(tmp_path, CLEAN)
     assert "token occurrences in DEBUG logs: 0 " in proc.stdout, proc.stdout

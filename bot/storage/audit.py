@@ -32,3 +32,8 @@ class AuditWrites(AuditReads):
             (iso(self.now), update_id, user.id, user.name, chat_id, kind,
              what[:64] if what else what, complaint_id, outcome),
         ) == 1
+
+    async def flood_seen(self, update_id: int, count: int) -> None:
+        """The flood that began with ``update_id`` has now ignored ``count`` updates."""
+        await self._exec("UPDATE audit SET count=? WHERE update_id=? AND outcome='flood'",
+                         (count, update_id))

@@ -13,11 +13,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import stat
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import datetime
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Self
 
@@ -32,6 +34,12 @@ from bot.storage.outbox import OutboxReads, OutboxWrites
 
 log = logging.getLogger(__name__)
 MIGRATIONS = "migrations"
+OUR_TABLES = frozenset({"complaints", "timeline", "inbox", "outbox"})  # since migration 0001
+FIX = "set NETMAINT_DB to the bot's database file, or to a new path to start an empty one"
+
+
+class StorageError(Exception):
+    """The database cannot be opened; the message names NETMAINT_DB and what to fix."""
 
 
 class Reads:
@@ -76,17 +84,28 @@ class Database:
         await self.close()
 
     async def open(self) -> None:
-        if not self.path.parent.exists():
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _private(self.path)
-        writer = await _connect(self.path)
+        """Open and migrate; raise ``StorageError`` (naming NETMAINT_DB) if the file is not
+        usable, and then leave it exactly as it was: a foreign database is not switched to
+        WAL, random bytes are not overwritten."""
+        _check_path(self.path)
+        _create_private(self.path)
         try:
+            writer = await _connect(self.path)
+        except sqlite3.Error as exc:
+            raise StorageError(f"NETMAINT_DB={self.path}: cannot open it ({exc}); check that "
+                               f"this user may read and write it, or {FIX}") from None
+        try:
+            await _check_ours(writer, self.path)
+            _tighten(self.path)
             await writer.execute("PRAGMA journal_mode=WAL")
             await writer.execute("PRAGMA synchronous=FULL")
             await writer.execute("PRAGMA foreign_keys=ON")
             await _migrate(writer)
             reader = await _connect(self.path)
             await reader.execute("PRAGMA query_only=ON")
+        except sqlite3.Error as exc:
+            await writer.close()
+            raise StorageError(_explain(self.path, exc)) from None
         except BaseException:
             await writer.close()
             raise
@@ -126,16 +145,17 @@ class Database:
             await db.execute("COMMIT")
 
 
-def _private(path: Path) -> None:
-    """Make the database readable by the bot's user only, before SQLite opens it.
+def _create_private(path: Path) -> None:
+    """A new database file is created readable by the bot's user only, before SQLite opens
+    it: the agenda holds staff names and complaint texts, and SQLite creates its ``-wal``
+    and ``-shm`` files with the database file's own mode."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
-    The agenda holds staff names and complaint texts. SQLite creates its ``-wal`` and
-    ``-shm`` files with the database file's own mode, so creating the file 0600 first is
-    enough for new files; files left 0644 by an older version are tightened here. A file
-    we may not chmod (another owner) is logged, not fatal: opening it decides.
-    """
-    fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o600)  # creates it only if it is absent
-    os.close(fd)
+
+def _tighten(path: Path) -> None:
+    """Files left 0644 by an older version are made private (ours only: called after the
+    file is known to be netmaint's). One we may not chmod is logged, not fatal."""
     for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         try:
             mode = stat.S_IMODE(f.stat().st_mode)
@@ -146,6 +166,66 @@ def _private(path: Path) -> None:
         except OSError as exc:
             log.warning("%s is readable by other users and cannot be changed (%s); "
                         "run: chmod 600 %s*", f, exc.strerror, path)
+
+
+def _check_path(path: Path) -> None:
+    """What SQLite would report in its own words ("unable to open database file")."""
+    if path.is_dir():
+        raise StorageError(f"NETMAINT_DB={path} is a folder; set NETMAINT_DB to a file in it, "
+                           f"e.g. {path / 'netmaint.db'}")
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StorageError(
+            f"NETMAINT_DB={path}: cannot create its folder {path.parent} "
+            f"({exc.strerror or exc}); create it, writable by this user, or set NETMAINT_DB "
+            "to a path in an existing folder") from None
+    if not path.parent.is_dir():
+        raise StorageError(f"NETMAINT_DB={path}: {path.parent} is not a folder; "
+                           "set NETMAINT_DB to a path in a folder")
+    # WAL keeps two files next to the database: the folder must be writable too.
+    for what, where in (("the file", path), ("its folder", path.parent)):
+        if where.exists() and not os.access(where, os.R_OK | os.W_OK):
+            raise StorageError(
+                f"NETMAINT_DB={path}: {what} is read-only (for this user, or a read-only "
+                f"mount); let this user write to {where} (SQLite keeps its -wal file next "
+                f"to the database), or {FIX}")
+
+
+async def _check_ours(db: aiosqlite.Connection, path: Path) -> None:
+    """Refuse another program's database before anything writes to it.
+
+    Ours is empty (a new file), or has our tables and a ``user_version`` this code knows.
+    """
+    rows = await db.execute_fetchall("SELECT name FROM sqlite_master WHERE type='table'")
+    tables = {str(r[0]) for r in rows}
+    version = int(next(iter(await db.execute_fetchall("PRAGMA user_version")))[0])
+    if not tables and version == 0:
+        return
+    if version == 0 or not OUR_TABLES.issubset(tables):
+        shown = ", ".join(sorted(tables)[:5]) or "none"
+        raise StorageError(f"NETMAINT_DB={path} is another program's SQLite database "
+                           f"(tables: {shown}); left as it was; {FIX}")
+    latest = max(_migration_number(f.name) for f in _migration_files())
+    if version > latest:
+        raise StorageError(f"NETMAINT_DB={path} was written by a newer netmaint (schema "
+                           f"{version}, this one knows up to {latest}); left as it was; "
+                           "run the newer netmaint, or restore a backup made by this one")
+
+
+def _explain(path: Path, exc: sqlite3.Error) -> str:
+    """An SQLite error while opening, in words that name NETMAINT_DB and the fix."""
+    text = str(exc)
+    if "not a database" in text:
+        return (f"NETMAINT_DB={path} is not an SQLite database (SQLite says: {text}); "
+                f"left as it was; {FIX}")
+    if "readonly" in text or "read-only" in text:
+        return (f"NETMAINT_DB={path} is read-only for this user (SQLite says: {text}); "
+                f"give this user write permission on the file and its folder, or {FIX}")
+    if "locked" in text or "busy" in text:
+        return (f"NETMAINT_DB={path} is locked by another program (SQLite says: {text}); "
+                "stop the other program (another netmaint?) and start again")
+    return f"NETMAINT_DB={path} cannot be used (SQLite says: {text}); {FIX}"
 
 
 async def _connect(path: Path) -> aiosqlite.Connection:
@@ -160,13 +240,8 @@ async def _migrate(db: aiosqlite.Connection) -> None:
     cur = await db.execute("PRAGMA user_version")
     row = await cur.fetchone()
     version = int(row[0]) if row else 0
-    files = sorted(
-        (f for f in resources.files("bot.storage").joinpath(MIGRATIONS).iterdir()
-         if f.name.endswith(".sql")),
-        key=lambda f: f.name,
-    )
-    for f in files:
-        number = int(f.name.split("_", 1)[0])
+    for f in _migration_files():
+        number = _migration_number(f.name)
         if number <= version:
             continue
         log.info("applying schema migration %s", f.name)
@@ -179,6 +254,26 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         except BaseException:
             await db.execute("ROLLBACK")
             raise
+
+
+def _migration_files() -> list[Traversable]:
+    """The migration files in order; two with one number is a merge mistake, said at once
+    (``_migrate`` would silently skip the second: ``user_version`` already has its number)."""
+    files = sorted(
+        (f for f in resources.files("bot.storage").joinpath(MIGRATIONS).iterdir()
+         if f.name.endswith(".sql")),
+        key=lambda f: f.name,
+    )
+    numbers = [_migration_number(f.name) for f in files]
+    twice = sorted({n for n in numbers if numbers.count(n) > 1})
+    if twice:
+        raise RuntimeError(f"two schema migrations share the number {twice[0]:04d} in "
+                           f"bot/storage/{MIGRATIONS}; renumber the newer one")
+    return files
+
+
+def _migration_number(name: str) -> int:
+    return int(name.split("_", 1)[0])
 
 
 def _statements(script: str) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.storage.base import Queries
 from bot.storage.rows import iso
 
@@ -34,4 +36,16 @@ class InboxWrites(InboxReads):
         await self._exec(
             "UPDATE inbox SET handled=1, handled_at=?, error=? WHERE update_id=?",
             (iso(self.now), error, update_id),
+        )
+
+    async def prune(self, received_before: datetime) -> int:
+        """Delete handled updates received before then; returns how many.
+
+        Unhandled ones stay (they are the crash backlog), and so does the newest, whatever
+        its age: polling resumes from it (``next_offset``).
+        """
+        return await self._exec(
+            "DELETE FROM inbox WHERE handled=1 AND received_at<?"
+            " AND update_id<(SELECT MAX(update_id) FROM inbox)",
+            (iso(received_before),),
         )

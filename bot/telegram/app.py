@@ -20,7 +20,18 @@ from bot.sop.services import Services
 from bot.telegram.context import App, attach
 from bot.telegram.groups import guard_unknown_groups
 from checks import redact
-from handlers import agenda, base, complaint, decision, errors, incident, setup, start, vendor
+from handlers import (
+    agenda,
+    base,
+    complaint,
+    decision,
+    errors,
+    flood,
+    incident,
+    setup,
+    start,
+    vendor,
+)
 
 
 def build_application(services: Services) -> App:
@@ -38,9 +49,11 @@ def build_application(services: Services) -> App:
     attach(app.bot_data, services)
     private = filters.ChatType.PRIVATE
 
-    # Group -2 runs before all: in a group the bot is not set up for, nothing but /id.
+    # Group -3 before anything: edits are dropped, one user's flood is cut (handlers/flood.py).
+    app.add_handler(TypeHandler(Update, flood.guard), group=-3)
+    # Group -2: in a group the bot is not set up for, nothing but /id.
     app.add_handler(TypeHandler(Update, guard_unknown_groups), group=-2)
-    # Group -1 runs next for every update: a chat that writes is reachable again.
+    # Group -1, for every update let through: a chat that writes is reachable again.
     app.add_handler(TypeHandler(Update, base.note_chat), group=-1)
 
     # Group 0, first match wins:

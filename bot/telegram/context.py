@@ -21,3 +21,8 @@ def attach(bot_data: dict[object, object], services: Services) -> None:
 def services_of(context: Ctx) -> Services:
     """The SOP's services for this update."""
     return cast(Services, context.bot_data[_KEY])
+
+
+def services_of_app(app: App) -> Services:
+    """The SOP's services outside a handler (the fetch loop, the webhook)."""
+    return cast(Services, app.bot_data[_KEY])

@@ -2,24 +2,75 @@
 
 Polling and the webhook both store updates here and hand them to ``handle_raw``
 one at a time. An update python-telegram-bot cannot read is kept with its raw
-JSON, marked, and skipped: one bad update must not stop the others.
+JSON, marked, and skipped: one bad update must not stop the others. So is one
+that SQLite cannot store as it came (a lone UTF-16 surrogate such as ``"\\ud800"``
+in its text is not valid UTF-8): it is kept with the surrogate escaped.
+
+A database locked by another program (a backup, someone's ``sqlite3`` shell)
+past SQLite's busy timeout is waited for, said in the log, not a crash.
+Handled updates older than ``[limits] inbox_days`` are pruned at start and daily.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
-from typing import Any
+import sqlite3
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from telegram import Update
 
-from bot.storage import Database
+from bot.storage import Database, Tx
 from bot.telegram.context import App
 from checks import redact
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 UNPARSABLE = "unparsable"  # inbox.error of an update python-telegram-bot cannot read
+LOCKED_WAIT_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # waits between tries on a locked database
+T = TypeVar("T")
+
+
+class Stopped(Exception):
+    """The bot is stopping while it waited for a locked database; the work stays undone."""
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" / "busy" after its busy timeout."""
+    return isinstance(exc, sqlite3.OperationalError) and any(
+        w in str(exc) for w in ("locked", "busy"))
+
+
+async def patiently(what: str, write: Callable[[], Awaitable[T]],
+                    stop: asyncio.Event | None = None) -> T:
+    """Run ``write``; while the database is locked by another program, log, wait, retry.
+
+    Raises ``Stopped`` if ``stop`` is set while waiting: the update stays in Telegram's
+    queue (not stored) or in the inbox (not marked), and is handled after the restart.
+    """
+    tries = 0
+    while True:
+        try:
+            return await write()
+        except sqlite3.OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            wait = LOCKED_WAIT_S[min(tries, len(LOCKED_WAIT_S) - 1)]
+            tries += 1
+            log.warning("the database is locked by another program (SQLite: %s) while %s; "
+                        "waiting %.0f s and trying again (try %d). Close the other program "
+                        "(a backup, an sqlite3 shell) if this goes on", exc, what, wait, tries)
+        if stop is None:
+            await asyncio.sleep(wait)
+        else:
+            try:
+                await asyncio.wait_for(stop.wait(), wait)
+            except TimeoutError:
+                continue
+            raise Stopped(what)
 
 
 def update_id_of(raw: Any) -> int | None:
@@ -28,8 +79,27 @@ def update_id_of(raw: Any) -> int | None:
     return uid if isinstance(uid, int) and not isinstance(uid, bool) else None
 
 
+async def store(tx: Tx, update_id: int, raw: Any) -> bool:
+    """Store one update; True if it is new and should be handled.
+
+    An update SQLite cannot store as text (a lone surrogate is not UTF-8) is stored with
+    every non-ASCII character escaped, marked unparsable and not handled: it would fail
+    in every handler that stores its text, and block polling after every restart.
+    """
+    text = json.dumps(raw, ensure_ascii=False)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        if await tx.inbox.add(update_id, json.dumps(raw, ensure_ascii=True)):
+            await tx.inbox.done(update_id, UNPARSABLE)
+            log.warning("update %s holds text that is not valid Unicode (a lone surrogate);"
+                        " kept escaped in the inbox, marked unparsable and skipped", update_id)
+        return False
+    return await tx.inbox.add(update_id, text)
+
+
 async def store_batch(db: Database, batch: list[Any]) -> list[tuple[int, Any]]:
-    """Commit every update of a batch to the inbox; returns the ones not seen before."""
+    """Commit every update of a batch to the inbox; returns the ones to handle."""
     fresh = []
     async with db.write() as tx:
         for raw in batch:
@@ -37,12 +107,22 @@ async def store_batch(db: Database, batch: list[Any]) -> list[tuple[int, Any]]:
             if uid is None:
                 log.warning("an update without an update_id was received; skipped")
                 continue
-            if await tx.inbox.add(uid, json.dumps(raw, ensure_ascii=False)):
+            if await store(tx, uid, raw):
                 fresh.append((uid, raw))
     return fresh
 
 
-async def handle(app: App, db: Database, update: Update) -> None:
+async def mark_done(db: Database, update_id: int, error: str | None,
+                    stop: asyncio.Event | None = None) -> None:
+    async def write() -> None:
+        async with db.write() as tx:
+            await tx.inbox.done(update_id, error)
+
+    await patiently(f"marking update {update_id} handled", write, stop)
+
+
+async def handle(app: App, db: Database, update: Update,
+                 stop: asyncio.Event | None = None) -> None:
     """Run the handlers for one stored update, then mark it handled."""
     error = None
     try:
@@ -50,22 +130,20 @@ async def handle(app: App, db: Database, update: Update) -> None:
     except Exception as exc:  # process_update routes handler errors; this is a last resort
         log.exception("update %s could not be processed", update.update_id)
         error = type(exc).__name__
-    async with db.write() as tx:
-        await tx.inbox.done(update.update_id, error)
+    await mark_done(db, update.update_id, error, stop)
 
 
-async def handle_raw(app: App, db: Database, update_id: int,
-                     raw: Any) -> None:
+async def handle_raw(app: App, db: Database, update_id: int, raw: Any,
+                     stop: asyncio.Event | None = None) -> None:
     """Parse one stored update on its own and handle it (an unparsable one is marked)."""
     try:
         update = Update.de_json(raw, app.bot)
     except Exception as exc:
         log.warning("update %s is unparsable (%s: %s); kept in the inbox and skipped",
                     update_id, type(exc).__name__, redact.redact(str(exc))[:200])
-        async with db.write() as tx:
-            await tx.inbox.done(update_id, UNPARSABLE)
+        await mark_done(db, update_id, UNPARSABLE, stop)
         return
-    await handle(app, db, update)
+    await handle(app, db, update, stop)
 
 
 async def handle_backlog(app: App, db: Database) -> int:
@@ -74,3 +152,33 @@ async def handle_backlog(app: App, db: Database) -> int:
     for update_id, raw in rows:
         await handle_raw(app, db, update_id, json.loads(raw))
     return len(rows)
+
+
+class Pruner:
+    """Deletes handled updates older than ``days``: at the first call, then once a day.
+
+    The inbox is the crash log of the last few minutes, not the agenda: complaints,
+    their timelines and the audit keep what the office needs.
+    """
+
+    def __init__(self, db: Database, days: int) -> None:
+        self.db = db
+        self.days = days
+        self._next: datetime | None = None
+
+    async def maybe(self, stop: asyncio.Event | None = None) -> int:
+        """Prune if due; returns how many updates were deleted."""
+        now = self.db.clock()
+        if self._next is not None and now < self._next:
+            return 0
+        self._next = now + timedelta(days=1)
+
+        async def write() -> int:
+            async with self.db.write() as tx:
+                return await tx.inbox.prune(tx.now - timedelta(days=self.days))
+
+        pruned = await patiently("pruning the inbox", write, stop)
+        if pruned:
+            log.info("pruned %d handled updates older than %d days from the inbox",
+                     pruned, self.days)
+        return pruned

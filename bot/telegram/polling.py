@@ -1,7 +1,9 @@
 """Long polling through our own fetch loop: getUpdates -> inbox (commit) -> handle -> offset.
 
 The stock updater confirms an update to Telegram before the handler has run;
-here the offset moves past an update only after it is stored and handled.
+here the offset moves past an update only after it is stored and handled. A
+database locked by another program is waited for (``inbox.patiently``): the
+loop goes on when the lock is released instead of ending the bot.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import warnings
+from functools import partial
 from typing import Any
 
 from telegram.error import Conflict, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
@@ -17,8 +20,16 @@ from telegram.warnings import PTBUserWarning
 
 from bot.delivery.sender import retry_seconds
 from bot.storage import Database
-from bot.telegram.context import App
-from bot.telegram.inbox import ALLOWED_UPDATES, handle_raw, store_batch, update_id_of
+from bot.telegram.context import App, services_of_app
+from bot.telegram.inbox import (
+    ALLOWED_UPDATES,
+    Pruner,
+    Stopped,
+    handle_raw,
+    patiently,
+    store_batch,
+    update_id_of,
+)
 
 log = logging.getLogger(__name__)
 POLL_READ_MARGIN_S = 10  # read timeout of a long poll beyond its own timeout
@@ -46,8 +57,13 @@ async def fetch_loop(app: App, db: Database, poll_s: int,
     warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'",
                             category=PTBUserWarning)
     offset = await db.reads.inbox.next_offset()
+    pruner = Pruner(db, services_of_app(app).config.limits.inbox_days)
     backoff = 1.0
     while not stop.is_set():
+        try:
+            await pruner.maybe(stop)  # at start, then once a day
+        except Stopped:
+            break
         fetch = asyncio.ensure_future(get_updates_raw(app, offset, poll_s))
         stopping = asyncio.ensure_future(stop.wait())
         done, _ = await asyncio.wait({fetch, stopping}, return_when=asyncio.FIRST_COMPLETED)
@@ -81,7 +97,11 @@ async def fetch_loop(app: App, db: Database, poll_s: int,
         ids = [uid for uid in map(update_id_of, batch) if uid is not None]
         if not ids:
             continue
-        fresh = await store_batch(db, batch)
-        for uid, raw in fresh:  # a redelivered update was stored (and handled) before
-            await handle_raw(app, db, uid, raw)
+        try:
+            fresh = await patiently("storing new updates", partial(store_batch, db, batch),
+                                    stop)
+            for uid, raw in fresh:  # a redelivered update was stored (and handled) before
+                await handle_raw(app, db, uid, raw, stop)
+        except Stopped:  # what was not stored or marked is fetched or handled after restart
+            break
         offset = max(ids) + 1

@@ -13,6 +13,7 @@ import contextlib
 import hmac
 import json
 import logging
+import sqlite3
 from urllib.parse import urlsplit
 
 import uvicorn
@@ -23,8 +24,9 @@ from starlette.routing import Route
 
 from bot.config import Settings
 from bot.storage import Database
-from bot.telegram.context import App
-from bot.telegram.inbox import ALLOWED_UPDATES, handle_raw
+from bot.telegram.context import App, services_of_app
+from bot.telegram.inbox import ALLOWED_UPDATES, Pruner, Stopped, handle_raw, is_locked, store
+from checks import redact
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
@@ -46,8 +48,15 @@ def webhook_app(db: Database, secret: str, path: str, queue: asyncio.Queue[int])
             update_id = int(data["update_id"])
         except (ValueError, KeyError, TypeError):
             return Response(status_code=400)
-        async with db.write() as tx:
-            fresh = await tx.inbox.add(update_id, json.dumps(data, ensure_ascii=False))
+        try:
+            async with db.write() as tx:
+                fresh = await store(tx, update_id, data)
+        except sqlite3.OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            log.warning("the database is locked by another program (SQLite: %s); update %s "
+                        "refused with 503, Telegram sends it again later", exc, update_id)
+            return Response(status_code=503)
         if fresh:
             queue.put_nowait(update_id)
         return Response(status_code=200)
@@ -73,18 +82,26 @@ async def webhook_loop(app: App, db: Database, settings: Settings,
             serving.result()  # the port is taken, or similar: raise it
             raise RuntimeError("the webhook server stopped during start-up")
         await asyncio.sleep(0.02)
+    redact.add_secrets([secret])  # python-telegram-bot logs setWebhook's parameters at DEBUG
     await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
     log.info("webhook set; listening on %s", settings.netmaint_webhook_listen)
     if ready is not None:
         ready.set()
 
+    pruner = Pruner(db, services_of_app(app).config.limits.inbox_days)
+    with contextlib.suppress(Stopped):
+        await pruner.maybe(stop)  # at start; the worker prunes daily after that
+
     async def worker() -> None:
         while True:
             update_id = await queue.get()
             try:
+                await pruner.maybe(stop)  # at start, then once a day
                 rows = dict(await db.reads.inbox.unhandled())
                 if update_id in rows:  # parsed on its own: an unparsable one is marked, skipped
-                    await handle_raw(app, db, update_id, json.loads(rows[update_id]))
+                    await handle_raw(app, db, update_id, json.loads(rows[update_id]), stop)
+            except Stopped:  # left in the inbox: handled after the restart
+                pass
             except Exception:  # nothing must stop the worker
                 log.exception("webhook update %s could not be handled", update_id)
             finally:
