@@ -121,6 +121,9 @@ async def run_bot(
             sending = asyncio.create_task(sender.run(), name="sender")
             clock_stop = asyncio.Event()
             ticking = asyncio.create_task(services.sop_clock.run(clock_stop), name="sop-clock")
+            monitor = services.monitoring.loop  # beside the bot, never in a handler
+            watching = (asyncio.create_task(monitor.run(clock_stop), name="monitor")
+                        if monitor is not None else None)
             try:
                 handled = await handle_backlog(app, db)
                 resumed = await services.diagnoses.resume()
@@ -135,6 +138,10 @@ async def run_bot(
             finally:
                 clock_stop.set()
                 await ticking
+                if watching is not None:
+                    watching.cancel()  # a look in progress is repeated after restart
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await watching
                 await finish_in_flight(services, sender, sending)
 
 
