@@ -20,7 +20,18 @@ from bot.sop.services import Services
 from bot.telegram.context import App, attach
 from bot.telegram.groups import guard_unknown_groups
 from checks import redact
-from handlers import agenda, base, complaint, decision, errors, incident, setup, start, vendor
+from handlers import (
+    agenda,
+    base,
+    complaint,
+    decision,
+    errors,
+    incident,
+    setup,
+    start,
+    status,
+    vendor,
+)
 
 
 def build_application(services: Services) -> App:
@@ -58,6 +69,8 @@ def build_application(services: Services) -> App:
     app.add_handler(CommandHandler("gabung", incident.merge_cmd))
     app.add_handler(CommandHandler("catatan", incident.note_cmd))
     app.add_handler(CommandHandler("tutup", incident.dismiss_cmd))
+    app.add_handler(CommandHandler("status", status.status_cmd))
+    app.add_handler(CommandHandler("pemeliharaan", status.maintenance_cmd))
     # 2. every inline button, through the one callback-data parser
     app.add_handler(CallbackQueryHandler(base.route_buttons({
         "lap": complaint.press_site,

@@ -40,8 +40,8 @@ STOP_BUDGET_S = 9.0  # a graceful stop finishes in-flight work within this, then
 # templates/<lang>/commands.txt.j2 are listed, so a command another part of the bot has
 # not registered yet never shows up. "bantuan" is "help" in the English wording.
 REPORTER_MENU = ("lapor", "lacak", "bantuan")
-ADB_MENU = (*REPORTER_MENU, "catat", "agenda", "catatan", "tutup", "status", "pisah", "gabung",
-            "tiket", "id")
+ADB_MENU = (*REPORTER_MENU, "catat", "agenda", "catatan", "tutup", "status", "pemeliharaan",
+            "pisah", "gabung", "tiket", "id")
 JF_ADB_MENU = ("agenda", "lacak", "tiket", "status", "bantuan", "id")
 KABID_MENU = ("agenda", "lacak", "status", "bantuan", "id")
 _ALIASES = {"bantuan": "help"}
