@@ -4,6 +4,7 @@ waits on time."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,3 +277,44 @@ async def test_restart_while_down_opens_no_second_incident(tmp_path: Path,
         [site] = status["sites"]
         assert site["down"] and site["down_names"] == ["oracle-siak"]
         assert [i["id"] for i in status["incidents"]] == [1]
+
+
+async def test_a_hung_agent_is_down_for_its_site_only(tmp_path: Path) -> None:
+    """Site B's agent never answers: after ``down_after`` looks B is down (its outage
+    opened), A stays up, and each look still ends (the timeout), so intake never waits."""
+    config = parse_config("""
+[[sites]]
+name = "A"
+[[sites]]
+name = "B"
+[[services]]
+name = "oracle-siak"
+port = 9
+[monitor]
+down_after = 2
+timeout_seconds = 0.1
+services = ["oracle-siak"]
+""", "hung.toml", model=OfficeConfig)
+    never = asyncio.Event()
+
+    async def probe(site: str | None) -> dict[tuple[str, str], bool | None]:
+        if site == "B":
+            await never.wait()
+        return {("service", "oracle-siak"): True}
+
+    clock, path = Clock(), tmp_path / "h.db"
+    async with Database(path, clock) as db:
+        s = build_services(make_settings(path), config, db,
+                           agent_for=agent_lookup(config, {}), clock=clock, probe=probe)
+        loop = s.monitoring.loop
+        assert loop is not None
+        try:
+            for _ in range(2):
+                await loop.tick()
+            await s.diagnoses.idle()
+            sites = {x.site: x.down for x in await db.reads.monitor.sites()}
+            assert sites == {"B": 1}  # A never changed, so it has no row of its own
+            incs = await db.reads.incidents.unclosed()
+            assert [i.site for i in incs] == ["B"]
+        finally:
+            await s.diagnoses.stop()
