@@ -72,6 +72,18 @@ class LocalAgent:
 
         return await run_sop_checks(self._config, steps=steps, on_result=on_result)
 
+    async def watch(self, steps: Collection[int], targets: Collection[str],
+                    services: Collection[str]) -> Report:
+        """Monitoring's narrow look: only these targets and services, nothing else."""
+        from checks.runner import run_sop_checks
+
+        c = self._config
+        scoped = c.model_copy(update={
+            "targets": tuple(t for t in c.targets if t.name in targets),
+            "services": tuple(s for s in c.services if s.name in services),
+            "processes": (), "units": ()})
+        return await run_sop_checks(scoped, steps=steps)
+
 
 DEFAULT_TOKEN_ENV = "AGENT_TOKEN"  # noqa: S105 (a variable name, not a secret)
 # read: the agent sends nothing until its report is complete, and its runner stops a
@@ -138,6 +150,19 @@ class RemoteAgent:
             for result in report.results:
                 await on_result(result)
         return report
+
+    async def watch(self, steps: Collection[int], targets: Collection[str],
+                    services: Collection[str]) -> Report:
+        """Monitoring's narrow look: these steps, pinging only these targets (the agent's
+        API cannot narrow services: the caller reads the ones it watches)."""
+        wanted = sorted(set(steps))
+        started_at, t0 = datetime.now(UTC), time.perf_counter()
+        request = DiagnoseRequest(steps=wanted, targets=sorted(targets) or None)
+        try:
+            return await self._ask(request)
+        except _Refused as refused:
+            log.warning("agent of site %s: %s %s", self.name, refused.code, refused.params)
+            return self._failure(wanted, refused, started_at, time.perf_counter() - t0)
 
     async def _ask(self, request: DiagnoseRequest) -> Report:
         url = self._preflight()

@@ -341,6 +341,23 @@ class Grouping(Section):
     window_minutes: float = Field(default=15, ge=0, le=24 * 60, allow_inf_nan=False)
 
 
+class Monitor(Section):
+    """Early warning: chosen ``[[targets]]`` and ``[[services]]`` of each site, checked
+    every ``interval_seconds`` where the site's checks run. A thing is down after
+    ``down_after`` failed checks in a row and up again after ``up_after`` good ones, so a
+    flapping link never pages anyone twice. Off unless the section is in the file.
+    """
+
+    interval_seconds: float = Field(default=60, gt=0, le=24 * 3600, allow_inf_nan=False)
+    down_after: int = Field(default=3, ge=1, le=1000)
+    up_after: int = Field(default=2, ge=1, le=1000)
+    targets: tuple[Name, ...] = ()  # names from [[targets]]
+    services: tuple[Name, ...] = ()  # names from [[services]]
+    # A site whose checks take longer counts as down (a hung agent), for that site only.
+    timeout_seconds: float = Field(default=30, gt=0, le=3600, allow_inf_nan=False)
+    concurrency: int = Field(default=8, ge=1, le=256)  # sites checked at once
+
+
 class OfficeConfig(CheckConfig):
     """The whole TOML file: the checks' sections and the bot's."""
 
@@ -350,6 +367,22 @@ class OfficeConfig(CheckConfig):
     grouping: Grouping = Grouping()
     office: Office = Office()
     sla: Sla = Sla()
+    monitor: Monitor | None = None  # None: no monitoring
+
+    @model_validator(mode="after")
+    def _monitored_names_exist(self) -> OfficeConfig:
+        """A watched name must be configured: a typo would watch nothing, silently."""
+        m = self.monitor
+        if m is None:
+            return self
+        for key, have in (("targets", self.targets), ("services", self.services)):
+            known = {x.name for x in have}
+            unknown = [n for n in getattr(m, key) if n not in known]
+            if unknown:
+                raise ValueError(
+                    f"monitor.{key}: {', '.join(map(repr, unknown))} is not the name of any "
+                    f"[[{key}]] entry; use one of: {', '.join(sorted(known)) or '(none yet)'}")
+        return self
 
     @model_validator(mode="after")
     def _unique_office_names(self) -> OfficeConfig:

@@ -110,7 +110,8 @@ class Views:
 
     def incident(self, inc: Incident) -> dict[str, Any]:
         return {"id": inc.id, "tag": inc.tag, "site": inc.site, "state": inc.state,
-                "round": inc.round, "decided": inc.decided_at, "created": inc.created_at}
+                "round": inc.round, "decided": inc.decided_at, "created": inc.created_at,
+                "monitored": inc.found_by == "monitor"}
 
     def group(self, complaints: list[Complaint], details: int | None = None
               ) -> dict[str, Any]:

@@ -99,6 +99,8 @@ class Command(StrEnum):
     STILL_DOWN = "masih_gangguan"  # a reporter says the network is still down after Ya
     NOTE = "catatan"  # the ADB's cause and action, after Ya or Tidak
     DISMISS = "tutup"  # close a complaint that is not a network fault
+    MAINTENANCE = "pemeliharaan"  # open, list or end a planned maintenance window
+    STATUS = "status"  # every site's state as monitoring sees it
 
 
 class Role(StrEnum):
@@ -130,6 +132,8 @@ PERMITTED: dict[Action | Command, frozenset[Role]] = {
     Command.STILL_DOWN: frozenset({Role.USER}),  # on their own complaint only
     Command.NOTE: frozenset({Role.ADB}),
     Command.DISMISS: frozenset({Role.ADB}),
+    Command.MAINTENANCE: frozenset({Role.ADB}),
+    Command.STATUS: STAFF,
 }
 
 

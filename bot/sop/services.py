@@ -17,6 +17,7 @@ from bot.sop.calendar import OfficeCalendar
 from bot.sop.clock import SopClock
 from bot.sop.diagnosis import Diagnoses
 from bot.sop.model import Clock, Role, utc_now
+from bot.sop.monitor import Monitoring, Probe
 from bot.sop.queries import Queries
 from bot.sop.records import Records
 from bot.sop.transition import Transitions
@@ -39,11 +40,14 @@ class Services:
     queries: Queries
     records: Records
     sop_clock: SopClock
+    monitoring: Monitoring
 
 
 def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
-                   agent_for: AgentLookup, clock: Clock = utc_now) -> Services:
-    """Wire the SOP's parts; ``agent_for`` says where each site's checks run."""
+                   agent_for: AgentLookup, clock: Clock = utc_now,
+                   probe: Probe | None = None) -> Services:
+    """Wire the SOP's parts; ``agent_for`` says where each site's checks run (and so
+    where monitoring looks, unless a test gives its own ``probe``)."""
     calendar = OfficeCalendar(config.office, settings.tz,
                               paused=config.sla.pause_outside_office_hours)
     views = Views(settings.lang, calendar.tz, calendar)
@@ -56,6 +60,7 @@ def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
     return Services(settings=settings, config=config, clock=clock, db=db, views=views,
                     queue=queue, diagnoses=diagnoses, workflow=workflow,
                     queries=Queries(db, views, calendar.tz), records=Records(db, queue),
-                    sop_clock=SopClock(db, queue, chats, config.sla, calendar, clock))
+                    sop_clock=SopClock(db, queue, chats, config.sla, calendar, clock),
+                    monitoring=Monitoring(db, queue, workflow, config, agent_for, clock, probe))
 
 

@@ -19,8 +19,11 @@ from bot.sop.diagnosis import Diagnoses
 from bot.sop.model import MERGED, Action, Actor, Command, Role, State
 from bot.sop.transition import NOT_FOUND, OK, REFUSED, STALE, Transitions, report_purpose
 from bot.storage import Complaint, Database, Incident, Tx
+from bot.storage.monitor import Window
 
 UNDECIDED = (State.DIAGNOSING, State.AWAITING_DECISION)
+# Who files the complaint of an outage monitoring found (no Telegram user, no chat).
+MONITOR_REPORTER = Actor(None, "netmaint (pemantauan)")
 
 
 class RateLimited(Exception):
@@ -102,7 +105,10 @@ class Workflow:
                 await rows.event(cid, "step_end", actor=who, step=model.RECEIVE)
             c = await self._join(tx, cid, inc, by=who, opened=opened)
             if reporter_chat_id is not None:
-                await self._acknowledge(tx, c, inc, opened)
+                # Planned maintenance: the complaint is filed all the same, and its
+                # reporter is told the work is planned and until when.
+                planned = await tx.monitor.window(site or "", tx.now)
+                await self._acknowledge(tx, c, inc, opened, planned)
             if opened:
                 await self.diagnoses.announce(tx, inc)
             elif inc.state in UNDECIDED:
@@ -111,6 +117,56 @@ class Workflow:
         if opened:
             self.diagnoses.start(inc.id, inc.round)
         return cid
+
+    async def file_monitored(self, site: str | None, text: str) -> int | None:
+        """Monitoring found ``site`` down: file the bot's own complaint (reporter
+        ``MONITOR_REPORTER``, channel "monitor", nobody to acknowledge), which opens an
+        incident marked as found by monitoring, its diagnosis and the ADB's prompt, before
+        anyone calls. Returns the incident, or None when there is nothing to do: the outage
+        monitoring reported is still open (a flapping link), or the site is in planned
+        maintenance. One transaction with the site's stored state, so a restart while
+        the site is down never opens a second incident.
+        """
+        key = site or ""
+        async with self.db.write() as tx:
+            known = await tx.monitor.site(key)
+            if known is not None and known.incident_id is not None:
+                prior = await tx.incidents.get(known.incident_id)
+                if prior is not None and prior.state not in (State.CLOSED, MERGED):
+                    return None
+            if await tx.monitor.window(key, tx.now) is not None:
+                return None
+            who = MONITOR_REPORTER
+            cid = await tx.complaints.add(state=State.DIAGNOSING, reporter=who,
+                                          reporter_chat_id=None, channel="monitor", site=site,
+                                          text=text)
+            assert cid is not None  # no update id: nothing to deduplicate
+            window = timedelta(minutes=self.grouping.window_minutes)
+            inc = await tx.incidents.joinable(site, tx.now - window)
+            if inc is not None and inc.state == State.CLOSED:
+                inc = None  # declared over, and down again: a new outage
+            opened = inc is None
+            if inc is None:
+                inc = await self._open(tx, site)
+                await tx.monitor.mark_found(inc.id)
+            await tx.incidents.link(cid, inc.id)
+            await tx.complaints.event(cid, "filed", actor=who, step=model.RECEIVE,
+                                      channel="monitor", site=site, length=len(text))
+            for step in model.OPENED_ON_FILING:
+                await tx.complaints.event(cid, "step_start", actor=who, step=step)
+            await tx.complaints.event(cid, "step_end", actor=who, step=model.RECEIVE)
+            await self._join(tx, cid, inc, by=who, opened=opened)
+            await tx.monitor.attach(key, inc.id)
+            fresh = await tx.incidents.get(inc.id)
+            assert fresh is not None
+            if opened:
+                await self.diagnoses.announce(tx, fresh)
+            elif inc.state in UNDECIDED:
+                await self.diagnoses.refresh(tx, inc.id)
+        self.queue.wake()
+        if opened:
+            self.diagnoses.start(inc.id, inc.round)
+        return inc.id
 
     async def _open(self, tx: Tx, site: str | None) -> Incident:
         inc = await tx.incidents.get(await tx.incidents.add(site, State.DIAGNOSING))
@@ -140,12 +196,13 @@ class Workflow:
         assert after is not None
         return after
 
-    async def _acknowledge(self, tx: Tx, c: Complaint, inc: Incident, opened: bool) -> None:
+    async def _acknowledge(self, tx: Tx, c: Complaint, inc: Incident, opened: bool,
+                           window: Window | None = None) -> None:
         assert c.reporter_chat_id is not None
         count = await tx.incidents.count(inc.id)
         still_down = inc.state == State.CLOSED and c.channel == "chat"
         text = self.views.html("ack", c=self.views.complaint(c), inc=self.views.incident(inc),
-                               joined=not opened, count=count)
+                               joined=not opened, count=count, window=window)
         await self.queue.send(tx, c.reporter_chat_id, text, complaint_id=c.id, purpose="ack",
                               step=model.ENDED_BY_ACKNOWLEDGEMENT,
                               markup=self.views.still_down_keyboard(c.id) if still_down else None)

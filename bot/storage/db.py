@@ -30,6 +30,7 @@ from bot.storage.audit import AuditReads, AuditWrites
 from bot.storage.complaints import ComplaintReads, ComplaintWrites
 from bot.storage.inbox import InboxReads, InboxWrites
 from bot.storage.incidents import IncidentReads, IncidentWrites
+from bot.storage.monitor import MonitorReads, MonitorWrites
 from bot.storage.outbox import OutboxReads, OutboxWrites
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ class Reads:
         self.outbox = OutboxReads(db)
         self.inbox = InboxReads(db)
         self.audit = AuditReads(db)
+        self.monitor = MonitorReads(db)
 
 
 class Tx:
@@ -63,6 +65,7 @@ class Tx:
         self.outbox = OutboxWrites(db, now)
         self.inbox = InboxWrites(db, now)
         self.audit = AuditWrites(db, now)
+        self.monitor = MonitorWrites(db, now)
 
 
 class Database:

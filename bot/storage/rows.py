@@ -63,6 +63,7 @@ class Incident:
     closed_at: datetime | None
     awaiting_since: datetime | None = None
     note: str | None = None
+    found_by: str | None = None  # "monitor": opened by monitoring, before any complaint
 
     @property
     def tag(self) -> str:

@@ -30,6 +30,7 @@ from handlers import (
     incident,
     setup,
     start,
+    status,
     vendor,
 )
 
@@ -71,6 +72,8 @@ def build_application(services: Services) -> App:
     app.add_handler(CommandHandler("gabung", incident.merge_cmd))
     app.add_handler(CommandHandler("catatan", incident.note_cmd))
     app.add_handler(CommandHandler("tutup", incident.dismiss_cmd))
+    app.add_handler(CommandHandler("status", status.status_cmd))
+    app.add_handler(CommandHandler("pemeliharaan", status.maintenance_cmd))
     # 2. every inline button, through the one callback-data parser
     app.add_handler(CallbackQueryHandler(base.route_buttons({
         "lap": complaint.press_site,

@@ -39,8 +39,8 @@ STOP_BUDGET_S = 9.0  # a graceful stop finishes in-flight work within this, then
 # templates/<lang>/commands.txt.j2 are listed, so a command another part of the bot has
 # not registered yet never shows up. "bantuan" is "help" in the English wording.
 REPORTER_MENU = ("lapor", "lacak", "bantuan")
-ADB_MENU = (*REPORTER_MENU, "catat", "agenda", "catatan", "tutup", "status", "pisah", "gabung",
-            "tiket", "id")
+ADB_MENU = (*REPORTER_MENU, "catat", "agenda", "catatan", "tutup", "status", "pemeliharaan",
+            "pisah", "gabung", "tiket", "id")
 JF_ADB_MENU = ("agenda", "lacak", "tiket", "status", "bantuan", "id")
 KABID_MENU = ("agenda", "lacak", "status", "bantuan", "id")
 _ALIASES = {"bantuan": "help"}
@@ -120,6 +120,9 @@ async def run_bot(
             sending = asyncio.create_task(sender.run(), name="sender")
             clock_stop = asyncio.Event()
             ticking = asyncio.create_task(services.sop_clock.run(clock_stop), name="sop-clock")
+            monitor = services.monitoring.loop  # beside the bot, never in a handler
+            watching = (asyncio.create_task(monitor.run(clock_stop), name="monitor")
+                        if monitor is not None else None)
             try:
                 handled = await handle_backlog(app, db)
                 resumed = await services.diagnoses.resume()
@@ -137,6 +140,10 @@ async def run_bot(
             finally:
                 clock_stop.set()
                 await ticking
+                if watching is not None:
+                    watching.cancel()  # a look in progress is repeated after restart
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await watching
                 await finish_in_flight(services, sender, sending)
 
 

@@ -1,0 +1,371 @@
+"""Monitoring (early warning) and planned maintenance: the office hears of an outage from
+the bot before anyone calls, and planned work pages nobody.
+
+``[monitor]`` names targets and services; every ``interval_seconds`` each site's are
+checked where that site's checks run (in process, or on its agent). ``advance`` is the
+whole up/down rule, pure: down after ``down_after`` failures in a row, up again after
+``up_after`` good checks, so a link that alternates never changes state at all. A site
+is down while any watched thing is. Going down files the bot's own complaint
+(``Workflow.file_monitored``): the usual incident, diagnosis and ADB prompt, and the SOP
+clock runs for it as for any. Coming back is said once, to the ADB chats and to the
+reporters of open complaints (who still get the ADB's decision: the SOP's step 7 is the
+ADB's, not the monitor's). Every count and state is stored, never only held in memory,
+so a restart while a site is down opens no second incident.
+
+Checks run beside the bot, never in a handler: at most ``concurrency`` sites at once,
+each within ``timeout_seconds`` (a hung agent makes its own site down, no other).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any, Protocol, runtime_checkable
+
+from bot.agents import AgentLookup
+from bot.config import Monitor as MonitorConfig
+from bot.config import OfficeConfig
+from bot.delivery.queue import URGENT, MessageQueue
+from bot.render.views import Views
+from bot.sop import model
+from bot.sop.model import MERGED, Clock, Command, State
+from bot.sop.transition import NOT_FOUND, OK, REFUSED
+from bot.sop.workflow import Press, Workflow
+from bot.storage import Database, Tx
+from bot.storage.monitor import SiteRow, WatchRow, Window
+from checks.models import Report, Status
+
+log = logging.getLogger(__name__)
+
+TARGET, SERVICE = "target", "service"
+Key = tuple[str, str]  # (kind, name)
+# What one look at a site saw: True up, False down, None unknown (the check could not run).
+Seen = dict[Key, bool | None]
+Probe = Callable[[str | None], Awaitable[Seen]]
+PING_STEP, SOFTWARE_STEP, SERVICES_STEP = 4, 2, 5
+MAX_WINDOW = timedelta(days=7)
+
+
+# --- the rule, pure --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Count:
+    """One watched thing: believed up or down, and the run of checks that agree."""
+
+    up: bool = True
+    fails: int = 0
+    goods: int = 0
+
+
+def advance(c: Count, ok: bool | None, down_after: int, up_after: int) -> Count:
+    """The next state after one check (``None``: unknown, changes nothing). Runs are capped
+    at their threshold: a week of good checks is stored as ``up_after``, not a big number."""
+    if ok is None:
+        return c
+    if ok:
+        goods = min(c.goods + 1, up_after)
+        return Count(up=c.up or goods >= up_after, fails=0, goods=goods)
+    fails = min(c.fails + 1, down_after)
+    return Count(up=c.up and fails < down_after, fails=fails, goods=0)
+
+
+def read_report(report: Report, targets: Collection[str], services: Collection[str],
+                software: Collection[str]) -> Seen:
+    """Which watched names a report shows up or down.
+
+    A name is down when its step has a failing finding about it; every name of a step is
+    down when the step failed because its agent could not be asked (``agent.*``), and
+    unknown when the step could not run here (no ICMP) or is missing from the report.
+    """
+    by_step = {r.step: r for r in report.results}
+    seen: Seen = {}
+    wanted = [(TARGET, n, PING_STEP) for n in targets] + [
+        (SERVICE, n, SOFTWARE_STEP if n in software else SERVICES_STEP) for n in services]
+    for kind, name, step in wanted:
+        r = by_step.get(step)
+        if r is None or r.status in (Status.UNAVAILABLE, Status.ERROR):
+            seen[kind, name] = None
+        elif any(f.code.startswith("agent.") for f in r.findings):
+            seen[kind, name] = False
+        else:
+            seen[kind, name] = not any(f.subject == name and f.severity == Status.FAIL
+                                       for f in r.findings)
+    return seen
+
+
+# --- where the checks run --------------------------------------------------------------------
+
+
+@runtime_checkable
+class Watcher(Protocol):
+    """An agent that can look at only some targets and services (``bot.agents``)."""
+
+    async def watch(self, steps: Collection[int], targets: Collection[str],
+                    services: Collection[str]) -> Report: ...
+
+
+def agent_probe(agent_for: AgentLookup, config: OfficeConfig, m: MonitorConfig) -> Probe:
+    """Look at a site's watched things through its agent (the one that diagnoses it)."""
+    software = {s.name for s in config.services if s.software and s.name in m.services}
+    steps = [step for step, needed in ((SOFTWARE_STEP, software), (PING_STEP, m.targets),
+                                        (SERVICES_STEP, set(m.services) - software)) if needed]
+
+    async def probe(site: str | None) -> Seen:
+        agent = agent_for(site)
+        if isinstance(agent, Watcher):
+            report = await agent.watch(steps, m.targets, m.services)
+        else:  # an agent that only diagnoses: the whole steps, read for our names
+            report = await agent.diagnose(steps)
+        return read_report(report, m.targets, m.services, software)
+
+    return probe
+
+
+# --- the loop --------------------------------------------------------------------------------
+
+
+class MonitorLoop:
+    """Looks at every site each interval and acts on what changed; ``run`` until stopped."""
+
+    def __init__(self, db: Database, workflow: Workflow, queue: MessageQueue,
+                 config: MonitorConfig, sites: list[str | None], probe: Probe,
+                 clock: Clock) -> None:
+        self.db = db
+        self.workflow = workflow
+        self.queue = queue
+        self.views: Views = queue.views
+        self.config = config
+        self.sites = sites
+        self.probe = probe
+        self.clock = clock
+        self.keys = [(TARGET, n) for n in config.targets] + [
+            (SERVICE, n) for n in config.services]
+        self._slots = asyncio.Semaphore(config.concurrency)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Tick every ``interval_seconds`` until ``stop``; a failed tick is logged, and the
+        next one tries again (what it missed, it sees then)."""
+        loop = asyncio.get_running_loop()
+        while not stop.is_set():
+            started = loop.time()
+            try:
+                await self.tick()
+            except Exception:
+                log.exception("monitoring failed; trying again next interval")
+            wait = max(0.0, self.config.interval_seconds - (loop.time() - started))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), wait)
+
+    async def tick(self) -> None:
+        """Look at every site once (``concurrency`` at a time) and act on each."""
+        seen = await asyncio.gather(*(self._look(site) for site in self.sites))
+        for site, s in zip(self.sites, seen, strict=True):
+            await self.apply(site, s)
+
+    async def _look(self, site: str | None) -> Seen:
+        async with self._slots:
+            try:
+                return await asyncio.wait_for(self.probe(site), self.config.timeout_seconds)
+            except TimeoutError:
+                log.warning("monitoring: the checks of %s took over %.0f s; counted as down",
+                            site or "the office", self.config.timeout_seconds)
+                return dict.fromkeys(self.keys, False)
+            except Exception:  # a bug, not an outage: nothing is known this time
+                log.exception("monitoring: checking %s failed", site or "the office")
+                return dict.fromkeys(self.keys, None)
+
+    async def apply(self, site: str | None, seen: Seen) -> None:
+        """Store what one look saw, then open the outage or say it is over."""
+        key, c = site or "", self.config
+        async with self.db.write() as tx:
+            old = {(w.kind, w.name): w for w in await tx.monitor.watches(key)}
+            down: list[str] = []
+            for kind, name in self.keys:
+                w = old.get((kind, name)) or WatchRow(key, kind, name, 1, 0, 0, None, None)
+                nxt = advance(Count(bool(w.up), w.fails, w.goods), seen.get((kind, name)),
+                              c.down_after, c.up_after)
+                changed = tx.now if nxt.up != bool(w.up) else w.changed_at
+                await tx.monitor.put_watch(replace(
+                    w, up=int(nxt.up), fails=nxt.fails, goods=nxt.goods, checked_at=tx.now,
+                    changed_at=changed))
+                if not nxt.up:
+                    down.append(name)
+            s = await tx.monitor.site(key) or SiteRow(key, 0, None, None, None)
+            if bool(s.down) != bool(down):
+                s = replace(s, down=int(bool(down)), changed_at=tx.now)
+                await tx.monitor.put_site(s)
+                log.info("monitoring: %s is %s", site or "the office",
+                         "down: " + ", ".join(down) if down else "up again")
+            quiet = await tx.monitor.window(key, tx.now) is not None
+            recovered = (not down and not quiet and s.incident_id is not None
+                         and s.recovered_at is None)
+            if recovered:
+                await self._say_recovered(tx, key, s)
+        if recovered:
+            self.queue.wake()
+        if down and not quiet and (s.incident_id is None or s.recovered_at is not None):
+            # Down, and no outage reported since it was last up (or maintenance just
+            # ended): report it. ``file_monitored`` re-checks it all in its transaction.
+            text = self.views.plain("monitor", "complaint", names=down, site=site)
+            await self.workflow.file_monitored(site, text)
+
+    async def _say_recovered(self, tx: Tx, key: str, s: SiteRow) -> None:
+        """Once per reported outage: the ADB chats (under the prompt) and the reporters of
+        its open complaints hear that monitoring sees the site up again."""
+        await tx.monitor.put_site(replace(s, recovered_at=tx.now))
+        assert s.incident_id is not None
+        inc = await tx.incidents.get(s.incident_id)
+        while inc is not None and inc.state == MERGED and inc.merged_into is not None:
+            inc = await tx.incidents.get(inc.merged_into)
+        if inc is None or inc.state == State.CLOSED:
+            return  # the ADB already declared it over: nothing to add
+        complaints = await tx.incidents.complaints(inc.id)
+        v = self.views
+        text = v.html("monitor", key="recovered_adb", inc=v.incident(inc), down_since=s.changed_at,
+                      group=v.group(complaints, details=0), at=tx.now)
+        prompts = {r.chat_id: r.message_id
+                   for r in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}")}
+        for chat in self.queue.adb_chats:
+            await self.queue.send(tx, chat, text, incident_id=inc.id, purpose="monitor_up",
+                                  priority=URGENT, reply_to=prompts.get(chat))
+        for c in complaints:
+            await tx.complaints.event(c.id, "monitor_up", incident=inc.id)
+            if c.reporter_chat_id is not None and c.state != State.CLOSED:
+                await self.queue.send(tx, c.reporter_chat_id, v.html(
+                    "monitor", key="recovered_reporter", inc=v.incident(inc),
+                    c=v.complaint(c), down_since=s.changed_at, group=None, at=tx.now),
+                    complaint_id=c.id, purpose="monitor_up")
+
+
+# --- planned maintenance and /status ---------------------------------------------------------
+
+_DURATION = re.compile(r"(\d{1,4})\s*(j|jam|h|m|mnt|menit|min)", re.IGNORECASE)
+_WHOLE_DURATION = re.compile(r"^(?:\d{1,4}\s*(?:jam|j|h|menit|mnt|min|m)\s*)+$", re.IGNORECASE)
+
+
+def parse_duration(text: str) -> timedelta | None:
+    """``2j``, ``1h``, ``30m``, ``1j30m``, ``90menit``: hours (jam/h) and minutes."""
+    t = text.strip()
+    if not _WHOLE_DURATION.match(t):
+        return None
+    total = timedelta()
+    for n, unit in _DURATION.findall(t):
+        hours = unit.lower() in ("j", "jam", "h")
+        total += timedelta(hours=int(n)) if hours else timedelta(minutes=int(n))
+    return total if timedelta() < total <= MAX_WINDOW else None
+
+
+@dataclass(frozen=True, slots=True)
+class WindowRequest:
+    """``/pemeliharaan <lokasi> <durasi> <alasan>`` parsed."""
+
+    site: str  # as typed
+    duration: timedelta
+    reason: str
+
+
+def parse_window(args: str) -> WindowRequest | None:
+    """The site is every word before the first duration (site names have spaces)."""
+    words = args.split()
+    for i in range(1, len(words)):
+        d = parse_duration(words[i])
+        if d is not None and i + 1 < len(words):
+            return WindowRequest(" ".join(words[:i]), d, " ".join(words[i + 1:])[:300])
+    return None
+
+
+class Monitoring:
+    """Monitoring as the bot sees it: the loop (when ``[monitor]`` is set), the
+    maintenance windows and the status board (which work without it)."""
+
+    def __init__(self, db: Database, queue: MessageQueue, workflow: Workflow,
+                 config: OfficeConfig, agent_for: AgentLookup, clock: Clock,
+                 probe: Probe | None = None) -> None:
+        self.db = db
+        self.queue = queue
+        self.views: Views = queue.views
+        self.clock = clock
+        self.site_names = [s.name for s in config.sites]
+        m = config.monitor
+        self.loop: MonitorLoop | None = None
+        if m is not None and (m.targets or m.services):
+            sites: list[str | None] = list(dict.fromkeys(self.site_names)) or [None]
+            self.loop = MonitorLoop(db, workflow, queue, m, sites,
+                                    probe or agent_probe(agent_for, config, m), clock)
+
+    def site_key(self, typed: str) -> str | None:
+        """The configured site ``typed`` names (any case), or None; ``''`` is the office
+        when there are no sites (any word then names it)."""
+        if not self.site_names:
+            return ""
+        folded = typed.strip().casefold()
+        matches = [n for n in self.site_names if n.casefold() == folded] or [
+            n for n in self.site_names if folded and n.casefold().startswith(folded)]
+        return matches[0] if len(set(matches)) == 1 else None
+
+    async def open_window(self, req: WindowRequest, press: Press) -> Window | str:
+        """An ADB plans maintenance: monitoring is quiet for the site until it ends."""
+        async with self.db.write() as tx:
+            if not model.may(press.roles, Command.MAINTENANCE):
+                await self._audit(tx, press, REFUSED, "/pemeliharaan")
+                return REFUSED
+            key = self.site_key(req.site)
+            if key is None:
+                return NOT_FOUND
+            wid = await tx.monitor.add_window(key, tx.now + req.duration, req.reason,
+                                              press.actor.id, press.actor.name)
+            await self._audit(tx, press, OK, f"/pemeliharaan {key or '-'} #{wid}")
+            window = await tx.monitor.window(key, tx.now)
+        assert window is not None
+        return window
+
+    async def end_window(self, wid: int, press: Press) -> Window | str:
+        """An ADB ends a window early; monitoring speaks again at its next look."""
+        async with self.db.write() as tx:
+            if not model.may(press.roles, Command.MAINTENANCE):
+                await self._audit(tx, press, REFUSED, "/pemeliharaan selesai")
+                return REFUSED
+            ended = await tx.monitor.end_window(wid)
+            if ended is not None:
+                await self._audit(tx, press, OK, f"/pemeliharaan selesai {wid}")
+        return ended if ended is not None else NOT_FOUND
+
+    async def windows(self) -> list[Window]:
+        return await self.db.reads.monitor.windows(self.clock())
+
+    async def status(self) -> dict[str, Any]:
+        """What /status shows: each site's state and since when, what is down, the open
+        incidents and the maintenance windows."""
+        reads, now = self.db.reads, self.clock()
+        sites = {s.site: s for s in await reads.monitor.sites()}
+        watches = await reads.monitor.all_watches()
+        windows = await reads.monitor.windows(now)
+        names: list[str | None] = list(dict.fromkeys(self.site_names)) or [None]
+        board = []
+        for name in names:
+            key = name or ""
+            s = sites.get(key)
+            mine = [w for w in watches if w.site == key]
+            board.append({
+                "site": name,
+                "known": bool(mine),
+                "down": bool(s and s.down),
+                "since": s.changed_at if s else None,
+                "down_names": [w.name for w in mine if not w.up],
+                "checked": max((w.checked_at for w in mine if w.checked_at), default=None),
+                "window": next((w for w in windows if w.site == key), None),
+            })
+        incidents = [self.views.incident(i) for i in await reads.incidents.unclosed()]
+        return {"sites": board, "incidents": incidents, "windows": windows,
+                "monitoring": self.loop is not None, "now": now}
+
+    @staticmethod
+    async def _audit(tx: Tx, press: Press, outcome: str, what: str) -> None:
+        await tx.audit.add(update_id=press.update_id, user=press.actor, chat_id=press.chat_id,
+                           kind="command", what=what, outcome=outcome, complaint_id=None)
