@@ -313,6 +313,33 @@ class Grouping(Section):
     window_minutes: float = Field(default=15, ge=0, le=24 * 60, allow_inf_nan=False)
 
 
+# A civil servant's NIP: 18 digits, often written in groups ("19780512 200501 1 003").
+NIP = Annotated[str, Field(max_length=30, pattern=r"^[0-9 ]*$")]
+PersonName = Annotated[str, Field(min_length=1, max_length=200)]  # titles and commas allowed
+
+
+class Staff(Section):
+    """Someone of the office, as documents name them: a Telegram id, the name, NIP and position.
+
+    The agenda and the recap print this name instead of the Telegram one; someone not
+    listed appears under their Telegram name.
+    """
+
+    telegram_id: int
+    name: PersonName
+    nip: NIP = ""
+    position: str = Field(default="", max_length=200)
+
+
+class Signatory(Section):
+    """Who signs the documents (Permendagri 1/2023: position, name and NIP under the date)."""
+
+    name: str = Field(default="", max_length=200)
+    nip: NIP = ""
+    position: str = Field(default="Kepala Bidang Pengelolaan Informasi Administrasi"
+                                  " Kependudukan dan Pemanfaatan Data", max_length=300)
+
+
 class OfficeConfig(CheckConfig):
     """The whole TOML file: the checks' sections and the bot's."""
 
@@ -322,6 +349,18 @@ class OfficeConfig(CheckConfig):
     grouping: Grouping = Grouping()
     office: Office = Office()
     sla: Sla = Sla()
+    staff: tuple[Staff, ...] = ()
+    signatory: Signatory = Signatory()
+
+    @field_validator("staff")
+    @classmethod
+    def _one_entry_per_id(cls, v: tuple[Staff, ...]) -> tuple[Staff, ...]:
+        seen: set[int] = set()
+        for s in v:
+            if s.telegram_id in seen:
+                raise ValueError(f"telegram_id {s.telegram_id} is listed twice in [[staff]]")
+            seen.add(s.telegram_id)
+        return v
 
 
 def load_office_config(path: Path | str | None) -> OfficeConfig:

@@ -24,6 +24,7 @@ import aiosqlite
 from bot.sop.model import Clock, utc_now
 from bot.storage.audit import AuditReads, AuditWrites
 from bot.storage.complaints import ComplaintReads, ComplaintWrites
+from bot.storage.documents import DocumentReads, DocumentWrites
 from bot.storage.inbox import InboxReads, InboxWrites
 from bot.storage.incidents import IncidentReads, IncidentWrites
 from bot.storage.outbox import OutboxReads, OutboxWrites
@@ -41,6 +42,7 @@ class Reads:
         self.outbox = OutboxReads(db)
         self.inbox = InboxReads(db)
         self.audit = AuditReads(db)
+        self.documents = DocumentReads(db)
 
 
 class Tx:
@@ -53,6 +55,7 @@ class Tx:
         self.outbox = OutboxWrites(db, now)
         self.inbox = InboxWrites(db, now)
         self.audit = AuditWrites(db, now)
+        self.documents = DocumentWrites(db, now)
 
 
 class Database:
