@@ -62,6 +62,13 @@ class AgendaSettings(BaseSettings):
     netmaint_db: Path = Path("data/netmaint.db")
     netmaint_lang: Literal["id", "en"] = "id"
     netmaint_tz: str = "Asia/Jakarta"
+    netmaint_config: Path | None = None  # documents print [office], [signatory], [[staff]]
+
+    @field_validator("netmaint_config", mode="before")
+    @classmethod
+    def _no_config(cls, v: Any) -> Any:
+        """``NETMAINT_CONFIG=`` left empty in .env means the default file."""
+        return None if isinstance(v, str) and not v.strip() else v
 
     @field_validator("netmaint_tz")
     @classmethod

@@ -17,6 +17,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "bot": ("bot.cli.bot", "run the Telegram bot"),
     "agent": ("checks.agent.cli", "serve the diagnostics to the bot over HTTPS"),
     "agenda": ("bot.cli.agenda", "print the agenda (SOP step 10) from the bot's database"),
+    "rekap": ("bot.cli.rekap", "the monthly recap for the Kabid (PDF, XLSX or CSV)"),
 }
 
 

@@ -54,6 +54,11 @@ class DocumentReads(Queries):
         )
         return [to_complaint(r) for r in rows]
 
+    async def first_received(self) -> datetime | None:
+        """When the first complaint was received (``netmaint agenda --all`` starts there)."""
+        row = await self._one("SELECT MIN(created_at) FROM complaints")
+        return datetime.fromisoformat(row[0]) if row and row[0] else None
+
     async def open_before(self, start: datetime) -> list[Complaint]:
         """Complaints received before ``start`` and not closed (today's agenda shows them)."""
         rows = await self._all(
