@@ -17,6 +17,8 @@ attempt got through) and 403 for chats chosen as ones that block the bot.
 from __future__ import annotations
 
 import contextlib
+import email.parser
+import email.policy
 import itertools
 import json
 import random
@@ -126,6 +128,7 @@ class BotApiStub:
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.answers: dict[str, dict[str, Any]] = {}
         self.blocked: set[int] = set()
+        self.documents: list[tuple[int, str, bytes]] = []  # (chat, file name, bytes) sent
         # method -> queued failures (status, description, extra JSON) returned before success
         self.faults: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self.plan: FaultPlan | None = None
@@ -327,8 +330,10 @@ class BotApiStub:
                                           "description": "Not Found"})
         method = req.path[len(prefix):]
         length = int(req.headers.get("Content-Length") or 0)
-        body = req.rfile.read(length).decode() if length else ""
-        params = self._params(req.headers.get("Content-Type", ""), body)
+        raw = req.rfile.read(length) if length else b""
+        content_type = req.headers.get("Content-Type", "")
+        params = (self._multipart(content_type, raw) if "multipart/form-data" in content_type
+                  else self._params(content_type, raw.decode()))
         call = Call(method, params)
         self.calls.append(call)
         fault = self.faults.get(method)
@@ -413,6 +418,25 @@ class BotApiStub:
             else:
                 out[key] = value
         return out
+
+    @classmethod
+    def _multipart(cls, content_type: str, raw: bytes) -> dict[str, Any]:
+        """A multipart upload (sendDocument): fields as in a form, files as {name, data}."""
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+        fields: list[tuple[str, str]] = []
+        out: dict[str, Any] = {}
+        for part in msg.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            filename = part.get_filename()
+            data = part.get_payload(decode=True) or b""
+            if filename is not None:
+                out[str(name)] = {"filename": filename, "data": data}
+            else:
+                fields.append((str(name), data.decode()))
+        from urllib.parse import urlencode
+
+        return {**cls._params("application/x-www-form-urlencoded", urlencode(fields)), **out}
 
     @staticmethod
     def _reply(req: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
@@ -506,6 +530,21 @@ class BotApiStub:
             return 400, "Bad Request: message is not modified"
         self.messages[(chat_id, message_id)] = new
         return 200, new
+
+    def _m_sendDocument(self, p: dict[str, Any]) -> tuple[int, Any]:
+        """A document: kept in ``documents`` with its bytes; the caption is its text."""
+        chat_id = int(p["chat_id"])
+        if err := self._check_text(chat_id, p.get("caption", ""), p.get("parse_mode")):
+            return err
+        doc = p.get("document")
+        if not isinstance(doc, dict):
+            return 400, "Bad Request: there is no document in the request"
+        msg = self._message(chat_id, next(self._msg_ids), {**p, "text": p.get("caption", "")})
+        msg["document"] = {"file_id": f"doc{msg['message_id']}", "file_name": doc["filename"],
+                           "file_size": len(doc["data"])}
+        self.messages[(chat_id, msg["message_id"])] = msg
+        self.documents.append((chat_id, doc["filename"], doc["data"]))
+        return 200, {k: v for k, v in msg.items() if k != "html"}
 
     def _m_answerCallbackQuery(self, p: dict[str, Any]) -> tuple[int, Any]:
         self.answers[str(p["callback_query_id"])] = p

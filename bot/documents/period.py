@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from babel.dates import format_date, get_month_names
 
@@ -24,13 +24,13 @@ class Period:
 
     @property
     def start(self) -> datetime:
-        """The first moment, aware (storage compares in UTC)."""
-        return datetime.combine(self.first, time(), self.tz)
+        """The first moment, in UTC (storage keeps ISO text in UTC and compares it as text)."""
+        return datetime.combine(self.first, time(), self.tz).astimezone(UTC)
 
     @property
     def end(self) -> datetime:
-        """The moment after the last day (half-open)."""
-        return datetime.combine(self.last + timedelta(days=1), time(), self.tz)
+        """The moment after the last day (half-open), in UTC."""
+        return datetime.combine(self.last + timedelta(days=1), time(), self.tz).astimezone(UTC)
 
     @property
     def key(self) -> str:

@@ -69,7 +69,7 @@ def printable(text: str) -> str:
     """``text`` safe for a terminal: line breaks become spaces, other controls are dropped."""
     out = []
     for ch in text:
-        if ch in "\n\t":
+        if ch in "\n\t\r":
             out.append(" ")
         elif unicodedata.category(ch) == "Cc" or ch in _BIDI:
             continue
@@ -79,9 +79,14 @@ def printable(text: str) -> str:
 
 
 # OWASP "CSV Injection": a cell starting with one of these is read as a formula by
-# spreadsheet programs; a leading apostrophe makes it text.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# spreadsheet programs; a leading apostrophe makes it text. (A leading LF too: a CR is
+# stored as one, and some programs trim leading white space before reading a formula.)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def neutral(value: str) -> str:
-    return "'" + value if value.startswith(FORMULA_START) else value
+    """A CSV text cell: never a formula; line breaks as LF; no other control characters."""
+    formula = value.startswith(FORMULA_START)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return "'" + value if formula else value

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.agents import AgentLookup
 from bot.config import OfficeConfig, Settings
 from bot.delivery.queue import MessageQueue
+from bot.documents.service import Documents
 from bot.render.views import Views
 from bot.sop.diagnosis import Diagnoses
 from bot.sop.model import Clock, Role, utc_now
@@ -36,6 +37,7 @@ class Services:
     workflow: Workflow
     queries: Queries
     records: Records
+    documents: Documents
 
 
 def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
@@ -50,6 +52,7 @@ def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
                         vendors=config.vendors, grouping=config.grouping)
     return Services(settings=settings, config=config, clock=clock, db=db, views=views,
                     queue=queue, diagnoses=diagnoses, workflow=workflow,
-                    queries=Queries(db, views, settings.tz), records=Records(db, queue))
+                    queries=Queries(db, views, settings.tz), records=Records(db, queue),
+                    documents=Documents(db, config, settings.lang, settings.tz))
 
 

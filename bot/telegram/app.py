@@ -19,7 +19,7 @@ from telegram.ext import (
 from bot.sop.services import Services
 from bot.telegram.context import App, attach
 from checks import redact
-from handlers import agenda, base, complaint, decision, errors, incident, start, vendor
+from handlers import agenda, base, complaint, decision, documents, errors, incident, start, vendor
 
 
 def build_application(services: Services) -> App:
@@ -49,6 +49,7 @@ def build_application(services: Services) -> App:
     app.add_handler(CommandHandler("catat", complaint.catat_cmd))
     app.add_handler(CommandHandler("lacak", agenda.lacak_cmd))
     app.add_handler(CommandHandler("agenda", agenda.agenda_cmd))
+    app.add_handler(CommandHandler("rekap", documents.rekap_cmd))
     app.add_handler(CommandHandler("tiket", vendor.ticket_cmd))
     app.add_handler(CommandHandler("pisah", incident.split_cmd))
     app.add_handler(CommandHandler("gabung", incident.merge_cmd))

@@ -17,6 +17,7 @@ from telegram.error import TelegramError
 from bot.agents import AgentLookup, agent_environment, agent_lookup
 from bot.config import OfficeConfig, Settings
 from bot.delivery.sender import Sender, SenderOptions
+from bot.documents import monthly
 from bot.render import render
 from bot.sop.model import Clock, utc_now
 from bot.sop.services import Services, build_services
@@ -67,6 +68,8 @@ async def run_bot(
                 await app.bot.delete_webhook(drop_pending_updates=False)
             await set_commands(app, settings.lang)
             sending = asyncio.create_task(sender.run(), name="sender")
+            recap, send_document = monthly.for_bot(services, app.bot)  # last month's, to Kabid
+            recapping = asyncio.create_task(recap.run(send_document, stop), name="monthly recap")
             try:
                 handled = await handle_backlog(app, db)
                 resumed = await services.diagnoses.resume()
@@ -79,6 +82,7 @@ async def run_bot(
                         ready.set()
                     await fetch_loop(app, db, int(settings.netmaint_poll_timeout), stop)
             finally:
+                recapping.cancel()
                 await finish_in_flight(services, sender, sending)
 
 
