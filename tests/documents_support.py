@@ -74,20 +74,21 @@ def _working_days(year: int, month: int) -> list[date]:
     return out
 
 
-async def seed(db: Database, months: list[tuple[int, int]], per_month: int,
+async def seed(db: Database, months: list[tuple[int, int]], per_month: int | list[int],
                seed_: int = 12) -> list[Planned]:
-    """Write ``per_month`` complaints in each month; return the plan."""
+    """Write ``per_month`` complaints in each month (or so many in each); return the plan."""
+    counts = per_month if isinstance(per_month, list) else [per_month] * len(months)
     rng = random.Random(seed_)
     sites = [s for s, _ in SITES]
     weights = [w for _, w in SITES]
     plan: list[Planned] = []
     last_incident: dict[str, tuple[int, datetime, Planned]] = {}
     async with db.write():
-        for year, month in months:
+        for (year, month), count in zip(months, counts, strict=True):
             days = _working_days(year, month)
             stamps = sorted(
                 datetime.combine(rng.choice(days), time(7, 30), TZ)
-                + timedelta(minutes=rng.uniform(0, 8 * 60)) for _ in range(per_month))
+                + timedelta(minutes=rng.uniform(0, 8 * 60)) for _ in range(count))
             for k, t0 in enumerate(stamps, 1):
                 t = t0.astimezone(UTC)
                 site = rng.choices(sites, weights)[0]
