@@ -540,11 +540,13 @@ class BotApiStub:
         if not isinstance(doc, dict):
             return 400, "Bad Request: there is no document in the request"
         msg = self._message(chat_id, next(self._msg_ids), {**p, "text": p.get("caption", "")})
-        msg["document"] = {"file_id": f"doc{msg['message_id']}", "file_name": doc["filename"],
-                           "file_size": len(doc["data"])}
-        self.messages[(chat_id, msg["message_id"])] = msg
+        msg["document"] = {"file_id": f"doc{msg['message_id']}",
+                           "file_unique_id": f"u{msg['message_id']}",
+                           "file_name": doc["filename"], "file_size": len(doc["data"])}
+        self.messages[(chat_id, msg["message_id"])] = msg  # its caption is found as its text
         self.documents.append((chat_id, doc["filename"], doc["data"]))
-        return 200, {k: v for k, v in msg.items() if k != "html"}
+        answer = {k: v for k, v in msg.items() if k not in ("html", "text")}
+        return 200, {**answer, "caption": msg["text"]}
 
     def _m_answerCallbackQuery(self, p: dict[str, Any]) -> tuple[int, Any]:
         self.answers[str(p["callback_query_id"])] = p

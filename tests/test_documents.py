@@ -294,3 +294,33 @@ def test_netmaint_rekap_and_agenda_write_files_and_name_problems(
     (tmp_path / "netmaint.toml").write_text("[signatory]\nnickname = 'x'\n")
     wrong = _cli(path, "agenda", cwd=tmp_path)
     assert wrong.returncode == 2 and b"nickname" in wrong.stderr
+
+
+async def test_a_failed_monthly_send_is_tried_again_after_an_hour_not_every_look(
+        tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    from bot.documents.monthly import MonthlyRecap
+    from bot.documents.service import Document
+
+    clock_now = [datetime(2026, 12, 2, 2, 0, tzinfo=UTC)]  # 09:00 on the first working day
+    sent: list[str] = []
+
+    async def send(chat: int, doc: Document, caption: str) -> int:
+        if not sent:
+            sent.append("lost")
+            raise ConnectionError("the answer never came")  # it may have arrived anyway
+        sent.append(doc.filename)
+        return 7
+
+    async with Database(tmp_path / "m.db", clock=lambda: clock_now[0]) as db:
+        await seed(db, [(2026, 11)], 5)
+        recap = MonthlyRecap(Documents(db, office_config(), "id", TZ), db, -100300,
+                             lambda: clock_now[0], lambda d: d.filename)
+        assert not await recap.tick(send)
+        clock_now[0] += timedelta(minutes=5)
+        assert not await recap.tick(send) and sent == ["lost"]
+        clock_now[0] += timedelta(hours=1)
+        assert await recap.tick(send) and sent == ["lost", "rekap-2026-11.pdf"]
+        clock_now[0] += timedelta(days=1)
+        assert not await recap.tick(send) and len(sent) == 2

@@ -5,7 +5,8 @@ On the office's first working day of a month (``[office] working_days`` and
 group. If the bot was down that day it goes on the first later day the bot runs
 in that month. The ``monthly_reports`` table makes it once: the month is claimed
 before sending and marked sent after, so a restart does not send it again; a
-crash between the two sends it once more (a duplicate beats a missing report).
+failure, or a crash between the two, sends it once more an hour later (a
+duplicate beats a missing report).
 
 National holidays are not consulted yet: the SOP clock's office calendar
 (``[office] national_holidays``) is the place for them when it lands.
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 INTERVAL_S = 300.0  # how often the bot looks whether the recap is due
+RETRY_AFTER = timedelta(hours=1)  # a send that failed or was cut short is tried again after
 # (chat_id, document, caption) -> the message id Telegram gave it
 SendDocument = Callable[[int, Document, str], Awaitable[int | None]]
 
@@ -79,8 +81,10 @@ class MonthlyRecap:
         if period is None:
             return False
         done = await self.db.reads.documents.monthly_send(period.key)
-        if done is not None and done.sent_at is not None:
-            return False
+        if done is not None and (done.sent_at is not None
+                                 or now - done.claimed_at < RETRY_AFTER):
+            return False  # sent; or tried lately (it may have arrived: a failure after
+            # Telegram took it must not become a document every few minutes)
         oldest = await self.db.reads.documents.first_received()
         if oldest is None or oldest >= period.end:
             return False  # the bot was not in use that month: nothing to account for
@@ -110,6 +114,15 @@ class MonthlyRecap:
                 log.exception("monthly recap check failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), interval_s)
+
+
+FINISH_S = 3.0  # at shutdown, a send under way may still record that it was sent
+
+
+async def finish(task: asyncio.Task[None]) -> None:
+    """Stop the loop: a send under way gets ``FINISH_S`` to be marked sent, then is cut."""
+    with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+        await asyncio.wait_for(task, FINISH_S)
 
 
 def for_bot(services: Services, bot: Bot) -> tuple[MonthlyRecap, SendDocument]:

@@ -82,7 +82,7 @@ async def run_bot(
                         ready.set()
                     await fetch_loop(app, db, int(settings.netmaint_poll_timeout), stop)
             finally:
-                recapping.cancel()
+                await monthly.finish(recapping)
                 await finish_in_flight(services, sender, sending)
 
 

@@ -15,7 +15,16 @@ from bot.storage import Database
 from bot.telegram.runtime import run_bot
 from tests.botapi_stub import BotApiStub
 from tests.documents_support import seed
-from tests.e2e.conftest import ADB_ID, FAST_OUTBOX, KABID_CHAT, USER_ID, Bot, settled, until
+from tests.e2e.conftest import (
+    ADB_ID,
+    FAST_OUTBOX,
+    KABID_CHAT,
+    USER_ID,
+    Bot,
+    rows,
+    settled,
+    until,
+)
 
 
 def pdf_text(data: bytes) -> str:
@@ -83,7 +92,9 @@ async def test_the_monthly_recap_goes_to_the_kabid_once_across_restarts(
     stop.set()
     await asyncio.wait_for(task, 20)
     stop, task = await start(settings, config, clock)
-    await until(lambda: stub.documents, 60, "the monthly recap")
+    await until(lambda: rows(settings.netmaint_db, "SELECT 1 FROM monthly_reports"
+                             " WHERE month='2026-11' AND sent_at IS NOT NULL"), 60,
+                "the monthly recap sent and recorded")
     chat, name, data = stub.documents[0]
     assert (chat, name) == (KABID_CHAT, "rekap-2026-11.pdf")
     assert "Painan, 1 Desember 2026" in pdf_text(data)
