@@ -66,6 +66,13 @@ class AgendaSettings(BaseSettings):
     netmaint_db: Path = Path("data/netmaint.db")
     netmaint_lang: Literal["id", "en"] = "id"
     netmaint_tz: str = "Asia/Jakarta"
+    netmaint_config: Path | None = None  # documents print [office], [signatory], [[staff]]
+
+    @field_validator("netmaint_config", mode="before")
+    @classmethod
+    def _no_config(cls, v: Any) -> Any:
+        """``NETMAINT_CONFIG=`` left empty in .env means the default file."""
+        return None if isinstance(v, str) and not v.strip() else v
 
     @field_validator("netmaint_tz")
     @classmethod
@@ -356,6 +363,31 @@ class Monitor(Section):
     # A site whose checks take longer counts as down (a hung agent), for that site only.
     timeout_seconds: float = Field(default=30, gt=0, le=3600, allow_inf_nan=False)
     concurrency: int = Field(default=8, ge=1, le=256)  # sites checked at once
+# A civil servant's NIP: 18 digits, often written in groups ("19780512 200501 1 003").
+NIP = Annotated[str, Field(max_length=30, pattern=r"^[0-9 ]*$")]
+PersonName = Annotated[str, Field(min_length=1, max_length=200)]  # titles and commas allowed
+
+
+class Staff(Section):
+    """Someone of the office, as documents name them: a Telegram id, the name, NIP and position.
+
+    The agenda and the recap print this name instead of the Telegram one; someone not
+    listed appears under their Telegram name.
+    """
+
+    telegram_id: int
+    name: PersonName
+    nip: NIP = ""
+    position: str = Field(default="", max_length=200)
+
+
+class Signatory(Section):
+    """Who signs the documents (Permendagri 1/2023: position, name and NIP under the date)."""
+
+    name: str = Field(default="", max_length=200)
+    nip: NIP = ""
+    position: str = Field(default="Kepala Bidang Pengelolaan Informasi Administrasi"
+                                  " Kependudukan dan Pemanfaatan Data", max_length=300)
 
 
 class OfficeConfig(CheckConfig):
@@ -389,6 +421,18 @@ class OfficeConfig(CheckConfig):
         unique_names(self.sites, "sites")
         unique_names(self.vendors, "vendors")
         return self
+    staff: tuple[Staff, ...] = ()
+    signatory: Signatory = Signatory()
+
+    @field_validator("staff")
+    @classmethod
+    def _one_entry_per_id(cls, v: tuple[Staff, ...]) -> tuple[Staff, ...]:
+        seen: set[int] = set()
+        for s in v:
+            if s.telegram_id in seen:
+                raise ValueError(f"telegram_id {s.telegram_id} is listed twice in [[staff]]")
+            seen.add(s.telegram_id)
+        return v
 
 
 def load_office_config(path: Path | str | None) -> OfficeConfig:

@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import email.parser
+import email.policy
 import itertools
 import json
 import math
@@ -166,6 +168,7 @@ class BotApiStub:
         self.bot_status: dict[int, str] = {}
         # A group's default permissions (getChat), e.g. {"can_send_messages": False}.
         self.permissions: dict[int, dict[str, Any]] = {}
+        self.documents: list[tuple[int, str, bytes]] = []  # (chat, file name, bytes) sent
         # method -> queued failures (status, description, extra JSON) returned before success
         self.faults: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
         self.plan: FaultPlan | None = None
@@ -372,8 +375,10 @@ class BotApiStub:
                                           "description": "Not Found"})
         method = req.path[len(prefix):]
         length = int(req.headers.get("Content-Length") or 0)
-        body = req.rfile.read(length).decode() if length else ""
-        params = self._params(req.headers.get("Content-Type", ""), body)
+        raw = req.rfile.read(length) if length else b""
+        content_type = req.headers.get("Content-Type", "")
+        params = (self._multipart(content_type, raw) if "multipart/form-data" in content_type
+                  else self._params(content_type, raw.decode()))
         call = Call(method, params)
         self.calls.append(call)
         fault = self.faults.get(method)
@@ -492,6 +497,25 @@ class BotApiStub:
                 out[key] = value
         return out
 
+    @classmethod
+    def _multipart(cls, content_type: str, raw: bytes) -> dict[str, Any]:
+        """A multipart upload (sendDocument): fields as in a form, files as {name, data}."""
+        msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+        fields: list[tuple[str, str]] = []
+        out: dict[str, Any] = {}
+        for part in msg.iter_parts():
+            name = part.get_param("name", header="content-disposition")
+            filename = part.get_filename()
+            data = part.get_payload(decode=True) or b""
+            if filename is not None:
+                out[str(name)] = {"filename": filename, "data": data}
+            else:
+                fields.append((str(name), data.decode()))
+        from urllib.parse import urlencode
+
+        return {**cls._params("application/x-www-form-urlencoded", urlencode(fields)), **out}
+
     @staticmethod
     def _reply(req: BaseHTTPRequestHandler, status: int, payload: dict[str, Any]) -> None:
         data = json.dumps(payload).encode()
@@ -590,6 +614,23 @@ class BotApiStub:
             return 400, "Bad Request: message is not modified"
         self.messages[(chat_id, message_id)] = new
         return 200, new
+
+    def _m_sendDocument(self, p: dict[str, Any]) -> tuple[int, Any]:
+        """A document: kept in ``documents`` with its bytes; the caption is its text."""
+        chat_id = int(p["chat_id"])
+        if err := self._check_text(chat_id, p.get("caption", ""), p.get("parse_mode")):
+            return err
+        doc = p.get("document")
+        if not isinstance(doc, dict):
+            return 400, "Bad Request: there is no document in the request"
+        msg = self._message(chat_id, next(self._msg_ids), {**p, "text": p.get("caption", "")})
+        msg["document"] = {"file_id": f"doc{msg['message_id']}",
+                           "file_unique_id": f"u{msg['message_id']}",
+                           "file_name": doc["filename"], "file_size": len(doc["data"])}
+        self.messages[(chat_id, msg["message_id"])] = msg  # its caption is found as its text
+        self.documents.append((chat_id, doc["filename"], doc["data"]))
+        answer = {k: v for k, v in msg.items() if k not in ("html", "text")}
+        return 200, {**answer, "caption": msg["text"]}
 
     def _m_answerCallbackQuery(self, p: dict[str, Any]) -> tuple[int, Any]:
         self.answers[str(p["callback_query_id"])] = p

@@ -18,6 +18,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "agent": ("checks.agent.cli", "serve the diagnostics to the bot over HTTPS"),
     "agenda": ("bot.cli.agenda", "print the agenda (SOP step 10) from the bot's database"),
     "doctor": ("bot.cli.doctor", "check the bot's set-up and say what to fix"),
+    "rekap": ("bot.cli.rekap", "the monthly recap for the Kabid (PDF, XLSX or CSV)"),
 }
 
 

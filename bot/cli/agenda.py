@@ -1,72 +1,52 @@
-"""``netmaint agenda``: read the agenda (SOP step 10) in a terminal, or export it as CSV.
+"""``netmaint agenda``: the Buku Agenda (SOP step 10) as text, CSV, XLSX or PDF.
 
-Reads the bot's SQLite file (safe while the bot runs: WAL allows readers).
+Without a period: today's complaints and every older one still open (what the
+ADB works from). ``--from``/``--to`` a range of days, ``--all`` everything.
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
-import csv
-import io
-import sys
-from datetime import datetime
-from pathlib import Path
+from datetime import date
 
-from bot.config import AgendaSettings, SettingsError, load_agenda_settings
-from bot.render import render
-from bot.render.views import Views
-from bot.sop.model import State, utc_now
-from bot.storage import Database
+from bot.cli import documents as common
+from bot.config import AgendaSettings
+from bot.documents.period import Period, PeriodError, parse_date
+from bot.documents.service import Document, Documents
+from bot.sop.model import utc_now
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--all", action="store_true", help="every complaint, not only open/today")
-    parser.add_argument("--csv", action="store_true", help="CSV on standard output (for a sheet)")
-    parser.add_argument("--env-file", type=Path, default=Path(".env"),
-                        help="file with the environment variables (default: .env)")
-
-
-async def _agenda(settings: AgendaSettings, everything: bool, as_csv: bool, now: datetime) -> str:
-    views = Views(settings.lang, settings.tz)
-    async with Database(settings.netmaint_db) as db:
-        reads = db.reads.complaints
-        if everything:
-            items = await reads.all()
-        else:
-            start = now.astimezone(settings.tz).replace(hour=0, minute=0, second=0, microsecond=0)
-            items = await reads.agenda(start)
-        if as_csv:
-            out = io.StringIO()
-            writer = csv.writer(out)
-            writer.writerow(["number", "incident", "state", "received", "closed", "site",
-                             "reporter", "channel", "logged_by", "complaint", "step_seconds"])
-            for c in items:
-                times = views.compliance(await reads.timeline(c.id))
-                writer.writerow([
-                    f"K{c.id}", f"I{c.incident_id}", str(c.state), views.when(c.created_at),
-                    views.when(c.closed_at),
-                    c.site or "", c.reporter_name, c.channel, c.filed_by_name or "", c.text,
-                    " ".join(f"{t['no']}={t['seconds']:.0f}" for t in times),
-                ])
-            return out.getvalue()
-        return render(
-            settings.lang, "agenda.txt.j2", now=views.when(now),
-            open=[views.complaint(c, 120) for c in items if c.state is not State.CLOSED],
-            closed=[views.complaint(c, 120) for c in items if c.state is State.CLOSED],
-            when=views.when,
-        )
+    parser.add_argument("--from", dest="from_", metavar="DATE",
+                        help="first day, YYYY-MM-DD or dd/mm/yyyy")
+    parser.add_argument("--to", metavar="DATE", help="last day (default: today)")
+    parser.add_argument("--all", action="store_true", help="every complaint ever recorded")
+    parser.add_argument("--site", help="only this unit/site (as named in [[sites]])")
+    parser.add_argument("--format", choices=("text", "csv", "xlsx", "pdf"), default="text")
+    parser.add_argument("--csv", action="store_true", help="same as --format csv")
+    common.add_common(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_agenda_settings(args.env_file if args.env_file.exists() else None)
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    if not settings.netmaint_db.exists():
-        print(f"{settings.netmaint_db}: no agenda yet (the bot has not run with this NETMAINT_DB)",
-              file=sys.stderr)
-        return 1
-    print(asyncio.run(_agenda(settings, args.all, args.csv, utc_now())), end="")
-    return 0
+    if args.csv:
+        args.format = "csv"
+
+    async def make(docs: Documents, settings: AgendaSettings) -> Document:
+        now = utc_now()
+        today = docs.today(now)
+        if args.all and (args.from_ or args.to):
+            raise PeriodError("--all and --from/--to: choose one")
+        last = parse_date(args.to) if args.to else today
+        if args.all:
+            oldest = await docs.db.reads.documents.first_received()
+            first: date | None = docs.today(oldest) if oldest else last
+        else:
+            first = parse_date(args.from_) if args.from_ else None
+        if first is not None and first > last:
+            raise PeriodError(f"--from {first:%d/%m/%Y} is after --to {last:%d/%m/%Y}")
+        period = Period(first if first is not None else last, last, docs.tz)
+        return await docs.agenda_document(period, args.format, now, site=args.site,
+                                          open_before=first is None,
+                                          delimiter=common.DELIMITERS[args.delimiter])
+
+    return common.run(args, make)

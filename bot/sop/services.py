@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from bot.agents import AgentLookup
 from bot.config import OfficeConfig, Settings
 from bot.delivery.queue import MessageQueue
+from bot.documents.service import Documents
 from bot.render.views import Views
 from bot.sop.calendar import OfficeCalendar
 from bot.sop.clock import SopClock
@@ -41,6 +42,7 @@ class Services:
     records: Records
     sop_clock: SopClock
     monitoring: Monitoring
+    documents: Documents
 
 
 def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
@@ -61,6 +63,7 @@ def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
                     queue=queue, diagnoses=diagnoses, workflow=workflow,
                     queries=Queries(db, views, calendar.tz), records=Records(db, queue),
                     sop_clock=SopClock(db, queue, chats, config.sla, calendar, clock),
-                    monitoring=Monitoring(db, queue, workflow, config, agent_for, clock, probe))
+                    monitoring=Monitoring(db, queue, workflow, config, agent_for, clock, probe),
+                    documents=Documents(db, config, settings.lang, calendar.tz))
 
 

@@ -28,6 +28,7 @@ import aiosqlite
 from bot.sop.model import Clock, utc_now
 from bot.storage.audit import AuditReads, AuditWrites
 from bot.storage.complaints import ComplaintReads, ComplaintWrites
+from bot.storage.documents import DocumentReads, DocumentWrites
 from bot.storage.inbox import InboxReads, InboxWrites
 from bot.storage.incidents import IncidentReads, IncidentWrites
 from bot.storage.monitor import MonitorReads, MonitorWrites
@@ -53,6 +54,7 @@ class Reads:
         self.inbox = InboxReads(db)
         self.audit = AuditReads(db)
         self.monitor = MonitorReads(db)
+        self.documents = DocumentReads(db)
 
 
 class Tx:
@@ -66,6 +68,7 @@ class Tx:
         self.inbox = InboxWrites(db, now)
         self.audit = AuditWrites(db, now)
         self.monitor = MonitorWrites(db, now)
+        self.documents = DocumentWrites(db, now)
 
 
 class Database:

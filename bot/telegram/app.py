@@ -25,6 +25,7 @@ from handlers import (
     base,
     complaint,
     decision,
+    documents,
     errors,
     flood,
     incident,
@@ -67,6 +68,7 @@ def build_application(services: Services) -> App:
     app.add_handler(CommandHandler("catat", complaint.catat_cmd))
     app.add_handler(CommandHandler("lacak", agenda.lacak_cmd))
     app.add_handler(CommandHandler("agenda", agenda.agenda_cmd))
+    app.add_handler(CommandHandler("rekap", documents.rekap_cmd))
     app.add_handler(CommandHandler("tiket", vendor.ticket_cmd))
     app.add_handler(CommandHandler("pisah", incident.split_cmd))
     app.add_handler(CommandHandler("gabung", incident.merge_cmd))

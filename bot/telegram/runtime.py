@@ -22,6 +22,7 @@ from telegram.error import TelegramError
 from bot.agents import AgentLookup, agent_environment, agent_lookup
 from bot.config import OfficeConfig, Settings
 from bot.delivery.sender import Sender, SenderOptions
+from bot.documents import monthly
 from bot.render import render
 from bot.sop.model import Clock, utc_now
 from bot.sop.services import Services, build_services
@@ -123,6 +124,8 @@ async def run_bot(
             monitor = services.monitoring.loop  # beside the bot, never in a handler
             watching = (asyncio.create_task(monitor.run(clock_stop), name="monitor")
                         if monitor is not None else None)
+            recap, send_document = monthly.for_bot(services, app.bot)  # last month's, to Kabid
+            recapping = asyncio.create_task(recap.run(send_document, stop), name="monthly recap")
             try:
                 handled = await handle_backlog(app, db)
                 resumed = await services.diagnoses.resume()
@@ -144,6 +147,7 @@ async def run_bot(
                     watching.cancel()  # a look in progress is repeated after restart
                     with contextlib.suppress(asyncio.CancelledError):
                         await watching
+                await monthly.finish(recapping)
                 await finish_in_flight(services, sender, sending)
 
 

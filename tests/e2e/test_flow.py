@@ -129,8 +129,13 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(
     text = subprocess.run([sys.executable, "-m", "bot", "agenda", "--all"], env=env, cwd=cwd,
                           capture_output=True, text=True, check=True, timeout=60).stdout
     assert "#K1" in text and "Selesai (1)" in text and "Rina" in text
-    exported = list(csv.reader(io.StringIO(subprocess.run(
-        [sys.executable, "-m", "bot", "agenda", "--all", "--csv"], env=env, cwd=cwd,
-        capture_output=True, text=True, check=True, timeout=60).stdout)))
-    assert exported[0][:3] == ["number", "incident", "state"]
-    assert exported[1][:3] == ["K1", "I1", "closed"]
+    out = subprocess.run([sys.executable, "-m", "bot", "agenda", "--all", "--csv"], env=env,
+                         cwd=cwd, capture_output=True, check=True, timeout=60).stdout
+    assert out.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, for spreadsheet programs"
+    exported = list(csv.DictReader(io.StringIO(out.decode("utf-8-sig"))))
+    assert len(exported) == 1
+    row = exported[0]
+    assert (row["No. Keluhan"], row["No. Gangguan"]) == ("K1", "I1")
+    assert row["Status"] == "Selesai - Jaringan berjalan normal"
+    assert row["Pihak Ketiga"] == "Telkom Indihome" and row["No. Tiket"] == "INC-7781"
+    assert row["Petugas"] == "Andi ADB" and "Tidak" in row["Tindakan (Keputusan ADB)"]

@@ -1,0 +1,170 @@
+"""A period's complaints as the documents print them: one row each, and the recap's figures.
+
+Everything comes from the storage layer's read queries (``bot/storage/documents.py``);
+names come from ``[[staff]]`` when the person is listed there.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+
+from bot.config import Staff
+from bot.documents.period import Period
+from bot.storage import Database
+
+# The SOP's standard times add up to 43-73 minutes from complaint to report.
+SOP_MIN_MINUTES = 43
+
+
+class People:
+    """Names on documents: the ``[[staff]]`` entry for a Telegram id, else the Telegram name."""
+
+    def __init__(self, staff: Iterable[Staff]) -> None:
+        self._by_id = {s.telegram_id: s for s in staff}
+
+    def name(self, telegram_id: int | None, fallback: str | None) -> str:
+        s = self._by_id.get(telegram_id) if telegram_id is not None else None
+        return s.name if s else (fallback or "")
+
+
+@dataclass(frozen=True, slots=True)
+class AgendaRow:
+    """One complaint in the Buku Agenda (all times local)."""
+
+    no: int
+    complaint_id: int
+    incident_id: int | None
+    received: datetime
+    closed: datetime | None
+    reporter: str
+    logged_by: str  # the ADB who logged a phone call (/catat), else ""
+    site: str
+    text: str
+    verdict: str  # the last diagnosis run's verdict: ok, warn, fail, error; "" if none
+    decisions: tuple[str, ...]  # every step-7 answer: ya, tidak, cek_ulang
+    officer: str  # who gave the last answer
+    state: str
+    vendors: tuple[str, ...]
+    tickets: tuple[str, ...]
+    minutes: float | None  # receipt to closing
+    within: bool | None  # closed within the SOP's total standard time
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The recap's figures."""
+
+    complaints: int
+    incidents: int
+    closed: int
+    within: int  # closed within the standard total time
+    within_share: float  # of all complaints received (an open one has not kept it)
+    median_minutes: float | None
+    p90_minutes: float | None
+    busiest_sites: tuple[tuple[str, int], ...]
+    vendor_incidents: int
+    vendor_calls: tuple[tuple[str, int], ...]  # vendor name, incidents it was called about
+    escalated: int  # complaints whose incident got a "Tidak" (reported to the JF ADB)
+    by_state: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Agenda:
+    """What a document prints for ``period``."""
+
+    period: Period
+    rows: tuple[AgendaRow, ...]
+    standard_minutes: float
+    site: str | None = None
+    summary: Summary | None = field(default=None)
+
+
+def nearest_rank(values: Sequence[float], q: float) -> float | None:
+    """The ``q`` quantile by the nearest-rank method (a value that occurred: easy to check)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
+
+
+async def gather(db: Database, period: Period, people: People, standard_minutes: float, *,
+                 site: str | None = None, open_before: bool = False) -> Agenda:
+    """The complaints received in ``period`` (and, with ``open_before``, older open ones)."""
+    reads = db.reads.documents
+    start, end = period.start, period.end
+    complaints = await reads.complaints(start, end)
+    if open_before:
+        complaints = await reads.open_before(start) + complaints
+    if site is not None:
+        complaints = [c for c in complaints if (c.site or "").casefold() == site.casefold()]
+    lo = min((c.created_at for c in complaints), default=start)
+    decided: dict[int, list[tuple[str, str]]] = {}
+    for d in await reads.decisions(min(lo, start), end):
+        decided.setdefault(d.complaint_id, []).append(
+            (d.action, people.name(d.actor_id, d.actor_name)))
+    # A complaint that joined an outage after the ADB's answer shares the outage's answer.
+    by_incident: dict[int, list[tuple[str, str]]] = {}
+    for c in complaints:
+        if c.incident_id is not None and decided.get(c.id):
+            by_incident.setdefault(c.incident_id, decided[c.id])
+    verdicts = {v.complaint_id: v.verdict for v in await reads.verdicts(min(lo, start), end)}
+    calls: dict[int, list[tuple[str, str]]] = {}
+    for v in await reads.vendor_calls(min(lo, start), end):
+        calls.setdefault(v.incident_id, []).append((v.vendor, v.ticket or ""))
+    tz = period.tz
+    rows = []
+    for no, c in enumerate(complaints, 1):
+        answers = decided.get(c.id) or (by_incident.get(c.incident_id, [])
+                                        if c.incident_id is not None else [])
+        vc = calls.get(c.incident_id, []) if c.incident_id is not None else []
+        minutes = ((c.closed_at - c.created_at).total_seconds() / 60
+                   if c.closed_at is not None else None)
+        rows.append(AgendaRow(
+            no=no, complaint_id=c.id, incident_id=c.incident_id,
+            received=c.created_at.astimezone(tz),
+            closed=c.closed_at.astimezone(tz) if c.closed_at else None,
+            reporter=people.name(c.reporter_id, c.reporter_name),
+            logged_by=people.name(c.filed_by_id, c.filed_by_name) if c.filed_by_name else "",
+            site=c.site or "", text=c.text, verdict=verdicts.get(c.id, ""),
+            decisions=tuple(a for a, _ in answers), officer=answers[-1][1] if answers else "",
+            state=str(c.state), vendors=tuple(dict.fromkeys(v for v, _ in vc)),
+            tickets=tuple(t for _, t in vc if t),
+            minutes=minutes, within=None if minutes is None else minutes <= standard_minutes,
+        ))
+    return Agenda(period=period, rows=tuple(rows), standard_minutes=standard_minutes, site=site)
+
+
+def summarise(rows: Sequence[AgendaRow], top: int = 5) -> Summary:
+    """The recap's figures from the rows (so a test can recompute them from the CSV)."""
+    minutes = [r.minutes for r in rows if r.minutes is not None]
+    within = sum(1 for r in rows if r.within)
+    vendor_incidents: dict[int, set[str]] = {}
+    for r in rows:
+        if r.vendors and r.incident_id is not None:
+            vendor_incidents.setdefault(r.incident_id, set()).update(r.vendors)
+    per_vendor = Counter(v for names in vendor_incidents.values() for v in names)
+    escalated_incidents = {r.incident_id for r in rows if "tidak" in r.decisions}
+    return Summary(
+        complaints=len(rows),
+        incidents=len({r.incident_id if r.incident_id is not None else -r.complaint_id
+                       for r in rows}),
+        closed=len(minutes),
+        within=within,
+        within_share=within / len(rows) if rows else 0.0,
+        median_minutes=statistics.median(minutes) if minutes else None,
+        p90_minutes=nearest_rank(minutes, 0.9),
+        busiest_sites=tuple(Counter(r.site or "-" for r in rows).most_common(top)),
+        vendor_incidents=len(vendor_incidents),
+        vendor_calls=tuple(sorted(per_vendor.items(), key=lambda kv: (-kv[1], kv[0]))),
+        escalated=sum(1 for r in rows if r.incident_id in escalated_incidents),
+        by_state=tuple(sorted(Counter(r.state for r in rows).items())),
+    )
+
+
+def local_now(now: datetime, tz: tzinfo) -> datetime:
+    return now.astimezone(tz)

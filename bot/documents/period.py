@@ -1,0 +1,116 @@
+"""Periods (a day range, a month) in the office's time zone, and dates in words via Babel."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from babel.dates import format_date, get_month_names
+
+
+class PeriodError(ValueError):
+    """A period that cannot be read; the message says what was expected."""
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The days ``first`` to ``last`` (inclusive) in ``tz``; ``month`` when it is one month."""
+
+    first: date
+    last: date
+    tz: tzinfo
+    month: bool = False
+
+    @property
+    def start(self) -> datetime:
+        """The first moment, in UTC (storage keeps ISO text in UTC and compares it as text)."""
+        return datetime.combine(self.first, time(), self.tz).astimezone(UTC)
+
+    @property
+    def end(self) -> datetime:
+        """The moment after the last day (half-open), in UTC."""
+        return datetime.combine(self.last + timedelta(days=1), time(), self.tz).astimezone(UTC)
+
+    @property
+    def key(self) -> str:
+        """``YYYY-MM`` for a month, ``YYYYMMDD-YYYYMMDD`` otherwise (file names, bookkeeping)."""
+        if self.month:
+            return f"{self.first:%Y-%m}"
+        return f"{self.first:%Y%m%d}-{self.last:%Y%m%d}"
+
+    def words(self, lang: str) -> str:
+        """The period as a reader says it: "November 2026", or "2 - 6 November 2026"."""
+        if self.month:
+            return format_date(self.first, "MMMM y", locale=lang)
+        if self.first == self.last:
+            return long_date(self.first, lang)
+        return f"{long_date(self.first, lang)} - {long_date(self.last, lang)}"
+
+
+def month_period(year: int, month: int, tz: tzinfo) -> Period:
+    first = date(year, month, 1)
+    nxt = date(year + month // 12, month % 12 + 1, 1)
+    return Period(first, nxt - timedelta(days=1), tz, month=True)
+
+
+def previous_month(today: date, tz: tzinfo) -> Period:
+    last = today.replace(day=1) - timedelta(days=1)
+    return month_period(last.year, last.month, tz)
+
+
+def parse_date(text: str) -> date:
+    """``YYYY-MM-DD`` or ``dd/mm/yyyy`` (as Indonesian offices write it)."""
+    text = text.strip()
+    try:
+        if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text):
+            return date(int(m[3]), int(m[2]), int(m[1]))
+        return date.fromisoformat(text)
+    except ValueError:
+        raise PeriodError(f"{text!r} is not a date; expected YYYY-MM-DD or dd/mm/yyyy") from None
+
+
+def parse_month(text: str, tz: tzinfo, lang: str = "id") -> Period:
+    """``YYYY-MM``, ``MM/YYYY`` or a month's name and year in ``lang`` ("November 2026")."""
+    t = " ".join(text.strip().lower().split())
+    m = (re.fullmatch(r"(\d{4})-(\d{1,2})", t)
+         or re.fullmatch(r"(\d{1,2})/(\d{4})", t))
+    if m is not None:
+        year, month = (int(m[1]), int(m[2])) if len(m[1]) == 4 else (int(m[2]), int(m[1]))
+    else:
+        names = {**_month_names("en"), **_month_names(lang)}
+        n = re.fullmatch(r"([^\W\d]+)\s+(\d{4})", t)
+        if n is None or n[1] not in names:
+            raise PeriodError(f"{text!r} is not a month; expected YYYY-MM, e.g. 2026-11")
+        year, month = int(n[2]), names[n[1]]
+    if not 1 <= month <= 12 or year < 2000:
+        raise PeriodError(f"{text!r} is not a month; expected YYYY-MM, e.g. 2026-11")
+    return month_period(year, month, tz)
+
+
+def _month_names(lang: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for width in ("wide", "abbreviated"):
+        for no, name in get_month_names(width, locale=lang).items():
+            out[str(name).lower().rstrip(".")] = int(no)
+    return out
+
+
+def long_date(d: date, lang: str) -> str:
+    """"1 Desember 2026" (the place-and-date line of a letter)."""
+    return format_date(d, "d MMMM y", locale=lang)
+
+
+def day_name(d: date, lang: str) -> str:
+    """"Senin"."""
+    return format_date(d, "EEEE", locale=lang)
+
+
+def short_day_name(d: date, lang: str) -> str:
+    """"Sen"."""
+    return format_date(d, "EEE", locale=lang)
+
+
+def short_date(d: date) -> str:
+    """dd/mm/yyyy: how the office's spreadsheets read dates."""
+    return f"{d:%d/%m/%Y}"

@@ -1,0 +1,92 @@
+"""The Buku Agenda as a table: the columns, and each row's cells in the office's words."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, time
+from functools import cache
+
+from bot.documents.data import AgendaRow
+from bot.documents.period import day_name
+from bot.render import render
+
+Cell = str | int | date | time | None
+
+COLUMNS = ("no", "day", "date", "time", "number", "incident", "reporter", "site", "text",
+           "checks", "action", "officer", "state", "vendor", "ticket", "closed", "minutes",
+           "within")
+
+
+@cache
+def labels(lang: str) -> dict[str, str]:
+    """``templates/<lang>/documents/labels.txt.j2`` as a dict (the office edits the file)."""
+    out: dict[str, str] = {}
+    for line in render(lang, "documents/labels.txt.j2").splitlines():
+        key, sep, text = line.partition("=")
+        if sep:
+            out[key.strip()] = text.strip()
+    return out
+
+
+def headers(lang: str) -> list[str]:
+    words = labels(lang)
+    return [words[f"col.{c}"] for c in COLUMNS]
+
+
+def cells(r: AgendaRow, lang: str) -> list[Cell]:
+    """One row's cells; dates and times stay typed (the writers format them)."""
+    w = labels(lang)
+    reporter = r.reporter + (f" ({w['logged_by']} {r.logged_by})" if r.logged_by else "")
+    return [
+        r.no,
+        day_name(r.received.date(), lang),
+        r.received.date(),
+        r.received.time().replace(second=0, microsecond=0),
+        f"K{r.complaint_id}",
+        f"I{r.incident_id}" if r.incident_id is not None else "",
+        reporter,
+        r.site,
+        r.text,
+        w.get(f"verdict.{r.verdict}", r.verdict),
+        "; ".join(w.get(f"decision.{a}", a) for a in r.decisions),
+        r.officer,
+        w.get(f"state.{r.state}", r.state),
+        ", ".join(r.vendors),
+        ", ".join(r.tickets),
+        r.closed.replace(tzinfo=None, second=0, microsecond=0).strftime("%d/%m/%Y %H:%M")
+        if r.closed else "",
+        round(r.minutes) if r.minutes is not None else None,
+        "" if r.within is None else w["within.yes" if r.within else "within.no"],
+    ]
+
+
+# Terminal control: C0 and C1 controls (ESC, BEL, CR, ...) and the bidirectional overrides
+# that make a terminal show text in another order than it is stored.
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f")
+
+
+def printable(text: str) -> str:
+    """``text`` safe for a terminal: line breaks become spaces, other controls are dropped."""
+    out = []
+    for ch in text:
+        if ch in "\n\t\r":
+            out.append(" ")
+        elif unicodedata.category(ch) == "Cc" or ch in _BIDI:
+            continue
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# OWASP "CSV Injection": a cell starting with one of these is read as a formula by
+# spreadsheet programs; a leading apostrophe makes it text. (A leading LF too: a CR is
+# stored as one, and some programs trim leading white space before reading a formula.)
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutral(value: str) -> str:
+    """A CSV text cell: never a formula; line breaks as LF; no other control characters."""
+    formula = value.startswith(FORMULA_START)
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return "'" + value if formula else value

@@ -1,0 +1,113 @@
+"""/rekap on the Bot API stand-in, and the monthly recap the bot sends by itself, once."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pypdf import PdfReader
+
+from bot.config import OfficeConfig, Settings
+from bot.storage import Database
+from bot.telegram.runtime import run_bot
+from tests.botapi_stub import BotApiStub
+from tests.documents_support import seed
+from tests.e2e.conftest import (
+    ADB_ID,
+    FAST_OUTBOX,
+    KABID_CHAT,
+    USER_ID,
+    Bot,
+    rows,
+    settled,
+    until,
+)
+
+
+def pdf_text(data: bytes) -> str:
+    return " ".join(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages).split())
+
+
+async def test_rekap_gives_staff_the_pdf_and_reporters_a_polite_no(
+        stub: BotApiStub, bot: Bot) -> None:
+    user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
+    stub.send_text(user, "/rekap")
+    refusal = await until(lambda: stub.find(USER_ID, "rekapitulasi bulanan hanya untuk"),
+                          what="the refusal")
+    assert "Mohon maaf" in refusal["text"] and not stub.documents
+
+    stub.send_text(adb, "/rekap November 2026")
+    await until(lambda: stub.documents, 60, "the recap document")
+    chat, name, data = stub.documents[0]
+    assert (chat, name) == (ADB_ID, "rekap-2026-11.pdf") and data.startswith(b"%PDF")
+    text = pdf_text(data)
+    assert "REKAPITULASI PENANGANAN GANGGUAN JARINGAN" in text and "November 2026" in text
+    sent = stub.calls_to("sendDocument")[0].params
+    assert "Rekapitulasi Penanganan Gangguan Jaringan — November 2026" in sent["caption"]
+    assert stub.find(ADB_ID, "sedang disusun") is not None
+
+    stub.send_text(adb, "/rekap bulan depan")
+    await until(lambda: stub.find(ADB_ID, "Bulan tidak dikenali"), what="usage")
+    await settled(bot.settings.netmaint_db)
+    assert len(stub.documents) == 1
+
+
+@dataclass
+class Clock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+async def start(settings: Settings, config: OfficeConfig,
+                clock: Callable[[], datetime]) -> tuple[asyncio.Event, asyncio.Task[None]]:
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(run_bot(settings, config, stop, ready=ready, clock=clock,
+                                       sender_options=FAST_OUTBOX))
+    await asyncio.wait_for(ready.wait(), 15)
+    return stop, task
+
+
+async def test_the_monthly_recap_goes_to_the_kabid_once_across_restarts(
+        stub: BotApiStub, settings: Settings, config: OfficeConfig) -> None:
+    async with Database(settings.netmaint_db) as db:
+        await seed(db, [(2026, 11)], 12)
+    # Monday 30 November: not yet. Tuesday 1 December 07:00 in Painan: before opening.
+    clock = Clock(datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
+    stop, task = await start(settings, config, clock)
+    await settled(settings.netmaint_db)
+    clock.now = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)
+    stop.set()
+    await asyncio.wait_for(task, 20)
+    stop, task = await start(settings, config, clock)
+    await settled(settings.netmaint_db)
+    assert stub.documents == []
+
+    # 08:00 on the first working day: last month's recap, to the Kabid group.
+    clock.now = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)
+    stop.set()
+    await asyncio.wait_for(task, 20)
+    stop, task = await start(settings, config, clock)
+    await until(lambda: rows(settings.netmaint_db, "SELECT 1 FROM monthly_reports"
+                             " WHERE month='2026-11' AND sent_at IS NOT NULL"), 60,
+                "the monthly recap sent and recorded")
+    chat, name, data = stub.documents[0]
+    assert (chat, name) == (KABID_CHAT, "rekap-2026-11.pdf")
+    assert "Painan, 1 Desember 2026" in pdf_text(data)
+    assert "otomatis" in stub.calls_to("sendDocument")[0].params["caption"]
+
+    # Restarted later the same day and the next: nothing more.
+    for later in (datetime(2026, 12, 1, 6, 0, tzinfo=UTC), datetime(2026, 12, 2, 1, 0, tzinfo=UTC)):
+        stop.set()
+        await asyncio.wait_for(task, 20)
+        clock.now = later
+        stop, task = await start(settings, config, clock)
+        await settled(settings.netmaint_db)
+        await asyncio.sleep(0.5)
+    stop.set()
+    await asyncio.wait_for(task, 20)
+    assert len(stub.documents) == 1
