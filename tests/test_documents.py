@@ -17,6 +17,7 @@ import subprocess
 import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from openpyxl import load_workbook
@@ -29,6 +30,7 @@ from bot.documents.monthly import first_working_day
 from bot.documents.period import PeriodError, parse_date, parse_month
 from bot.documents.service import Documents
 from bot.documents.table import labels, neutral, printable
+from bot.sop.calendar import OfficeCalendar
 from bot.storage import Database
 from checks.config import ConfigError, parse_config
 from tests.documents_support import SPECIAL, TZ, Planned, seed
@@ -249,10 +251,11 @@ def test_staff_and_signatory_are_validated_naming_the_key() -> None:
         parse_config("[signatory]\nnip = 'NIP-abc'\n", "t.toml", model=OfficeConfig)
 
 
-def test_the_first_working_day_skips_weekends_and_days_off() -> None:
-    office = office_config().office
-    assert first_working_day(2026, 11, office) == date(2026, 11, 2)  # 1 Nov is a Sunday
-    assert first_working_day(2026, 12, office) == date(2026, 12, 2)  # 1 Dec is a day off
+def test_the_first_working_day_skips_weekends_days_off_and_national_holidays() -> None:
+    calendar = OfficeCalendar(office_config().office, ZoneInfo("Asia/Jakarta"))
+    assert first_working_day(2026, 11, calendar) == date(2026, 11, 2)  # 1 Nov is a Sunday
+    assert first_working_day(2026, 12, calendar) == date(2026, 12, 2)  # 1 Dec is a day off
+    assert first_working_day(2027, 1, calendar) == date(2027, 1, 4)  # 1 Jan: New Year
 
 
 def test_both_languages_have_the_same_document_templates() -> None:

@@ -1,15 +1,13 @@
 """The monthly recap the bot sends the Kabid group by itself, once per month.
 
-On the office's first working day of a month (``[office] working_days`` and
-``days_off``), from opening time on, last month's Rekapitulasi goes to the Kabid
+On the office's first working day of a month (``[office] working_days``, not a
+national holiday nor one of ``days_off``: the SOP clock's office calendar), from
+opening time on, last month's Rekapitulasi goes to the Kabid
 group. If the bot was down that day it goes on the first later day the bot runs
 in that month. The ``monthly_reports`` table makes it once: the month is claimed
 before sending and marked sent after, so a restart does not send it again; a
 failure, or a crash between the two, sends it once more an hour later (a
 duplicate beats a missing report).
-
-National holidays are not consulted yet: the SOP clock's office calendar
-(``[office] national_holidays``) is the place for them when it lands.
 """
 
 from __future__ import annotations
@@ -24,6 +22,7 @@ from typing import TYPE_CHECKING
 from bot.config import Office
 from bot.documents.period import Period, previous_month
 from bot.documents.service import Document, Documents
+from bot.sop.calendar import OfficeCalendar
 from bot.sop.model import Clock
 from bot.storage import Database
 
@@ -34,16 +33,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 INTERVAL_S = 300.0  # how often the bot looks whether the recap is due
 RETRY_AFTER = timedelta(hours=1)  # a send that failed or was cut short is tried again after
 # (chat_id, document, caption) -> the message id Telegram gave it
 SendDocument = Callable[[int, Document, str], Awaitable[int | None]]
 
 
-def first_working_day(year: int, month: int, office: Office) -> date:
+def first_working_day(year: int, month: int, calendar: OfficeCalendar) -> date:
     d = date(year, month, 1)
-    while WEEKDAYS[d.weekday()] not in office.working_days or d in office.days_off:
+    while not calendar.is_working_day(d):
         d += timedelta(days=1)
         if d.month != month:  # no working day at all: the 1st
             return date(year, month, 1)
@@ -69,7 +67,8 @@ class MonthlyRecap:
         """The month whose recap is due at ``now``, if any."""
         local = now.astimezone(self.documents.tz)
         today = local.date()
-        first = first_working_day(today.year, today.month, self.office)
+        calendar = OfficeCalendar(self.office, self.documents.tz)
+        first = first_working_day(today.year, today.month, calendar)
         if today < first or (today == first and local.time() < self.office.opening):
             return None
         return previous_month(today, self.documents.tz)
