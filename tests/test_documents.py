@@ -25,7 +25,7 @@ from pypdf import PdfReader
 
 from bot.config import OfficeConfig
 from bot.documents import charts
-from bot.documents.data import summarise
+from bot.documents.data import AgendaRow, summarise
 from bot.documents.monthly import first_working_day
 from bot.documents.period import PeriodError, parse_date, parse_month
 from bot.documents.service import Documents
@@ -327,3 +327,18 @@ async def test_a_failed_monthly_send_is_tried_again_after_an_hour_not_every_look
         assert await recap.tick(send) and sent == ["lost", "rekap-2026-11.pdf"]
         clock_now[0] += timedelta(days=1)
         assert not await recap.tick(send) and len(sent) == 2
+
+
+def test_a_complaint_closed_as_not_a_network_fault_is_counted_apart() -> None:
+    """/tutup: listed in the agenda with its own status, left out of the mutu baku share."""
+    def row(n: int, state: str, minutes: float | None) -> AgendaRow:
+        return AgendaRow(
+            no=n, complaint_id=n, incident_id=n, received=datetime(2026, 11, 2, tzinfo=UTC),
+            closed=None, reporter="R", logged_by="", site="Kantor", text="t", verdict="",
+            decisions=(), officer="", state=state, vendors=(), tickets=(), minutes=minutes,
+            within=None if minutes is None else minutes <= 73)
+
+    summary = summarise([row(1, "closed", 30.0), row(2, "closed", 200.0),
+                         row(3, "dismissed", None)])
+    assert summary.complaints == 3 and summary.faults == 2 and summary.within == 1
+    assert summary.within_share == 0.5

@@ -63,7 +63,8 @@ class Summary:
     incidents: int
     closed: int
     within: int  # closed within the standard total time
-    within_share: float  # of all complaints received (an open one has not kept it)
+    within_share: float  # of the complaints received that were network faults (an open one
+    # has not kept it; one closed with /tutup as not a network fault is counted apart)
     median_minutes: float | None
     p90_minutes: float | None
     busiest_sites: tuple[tuple[str, int], ...]
@@ -71,6 +72,7 @@ class Summary:
     vendor_calls: tuple[tuple[str, int], ...]  # vendor name, incidents it was called about
     escalated: int  # complaints whose incident got a "Tidak" (reported to the JF ADB)
     by_state: tuple[tuple[str, int], ...]
+    faults: int = 0  # complaints that were network faults: the share's denominator
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,8 +124,9 @@ async def gather(db: Database, period: Period, people: People, standard_minutes:
         answers = decided.get(c.id) or (by_incident.get(c.incident_id, [])
                                         if c.incident_id is not None else [])
         vc = calls.get(c.incident_id, []) if c.incident_id is not None else []
+        # Closed as not a network fault (/tutup): listed, but counted apart from the SOP's time.
         minutes = ((c.closed_at - c.created_at).total_seconds() / 60
-                   if c.closed_at is not None else None)
+                   if c.closed_at is not None and not c.dismissed else None)
         rows.append(AgendaRow(
             no=no, complaint_id=c.id, incident_id=c.incident_id,
             received=c.created_at.astimezone(tz),
@@ -132,7 +135,8 @@ async def gather(db: Database, period: Period, people: People, standard_minutes:
             logged_by=people.name(c.filed_by_id, c.filed_by_name) if c.filed_by_name else "",
             site=c.site or "", text=c.text, verdict=verdicts.get(c.id, ""),
             decisions=tuple(a for a, _ in answers), officer=answers[-1][1] if answers else "",
-            state=str(c.state), vendors=tuple(dict.fromkeys(v for v, _ in vc)),
+            state="dismissed" if c.dismissed else str(c.state),
+            vendors=tuple(dict.fromkeys(v for v, _ in vc)),
             tickets=tuple(t for _, t in vc if t),
             minutes=minutes, within=None if minutes is None else minutes <= standard_minutes,
         ))
@@ -143,6 +147,7 @@ def summarise(rows: Sequence[AgendaRow], top: int = 5) -> Summary:
     """The recap's figures from the rows (so a test can recompute them from the CSV)."""
     minutes = [r.minutes for r in rows if r.minutes is not None]
     within = sum(1 for r in rows if r.within)
+    counted = [r for r in rows if r.state != "dismissed"]  # /tutup: not a network fault
     vendor_incidents: dict[int, set[str]] = {}
     for r in rows:
         if r.vendors and r.incident_id is not None:
@@ -155,7 +160,7 @@ def summarise(rows: Sequence[AgendaRow], top: int = 5) -> Summary:
                        for r in rows}),
         closed=len(minutes),
         within=within,
-        within_share=within / len(rows) if rows else 0.0,
+        within_share=within / len(counted) if counted else 0.0,
         median_minutes=statistics.median(minutes) if minutes else None,
         p90_minutes=nearest_rank(minutes, 0.9),
         busiest_sites=tuple(Counter(r.site or "-" for r in rows).most_common(top)),
@@ -163,6 +168,7 @@ def summarise(rows: Sequence[AgendaRow], top: int = 5) -> Summary:
         vendor_calls=tuple(sorted(per_vendor.items(), key=lambda kv: (-kv[1], kv[0]))),
         escalated=sum(1 for r in rows if r.incident_id in escalated_incidents),
         by_state=tuple(sorted(Counter(r.state for r in rows).items())),
+        faults=len(counted),
     )
 
 
