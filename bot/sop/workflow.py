@@ -96,13 +96,9 @@ class Workflow:
             if inc is None:
                 inc = await self._open(tx, site)
             await tx.incidents.link(cid, inc.id)
-            who, rows = filed_by or reporter, tx.complaints
-            await rows.event(cid, "filed", actor=who, step=model.RECEIVE, channel=channel,
-                             site=site, length=len(text))
-            for step in model.OPENED_ON_FILING:
-                await rows.event(cid, "step_start", actor=who, step=step)
-            if reporter_chat_id is None:  # nobody to acknowledge: received is all there is
-                await rows.event(cid, "step_end", actor=who, step=model.RECEIVE)
+            who = filed_by or reporter
+            await self._record_filing(tx, cid, who, channel, site, text,
+                                      acknowledged=reporter_chat_id is not None)
             c = await self._join(tx, cid, inc, by=who, opened=opened)
             if reporter_chat_id is not None:
                 # Planned maintenance: the complaint is filed all the same, and its
@@ -150,11 +146,7 @@ class Workflow:
                 inc = await self._open(tx, site)
                 await tx.monitor.mark_found(inc.id)
             await tx.incidents.link(cid, inc.id)
-            await tx.complaints.event(cid, "filed", actor=who, step=model.RECEIVE,
-                                      channel="monitor", site=site, length=len(text))
-            for step in model.OPENED_ON_FILING:
-                await tx.complaints.event(cid, "step_start", actor=who, step=step)
-            await tx.complaints.event(cid, "step_end", actor=who, step=model.RECEIVE)
+            await self._record_filing(tx, cid, who, "monitor", site, text, acknowledged=False)
             await self._join(tx, cid, inc, by=who, opened=opened)
             await tx.monitor.attach(key, inc.id)
             fresh = await tx.incidents.get(inc.id)
@@ -167,6 +159,19 @@ class Workflow:
         if opened:
             self.diagnoses.start(inc.id, inc.round)
         return inc.id
+
+    @staticmethod
+    async def _record_filing(tx: Tx, cid: int, who: Actor, channel: str, site: str | None,
+                             text: str, *, acknowledged: bool) -> None:
+        """SOP step 1 in the complaint's record; it ends when the acknowledgement is
+        delivered, or at once when there is nobody to acknowledge."""
+        rows = tx.complaints
+        await rows.event(cid, "filed", actor=who, step=model.RECEIVE, channel=channel,
+                         site=site, length=len(text))
+        for step in model.OPENED_ON_FILING:
+            await rows.event(cid, "step_start", actor=who, step=step)
+        if not acknowledged:
+            await rows.event(cid, "step_end", actor=who, step=model.RECEIVE)
 
     async def _open(self, tx: Tx, site: str | None) -> Incident:
         inc = await tx.incidents.get(await tx.incidents.add(site, State.DIAGNOSING))
