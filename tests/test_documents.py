@@ -11,6 +11,7 @@ import csv
 import io
 import math
 import re
+import sqlite3
 import statistics
 import struct
 import subprocess
@@ -294,6 +295,12 @@ def test_netmaint_rekap_and_agenda_write_files_and_name_problems(
     assert bad.returncode == 2 and b"expected YYYY-MM" in bad.stderr
     missing = _cli(tmp_path / "none.db", "rekap", "--format", "csv", cwd=tmp_path)
     assert missing.returncode == 1 and b"NETMAINT_DB" in missing.stderr
+    foreign = tmp_path / "other.db"
+    sqlite3.connect(foreign).execute("CREATE TABLE photos (id INTEGER)").connection.commit()
+    before = foreign.read_bytes()
+    not_ours = _cli(foreign, "agenda", cwd=tmp_path)
+    assert not_ours.returncode == 2 and b"another program" in not_ours.stderr
+    assert b"Traceback" not in not_ours.stderr and foreign.read_bytes() == before
     (tmp_path / "netmaint.toml").write_text("[signatory]\nnickname = 'x'\n")
     wrong = _cli(path, "agenda", cwd=tmp_path)
     assert wrong.returncode == 2 and b"nickname" in wrong.stderr

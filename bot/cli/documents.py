@@ -23,6 +23,7 @@ from bot.config import (
 from bot.documents.period import PeriodError
 from bot.documents.service import Document, Documents
 from bot.storage import Database
+from bot.storage.db import StorageError
 from checks.config import ConfigError
 
 DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace,
         return 2
     try:
         doc = asyncio.run(_make(settings, config, make))
-    except PeriodError as exc:
+    except (PeriodError, StorageError) as exc:  # a period, or a NETMAINT_DB, to fix
         print(exc, file=sys.stderr)
         return 2
     if out is None:
