@@ -13,6 +13,7 @@ from telegram import Update
 
 from bot.sop.model import Command, may
 from bot.telegram.context import Ctx, services_of
+from handlers import documents
 from handlers.base import audit, roles
 
 NUMBER = re.compile(r"#?K?(\d{1,12})", re.IGNORECASE)
@@ -63,13 +64,18 @@ async def hashtag_msg(update: Update, context: Ctx) -> None:
 
 
 async def agenda_cmd(update: Update, context: Ctx) -> None:
-    """/agenda: open complaints and today's, for the ADB, JF ADB and Kabid."""
+    """/agenda: open complaints and today's, for the ADB, JF ADB and Kabid; with a month
+    (and a site), that month's Buku Agenda as a document."""
     svc, msg = services_of(context), update.effective_message
     if msg is None:
         return
     if not may(roles(update, context), Command.READ_ALL):
         await audit(update, context, "refused")
         await svc.queue.reply(msg.chat.id, "not_allowed")
+        return
+    args = (msg.text or "").partition(" ")[2].strip()
+    if args:
+        await documents.agenda_document_cmd(update, context, args)
         return
     text = await svc.queries.agenda_text(svc.clock())
     await svc.queue.reply_text(msg.chat.id, text, purpose="agenda")

@@ -4,8 +4,8 @@ For the ADB, JF ADB and Kabid (in their group); a reporter is told politely that
 it is not for them. The PDF is sent straight away with sendDocument rather than
 through the outbox: it is an answer to the person asking, hundreds of kilobytes
 that do not belong in the outbox table, and made again if they ask again.
-``/agenda`` stays the chat summary in ``handlers/agenda.py``; the full Buku
-Agenda with a period and a site is ``netmaint agenda`` on the server.
+``/agenda`` alone stays the chat summary in ``handlers/agenda.py``; ``/agenda
+<bulan> [lokasi]`` sends the Buku Agenda of that month (of one site) as a PDF here.
 """
 
 from __future__ import annotations
@@ -41,4 +41,30 @@ async def rekap_cmd(update: Update, context: Ctx) -> None:
         msg.chat.id, InputFile(doc.data, filename=doc.filename),
         caption=svc.views.html("documents/rekap_caption", period=period.words(lang),
                                count=doc.complaints, auto=False),
+        parse_mode=ParseMode.HTML)
+
+
+async def agenda_document_cmd(update: Update, context: Ctx, args: str) -> None:
+    """/agenda <bulan> [lokasi]: the Buku Agenda of a month, of one site if named, as a PDF
+    (staff only; ``handlers/agenda.py`` has checked the role)."""
+    svc, msg = services_of(context), update.effective_message
+    if msg is None:
+        return
+    now, words = svc.clock(), args.split()
+    for n in (2, 1):  # "November 2026 Kantor Dinas" or "2026-11 Kantor Dinas"
+        try:
+            period = svc.documents.month(" ".join(words[:n]), now)
+        except PeriodError:
+            continue
+        site = " ".join(words[n:]) or None
+        break
+    else:
+        await svc.queue.reply(msg.chat.id, "documents/agenda_usage")
+        return
+    lang = svc.settings.lang
+    doc = await svc.documents.agenda_document(period, "pdf", now, site=site)
+    await context.bot.send_document(
+        msg.chat.id, InputFile(doc.data, filename=doc.filename),
+        caption=svc.views.html("documents/agenda_caption", period=period.words(lang),
+                               count=doc.complaints, site=site),
         parse_mode=ParseMode.HTML)

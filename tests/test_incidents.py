@@ -297,3 +297,31 @@ async def test_closing_the_last_complaint_closes_its_incident(
     inc = await s.db.reads.incidents.get(1)
     assert inc is not None and inc.state == "closed"
     assert await s.workflow.decide(1, Action.YES, ADB) == STALE
+
+
+async def test_chat_reports_name_people_as_the_office_does(tmp_path: Path) -> None:
+    """[[staff]] names replace Telegram names in reports and histories; others keep theirs."""
+    config = parse_config(CONFIG + f"""
+[[staff]]
+telegram_id = {ADB_ID}
+name = "Andi Saputra, S.Kom"
+nip = "19900101 201501 1 001"
+position = "Administrator Database"
+""", model=OfficeConfig)
+    agent = InstantAgent()
+    async with Database(tmp_path / "n.db") as db:
+        s = build_services(make_settings(tmp_path / "n.db"), config, db,
+                           agent_for=lambda site: agent)
+        try:
+            cid = await file(s, 1)
+            await s.diagnoses.idle()
+            assert await s.workflow.decide(1, Action.YES, ADB) == OK
+            [(report,)] = await outbox(s, "SELECT payload FROM outbox"
+                                          " WHERE purpose LIKE 'kabid_report%'")
+            assert "oleh Andi Saputra, S.Kom" in str(report) and "Andi ADB" not in str(report)
+            c = await s.db.reads.complaints.get(cid)
+            assert c is not None
+            history = await s.queries.history_text(c, full=True)
+            assert "Andi Saputra, S.Kom" in history and "Pelapor 1" in history
+        finally:
+            await s.diagnoses.stop()

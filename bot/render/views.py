@@ -8,7 +8,7 @@ inline keyboards with callback data from ``bot.callbacks``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
@@ -39,10 +39,17 @@ Markup = dict[str, Any]
 class Views:
     """Renderers for one language and time zone."""
 
-    def __init__(self, lang: str, tz: tzinfo, calendar: OfficeCalendar | None = None) -> None:
+    def __init__(self, lang: str, tz: tzinfo, calendar: OfficeCalendar | None = None,
+                 staff: Mapping[int, str] | None = None) -> None:
         self.lang = lang
         self.tz = tz
         self.calendar = calendar  # None: every minute counts
+        self.staff = dict(staff or {})  # Telegram id -> the name the office uses ([[staff]])
+
+    def person(self, user_id: int | None, fallback: str | None) -> str:
+        """Someone as the office names them: their [[staff]] name, else their Telegram one."""
+        return self.staff.get(user_id, fallback or "-") if user_id is not None else (
+            fallback or "-")
 
     # --- formatting helpers handed to templates ---------------------------------------------
 
@@ -73,7 +80,8 @@ class Views:
     def html(self, template: str, **ctx: Any) -> str:
         """Render ``<template>.html.j2``."""
         return render(self.lang, f"{template}.html.j2", hm=self.hm, when=self.when,
-                      day=self.day, when_long=self.when_long, sop_number=SOP_NUMBER, **ctx)
+                      day=self.day, when_long=self.when_long, sop_number=SOP_NUMBER,
+                      person=self.person, **ctx)
 
     def plain(self, table: str, key: str, **ctx: Any) -> str:
         """Render one entry of a plain-text table (button labels, callback answers)."""
@@ -96,8 +104,8 @@ class Views:
             "state": "dismissed" if c.dismissed else str(c.state),
             "dismissed": c.dismissed,
             "site": c.site,
-            "reporter": c.reporter_name,
-            "filed_by": c.filed_by_name,
+            "reporter": self.person(c.reporter_id, c.reporter_name),
+            "filed_by": self.person(c.filed_by_id, c.filed_by_name) if c.filed_by_name else None,
             "channel": c.channel,
             "text": text,
             "truncated": cut,

@@ -52,7 +52,8 @@ def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
     where monitoring looks, unless a test gives its own ``probe``)."""
     calendar = OfficeCalendar(config.office, settings.tz,
                               paused=config.sla.pause_outside_office_hours)
-    views = Views(settings.lang, calendar.tz, calendar)
+    views = Views(settings.lang, calendar.tz, calendar,
+                  staff={s.telegram_id: s.name for s in config.staff})
     queue = MessageQueue(db, views, settings.adb_chats)
     chats = {Role.JF_ADB: settings.jf_adb_chat_id, Role.KABID: settings.kabid_chat_id}
     transitions = Transitions(queue, chats)

@@ -92,7 +92,8 @@ class Transitions:
             report.template, c=v.complaint(lead), group=v.group(complaints), inc=v.incident(inc),
             steps=v.steps(await tx.incidents.checks(inc.id, inc.round)), events=events,
             times=v.compliance(events, tx.now), vendors=await tx.incidents.vendor_calls(inc.id),
-            by=by.name, at=tx.now, outcome=model.RECORDED_OUTCOME, total=total, note=inc.note,
+            by=v.person(by.id, by.name), at=tx.now, outcome=model.RECORDED_OUTCOME, total=total,
+            note=inc.note,
         )
         markup = v.jf_keyboard(inc.id) if report.follow_up else None
         await self.queue.send(tx, self.chats[report.audience], text, markup=markup,

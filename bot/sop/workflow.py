@@ -160,6 +160,10 @@ class Workflow:
             self.diagnoses.start(inc.id, inc.round)
         return inc.id
 
+    def _who(self, press: Press) -> str:
+        """The person who pressed, as the office names them ([[staff]], else Telegram)."""
+        return self.views.person(press.actor.id, press.actor.name)
+
     @staticmethod
     async def _record_filing(tx: Tx, cid: int, who: Actor, channel: str, site: str | None,
                              text: str, *, acknowledged: bool) -> None:
@@ -231,7 +235,7 @@ class Workflow:
                                               action=str(action), state=str(inc.state))
                 return STALE
             await self.diagnoses.show_outcome(
-                tx, inc, decision={"action": str(action), "by": press.actor.name, "at": tx.now})
+                tx, inc, decision={"action": str(action), "by": self._who(press), "at": tx.now})
             if t.recheck:
                 restart = await self._new_round(tx, iid, press.actor)
             elif press.chat_id is not None:  # after the report, never before it
@@ -294,7 +298,7 @@ class Workflow:
                 lead = (await tx.incidents.complaints(iid))[0]
                 await self.queue.send(tx, press.chat_id, self.views.html(
                     "vendor_called", c=self.views.complaint(lead), inc=self.views.incident(inc),
-                    vendor=vendor, by=press.actor.name, at=tx.now), complaint_id=lead.id,
+                    vendor=vendor, by=self._who(press), at=tx.now), complaint_id=lead.id,
                     purpose="vendor")
         self.queue.wake()
         return OK
@@ -342,7 +346,7 @@ class Workflow:
             lead = (await tx.incidents.complaints(iid))[0]
             await self.queue.send(tx, self.transitions.chats[Role.JF_ADB], self.views.html(
                 "fixed", c=self.views.complaint(lead), inc=self.views.incident(inc),
-                by=press.actor.name, at=tx.now), complaint_id=lead.id, purpose="fixed")
+                by=self._who(press), at=tx.now), complaint_id=lead.id, purpose="fixed")
             round_ = await self._new_round(tx, iid, press.actor)
         self.queue.wake()
         self.diagnoses.start(iid, round_)
@@ -468,7 +472,7 @@ class Workflow:
                     checks = await tx.incidents.checks(inc.id, inc.round)
                     await self.diagnoses.edit(tx, inc, self.diagnoses.text(
                         inc, [c], checks, done=True, decision={
-                            "action": "dismissed", "by": press.actor.name, "at": tx.now}))
+                            "action": "dismissed", "by": self._who(press), "at": tx.now}))
         self.queue.wake()
         if emptied is not None:
             self.diagnoses.cancel(emptied)

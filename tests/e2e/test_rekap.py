@@ -55,6 +55,30 @@ async def test_rekap_gives_staff_the_pdf_and_reporters_a_polite_no(
     assert len(stub.documents) == 1
 
 
+async def test_agenda_with_a_month_and_a_site_is_the_buku_agenda_for_staff(
+        stub: BotApiStub, bot: Bot) -> None:
+    user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
+    for text in ("/lapor internet mati di loket 1", "/lapor internet mati di loket 2"):
+        stub.send_text(user, text)
+    await until(lambda: len(rows(bot.settings.netmaint_db, "SELECT 1 FROM complaints")) == 2,
+                what="two complaints")
+    month = datetime.now(UTC).strftime("%Y-%m")
+    stub.send_text(user, f"/agenda {month}")
+    await until(lambda: stub.find(USER_ID, "hanya untuk ADB, JF ADB dan Kabid"), what="refusal")
+    stub.send_text(adb, f"/agenda {month}")
+    await until(lambda: stub.documents, 60, "the agenda document")
+    chat, name, data = stub.documents[0]
+    assert (chat, name) == (ADB_ID, f"agenda-{month}.pdf")
+    text = pdf_text(data)
+    assert "loket 1" in text and "loket 2" in text
+    stub.send_text(adb, f"/agenda {month} Kecamatan Bayang")  # no complaint from there
+    await until(lambda: len(stub.documents) == 2, 60, "the site's agenda")
+    assert "loket 1" not in pdf_text(stub.documents[1][2])
+    assert "Kecamatan Bayang" in stub.calls_to("sendDocument")[1].params["caption"]
+    stub.send_text(adb, "/agenda kemarin dulu")
+    await until(lambda: stub.find(ADB_ID, "Bulan tidak dikenali"), what="usage")
+
+
 @dataclass
 class Clock:
     now: datetime
