@@ -54,6 +54,7 @@ from bot.telegram.runtime import run_bot  # noqa: E402
 from checks import redact  # noqa: E402
 from checks.config import parse_config  # noqa: E402
 from tests.botapi_stub import OUTBOX_METHODS, BotApiStub  # noqa: E402
+from tests.e2e.conftest import FAST_CHECKS_TOML  # noqa: E402
 
 ADB = 5001
 JF_CHAT = -100200
@@ -61,18 +62,6 @@ KABID_CHAT = -100300
 FIRST_USER = 700_000
 TAG = re.compile(r"#K(\d+)\b")
 ACK = "diterima"
-# As tests/e2e/conftest.py: loopback only, one quick echo, short timeouts.
-FAST_CHECKS_TOML = """
-[[targets]]
-name = "gateway"
-host = "127.0.0.1"
-
-[thresholds]
-ping_count = 1
-ping_interval_s = 0.0
-ping_timeout_s = 0.3
-tcp_timeout_s = 0.5
-"""
 ENV_NAMES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "ADB_USER_IDS", "ADB_CHAT_ID",
              "JF_ADB_CHAT_ID", "KABID_CHAT_ID", "NETMAINT_DB", "NETMAINT_CONFIG",
              "NETMAINT_LANG", "NETMAINT_TZ", "NETMAINT_POLL_TIMEOUT", "NETMAINT_WEBHOOK_URL",

@@ -183,7 +183,7 @@ class RemoteAgent:
 
                 response = await self._with_retries(send)
         except httpx.TransportError as exc:
-            if _is_tls_error(exc):
+            if is_tls_error(exc):
                 raise _Refused("agent.tls_error", site=self.name, url=self._public_url()) from None
             log.info("agent of site %s unreachable: %s", self.name, type(exc).__name__)
             raise _Refused("agent.unreachable", site=self.name, url=self._public_url()) from None
@@ -227,7 +227,7 @@ class RemoteAgent:
             stop=stop_after_attempt(self._attempts),
             wait=wait_exponential(multiplier=self._backoff_s, max=self._backoff_s * 8),
             retry=(
-                retry_if_exception(lambda e: isinstance(e, _RETRY_ERRORS) and not _is_tls_error(e))
+                retry_if_exception(lambda e: isinstance(e, _RETRY_ERRORS) and not is_tls_error(e))
                 | retry_if_result(lambda r: r.status_code in _RETRY_STATUSES)
             ),
             retry_error_callback=_last_outcome,
@@ -291,7 +291,8 @@ def _last_outcome(state: RetryCallState) -> httpx.Response:
     return response
 
 
-def _is_tls_error(exc: BaseException) -> bool:
+def is_tls_error(exc: BaseException) -> bool:
+    """Whether a failed request failed in TLS (a certificate, a handshake), not the network."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ssl.SSLError):

@@ -36,6 +36,7 @@ from typing import Any
 
 import httpx
 
+from bot.agents import DEFAULT_TOKEN_ENV, agent_environment, is_tls_error
 from bot.config import (
     OfficeConfig,
     Settings,
@@ -54,7 +55,6 @@ AGENT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DISK_FAIL_BYTES = 100 * 1024 * 1024  # below this SQLite may fail to write the agenda
 DISK_WARN_BYTES = 1024 * 1024 * 1024
 CLOCK_WARN_S = 60.0  # the SOP's clock and Telegram's message dates disagree beyond this
-DEFAULT_TOKEN_ENV = "AGENT_TOKEN"  # noqa: S105 (a variable name; as bot.agents)
 
 
 class Level(IntEnum):
@@ -227,22 +227,13 @@ async def check_agent(site: Site, token: str | None) -> Finding:
             response = await client.get(HEALTH_PATH,
                                         headers={"Authorization": f"Bearer {token.strip()}"})
     except httpx.HTTPError as exc:
-        key = "agent_tls" if _is_tls_error(exc) else "agent_down"
+        key = "agent_tls" if is_tls_error(exc) else "agent_down"
         return Finding(Level.FAIL, key, {**params, "why": type(exc).__name__})
     if response.status_code in (401, 403):
         return Finding(Level.FAIL, "agent_unauthorized", params)
     if response.status_code != 200:
         return Finding(Level.FAIL, "agent_bad_answer", {**params, "status": response.status_code})
     return Finding(Level.OK, "agent_ok", params)
-
-
-def _is_tls_error(exc: BaseException) -> bool:
-    seen: BaseException | None = exc
-    while seen is not None:
-        if isinstance(seen, ssl.SSLError):
-            return True
-        seen = seen.__cause__ or seen.__context__
-    return False
 
 
 # --- this machine ----------------------------------------------------------------------------
@@ -343,8 +334,6 @@ async def diagnose(settings: Settings, env_file: Path | None, lang: str,
     config, finding = check_config(settings)
     found.append(finding)
     if config is not None:
-        from bot.agents import agent_environment
-
         environ = agent_environment(env_file)
         agents = [s for s in config.sites if s.agent_url]
         results = await asyncio.gather(*(

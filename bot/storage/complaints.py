@@ -18,14 +18,6 @@ class ComplaintReads(Queries):
         row = await self._one("SELECT * FROM complaints WHERE id=?", (complaint_id,))
         return to_complaint(row) if row else None
 
-    async def in_states(self, states: tuple[State, ...]) -> list[Complaint]:
-        marks = ",".join("?" * len(states))
-        rows = await self._all(
-            f"SELECT * FROM complaints WHERE state IN ({marks}) ORDER BY id",  # noqa: S608
-            tuple(states),
-        )
-        return [to_complaint(r) for r in rows]
-
     async def agenda(self, since: datetime) -> list[Complaint]:
         """Open complaints and those filed since ``since`` (start of today)."""
         rows = await self._all(
@@ -69,15 +61,6 @@ class ComplaintReads(Queries):
     async def timeline(self, complaint_id: int) -> list[Event]:
         rows = await self._all("SELECT * FROM timeline WHERE complaint_id=? ORDER BY id",
                                (complaint_id,))
-        return [to_event(r) for r in rows]
-
-    async def checks(self, complaint_id: int, round: int) -> list[Event]:
-        """The check results of one diagnosis run, in the order they finished."""
-        rows = await self._all(
-            "SELECT * FROM timeline WHERE complaint_id=? AND round=? AND kind='check'"
-            " ORDER BY id",
-            (complaint_id, round),
-        )
         return [to_event(r) for r in rows]
 
     async def dialog(self, user_id: int) -> Dialog | None:

@@ -54,15 +54,6 @@ class OutboxReads(Queries):
             (row.ref_outbox_id, row.id, row.method),
         ))
 
-    async def sent_for(self, complaint_id: int, purpose: str) -> list[OutboxRow]:
-        """The sendMessage rows of a complaint with this purpose (to edit them later)."""
-        rows = await self._all(
-            "SELECT * FROM outbox WHERE complaint_id=? AND purpose=? AND method='sendMessage'"
-            " ORDER BY id",
-            (complaint_id, purpose),
-        )
-        return [to_outbox(r) for r in rows]
-
     async def sent_for_incident(self, incident_id: int, purpose: str) -> list[OutboxRow]:
         """The sendMessage rows of an incident with this purpose (to edit them later)."""
         rows = await self._all(
