@@ -5,32 +5,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
-from telegram import Bot
 from telegram.error import NetworkError
 
-from bot.delivery.queue import MessageQueue
 from bot.delivery.sender import Sender, error_text
-from bot.render.views import Views
 from bot.storage import Database
-from checks import redact
 from tests.botapi_stub import BotApiStub
-
-ADB = 99  # the ADB's chat, told when another chat cannot be reached
+from tests.delivery_support import ADB, delivery
 
 
 @pytest.fixture
 async def parts(tmp_path: Path) -> AsyncIterator[tuple[BotApiStub, Database, Sender]]:
-    with BotApiStub() as stub:
-        # What the bot's entry point does before it builds its Bot: the token never logged.
-        redact.install([stub.token])
-        redact.quiet_http_loggers()
-        bot = Bot(stub.token, base_url=stub.base_url)
-        async with Database(tmp_path / "n.db") as db, bot:
-            queue = MessageQueue(db, Views("id", ZoneInfo("Asia/Jakarta")), (ADB,))
-            yield stub, db, Sender(db, bot, queue)
+    async with delivery(tmp_path / "n.db") as (stub, db, bot, queue):
+        yield stub, db, Sender(db, bot, queue)
 
 
 async def _queue(db: Database, chat: int, *texts: str) -> list[int]:

@@ -9,10 +9,9 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from telegram import Bot
@@ -20,10 +19,9 @@ from telegram import Bot
 from bot.delivery.flood import FloodLimiter, FloodLimits
 from bot.delivery.queue import MessageQueue
 from bot.delivery.sender import Sender, SenderOptions
-from bot.render.views import Views
 from bot.storage import Database
-from checks import redact
 from tests.botapi_stub import BotApiStub
+from tests.delivery_support import ADB, delivery
 
 # The client's timeout: an ordinary answer on a loaded 2-core machine comes well inside it
 # (an unexpected timeout would be an extra, uncounted retry); late answers come after it.
@@ -32,19 +30,13 @@ FAST = FloodLimits(per_chat_s=0.01, group_per_min=6000, group_burst=100, global_
                    global_burst=1000)
 
 
-ADB = 99  # the ADB's chat, told when another chat cannot be reached
-
-
 @dataclass
 class Parts:
     stub: BotApiStub
     db: Database
     bot: Bot
     path: Path
-    queue: MessageQueue = field(init=False)
-
-    def __post_init__(self) -> None:
-        self.queue = MessageQueue(self.db, Views("id", ZoneInfo("Asia/Jakarta")), (ADB,))
+    queue: MessageQueue
 
     def outbox(self, **options: Any) -> Sender:
         opts: dict[str, Any] = {"limits": FAST, "backoff_base_s": 0.02, "backoff_max_s": 0.1,
@@ -55,13 +47,8 @@ class Parts:
 
 @pytest.fixture
 async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
-    with BotApiStub() as stub:
-        # What the bot's entry point does before it builds its Bot: the token never logged.
-        redact.install([stub.token])
-        redact.quiet_http_loggers()
-        bot = Bot(stub.token, base_url=stub.base_url)
-        async with Database(tmp_path / "n.db") as db, bot:
-            yield Parts(stub, db, bot, tmp_path / "n.db")
+    async with delivery(tmp_path / "n.db") as (stub, db, bot, queue):
+        yield Parts(stub, db, bot, tmp_path / "n.db", queue)
 
 
 async def _queue(db: Database, chat: int, *texts: str) -> list[int]:

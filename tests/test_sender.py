@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -24,12 +23,10 @@ from telegram import Bot
 from bot.delivery.flood import FloodLimiter, FloodLimits
 from bot.delivery.queue import BACKGROUND, NORMAL, URGENT, MessageQueue
 from bot.delivery.sender import Sender, SenderOptions
-from bot.render.views import Views
 from bot.storage import Database, OutboxRow
-from checks import redact
 from tests.botapi_stub import BotApiStub, StubLimits
+from tests.delivery_support import ADB, delivery
 
-ADB = 99
 CHAT = 10
 FAST = FloodLimits(per_chat_s=0.01, group_per_min=6000, group_burst=100, global_per_s=1000,
                    global_burst=1000)
@@ -73,13 +70,8 @@ class Parts:
 
 @pytest.fixture
 async def parts(tmp_path: Path) -> AsyncIterator[Parts]:
-    with BotApiStub() as stub:
-        redact.install([stub.token])
-        redact.quiet_http_loggers()
-        bot = Bot(stub.token, base_url=stub.base_url)
-        async with Database(tmp_path / "n.db") as db, bot:
-            queue = MessageQueue(db, Views("id", ZoneInfo("Asia/Jakarta")), (ADB,))
-            yield Parts(stub, db, bot, queue)
+    async with delivery(tmp_path / "n.db") as (stub, db, bot, queue):
+        yield Parts(stub, db, bot, queue)
 
 
 async def _send(db: Database, chat: int, text: str, priority: int = NORMAL) -> int:
