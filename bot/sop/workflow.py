@@ -99,12 +99,13 @@ class Workflow:
             who = filed_by or reporter
             await self._record_filing(tx, cid, who, channel, site, text,
                                       acknowledged=reporter_chat_id is not None)
-            c = await self._join(tx, cid, inc, by=who, opened=opened)
+            count = await tx.incidents.count(inc.id)  # once: a storm files many at a time
+            c = await self._join(tx, cid, inc, by=who, opened=opened, count=count)
             if reporter_chat_id is not None:
                 # Planned maintenance: the complaint is filed all the same, and its
                 # reporter is told the work is planned and until when.
                 planned = await tx.monitor.window(site or "", tx.now)
-                await self._acknowledge(tx, c, inc, opened, planned)
+                await self._acknowledge(tx, c, inc, opened, count, planned)
             if opened:
                 await self.diagnoses.announce(tx, inc)
             elif inc.state in UNDECIDED:
@@ -183,13 +184,16 @@ class Workflow:
         return inc
 
     async def _join(self, tx: Tx, cid: int, inc: Incident, *, by: Actor | None,
-                    opened: bool, event: str = "joined",
-                    from_incident: int | None = None) -> Complaint:
-        """The complaint takes the incident's state, with the steps that state has running."""
+                    opened: bool, event: str = "joined", from_incident: int | None = None,
+                    count: int | None = None) -> Complaint:
+        """The complaint takes the incident's state, with the steps that state has running.
+
+        ``count``: the incident's complaints, when the caller has counted them already."""
         c = await tx.complaints.get(cid)
         assert c is not None
-        count = await tx.incidents.count(inc.id)
         if not opened:
+            if count is None:
+                count = await tx.incidents.count(inc.id)
             await tx.complaints.event(cid, event, actor=by, incident=inc.id, count=count,
                                       from_incident=from_incident)
         if inc.state != c.state:
@@ -206,9 +210,8 @@ class Workflow:
         return after
 
     async def _acknowledge(self, tx: Tx, c: Complaint, inc: Incident, opened: bool,
-                           window: Window | None = None) -> None:
+                           count: int, window: Window | None = None) -> None:
         assert c.reporter_chat_id is not None
-        count = await tx.incidents.count(inc.id)
         still_down = inc.state == State.CLOSED and c.channel == "chat"
         text = self.views.html("ack", c=self.views.complaint(c), inc=self.views.incident(inc),
                                joined=not opened, count=count, window=window)
