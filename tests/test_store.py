@@ -142,3 +142,42 @@ async def test_a_read_after_a_commit_sees_it_however_busy_the_read_side_is(
         finally:
             stop.set()
             await asyncio.gather(*readers)
+
+
+@pytest.mark.parametrize("local_hour", [0, 4, 6, 7, 12, 23])
+async def test_todays_agenda_is_the_office_day_at_any_hour(tmp_path: Path, local_hour: int) -> None:
+    """The agenda's "today" starts at 00:00 in the office's zone, whatever the UTC date.
+
+    Between 00:00 and 07:00 WIB the UTC date is still yesterday's: a complaint filed
+    then is today's, and one closed yesterday evening WIB is not.
+    """
+    from zoneinfo import ZoneInfo
+
+    wib = ZoneInfo("Asia/Jakarta")
+    today = datetime(2026, 12, 2, local_hour, 30, tzinfo=wib)
+    start = today.replace(hour=0, minute=0, second=0)
+    clock = FakeClock()
+    async with Database(tmp_path / "n.db", clock=clock) as db:
+        clock.now = (start - timedelta(hours=2)).astimezone(UTC)  # yesterday 22:00 WIB
+        yesterday = await _file(db)
+        async with db.write() as tx:
+            await tx.complaints.set_state(yesterday, State.AWAITING_DECISION, State.CLOSED)
+        carried = await _file(db)  # filed yesterday, closed today
+        clock.now = today.astimezone(UTC)
+        todays = await _file(db)
+        async with db.write() as tx:
+            await tx.complaints.set_state(carried, State.AWAITING_DECISION, State.CLOSED)
+            await tx.complaints.set_state(todays, State.AWAITING_DECISION, State.CLOSED)
+        shown = {c.id for c in await db.reads.complaints.agenda(start)}
+    assert shown == {carried, todays}
+
+
+def test_stored_times_are_utc_text_whatever_zone_they_come_in() -> None:
+    from zoneinfo import ZoneInfo
+
+    from bot.storage.rows import iso
+
+    local = datetime(2026, 12, 2, 0, 0, tzinfo=ZoneInfo("Asia/Jakarta"))
+    assert iso(local) == "2026-12-01T17:00:00.000000+00:00"
+    with pytest.raises(ValueError, match="naive"):
+        iso(datetime(2026, 12, 2))

@@ -19,10 +19,11 @@ class ComplaintReads(Queries):
         return to_complaint(row) if row else None
 
     async def agenda(self, since: datetime) -> list[Complaint]:
-        """Open complaints and those filed since ``since`` (start of today)."""
+        """Open complaints and those filed or closed since ``since`` (start of today)."""
         rows = await self._all(
-            "SELECT * FROM complaints WHERE state != ? OR created_at >= ? ORDER BY id",
-            (State.CLOSED, iso(since)),
+            "SELECT * FROM complaints WHERE state != ? OR created_at >= ? OR closed_at >= ?"
+            " ORDER BY id",
+            (State.CLOSED, iso(since), iso(since)),
         )
         return [to_complaint(r) for r in rows]
 

@@ -11,15 +11,22 @@ import json
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar, get_type_hints
 
 from bot.sop.model import State
 
 
 def iso(t: datetime) -> str:
-    """How times are stored: ISO-8601 in UTC."""
-    return t.isoformat(timespec="microseconds")
+    """How times are stored and compared: ISO-8601 in UTC.
+
+    Stored times are compared as text in SQL, so every instant is turned to UTC
+    first: an office-zone boundary (00:00 WIB) written as "+07:00" text would sort
+    after the UTC instants of the same evening.
+    """
+    if t.tzinfo is None:
+        raise ValueError("naive datetime: store instants with a time zone")
+    return t.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 @dataclass(frozen=True, slots=True)
