@@ -29,7 +29,7 @@ import trustme
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.agents import RemoteAgent
-from bot.config import Site
+from bot.settings.office import Site
 from checks.config import parse_config
 from checks.models import Report
 from checks.runner import run_sop_checks
@@ -102,8 +102,9 @@ async def bench(runs: int) -> int:
 
     local, remote_s = statistics.median(local_times), statistics.median(remote_times)
     ratio = remote_s / local
-    agent_codes = sorted({f.code for r in report.results for f in r.findings
-                          if f.code.startswith("agent.")})
+    agent_codes = sorted(
+        {f.code for r in report.results for f in r.findings if f.code.startswith("agent.")}
+    )
     met = {True: "MET", False: "MISSED"}
     ms = {name: (statistics.median(t) * 1000, min(t) * 1000) for name, t in
           (("local", local_times), ("remote", remote_times))}  # fmt: skip

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO))
 
 from telegram import Bot  # noqa: E402
 
-from bot.delivery.flood import FloodLimits  # noqa: E402
+from bot.delivery.pacer import PacerLimits  # noqa: E402
 from bot.delivery.queue import MessageQueue  # noqa: E402
 from bot.delivery.sender import Sender, SenderOptions  # noqa: E402
 from bot.render.views import Views  # noqa: E402
@@ -43,13 +43,15 @@ FAULT_KINDS = ("429", "500", "502", "late", "hang", "reset")
 TIMEOUT_S = 2.0  # the sender's request timeout in this bench; late answers come after it
 
 
-async def run_once(chats: int, per_chat: int, per_group: int, faults: float,
-                   limit_s: float) -> dict[str, float]:
-    limits = FloodLimits()
+async def run_once(
+    chats: int, per_chat: int, per_group: int, faults: float, limit_s: float
+) -> dict[str, float]:
+    limits = PacerLimits()
     with tempfile.TemporaryDirectory() as tmp, BotApiStub() as stub:
         if faults:
-            stub.inject_faults(faults, seed=42, kinds=FAULT_KINDS, retry_after=1,
-                               late_s=TIMEOUT_S + 0.5)
+            stub.inject_faults(
+                faults, seed=42, kinds=FAULT_KINDS, retry_after=1, late_s=TIMEOUT_S + 0.5
+            )
         bot = Bot(stub.token, base_url=stub.base_url)
         async with Database(Path(tmp) / "bench.db") as db, bot:
             targets = [(c, per_chat) for c in range(1, chats + 1)]
@@ -61,9 +63,18 @@ async def run_once(chats: int, per_chat: int, per_group: int, faults: float,
                             await tx.outbox.enqueue(chat, "sendMessage", {"text": f"{chat}/{i}"})
             total = sum(n for _, n in targets)
             queue = MessageQueue(db, Views("id", ZoneInfo("Asia/Jakarta")), ())
-            outbox = Sender(db, bot, queue, options=SenderOptions(
-                limits=limits, backoff_base_s=0.5, backoff_max_s=4, request_timeout_s=TIMEOUT_S,
-                idle_poll_s=0.5))
+            outbox = Sender(
+                db,
+                bot,
+                queue,
+                options=SenderOptions(
+                    limits=limits,
+                    backoff_base_s=0.5,
+                    backoff_max_s=4,
+                    request_timeout_s=TIMEOUT_S,
+                    idle_poll_s=0.5,
+                ),
+            )
             start = time.monotonic()
             sender = asyncio.create_task(outbox.run())
             try:
@@ -79,45 +90,76 @@ async def run_once(chats: int, per_chat: int, per_group: int, faults: float,
             counted = await db.reads.outbox.possible_duplicates()
         sends = [c for c in stub.calls_to("sendMessage") if c.carried_out]
         per_chat_gap = min(
-            (b.at - a.at for chat, _ in targets if chat > 0
-             for a, b in itertools.pairwise(stub.sent(chat))), default=float("nan"))
+            (
+                b.at - a.at
+                for chat, _ in targets
+                if chat > 0
+                for a, b in itertools.pairwise(stub.sent(chat))
+            ),
+            default=float("nan"),
+        )
         group_max_min = max(
-            (sum(1 for c in stub.sent(g) if s.at <= c.at < s.at + 60)
-             for g in GROUPS for s in stub.sent(g)), default=0)
-        busiest_s = max((sum(1 for c in sends if s.at <= c.at < s.at + 1) for s in sends),
-                        default=0)
+            (
+                sum(1 for c in stub.sent(g) if s.at <= c.at < s.at + 60)
+                for g in GROUPS
+                for s in stub.sent(g)
+            ),
+            default=0,
+        )
+        busiest_s = max(
+            (sum(1 for c in sends if s.at <= c.at < s.at + 1) for s in sends), default=0
+        )
         # The fastest the limits allow: the busiest group after its burst, each chat's
         # spacing, and the overall rate after its burst.
-        floor = max((per_group - limits.group_burst) * 60 / limits.group_per_min,
-                    (per_chat - 1) * limits.per_chat_s,
-                    (total - limits.global_burst) / limits.global_per_s)
+        floor = max(
+            (per_group - limits.group_burst) * 60 / limits.group_per_min,
+            (per_chat - 1) * limits.per_chat_s,
+            (total - limits.global_burst) / limits.global_per_s,
+        )
         return {
-            "rows": total, "sent": stats.get("sent", 0), "elapsed": elapsed,
-            "rate": stats.get("sent", 0) / elapsed, "floor": floor,
-            "attempts": stats["attempts"], "failures": stats["failures"],
-            "faults": len(stub.injected), "retries": stats["attempts"] - total,
-            "chat_gap": per_chat_gap, "group_per_min": group_max_min, "busiest_s": busiest_s,
-            "duplicates": stub.duplicates(), "counted": counted,
+            "rows": total,
+            "sent": stats.get("sent", 0),
+            "elapsed": elapsed,
+            "rate": stats.get("sent", 0) / elapsed,
+            "floor": floor,
+            "attempts": stats["attempts"],
+            "failures": stats["failures"],
+            "faults": len(stub.injected),
+            "retries": stats["attempts"] - total,
+            "chat_gap": per_chat_gap,
+            "group_per_min": group_max_min,
+            "busiest_s": busiest_s,
+            "duplicates": stub.duplicates(),
+            "counted": counted,
             "late": len(stub.faults_of("late")),
         }
 
 
 def show(title: str, r: dict[str, float]) -> None:
-    lim = FloodLimits()
+    lim = PacerLimits()
     print(f"\n{title}")
     print(f"  delivered           {r['sent']:.0f}/{r['rows']:.0f} in {r['elapsed']:.1f} s")
-    print(f"  overall             {r['rate']:.1f} msg/s (limit {lim.global_per_s:.0f}/s: "
-          f"{r['rate'] / lim.global_per_s:.2f}x); busiest second {r['busiest_s']:.0f} msgs")
-    print(f"  vs the fastest the limits allow ({r['floor']:.1f} s): "
-          f"{r['elapsed'] / r['floor']:.2f}x")
-    print(f"  tightest spacing in a chat {r['chat_gap']:.3f} s (limit {lim.per_chat_s:.1f} s); "
-          f"most in a group in 60 s: {r['group_per_min']:.0f} "
-          f"(limit {lim.group_per_min:.0f} + burst {lim.group_burst})")
-    print(f"  faults injected {r['faults']:.0f}; attempts {r['attempts']:.0f}, "
-          f"retries {r['retries']:.0f} ({r['retries'] / r['rows']:.2f} per message), "
-          f"transient failures {r['failures']:.0f}")
-    print(f"  duplicates seen {r['duplicates']:.0f} (late answers {r['late']:.0f}); "
-          f"counted as possible by the store {r['counted']:.0f}")
+    print(
+        f"  overall             {r['rate']:.1f} msg/s (limit {lim.global_per_s:.0f}/s: "
+        f"{r['rate'] / lim.global_per_s:.2f}x); busiest second {r['busiest_s']:.0f} msgs"
+    )
+    print(
+        f"  vs the fastest the limits allow ({r['floor']:.1f} s): {r['elapsed'] / r['floor']:.2f}x"
+    )
+    print(
+        f"  tightest spacing in a chat {r['chat_gap']:.3f} s (limit {lim.per_chat_s:.1f} s); "
+        f"most in a group in 60 s: {r['group_per_min']:.0f} "
+        f"(limit {lim.group_per_min:.0f} + burst {lim.group_burst})"
+    )
+    print(
+        f"  faults injected {r['faults']:.0f}; attempts {r['attempts']:.0f}, "
+        f"retries {r['retries']:.0f} ({r['retries'] / r['rows']:.2f} per message), "
+        f"transient failures {r['failures']:.0f}"
+    )
+    print(
+        f"  duplicates seen {r['duplicates']:.0f} (late answers {r['late']:.0f}); "
+        f"counted as possible by the store {r['counted']:.0f}"
+    )
 
 
 async def main() -> None:
@@ -130,8 +172,7 @@ async def main() -> None:
     a = ap.parse_args()
     logging.getLogger("bot.delivery.sender").setLevel(logging.ERROR)  # the figures, not each retry
     clean = await run_once(a.chats, a.per_chat, a.per_group, 0.0, a.limit_s)
-    show(f"no faults: {a.chats} chats x {a.per_chat} + {len(GROUPS)} groups x {a.per_group}",
-         clean)
+    show(f"no faults: {a.chats} chats x {a.per_chat} + {len(GROUPS)} groups x {a.per_group}", clean)
     faulty = await run_once(a.chats, a.per_chat, a.per_group, a.faults, a.limit_s)
     show(f"{a.faults:.0%} of calls failing", faulty)
     print(f"\n  time with faults / without: {faulty['elapsed'] / clean['elapsed']:.2f}x")

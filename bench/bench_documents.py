@@ -23,9 +23,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.config import OfficeConfig
 from bot.documents.period import Period, month_period
 from bot.documents.service import Documents
+from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from checks.config import parse_config
 from tests.documents_support import TZ, seed
@@ -51,8 +51,10 @@ async def timed(label: str, goal: float | None, make: object) -> None:
     doc = await make  # type: ignore[misc]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     verdict = "" if goal is None else (" OK" if wall < goal else f" OVER the {goal:g} s goal")
-    print(f"{label:<34} {wall:7.2f} s wall {cpu:7.2f} s CPU  {len(doc.data) / 1e6:6.2f} MB"
-          f"  {doc.complaints:6d} rows  peak RSS {peak_mb():6.0f} MB{verdict}")
+    print(
+        f"{label:<34} {wall:7.2f} s wall {cpu:7.2f} s CPU  {len(doc.data) / 1e6:6.2f} MB"
+        f"  {doc.complaints:6d} rows  peak RSS {peak_mb():6.0f} MB{verdict}"
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -62,23 +64,30 @@ async def main(args: argparse.Namespace) -> None:
         t = time.perf_counter()
         async with Database(path) as db:
             plan = await seed(db, [(2026, m) for m in range(1, 13)], per_month)
-        print(f"wrote {len(plan)} complaints with their timelines in "
-              f"{time.perf_counter() - t:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
+        print(
+            f"wrote {len(plan)} complaints with their timelines in "
+            f"{time.perf_counter() - t:.1f} s ({path.stat().st_size / 1e6:.0f} MB)"
+        )
     config = parse_config(CONFIG, "bench.toml", model=OfficeConfig)
     now = datetime(2027, 1, 4, 2, 0, tzinfo=UTC)
     async with Database(path) as db:
         docs = Documents(db, config, "id", TZ)
-        months = Counter(c.created_at.astimezone(TZ).month for c in
-                         await db.reads.documents.complaints(
-                             month_period(2026, 1, TZ).start, month_period(2026, 12, TZ).end))
+        months = Counter(
+            c.created_at.astimezone(TZ).month
+            for c in await db.reads.documents.complaints(
+                month_period(2026, 1, TZ).start, month_period(2026, 12, TZ).end
+            )
+        )
         busiest = month_period(2026, months.most_common(1)[0][0], TZ)
         year = Period(month_period(2026, 1, TZ).first, month_period(2026, 12, TZ).last, TZ)
         print(f"peak RSS before documents: {peak_mb():.0f} MB")
         await timed("agenda CSV, the whole year", 5, docs.agenda_document(year, "csv", now))
-        await timed(f"rekap PDF, {busiest.words('id')}", 15,
-                    docs.rekap_document(busiest, "pdf", now))
-        await timed(f"rekap XLSX, {busiest.words('id')}", None,
-                    docs.rekap_document(busiest, "xlsx", now))
+        await timed(
+            f"rekap PDF, {busiest.words('id')}", 15, docs.rekap_document(busiest, "pdf", now)
+        )
+        await timed(
+            f"rekap XLSX, {busiest.words('id')}", None, docs.rekap_document(busiest, "xlsx", now)
+        )
         await timed("agenda XLSX, the whole year", None, docs.agenda_document(year, "xlsx", now))
 
 

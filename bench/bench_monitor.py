@@ -26,8 +26,8 @@ import psutil
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.agents import agent_lookup
-from bot.config import OfficeConfig
-from bot.sop.services import build_services
+from bot.services import build_services
+from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from checks.config import parse_config
 from tests.e2e.conftest import make_settings
@@ -37,8 +37,10 @@ PINGS, PORTS = 100, 100
 
 def config(ports: list[int], interval: float) -> OfficeConfig:
     parts = [f'[[targets]]\nname = "t{i}"\nhost = "127.0.1.{i}"\n' for i in range(1, PINGS + 1)]
-    parts += [f'[[services]]\nname = "s{i}"\nhost = "127.0.0.1"\nport = {p}\n'
-              for i, p in enumerate(ports)]
+    parts += [
+        f'[[services]]\nname = "s{i}"\nhost = "127.0.0.1"\nport = {p}\n'
+        for i, p in enumerate(ports)
+    ]
     targets = ", ".join(f'"t{i}"' for i in range(1, PINGS + 1))
     services = ", ".join(f'"s{i}"' for i in range(len(ports)))
     parts.append(f"""
@@ -67,8 +69,7 @@ async def main(seconds: float, interval: float) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bench.db"
         async with Database(path) as db:
-            services = build_services(make_settings(path), cfg, db,
-                                      agent_for=agent_lookup(cfg, {}))
+            services = build_services(make_settings(path), cfg, db, agent_for=agent_lookup(cfg, {}))
             loop = services.monitoring.loop
             assert loop is not None
             t0 = time.perf_counter()
@@ -93,12 +94,16 @@ async def main(seconds: float, interval: float) -> None:
     used = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
     share = 100 * used / wall
     grown = (rss1 - rss0) / 2**20
-    print(f"watched: {PINGS} ping targets + {PORTS} TCP services, every {interval:g} s, "
-          f"{wall:.0f} s measured; {up}/{len(watches)} up")
+    print(
+        f"watched: {PINGS} ping targets + {PORTS} TCP services, every {interval:g} s, "
+        f"{wall:.0f} s measured; {up}/{len(watches)} up"
+    )
     print(f"one look at all 200: {first * 1000:.0f} ms (warm-up, wall clock)")
     print(f"CPU: {used:.2f} s in {wall:.0f} s = {share:.2f}% of one core (goal < 2%)")
-    print(f"memory: resident {rss0 / 2**20:.1f} MB -> {rss1 / 2**20:.1f} MB, "
-          f"{grown:+.2f} MB (goal < 5 MB); runs capped at {looks}")
+    print(
+        f"memory: resident {rss0 / 2**20:.1f} MB -> {rss1 / 2**20:.1f} MB, "
+        f"{grown:+.2f} MB (goal < 5 MB); runs capped at {looks}"
+    )
 
 
 if __name__ == "__main__":

@@ -39,6 +39,7 @@ def loopback(n: int) -> list[str]:
 
 # ---- worker: runs inside the namespace, times the sweep inside the process ----
 
+
 async def _worker(opts: dict[str, Any]) -> dict[str, Any]:
     from checks.icmp import detect_mode, sweep
 
@@ -50,15 +51,24 @@ async def _worker(opts: dict[str, Any]) -> dict[str, Any]:
             from icmplib import async_multiping
 
             hosts = await async_multiping(
-                opts["addresses"], count=opts["count"], interval=opts["interval"],
-                timeout=opts["timeout_s"], concurrent_tasks=opts["icmplib_concurrency"],
-                privileged=mode.privileged)
+                opts["addresses"],
+                count=opts["count"],
+                interval=opts["interval"],
+                timeout=opts["timeout_s"],
+                concurrent_tasks=opts["icmplib_concurrency"],
+                privileged=mode.privileged,
+            )
             times.append(time.perf_counter() - t0)
             alive.append(sum(h.is_alive for h in hosts))
             received.append(sum(h.packets_received for h in hosts))
             continue
-        stats = await sweep(opts["addresses"], count=opts["count"], interval=opts["interval"],
-                            timeout_s=opts["timeout_s"], privileged=mode.privileged)
+        stats = await sweep(
+            opts["addresses"],
+            count=opts["count"],
+            interval=opts["interval"],
+            timeout_s=opts["timeout_s"],
+            privileged=mode.privileged,
+        )
         times.append(time.perf_counter() - t0)
         alive.append(sum(s.alive for s in stats.values()))
         received.append(sum(s.received for s in stats.values()))
@@ -67,47 +77,83 @@ async def _worker(opts: dict[str, Any]) -> dict[str, Any]:
 
 # ---- driver ----
 
+
 def _in_ns(ns_name: str, argv: list[str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["ip", "netns", "exec", ns_name, *argv], capture_output=True,
-                          text=True, timeout=600, cwd=REPO)
+    return subprocess.run(
+        ["ip", "netns", "exec", ns_name, *argv],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    )
 
 
-def run_netmaint(ns_name: str, addresses: list[str], count: int, interval: float,
-                 timeout_s: float, runs: int, icmplib_concurrency: int = 0) -> dict[str, Any]:
-    opts = {"addresses": addresses, "count": count, "interval": interval,
-            "timeout_s": timeout_s, "runs": runs, "icmplib_concurrency": icmplib_concurrency}
+def run_netmaint(
+    ns_name: str,
+    addresses: list[str],
+    count: int,
+    interval: float,
+    timeout_s: float,
+    runs: int,
+    icmplib_concurrency: int = 0,
+) -> dict[str, Any]:
+    opts = {
+        "addresses": addresses,
+        "count": count,
+        "interval": interval,
+        "timeout_s": timeout_s,
+        "runs": runs,
+        "icmplib_concurrency": icmplib_concurrency,
+    }
     proc = _in_ns(ns_name, [sys.executable, __file__, "--worker", json.dumps(opts)])
     if proc.returncode:
         raise SystemExit(f"worker failed:\n{proc.stderr}")
     return json.loads(proc.stdout)
 
 
-def run_fping(ns_name: str, addresses: list[str], count: int, interval: float,
-              timeout_s: float, runs: int) -> dict[str, Any] | None:
+def run_fping(
+    ns_name: str, addresses: list[str], count: int, interval: float, timeout_s: float, runs: int
+) -> dict[str, Any] | None:
     if shutil.which("fping") is None:
         return None
-    argv = ["fping", "-q", "-i0", "-r0", f"-t{int(timeout_s * 1000)}", f"-c{count}",
-            f"-p{int(interval * 1000)}", *addresses]
+    argv = [
+        "fping",
+        "-q",
+        "-i0",
+        "-r0",
+        f"-t{int(timeout_s * 1000)}",
+        f"-c{count}",
+        f"-p{int(interval * 1000)}",
+        *addresses,
+    ]
     times, alive = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
         proc = _in_ns(ns_name, argv)
         times.append(time.perf_counter() - t0)
         # fping -q -c prints "host : xmt/rcv/%loss = 3/3/0%, ..." per host on stderr
-        alive.append(sum(1 for line in proc.stderr.splitlines()
-                         if "xmt/rcv" in line and "/0/" not in line.split("=")[1][:10]))
+        alive.append(
+            sum(
+                1
+                for line in proc.stderr.splitlines()
+                if "xmt/rcv" in line and "/0/" not in line.split("=")[1][:10]
+            )
+        )
     return {"times": times, "alive": alive}
 
 
 def run_diagnose(ns_name: str, n: int, runs: int, tmp: Path) -> dict[str, Any]:
     cfg = tmp / "bench-netmaint.toml"
-    cfg.write_text("".join(f'[[targets]]\nname = "t{i}"\nhost = "{h}"\n'
-                           for i, h in enumerate(loopback(n))), encoding="utf-8")
+    cfg.write_text(
+        "".join(f'[[targets]]\nname = "t{i}"\nhost = "{h}"\n' for i, h in enumerate(loopback(n))),
+        encoding="utf-8",
+    )
     times, codes = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
-        proc = _in_ns(ns_name, [sys.executable, "-m", "bot.cli.diagnose", "--json",
-                                "--config", str(cfg)])
+        proc = _in_ns(
+            ns_name, [sys.executable, "-m", "bot.cli.diagnose", "--json", "--config", str(cfg)]
+        )
         times.append(time.perf_counter() - t0)
         codes.append(proc.returncode)
     return {"times": times, "codes": codes}
@@ -121,8 +167,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--worker", help=argparse.SUPPRESS)
-    parser.add_argument("--no-icmplib", action="store_true",
-                        help="skip the icmplib async_multiping reference rows")
+    parser.add_argument(
+        "--no-icmplib", action="store_true", help="skip the icmplib async_multiping reference rows"
+    )
     args = parser.parse_args()
     if args.worker:
         print(json.dumps(asyncio.run(_worker(json.loads(args.worker)))))
@@ -151,25 +198,54 @@ def main() -> int:
                 nm = run_netmaint(ns.name, addrs, count, interval, timeout_s, args.runs)
                 fmed = med(fp["times"]) if fp else None
                 ratio = med(nm["times"]) / fmed if fmed else None
-                rows.append((label, f"netmaint ({nm['mode']})", f"{med(nm['times']) * 1000:.0f}",
-                             f"{ratio:.2f}" if ratio else "-", str(min(nm["alive"])),
-                             str(min(nm["received"]))))
+                rows.append(
+                    (
+                        label,
+                        f"netmaint ({nm['mode']})",
+                        f"{med(nm['times']) * 1000:.0f}",
+                        f"{ratio:.2f}" if ratio else "-",
+                        str(min(nm["alive"])),
+                        str(min(nm["received"])),
+                    )
+                )
                 if fp and rng == OPEN_RANGE:
-                    rows.append((label, "fping -i0 (process)", f"{fmed * 1000:.0f}", "1.00",
-                                 str(min(fp["alive"])), "-"))
+                    rows.append(
+                        (
+                            label,
+                            "fping -i0 (process)",
+                            f"{fmed * 1000:.0f}",
+                            "1.00",
+                            str(min(fp["alive"])),
+                            "-",
+                        )
+                    )
                 if ratio and key in GOALS:
                     ok = "meets" if ratio <= GOALS[key] else "MISSES"
-                    verdicts.append(f"{label} [{nm['mode']}]: {ratio:.2f}x fping, goal "
-                                    f"<= {GOALS[key]}x: {ok}")
+                    verdicts.append(
+                        f"{label} [{nm['mode']}]: {ratio:.2f}x fping, goal <= {GOALS[key]}x: {ok}"
+                    )
                 if not args.no_icmplib and key != "echo1":
                     for conc in (50, len(addrs)):
-                        ic = run_netmaint(ns.name, addrs, count, interval, timeout_s,
-                                          args.runs, icmplib_concurrency=conc)
+                        ic = run_netmaint(
+                            ns.name,
+                            addrs,
+                            count,
+                            interval,
+                            timeout_s,
+                            args.runs,
+                            icmplib_concurrency=conc,
+                        )
                         r = med(ic["times"]) / fmed if fmed else None
-                        rows.append((label, f"icmplib multiping c={conc} ({ic['mode']})",
-                                     f"{med(ic['times']) * 1000:.0f}",
-                                     f"{r:.2f}" if r else "-", str(max(ic["alive"])),
-                                     str(min(ic["received"]))))
+                        rows.append(
+                            (
+                                label,
+                                f"icmplib multiping c={conc} ({ic['mode']})",
+                                f"{med(ic['times']) * 1000:.0f}",
+                                f"{r:.2f}" if r else "-",
+                                str(max(ic["alive"])),
+                                str(min(ic["received"])),
+                            )
+                        )
         ns.sysctl("net.ipv4.ping_group_range", OPEN_RANGE)
         diag = run_diagnose(ns.name, 254, args.runs, Path("/tmp"))
     head = ("list", "what", "median ms", "x fping", "alive", "replies")
@@ -177,13 +253,17 @@ def main() -> int:
     for r in [head, *rows]:
         print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)))
     d = med(diag["times"])
-    print(f"\nwhole `netmaint diagnose` process, 254 loopback targets (3 echoes, 1 s timeout): "
-          f"median {d * 1000:.0f} ms = {d / 1.0:.2f}x one probe timeout (goal <= 1.5x: "
-          f"{'meets' if d <= 1.5 else 'MISSES'}); exit codes {sorted(set(diag['codes']))}")
+    print(
+        f"\nwhole `netmaint diagnose` process, 254 loopback targets (3 echoes, 1 s timeout): "
+        f"median {d * 1000:.0f} ms = {d / 1.0:.2f}x one probe timeout (goal <= 1.5x: "
+        f"{'meets' if d <= 1.5 else 'MISSES'}); exit codes {sorted(set(diag['codes']))}"
+    )
     for v in verdicts:
         print(v)
-    print("\n'alive' is the fewest alive over the runs for netmaint and fping, the most for "
-          "icmplib (it must be 0 on the silent list; more means replies were miscounted).")
+    print(
+        "\n'alive' is the fewest alive over the runs for netmaint and fping, the most for "
+        "icmplib (it must be 0 on the silent list; more means replies were miscounted)."
+    )
     return 0
 
 

@@ -48,8 +48,9 @@ from telegram import Update  # noqa: E402
 from telegram.error import RetryAfter  # noqa: E402
 from telegram.ext import Application, CommandHandler, ContextTypes  # noqa: E402
 
-from bot.config import OfficeConfig, Settings  # noqa: E402
 from bot.delivery.sender import SenderOptions, retry_seconds  # noqa: E402
+from bot.settings.environment import Settings  # noqa: E402
+from bot.settings.office import OfficeConfig  # noqa: E402
 from bot.telegram.runtime import run_bot  # noqa: E402
 from checks import redact  # noqa: E402
 from checks.config import parse_config  # noqa: E402
@@ -62,15 +63,28 @@ KABID_CHAT = -100300
 FIRST_USER = 700_000
 TAG = re.compile(r"#K(\d+)\b")
 ACK = "diterima"
-ENV_NAMES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "ADB_USER_IDS", "ADB_CHAT_ID",
-             "JF_ADB_CHAT_ID", "KABID_CHAT_ID", "NETMAINT_DB", "NETMAINT_CONFIG",
-             "NETMAINT_LANG", "NETMAINT_TZ", "NETMAINT_POLL_TIMEOUT", "NETMAINT_WEBHOOK_URL",
-             "NETMAINT_WEBHOOK_SECRET", "NETMAINT_WEBHOOK_LISTEN")
+ENV_NAMES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "ADB_USER_IDS",
+    "ADB_CHAT_ID",
+    "JF_ADB_CHAT_ID",
+    "KABID_CHAT_ID",
+    "NETMAINT_DB",
+    "NETMAINT_CONFIG",
+    "NETMAINT_LANG",
+    "NETMAINT_TZ",
+    "NETMAINT_POLL_TIMEOUT",
+    "NETMAINT_WEBHOOK_URL",
+    "NETMAINT_WEBHOOK_SECRET",
+    "NETMAINT_WEBHOOK_LISTEN",
+)
 
 
 def config_toml(sites: int) -> str:
     return FAST_CHECKS_TOML + "".join(
-        f'\n[[sites]]\nname = "Kantor {i + 1}"\n' for i in range(sites))
+        f'\n[[sites]]\nname = "Kantor {i + 1}"\n' for i in range(sites)
+    )
 
 
 def office(sites: int) -> OfficeConfig:
@@ -80,9 +94,15 @@ def office(sites: int) -> OfficeConfig:
 def settings(stub: BotApiStub, db: Path) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        telegram_bot_token=stub.token, telegram_api_base_url=stub.base_url,
-        adb_user_ids=(ADB,), adb_chat_id=None, jf_adb_chat_id=JF_CHAT,
-        kabid_chat_id=KABID_CHAT, netmaint_db=db, netmaint_lang="id", netmaint_poll_timeout=1,
+        telegram_bot_token=stub.token,
+        telegram_api_base_url=stub.base_url,
+        adb_user_ids=(ADB,),
+        adb_chat_id=None,
+        jf_adb_chat_id=JF_CHAT,
+        kabid_chat_id=KABID_CHAT,
+        netmaint_db=db,
+        netmaint_lang="id",
+        netmaint_poll_timeout=1,
     )
 
 
@@ -91,9 +111,15 @@ async def netmaint(stub: BotApiStub, sites: int) -> AsyncIterator[None]:
     """The real bot in this process, with Telegram's real limits in its sender."""
     with tempfile.TemporaryDirectory() as tmp:
         stop, ready = asyncio.Event(), asyncio.Event()
-        task = asyncio.create_task(run_bot(settings(stub, Path(tmp) / "bench.db"),
-                                           office(sites), stop, ready=ready,
-                                           sender_options=SenderOptions()))
+        task = asyncio.create_task(
+            run_bot(
+                settings(stub, Path(tmp) / "bench.db"),
+                office(sites),
+                stop,
+                ready=ready,
+                sender_options=SenderOptions(),
+            )
+        )
         waiter = asyncio.ensure_future(ready.wait())
         await asyncio.wait({waiter, task}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         if task.done():
@@ -114,8 +140,12 @@ def acks(stub: BotApiStub, text: str = ACK) -> dict[int, tuple[float, str]]:
     """chat -> (when the stand-in received it, text) of the first acknowledgement per chat."""
     out: dict[int, tuple[float, str]] = {}
     for c in list(stub.calls):
-        if (c.method == "sendMessage" and c.carried_out and text in str(c.params.get("text"))
-                and c.params.get("chat_id") not in out):
+        if (
+            c.method == "sendMessage"
+            and c.carried_out
+            and text in str(c.params.get("text"))
+            and c.params.get("chat_id") not in out
+        ):
             out[int(c.params["chat_id"])] = (c.at, str(c.params["text"]))
     return out
 
@@ -177,19 +207,34 @@ async def storm(n: int, limit_s: float) -> dict[str, Any]:
                 await asyncio.sleep(0.05)
             got = acks(stub)
             tags = {int(TAG.findall(t)[0]) for _, t in got.values()}
-            adb_calls = sum(1 for c in stub.calls
-                            if c.method in OUTBOX_METHODS and c.params.get("chat_id") == ADB)
+            adb_calls = sum(
+                1
+                for c in stub.calls
+                if c.method in OUTBOX_METHODS and c.params.get("chat_id") == ADB
+            )
             limited = sum(stub.limited.values())
         latencies = [got[u][0] - queued[u] for u in got]
     incident = watch.complete_at is not None
-    end = watch.complete_at if incident else (
-        max(watch.prompted[t] for t in tags) if tags and tags <= set(watch.prompted) else None)
+    end = (
+        watch.complete_at
+        if incident
+        else (
+            max(watch.prompted[t] for t in tags) if tags and tags <= set(watch.prompted) else None
+        )
+    )
     lost = (n - len(got)) + len(tags - set(watch.prompted))
-    return {"n": n, "p50": pct(latencies, 0.5), "p95": pct(latencies, 0.95),
-            "max": max(latencies) if latencies else float("nan"),
-            "prompt_s": (end - last) if end else None, "incident": incident,
-            "adb_calls": adb_calls, "429s": limited, "lost": lost,
-            "prompts": len(prompts(stub))}
+    return {
+        "n": n,
+        "p50": pct(latencies, 0.5),
+        "p95": pct(latencies, 0.95),
+        "max": max(latencies) if latencies else float("nan"),
+        "prompt_s": (end - last) if end else None,
+        "incident": incident,
+        "adb_calls": adb_calls,
+        "429s": limited,
+        "lost": lost,
+        "prompts": len(prompts(stub)),
+    }
 
 
 async def reporter(stub: BotApiStub, i: int, site_index: int, filed: dict[int, float]) -> None:
@@ -235,9 +280,15 @@ async def mixed_storm(n: int, sites: int, limit_s: float) -> dict[str, Any]:
             limited = sum(stub.limited.values())
     last = max(filed.values()) if filed else float("nan")
     covered = tags and tags <= set(watch.prompted)
-    return {"n": n, "sites": sites, "filed": len(filed), "acked": len(tags),
-            "prompts": n_prompts, "429s": limited,
-            "last_s": (max(watch.prompted[t] for t in tags) - last) if covered else None}
+    return {
+        "n": n,
+        "sites": sites,
+        "filed": len(filed),
+        "acked": len(tags),
+        "prompts": n_prompts,
+        "429s": limited,
+        "last_s": (max(watch.prompted[t] for t in tags) - last) if covered else None,
+    }
 
 
 async def bare_bot(stub: BotApiStub, n: int, limit_s: float) -> float:
@@ -295,13 +346,24 @@ def size(complaints: int, limit_s: float) -> dict[str, Any]:
         cfg.write_text(config_toml(1) + "\n[grouping]\nwindow_minutes = 0\n", encoding="utf-8")
         db = Path(tmp) / "netmaint.db"
         env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
-        env.update(TELEGRAM_BOT_TOKEN=stub.token, TELEGRAM_API_BASE_URL=stub.base_url,
-                   ADB_USER_IDS=str(ADB), JF_ADB_CHAT_ID=str(JF_CHAT),
-                   KABID_CHAT_ID=str(KABID_CHAT), NETMAINT_DB=str(db),
-                   NETMAINT_CONFIG=str(cfg), NETMAINT_POLL_TIMEOUT="1")
+        env.update(
+            TELEGRAM_BOT_TOKEN=stub.token,
+            TELEGRAM_API_BASE_URL=stub.base_url,
+            ADB_USER_IDS=str(ADB),
+            JF_ADB_CHAT_ID=str(JF_CHAT),
+            KABID_CHAT_ID=str(KABID_CHAT),
+            NETMAINT_DB=str(db),
+            NETMAINT_CONFIG=str(cfg),
+            NETMAINT_POLL_TIMEOUT="1",
+        )
         start = time.monotonic()
-        proc = subprocess.Popen([sys.executable, "-m", "bot", "bot"], cwd=tmp, env=env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", "bot"],
+            cwd=tmp,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             startup = None
             while startup is None and time.monotonic() - start < 30:
@@ -340,8 +402,15 @@ def size(complaints: int, limit_s: float) -> dict[str, Any]:
                 proc.kill()
                 proc.wait()
     mb = 1024 * 1024
-    return {"startup_s": startup, "idle_mb": idle / mb, "after_mb": after / mb,
-            "peak_mb": peak / mb, "filed": filed, "asked": complaints, "file_s": took}
+    return {
+        "startup_s": startup,
+        "idle_mb": idle / mb,
+        "after_mb": after / mb,
+        "peak_mb": peak / mb,
+        "filed": filed,
+        "asked": complaints,
+        "file_s": took,
+    }
 
 
 def mark(ok: bool) -> str:
@@ -355,43 +424,58 @@ def fmt(x: float | None, unit: str = " s") -> str:
 async def main_async(args: argparse.Namespace) -> None:
     quick = args.quick
     sizes = (10, 30) if quick else (30, 100)
-    print(f"netmaint storm bench ({'quick' if quick else 'full'}), {time.strftime('%Y-%m-%d')},"
-          f" {os.cpu_count()} cores; stand-in enforces 1/s per chat, 20/min per group, 30/s")
+    print(
+        f"netmaint storm bench ({'quick' if quick else 'full'}), {time.strftime('%Y-%m-%d')},"
+        f" {os.cpu_count()} cores; stand-in enforces 1/s per chat, 20/min per group, 30/s"
+    )
     print("\n== Storm: N reporters at one site within 1 s (/lapor <text>) ==")
-    print("goals (at 100): every ack within 5 s, complete prompt within 10 s of the last"
-          " complaint, <= 15 calls to the ADB chat, 0 429s, 0 lost")
+    print(
+        "goals (at 100): every ack within 5 s, complete prompt within 10 s of the last"
+        " complaint, <= 15 calls to the ADB chat, 0 429s, 0 lost"
+    )
     for n in sizes:
         r = await storm(n, limit_s=90 if quick else 300)
-        definition = ("one ADB message lists every complaint" if r["incident"] else
-                      "one prompt per complaint: until the last one has its buttons")
-        print(f"N={n:3d}  ack p50 {fmt(r['p50'])} p95 {fmt(r['p95'])} max {fmt(r['max'])}"
-              f" [{mark(r['max'] <= 5)}]  prompt {fmt(r['prompt_s'])}"
-              f" [{mark(r['prompt_s'] is not None and r['prompt_s'] <= 10)}]"
-              f"  ADB calls {r['adb_calls']} [{mark(r['adb_calls'] <= 15)}]"
-              f"  429s {r['429s']} [{mark(r['429s'] == 0)}]"
-              f"  lost {r['lost']} [{mark(r['lost'] == 0)}]  prompts {r['prompts']}")
+        definition = (
+            "one ADB message lists every complaint"
+            if r["incident"]
+            else "one prompt per complaint: until the last one has its buttons"
+        )
+        print(
+            f"N={n:3d}  ack p50 {fmt(r['p50'])} p95 {fmt(r['p95'])} max {fmt(r['max'])}"
+            f" [{mark(r['max'] <= 5)}]  prompt {fmt(r['prompt_s'])}"
+            f" [{mark(r['prompt_s'] is not None and r['prompt_s'] <= 10)}]"
+            f"  ADB calls {r['adb_calls']} [{mark(r['adb_calls'] <= 15)}]"
+            f"  429s {r['429s']} [{mark(r['429s'] == 0)}]"
+            f"  lost {r['lost']} [{mark(r['lost'] == 0)}]  prompts {r['prompts']}"
+        )
         print(f"        prompt definition: {definition}")
     print("\n== Mixed storm: reporters over 10 sites, through the /lapor site buttons ==")
     print("goal: 10 prompts, the last complete one within 20 s of the last complaint")
     n = 30 if quick else 100
     m = await mixed_storm(n, 10, limit_s=120 if quick else 300)
-    print(f"N={m['n']} filed {m['filed']} acked {m['acked']}  prompts {m['prompts']}"
-          f" [{mark(m['prompts'] == 10)}]  last complete {fmt(m['last_s'])}"
-          f" [{mark(m['last_s'] is not None and m['last_s'] <= 20)}]  429s {m['429s']}")
+    print(
+        f"N={m['n']} filed {m['filed']} acked {m['acked']}  prompts {m['prompts']}"
+        f" [{mark(m['prompts'] == 10)}]  last complete {fmt(m['last_s'])}"
+        f" [{mark(m['last_s'] is not None and m['last_s'] <= 20)}]  429s {m['429s']}"
+    )
     print("\n== Intake: the same burst of /lapor, bare PTB Application vs netmaint ==")
     print("goal: netmaint >= 0.5x the bare bot's acknowledgements per second")
     n = 60 if quick else 200
     i = await intake(n, limit_s=60 if quick else 120)
-    print(f"N={i['n']}  bare {i['bare']:.1f} acks/s  netmaint {i['netmaint']:.1f} acks/s"
-          f"  ratio {i['ratio']:.2f}x [{mark(i['ratio'] >= 0.5)}]")
+    print(
+        f"N={i['n']}  bare {i['bare']:.1f} acks/s  netmaint {i['netmaint']:.1f} acks/s"
+        f"  ratio {i['ratio']:.2f}x [{mark(i['ratio'] >= 0.5)}]"
+    )
     print("\n== Size: python -m bot bot as a process (complaints filed over HTTP) ==")
     print("goals: RSS under 80 MB after 10,000 complaints, first getUpdates within 1.5 s")
     s = await asyncio.to_thread(size, 1000 if quick else 10_000, 180 if quick else 900)
-    print(f"start-up to first getUpdates {fmt(s['startup_s'])}"
-          f" [{mark(s['startup_s'] is not None and s['startup_s'] <= 1.5)}]"
-          f"  RSS idle {s['idle_mb']:.1f} MB, after {s['filed']}/{s['asked']} complaints"
-          f" {s['after_mb']:.1f} MB (peak {s['peak_mb']:.1f}) [{mark(s['peak_mb'] < 80)}],"
-          f" filed in {s['file_s']:.0f} s")
+    print(
+        f"start-up to first getUpdates {fmt(s['startup_s'])}"
+        f" [{mark(s['startup_s'] is not None and s['startup_s'] <= 1.5)}]"
+        f"  RSS idle {s['idle_mb']:.1f} MB, after {s['filed']}/{s['asked']} complaints"
+        f" {s['after_mb']:.1f} MB (peak {s['peak_mb']:.1f}) [{mark(s['peak_mb'] < 80)}],"
+        f" filed in {s['file_s']:.0f} s"
+    )
 
 
 def main() -> None:

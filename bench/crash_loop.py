@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make ``tests`` and ``bot`` importable
     sys.path.insert(0, str(ROOT))
 
-from bot.telegram import callbacks  # noqa: E402
+from bot.render import buttons  # noqa: E402
 from tests.botapi_stub import BotApiStub  # noqa: E402
 
 ADB_ID = 5001
@@ -131,7 +131,8 @@ class Figures:
 
 def write_config(path: Path, tcp_port: int) -> None:
     """Loopback targets only, short timeouts: a diagnosis takes about a second."""
-    path.write_text(f"""
+    path.write_text(
+        f"""
 [[targets]]
 name = "gateway"
 host = "127.0.0.1"
@@ -150,23 +151,27 @@ tcp_timeout_s = 0.5
 
 [grouping]
 window_minutes = 0  # after a decision the next complaint opens a new incident: many storms
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
 
 
 def bot_env(stub: BotApiStub, db: Path, config: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NETMAINT_"))}
-    env.update({
-        "TELEGRAM_BOT_TOKEN": stub.token,
-        "TELEGRAM_API_BASE_URL": stub.base_url,
-        "ADB_USER_IDS": str(ADB_ID),
-        "JF_ADB_CHAT_ID": str(JF_CHAT),
-        "KABID_CHAT_ID": str(KABID_CHAT),
-        "NETMAINT_DB": str(db),
-        "NETMAINT_CONFIG": str(config),
-        "NETMAINT_POLL_TIMEOUT": "1",
-        "NETMAINT_LANG": "id",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "TELEGRAM_BOT_TOKEN": stub.token,
+            "TELEGRAM_API_BASE_URL": stub.base_url,
+            "ADB_USER_IDS": str(ADB_ID),
+            "JF_ADB_CHAT_ID": str(JF_CHAT),
+            "KABID_CHAT_ID": str(KABID_CHAT),
+            "NETMAINT_DB": str(db),
+            "NETMAINT_CONFIG": str(config),
+            "NETMAINT_POLL_TIMEOUT": "1",
+            "NETMAINT_LANG": "id",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -175,7 +180,10 @@ def start_bot(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("ab") as out:
         return subprocess.Popen(
             [sys.executable, "-m", "bot", "bot", "--env-file", os.devnull],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
         )
 
 
@@ -235,15 +243,18 @@ class Driver:
             return 0
         for m in msgs:
             for data in self.stub.buttons(m).values():
-                cb = callbacks.parse(data)
+                cb = buttons.parse(data)
                 if cb is None or cb.prefix != "dec" or cb.action not in ("ya", "no"):
                     continue
                 if cb.id in self.pressed:
                     continue
                 choice = self.rng.choice(("ya", "no"))
                 self.pressed[cb.id] = choice
-                self.query_ids.append(self.stub.press(
-                    self.adb, ADB_ID, m["message_id"], callbacks.make("dec", cb.id, choice)))
+                self.query_ids.append(
+                    self.stub.press(
+                        self.adb, ADB_ID, m["message_id"], buttons.make("dec", cb.id, choice)
+                    )
+                )
                 n += 1
         return n
 
@@ -290,7 +301,8 @@ async def crash_loop(
         stop_pressing = asyncio.Event()
         # Complaints keep coming for about as long as the kills last.
         feeding = asyncio.create_task(
-            driver.file_complaints(complaints, kills * (min_up_s + max_up_s) / 2))
+            driver.file_complaints(complaints, kills * (min_up_s + max_up_s) / 2)
+        )
         pressing = asyncio.create_task(driver.keep_pressing(stop_pressing))
         proc: subprocess.Popen[bytes] | None = None
         try:
@@ -318,17 +330,32 @@ async def crash_loop(
                 if not db.exists():
                     return False
                 driver.press_ready()
-                filed = query(db, "SELECT COUNT(DISTINCT source_update_id) FROM complaints"
-                              " WHERE source_update_id IS NOT NULL")[0][0]
-                busy = query(db, "SELECT (SELECT COUNT(*) FROM inbox WHERE handled=0)"
-                             " + (SELECT COUNT(*) FROM outbox WHERE state='pending')"
-                             " + (SELECT COUNT(*) FROM complaints WHERE state='diagnosing')")[0][0]
-                decided = query(db, "SELECT COUNT(*) FROM incidents"
-                                " WHERE decided_at IS NOT NULL")[0][0]
-                undecided = query(db, "SELECT COUNT(*) FROM complaints"
-                                  " WHERE state IN ('diagnosing', 'awaiting_decision')")[0][0]
-                return (filed >= len(driver.lapor) and busy == 0 and stub.pending_updates() == 0
-                        and decided >= len(driver.pressed) and undecided == 0)
+                filed = query(
+                    db,
+                    "SELECT COUNT(DISTINCT source_update_id) FROM complaints"
+                    " WHERE source_update_id IS NOT NULL",
+                )[0][0]
+                busy = query(
+                    db,
+                    "SELECT (SELECT COUNT(*) FROM inbox WHERE handled=0)"
+                    " + (SELECT COUNT(*) FROM outbox WHERE state='pending')"
+                    " + (SELECT COUNT(*) FROM complaints WHERE state='diagnosing')",
+                )[0][0]
+                decided = query(db, "SELECT COUNT(*) FROM incidents WHERE decided_at IS NOT NULL")[
+                    0
+                ][0]
+                undecided = query(
+                    db,
+                    "SELECT COUNT(*) FROM complaints"
+                    " WHERE state IN ('diagnosing', 'awaiting_decision')",
+                )[0][0]
+                return (
+                    filed >= len(driver.lapor)
+                    and busy == 0
+                    and stub.pending_updates() == 0
+                    and decided >= len(driver.pressed)
+                    and undecided == 0
+                )
 
             # The ADB's chat takes about one message a second (Telegram's flood limit).
             await until(done, 60 + 8 * complaints, "the bot to finish every complaint and press")
@@ -361,15 +388,15 @@ def check(fig: Figures, stub: BotApiStub, driver: Driver, db: Path, log: Path) -
         fig.integrity_failures += 1
     fig.updates_sent = len(driver.sent) + len(driver.query_ids)
     fig.complaint_updates = len(driver.lapor)
-    rows = query(db, "SELECT id, source_update_id, reporter_chat_id, incident_id"
-                     " FROM complaints")
+    rows = query(db, "SELECT id, source_update_id, reporter_chat_id, incident_id FROM complaints")
     fig.complaints = len(rows)
     by_update: dict[int, list[int]] = {}
     for cid, uid, _, _ in rows:
         by_update.setdefault(uid, []).append(cid)
     fig.missing_complaints = sum(1 for uid in driver.lapor if uid not in by_update)
     fig.duplicate_complaints = sum(len(c) - 1 for c in by_update.values()) + sum(
-        len(c) for uid, c in by_update.items() if uid not in driver.lapor)
+        len(c) for uid, c in by_update.items() if uid not in driver.lapor
+    )
     adb = texts(stub, ADB_ID)
     jf, kabid = texts(stub, JF_CHAT), texts(stub, KABID_CHAT)
     for cid, _, chat, iid in rows:
@@ -391,13 +418,14 @@ def check(fig: Figures, stub: BotApiStub, driver: Driver, db: Path, log: Path) -
     fig.presses = len(driver.pressed)
     fig.decisions = query(db, "SELECT COUNT(*) FROM incidents WHERE decided_at IS NOT NULL")[0][0]
     fig.presses_handled_again = query(
-        db, "SELECT COUNT(DISTINCT complaint_id || '/' || at) FROM timeline"
-            " WHERE kind='stale'")[0][0]
+        db, "SELECT COUNT(DISTINCT complaint_id || '/' || at) FROM timeline WHERE kind='stale'"
+    )[0][0]
     inbox = query(db, "SELECT update_id, raw FROM inbox")
     stored = {r[0] for r in inbox}
     queries = {json.loads(raw).get("callback_query", {}).get("id") for _, raw in inbox}
     fig.updates_not_stored = sum(1 for uid in driver.sent if uid not in stored) + sum(
-        1 for q in driver.query_ids if q not in queries)
+        1 for q in driver.query_ids if q not in queries
+    )
     fig.inbox_unhandled = query(db, "SELECT COUNT(*) FROM inbox WHERE handled=0")[0][0]
     secret = stub.token.split(":", 1)[1]
     fig.token_in_logs = log.read_text(errors="replace").count(secret) if log.exists() else 0
@@ -413,8 +441,11 @@ def main() -> int:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="netmaint-crash-"))
     try:
-        fig = asyncio.run(crash_loop(work, kills=args.kills, complaints=args.complaints,
-                                     users=args.users, seed=args.seed))
+        fig = asyncio.run(
+            crash_loop(
+                work, kills=args.kills, complaints=args.complaints, users=args.users, seed=args.seed
+            )
+        )
     finally:
         if not args.keep:
             import shutil

@@ -32,7 +32,7 @@ from tenacity import (
     wait_exponential,
 )
 
-from bot.config import OfficeConfig, Site
+from bot.settings.office import OfficeConfig, Site
 from checks.agent.api import DIAGNOSE_PATH, DiagnoseRequest
 from checks.config import CheckConfig, is_loopback_host
 from checks.models import CheckResult, Finding, Report, Status
@@ -72,16 +72,21 @@ class LocalAgent:
 
         return await run_sop_checks(self._config, steps=steps, on_result=on_result)
 
-    async def watch(self, steps: Collection[int], targets: Collection[str],
-                    services: Collection[str]) -> Report:
+    async def watch(
+        self, steps: Collection[int], targets: Collection[str], services: Collection[str]
+    ) -> Report:
         """Monitoring's narrow look: only these targets and services, nothing else."""
         from checks.runner import run_sop_checks
 
         c = self._config
-        scoped = c.model_copy(update={
-            "targets": tuple(t for t in c.targets if t.name in targets),
-            "services": tuple(s for s in c.services if s.name in services),
-            "processes": (), "units": ()})
+        scoped = c.model_copy(
+            update={
+                "targets": tuple(t for t in c.targets if t.name in targets),
+                "services": tuple(s for s in c.services if s.name in services),
+                "processes": (),
+                "units": (),
+            }
+        )
         return await run_sop_checks(scoped, steps=steps)
 
 
@@ -151,8 +156,9 @@ class RemoteAgent:
                 await on_result(result)
         return report
 
-    async def watch(self, steps: Collection[int], targets: Collection[str],
-                    services: Collection[str]) -> Report:
+    async def watch(
+        self, steps: Collection[int], targets: Collection[str], services: Collection[str]
+    ) -> Report:
         """Monitoring's narrow look: these steps, pinging only these targets (the agent's
         API cannot narrow services: the caller reads the ones it watches)."""
         wanted = sorted(set(steps))

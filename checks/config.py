@@ -3,7 +3,7 @@
 What the SOP's checks and the agent need: targets to ping, services,
 processes and units, the expected network settings, thresholds and the
 agent's own section. The office's file also holds the bot's sections (sites,
-vendors, limits: ``bot.config.OfficeConfig`` extends ``CheckConfig``); the
+vendors, limits: ``bot.settings.office.OfficeConfig`` extends ``CheckConfig``); the
 parsing here is generic over the model, so both read the same file.
 Every section is optional; with no file at all, the defaults check the
 machine it runs on. A wrong value fails at start with an error that names
@@ -71,8 +71,9 @@ def _host(value: str) -> str:
     return value
 
 
-Host = Annotated[str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$"),
-                 AfterValidator(_host)]
+Host = Annotated[
+    str, Field(min_length=1, max_length=253, pattern=r"^[A-Za-z0-9.:_-]+$"), AfterValidator(_host)
+]
 
 
 class _Named(Protocol):
@@ -97,6 +98,8 @@ def unique_names(items: Sequence[_Named], key: str) -> None:
                 "give each a different name"
             )
         seen[folded] = i
+
+
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -186,8 +189,11 @@ class Thresholds(Section):
     def _warn_before_fail(self) -> Self:
         """A warning threshold above its failing one would never warn: refuse it."""
         for what in ("ping_loss", "ping_rtt", "cpu", "memory", "disk", "temperature"):
-            unit = next(f.removeprefix(f"{what}_warn_") for f in type(self).model_fields
-                        if f.startswith(f"{what}_warn_"))
+            unit = next(
+                f.removeprefix(f"{what}_warn_")
+                for f in type(self).model_fields
+                if f.startswith(f"{what}_warn_")
+            )
             warn, fail = getattr(self, f"{what}_warn_{unit}"), getattr(self, f"{what}_fail_{unit}")
             if warn > fail:
                 raise ValueError(
@@ -269,8 +275,9 @@ def format_validation_error(exc: ValidationError, source: str) -> str:
         # pydantic prefixes our own messages with "Value error, ": jargon to an operator.
         msg, key = err["msg"].removeprefix("Value error, "), _key_path(err["loc"])
         # A rule across keys names its own key (err["loc"] is only the table it is in).
-        lines.append(f"  {msg}" if not err["loc"] or msg.startswith(f"{key}.") else
-                     f"  {key}: {msg}")
+        lines.append(
+            f"  {msg}" if not err["loc"] or msg.startswith(f"{key}.") else f"  {key}: {msg}"
+        )
     return "\n".join(lines)
 
 

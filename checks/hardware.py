@@ -41,16 +41,28 @@ def disks() -> list[dict[str, object]]:
         except OSError:
             continue
         seen.add(part.device)
-        rows.append({"mount": part.mountpoint, "device": part.device, "fstype": part.fstype,
-                     "total_gb": round(use.total / 1e9, 1), "used_pct": use.percent})
+        rows.append(
+            {
+                "mount": part.mountpoint,
+                "device": part.device,
+                "fstype": part.fstype,
+                "total_gb": round(use.total / 1e9, 1),
+                "used_pct": use.percent,
+            }
+        )
     return rows
 
 
 def nics() -> list[dict[str, object]]:
     """Error and drop counters of every network card since boot."""
     return [
-        {"interface": name, "errin": c.errin, "errout": c.errout,
-         "dropin": c.dropin, "dropout": c.dropout}
+        {
+            "interface": name,
+            "errin": c.errin,
+            "errout": c.errout,
+            "dropin": c.dropin,
+            "dropout": c.dropout,
+        }
         for name, c in sorted(psutil.net_io_counters(pernic=True).items())
     ]
 
@@ -64,14 +76,21 @@ def temperatures() -> list[dict[str, object]] | None:
         sensors = {}
     rows = [
         {"sensor": f"{chip} {t.label}".strip(), "celsius": t.current}
-        for chip, entries in sensors.items() for t in entries if t.current is not None
+        for chip, entries in sensors.items()
+        for t in entries
+        if t.current is not None
     ]
     return rows or None
 
 
-def _judge(th: Thresholds, cpu: float, mem: float, disk_rows: list[dict[str, object]],
-           nic_rows: list[dict[str, object]], temps: list[dict[str, object]] | None
-           ) -> list[Finding]:
+def _judge(
+    th: Thresholds,
+    cpu: float,
+    mem: float,
+    disk_rows: list[dict[str, object]],
+    nic_rows: list[dict[str, object]],
+    temps: list[dict[str, object]] | None,
+) -> list[Finding]:
     found: list[Finding] = []
     if sev := _level(cpu, th.cpu_warn_pct, th.cpu_fail_pct):
         found.append(Finding(code="hw.cpu_high", severity=sev, params={"pct": cpu}))
@@ -80,24 +99,40 @@ def _judge(th: Thresholds, cpu: float, mem: float, disk_rows: list[dict[str, obj
     for d in disk_rows:
         pct = float(d["used_pct"])  # type: ignore[arg-type]
         if sev := _level(pct, th.disk_warn_pct, th.disk_fail_pct):
-            found.append(Finding(code="hw.disk_full", severity=sev, subject=str(d["mount"]),
-                                 params={"mount": str(d["mount"]), "pct": pct}))
+            found.append(
+                Finding(
+                    code="hw.disk_full",
+                    severity=sev,
+                    subject=str(d["mount"]),
+                    params={"mount": str(d["mount"]), "pct": pct},
+                )
+            )
     for n in nic_rows:
         errors = int(n["errin"]) + int(n["errout"])  # type: ignore[call-overload]
         drops = int(n["dropin"]) + int(n["dropout"])  # type: ignore[call-overload]
         if th.nic_errors_warn and errors >= th.nic_errors_warn:
-            found.append(Finding(code="hw.nic_errors", severity=Status.WARN,
-                                 subject=str(n["interface"]),
-                                 params={"interface": str(n["interface"]), "errors": errors,
-                                         "drops": drops}))
+            found.append(
+                Finding(
+                    code="hw.nic_errors",
+                    severity=Status.WARN,
+                    subject=str(n["interface"]),
+                    params={"interface": str(n["interface"]), "errors": errors, "drops": drops},
+                )
+            )
     if temps is None:
         found.append(Finding(code="hw.temp_unavailable", severity=Status.UNAVAILABLE))
     else:
         for t in temps:
             c = float(t["celsius"])  # type: ignore[arg-type]
             if sev := _level(c, th.temperature_warn_c, th.temperature_fail_c):
-                found.append(Finding(code="hw.temp_high", severity=sev, subject=str(t["sensor"]),
-                                     params={"sensor": str(t["sensor"]), "celsius": c}))
+                found.append(
+                    Finding(
+                        code="hw.temp_high",
+                        severity=sev,
+                        subject=str(t["sensor"]),
+                        params={"sensor": str(t["sensor"]), "celsius": c},
+                    )
+                )
     return found
 
 
@@ -113,9 +148,15 @@ async def check_hardware(config: CheckConfig) -> CheckResult:
     load = os.getloadavg()
     uptime_s = int(time.time() - psutil.boot_time())
     details = {
-        "cpu_pct": cpu, "cpu_count": psutil.cpu_count(), "load_avg": [round(x, 2) for x in load],
-        "memory_pct": mem.percent, "memory_total_gb": round(mem.total / 1e9, 1),
-        "disks": disk_rows, "nics": nic_rows, "temperatures": temps, "uptime_s": uptime_s,
+        "cpu_pct": cpu,
+        "cpu_count": psutil.cpu_count(),
+        "load_avg": [round(x, 2) for x in load],
+        "memory_pct": mem.percent,
+        "memory_total_gb": round(mem.total / 1e9, 1),
+        "disks": disk_rows,
+        "nics": nic_rows,
+        "temperatures": temps,
+        "uptime_s": uptime_s,
     }
     findings = _judge(config.thresholds, cpu, mem.percent, disk_rows, nic_rows, temps)
     summary = f"cpu {cpu:.0f}%, memory {mem.percent:.0f}%, {len(disk_rows)} disks, up {uptime_s}s"

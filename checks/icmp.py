@@ -86,8 +86,11 @@ def kernel_stamping_ready(deadline_s: float = 0.25) -> bool:
             sock.sendto(b"t", sock.getsockname())
             time.sleep(_STAMP_PROBE_S)  # a read-time stamp would be at least this late
             _data, anc, _flags, _src = sock.recvmsg(16, socket.CMSG_SPACE(16))
-            stamps = [_TIMESPEC.unpack_from(b) for lvl, kind, b in anc
-                      if lvl == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(b) >= 16]
+            stamps = [
+                _TIMESPEC.unpack_from(b)
+                for lvl, kind, b in anc
+                if lvl == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(b) >= 16
+            ]
             if stamps and stamps[0][0] * 1_000_000_000 + stamps[0][1] - sent_ns < 1_000_000:
                 _stamp_keeper, kept = sock, True
                 atexit.register(sock.close)
@@ -147,15 +150,16 @@ def detect_mode() -> IcmpMode:
         return IcmpMode("unprivileged", rng, gid, uid, fell_back=False)
     if _can_open(privileged=True):
         log.info(
-            "unprivileged ICMP refused (net.ipv4.ping_group_range=%r, gid %d); "
-            "using raw sockets",
-            rng, gid,
+            "unprivileged ICMP refused (net.ipv4.ping_group_range=%r, gid %d); using raw sockets",
+            rng,
+            gid,
         )
         return IcmpMode("privileged", rng, gid, uid, fell_back=True)
     log.warning(
         "ICMP unavailable: net.ipv4.ping_group_range=%r excludes gid %d and raw "
         "sockets need root or CAP_NET_RAW",
-        rng, gid,
+        rng,
+        gid,
     )
     return IcmpMode("unavailable", rng, gid, uid, fell_back=False)
 

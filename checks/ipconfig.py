@@ -45,7 +45,10 @@ def interfaces() -> dict[str, dict[str, object]]:
 
 
 def _compare(
-    net: Network, ifaces: dict[str, dict[str, object]], gateways: list[str], dns: list[str],
+    net: Network,
+    ifaces: dict[str, dict[str, object]],
+    gateways: list[str],
+    dns: list[str],
     gw_iface: str | None,
 ) -> list[Finding]:
     """Findings for every expectation in ``[network]`` the machine does not meet."""
@@ -53,17 +56,35 @@ def _compare(
     name = net.interface or gw_iface
     info = ifaces.get(name) if name else None
     if net.interface and info is None:
-        found.append(Finding(code="ip.no_interface", severity=Status.FAIL, subject=net.interface,
-                             params={"interface": net.interface}))
+        found.append(
+            Finding(
+                code="ip.no_interface",
+                severity=Status.FAIL,
+                subject=net.interface,
+                params={"interface": net.interface},
+            )
+        )
     if info is not None and name:
         addrs = [ipaddress.ip_interface(a) for a in info["addresses"]]  # type: ignore[attr-defined]
         if not info["up"]:
-            found.append(Finding(code="ip.link_down", severity=Status.FAIL, subject=name,
-                                 params={"interface": name}))
+            found.append(
+                Finding(
+                    code="ip.link_down",
+                    severity=Status.FAIL,
+                    subject=name,
+                    params={"interface": name},
+                )
+            )
         v4 = [a for a in addrs if a.version == 4]
         if not v4:
-            found.append(Finding(code="ip.no_address", severity=Status.FAIL, subject=name,
-                                 params={"interface": name}))
+            found.append(
+                Finding(
+                    code="ip.no_address",
+                    severity=Status.FAIL,
+                    subject=name,
+                    params={"interface": name},
+                )
+            )
         if net.address:
             want = ipaddress.ip_interface(net.address)
             same = [a for a in addrs if a.version == want.version]
@@ -72,26 +93,50 @@ def _compare(
                 in_net = [a for a in same if a.network == want.network]
                 code = "ip.wrong_address" if in_net else "ip.wrong_subnet"
                 sev = Status.WARN if in_net else Status.FAIL
-                found.append(Finding(code=code, severity=sev, subject=name,
-                                     params={"interface": name, "expected": net.address,
-                                             "actual": actual}))
+                found.append(
+                    Finding(
+                        code=code,
+                        severity=sev,
+                        subject=name,
+                        params={"interface": name, "expected": net.address, "actual": actual},
+                    )
+                )
         speed = int(info["speed_mbps"])  # type: ignore[call-overload]
         if net.min_speed_mbps and 0 < speed < net.min_speed_mbps:
-            found.append(Finding(code="ip.slow_link", severity=Status.WARN, subject=name,
-                                 params={"interface": name, "speed_mbps": speed,
-                                         "expected": net.min_speed_mbps}))
+            found.append(
+                Finding(
+                    code="ip.slow_link",
+                    severity=Status.WARN,
+                    subject=name,
+                    params={"interface": name, "speed_mbps": speed, "expected": net.min_speed_mbps},
+                )
+            )
     if not gateways:
-        found.append(Finding(code="ip.no_gateway", severity=Status.FAIL,
-                             params={"expected": net.gateway or ""}))
+        found.append(
+            Finding(
+                code="ip.no_gateway", severity=Status.FAIL, params={"expected": net.gateway or ""}
+            )
+        )
     elif net.gateway and net.gateway not in gateways:
-        found.append(Finding(code="ip.wrong_gateway", severity=Status.FAIL,
-                             params={"expected": net.gateway, "actual": ", ".join(gateways)}))
+        found.append(
+            Finding(
+                code="ip.wrong_gateway",
+                severity=Status.FAIL,
+                params={"expected": net.gateway, "actual": ", ".join(gateways)},
+            )
+        )
     if not dns:
         found.append(Finding(code="ip.no_dns", severity=Status.WARN))
     for want_dns in net.dns:
         if want_dns not in dns:
-            found.append(Finding(code="ip.dns_missing", severity=Status.WARN, subject=want_dns,
-                                 params={"expected": want_dns, "actual": ", ".join(dns) or "-"}))
+            found.append(
+                Finding(
+                    code="ip.dns_missing",
+                    severity=Status.WARN,
+                    subject=want_dns,
+                    params={"expected": want_dns, "actual": ", ".join(dns) or "-"},
+                )
+            )
     return found
 
 
@@ -108,10 +153,13 @@ async def check_ipconfig(config: CheckConfig) -> CheckResult:
         "interfaces": ifaces,
         "default_gateway": gateways[0] if gateways else None,
         "gateway_interface": gw_iface,
-        "default_routes": [{"interface": r.interface, "gateway": r.gateway, "metric": r.metric}
-                           for r in routes],
+        "default_routes": [
+            {"interface": r.interface, "gateway": r.gateway, "metric": r.metric} for r in routes
+        ],
         "dns_servers": dns,
     }
-    summary = (f"gateway {gateways[0] if gateways else 'none'} via {gw_iface or '-'}, "
-               f"DNS {', '.join(dns) or 'none'}")
+    summary = (
+        f"gateway {gateways[0] if gateways else 'none'} via {gw_iface or '-'}, "
+        f"DNS {', '.join(dns) or 'none'}"
+    )
     return timer.result(summary, findings, details)

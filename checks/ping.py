@@ -68,7 +68,9 @@ async def _resolve(host: str) -> str | None:
 
 def _evaluate(t: PingTarget, s: HostStats, th: Thresholds) -> list[Finding]:
     params: dict[str, str | int | float | bool | None] = {
-        "name": t.name, "host": t.host, "role": t.role,
+        "name": t.name,
+        "host": t.host,
+        "role": t.role,
     }
     if s.error == "no_route" and not s.alive:
         return [Finding(code="ping.no_route", severity=Status.FAIL, subject=t.name, params=params)]
@@ -81,43 +83,63 @@ def _evaluate(t: PingTarget, s: HostStats, th: Thresholds) -> list[Finding]:
     found = []
     if s.loss_pct >= th.ping_loss_warn_pct:
         sev = Status.FAIL if s.loss_pct >= th.ping_loss_fail_pct else Status.WARN
-        found.append(Finding(code="ping.loss", severity=sev, subject=t.name,
-                             params={**params, "loss_pct": s.loss_pct}))
+        found.append(
+            Finding(
+                code="ping.loss",
+                severity=sev,
+                subject=t.name,
+                params={**params, "loss_pct": s.loss_pct},
+            )
+        )
     avg = s.summary()["avg_ms"]
     assert isinstance(avg, float)
     if avg >= th.ping_rtt_warn_ms:
         sev = Status.FAIL if avg >= th.ping_rtt_fail_ms else Status.WARN
-        found.append(Finding(code="ping.slow", severity=sev, subject=t.name,
-                             params={**params, "avg_ms": avg}))
+        found.append(
+            Finding(
+                code="ping.slow", severity=sev, subject=t.name, params={**params, "avg_ms": avg}
+            )
+        )
     return found
 
 
-async def check_ping(
-    config: CheckConfig, targets: list[PingTarget] | None = None
-) -> CheckResult:
+async def check_ping(config: CheckConfig, targets: list[PingTarget] | None = None) -> CheckResult:
     """Ping all targets concurrently and judge loss and RTT against the thresholds."""
     timer = StepTimer(STEP)
     if targets is None:
         targets = configured_targets(config) if config.targets else default_targets()
     mode = detect_mode()
-    details: dict[str, object] = {"mode": mode.name, "ping_group_range": mode.ping_group_range,
-                                  "fell_back_to_privileged": mode.fell_back}
+    details: dict[str, object] = {
+        "mode": mode.name,
+        "ping_group_range": mode.ping_group_range,
+        "fell_back_to_privileged": mode.fell_back,
+    }
     if not mode.available:
-        f = Finding(code="ping.unavailable", severity=Status.UNAVAILABLE,
-                    params={"ping_group_range": mode.ping_group_range, "gid": mode.gid,
-                            "uid": mode.uid})
-        return timer.result("ICMP unavailable: no unprivileged or raw socket", [f], details,
-                            status=Status.UNAVAILABLE)
+        f = Finding(
+            code="ping.unavailable",
+            severity=Status.UNAVAILABLE,
+            params={"ping_group_range": mode.ping_group_range, "gid": mode.gid, "uid": mode.uid},
+        )
+        return timer.result(
+            "ICMP unavailable: no unprivileged or raw socket",
+            [f],
+            details,
+            status=Status.UNAVAILABLE,
+        )
     if not targets:
         f = Finding(code="ping.no_targets", severity=Status.UNAVAILABLE)
-        return timer.result("nothing to ping: no targets, gateway or DNS", [f], details,
-                            status=Status.UNAVAILABLE)
+        return timer.result(
+            "nothing to ping: no targets, gateway or DNS", [f], details, status=Status.UNAVAILABLE
+        )
 
     addresses = await asyncio.gather(*(_resolve(t.host) for t in targets))
     th = config.thresholds
     stats = await sweep(
-        [a for a in addresses if a], count=th.ping_count, interval=th.ping_interval_s,
-        timeout_s=th.ping_timeout_s, privileged=mode.privileged,
+        [a for a in addresses if a],
+        count=th.ping_count,
+        interval=th.ping_interval_s,
+        timeout_s=th.ping_timeout_s,
+        privileged=mode.privileged,
     )
     findings: list[Finding] = []
     rows = []
@@ -126,8 +148,14 @@ async def check_ping(
         row: dict[str, object] = {"name": t.name, "host": t.host, "role": t.role}
         if addr is None:
             row["error"] = "unresolved"
-            findings.append(Finding(code="ping.unresolved", severity=Status.FAIL, subject=t.name,
-                                    params={"name": t.name, "host": t.host, "role": t.role}))
+            findings.append(
+                Finding(
+                    code="ping.unresolved",
+                    severity=Status.FAIL,
+                    subject=t.name,
+                    params={"name": t.name, "host": t.host, "role": t.role},
+                )
+            )
         else:
             s = stats[addr]
             kernel_ts = kernel_ts and (s.kernel_timestamps or not s.alive)
@@ -138,8 +166,11 @@ async def check_ping(
     details["rtt_timestamps"] = "kernel" if kernel_ts else "userspace"
     precisions = [float(p) for r in rows if isinstance(p := r.get("precision_ms"), int | float)]
     details["rtt_precision_ms"] = max([KERNEL_PRECISION_MS, *precisions]) if kernel_ts else None
-    details.update(count=th.ping_count, interval_s=th.ping_interval_s,
-                   timeout_s=th.ping_timeout_s, targets=rows)
+    details.update(
+        count=th.ping_count,
+        interval_s=th.ping_interval_s,
+        timeout_s=th.ping_timeout_s,
+        targets=rows,
+    )
     alive = sum(1 for r in rows if r.get("received"))
-    return timer.result(f"{alive}/{len(rows)} targets answer ({mode.name} ICMP)", findings,
-                        details)
+    return timer.result(f"{alive}/{len(rows)} targets answer ({mode.name} ICMP)", findings, details)

@@ -51,12 +51,20 @@ async def _guarded(step: int, config: CheckConfig) -> CheckResult:
         log.exception("SOP step %d (%s) failed", step, name)
         kind = type(exc).__name__
         return CheckResult(
-            step=step, name=name, status=Status.ERROR,
+            step=step,
+            name=name,
+            status=Status.ERROR,
             summary=f"check failed: {kind}: {exc}",
-            findings=(Finding(code="check.error", severity=Status.ERROR,
-                              params={"step": step, "exception": kind}),),
+            findings=(
+                Finding(
+                    code="check.error",
+                    severity=Status.ERROR,
+                    params={"step": step, "exception": kind},
+                ),
+            ),
             details={"exception": kind, "message": str(exc)},
-            started_at=started, duration_s=time.perf_counter() - t0,
+            started_at=started,
+            duration_s=time.perf_counter() - t0,
         )
 
 
@@ -83,6 +91,9 @@ async def run_sop_checks(
                 log.exception("on_result callback failed for step %d", result.step)
     results.sort(key=lambda r: r.step)
     return Report(
-        host=socket.gethostname(), started_at=started, duration_s=time.perf_counter() - t0,
-        results=tuple(results), verdict=worst([r.status for r in results]),
+        host=socket.gethostname(),
+        started_at=started,
+        duration_s=time.perf_counter() - t0,
+        results=tuple(results),
+        verdict=worst([r.status for r in results]),
     )

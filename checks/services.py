@@ -46,8 +46,12 @@ async def unit_state(name: str) -> str | None:
     if systemctl is None:
         return None
     proc = await asyncio.create_subprocess_exec(
-        systemctl, "is-active", "--", name,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        systemctl,
+        "is-active",
+        "--",
+        name,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         async with asyncio.timeout(SYSTEMCTL_TIMEOUT_S):
@@ -68,11 +72,23 @@ async def _check_units(units: Sequence[Unit]) -> tuple[list[Finding], list[dict[
     for unit, state in zip(units, states, strict=True):
         rows.append({"name": unit.name, "state": state})
         if state is None:
-            findings.append(Finding(code="unit.unavailable", severity=Status.UNAVAILABLE,
-                                    subject=unit.name, params={"name": unit.name}))
+            findings.append(
+                Finding(
+                    code="unit.unavailable",
+                    severity=Status.UNAVAILABLE,
+                    subject=unit.name,
+                    params={"name": unit.name},
+                )
+            )
         elif state != "active":
-            findings.append(Finding(code="unit.inactive", severity=Status.FAIL, subject=unit.name,
-                                    params={"name": unit.name, "state": state}))
+            findings.append(
+                Finding(
+                    code="unit.inactive",
+                    severity=Status.FAIL,
+                    subject=unit.name,
+                    params={"name": unit.name, "state": state},
+                )
+            )
     return findings, rows
 
 
@@ -91,7 +107,8 @@ async def check_services(config: CheckConfig) -> CheckResult:
     )
     findings = [
         Finding(code="process.missing", severity=Status.FAIL, subject=n, params={"name": n})
-        for n in names if counts[n] == 0
+        for n in names
+        if counts[n] == 0
     ]
     findings += tcp_findings + unit_findings
     details = {

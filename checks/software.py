@@ -21,9 +21,11 @@ async def check_software(config: CheckConfig) -> CheckResult:
     services = [s for s in config.services if s.software]
     if not services:
         f = Finding(code="software.not_configured", severity=Status.UNAVAILABLE)
-        return timer.result("no software services configured", [f], {"services": []},
-                            status=Status.UNAVAILABLE)
+        return timer.result(
+            "no software services configured", [f], {"services": []}, status=Status.UNAVAILABLE
+        )
     findings, rows = await check_tcp_services(services, config.thresholds.tcp_timeout_s)
     up = len(services) - len(findings)
-    return timer.result(f"{up}/{len(services)} software services accept connections",
-                        findings, {"services": rows})
+    return timer.result(
+        f"{up}/{len(services)} software services accept connections", findings, {"services": rows}
+    )

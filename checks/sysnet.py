@@ -40,7 +40,12 @@ def default_routes(path: Path = ROUTE_PATH) -> list[DefaultRoute]:
         if len(fields) < 8:
             continue
         iface, dest, gateway, flags, metric, mask = (
-            fields[0], fields[1], fields[2], fields[3], fields[6], fields[7]
+            fields[0],
+            fields[1],
+            fields[2],
+            fields[3],
+            fields[6],
+            fields[7],
         )
         try:
             if int(dest, 16) or int(mask, 16):

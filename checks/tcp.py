@@ -52,9 +52,7 @@ async def probe(host: str, port: int, timeout_s: float) -> TcpOutcome:
     return TcpOutcome("open", connect_ms=round(elapsed, 3))
 
 
-async def probe_many(
-    endpoints: Sequence[tuple[str, int]], timeout_s: float
-) -> list[TcpOutcome]:
+async def probe_many(endpoints: Sequence[tuple[str, int]], timeout_s: float) -> list[TcpOutcome]:
     """Probe all endpoints concurrently, at most as many at once as the fd limit allows."""
     limit = asyncio.Semaphore(fd_budget())
 
@@ -83,14 +81,28 @@ async def check_tcp_services(
     details: list[dict[str, object]] = []
     for svc, out in zip(services, outcomes, strict=True):
         details.append(
-            {"name": svc.name, "host": svc.host, "port": svc.port, "state": out.state,
-             "connect_ms": out.connect_ms, "error": out.error}
+            {
+                "name": svc.name,
+                "host": svc.host,
+                "port": svc.port,
+                "state": out.state,
+                "connect_ms": out.connect_ms,
+                "error": out.error,
+            }
         )
         if out.state != "open":
             code, severity = _CODES[out.state]
             findings.append(
-                Finding(code=code, severity=severity, subject=svc.name,
-                        params={"name": svc.name, "host": svc.host, "port": svc.port,
-                                "error": out.error})
+                Finding(
+                    code=code,
+                    severity=severity,
+                    subject=svc.name,
+                    params={
+                        "name": svc.name,
+                        "host": svc.host,
+                        "port": svc.port,
+                        "error": out.error,
+                    },
+                )
             )
     return findings, details

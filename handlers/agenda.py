@@ -11,10 +11,10 @@ import re
 
 from telegram import Update
 
-from bot.sop.model import Command, may
-from bot.telegram.context import Ctx, services_of
+from bot.domain.model import Command, may
 from handlers import documents
 from handlers.base import audit, roles
+from handlers.context import Ctx, services_of
 
 NUMBER = re.compile(r"#?K?(\d{1,12})", re.IGNORECASE)
 HASHTAG = re.compile(r"^\s*#K(\d{1,12})\s*$")

@@ -1,7 +1,7 @@
 """What every handler needs: the services, who is acting, and a safe callback answer.
 
 Also the one router for inline buttons: it parses the callback data once
-(``bot.callbacks``) and hands it to the module that owns the prefix;
+(``bot.render.buttons``) and hands it to the module that owns the prefix;
 anything malformed gets a polite answer and changes nothing. Every press that
 changes nothing, and every refused command, is an ``audit`` row.
 """
@@ -15,18 +15,18 @@ from typing import Any
 from telegram import CallbackQuery, Update, User
 from telegram.error import TelegramError
 
-from bot.sop.model import Actor, Role
+from bot.domain.model import Actor, Role
+from bot.domain.roles import roles_of
+from bot.render import buttons
 from bot.sop.transition import OK
 from bot.sop.workflow import Press
-from bot.telegram import callbacks
-from bot.telegram.context import Ctx, services_of
-from handlers.auth import roles_of
+from handlers.context import Ctx, services_of
 
 log = logging.getLogger(__name__)
 
 # Their id is a number the office uses (an incident's or a complaint's): audited with the press.
 NUMBERED_PREFIXES = frozenset({"dec", "jf", "ven", "kel"})
-ButtonHandler = Callable[[Update, Ctx, callbacks.Callback], Awaitable[str]]
+ButtonHandler = Callable[[Update, Ctx, buttons.Callback], Awaitable[str]]
 
 
 def actor_of(user: User | None) -> Actor:
@@ -37,8 +37,9 @@ def actor_of(user: User | None) -> Actor:
 
 def roles(update: Update, context: Ctx) -> frozenset[Role]:
     user, chat = update.effective_user, update.effective_chat
-    return roles_of(services_of(context).settings, user.id if user else None,
-                    chat.id if chat else None)
+    return roles_of(
+        services_of(context).settings, user.id if user else None, chat.id if chat else None
+    )
 
 
 def press_of(update: Update, context: Ctx) -> Press:
@@ -68,19 +69,34 @@ def _command_word(update: Update) -> str | None:
     return words[0][:32] if words else None
 
 
-async def audit(update: Update, context: Ctx, outcome: str, *, what: str | None = None,
-                complaint_id: int | None = None) -> None:
+async def audit(
+    update: Update,
+    context: Ctx,
+    outcome: str,
+    *,
+    what: str | None = None,
+    complaint_id: int | None = None,
+) -> None:
     """Record a refused press or command (who, where, what, why) for the office to review."""
     user, chat, query = update.effective_user, update.effective_chat, update.callback_query
     if what is None:
         what = query.data if query is not None else _command_word(update)
-    log.info("refused (%s) %s from user %s in chat %s", outcome,
-             "button" if query else "command", user.id if user else None,
-             chat.id if chat else None)
+    log.info(
+        "refused (%s) %s from user %s in chat %s",
+        outcome,
+        "button" if query else "command",
+        user.id if user else None,
+        chat.id if chat else None,
+    )
     await services_of(context).records.refusal(
-        update_id=update.update_id, user=actor_of(user), chat_id=chat.id if chat else None,
-        kind="button" if query is not None else "command", what=what, outcome=outcome,
-        complaint_id=complaint_id)
+        update_id=update.update_id,
+        user=actor_of(user),
+        chat_id=chat.id if chat else None,
+        kind="button" if query is not None else "command",
+        what=what,
+        outcome=outcome,
+        complaint_id=complaint_id,
+    )
 
 
 async def note_chat(update: Update, context: Ctx) -> None:
@@ -101,7 +117,7 @@ def route_buttons(
         if query is None:
             return
         svc = services_of(context)
-        cb = callbacks.parse(query.data)
+        cb = buttons.parse(query.data)
         handler = routes.get(cb.prefix) if cb else None
         if cb is None or handler is None:
             await audit(update, context, "invalid")
@@ -109,8 +125,9 @@ def route_buttons(
             return
         key = await handler(update, context, cb)
         if key != OK:
-            await audit(update, context, key,
-                        complaint_id=cb.id if cb.prefix in NUMBERED_PREFIXES else None)
+            await audit(
+                update, context, key, complaint_id=cb.id if cb.prefix in NUMBERED_PREFIXES else None
+            )
         await answer(query, svc.views.answer(key))
 
     return on_button

@@ -14,12 +14,12 @@ from datetime import timedelta
 from telegram import Update
 from telegram.constants import ChatType
 
-from bot.sop.model import Actor, Command, Role, may
+from bot.domain.model import Actor, Command, Role, may
+from bot.render import buttons
 from bot.sop.transition import OK, REFUSED, STALE
 from bot.sop.workflow import RateLimited
-from bot.telegram import callbacks
-from bot.telegram.context import Ctx, services_of
 from handlers.base import actor_of, audit, roles
+from handlers.context import Ctx, services_of
 
 # Dialog stages.
 ASK_SITE = "site"
@@ -71,9 +71,13 @@ async def _refuse_flood(update: Update, context: Ctx) -> None:
     told = await svc.queries.refusals(user.id, RATE_LIMITED, now - QUIET)
     await audit(update, context, RATE_LIMITED, what="/lapor")
     if not told:
-        await svc.queue.reply(msg.chat.id, "rate_limited", count=len(times),
-                              minutes=lim.window_minutes,
-                              next_at=(times[0] + window) if times else now + window)
+        await svc.queue.reply(
+            msg.chat.id,
+            "rate_limited",
+            count=len(times),
+            minutes=lim.window_minutes,
+            next_at=(times[0] + window) if times else now + window,
+        )
 
 
 async def _file(update: Update, context: Ctx, site: str | None, text: str) -> None:
@@ -82,8 +86,13 @@ async def _file(update: Update, context: Ctx, site: str | None, text: str) -> No
         return
     try:
         await services_of(context).workflow.file(
-            reporter=actor_of(user), reporter_chat_id=msg.chat.id, channel="chat", site=site,
-            text=text, update_id=update.update_id, limited=_limited(update, context),
+            reporter=actor_of(user),
+            reporter_chat_id=msg.chat.id,
+            channel="chat",
+            site=site,
+            text=text,
+            update_id=update.update_id,
+            limited=_limited(update, context),
         )
     except RateLimited:
         await _refuse_flood(update, context)
@@ -116,7 +125,7 @@ async def lapor_cmd(update: Update, context: Ctx) -> None:
         await svc.queue.reply(msg.chat.id, "ask_text", site=None)
 
 
-async def press_site(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
+async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> str:
     """A site button of the /lapor dialog."""
     svc, user, q = services_of(context), update.effective_user, update.callback_query
     if user is None or q is None or q.message is None:
@@ -129,7 +138,8 @@ async def press_site(update: Update, context: Ctx, cb: callbacks.Callback) -> st
     chat_id, message_id = q.message.chat.id, q.message.message_id
     if cb.action == "cancel":
         await svc.records.clear_dialog(
-            user.id, edit=(chat_id, message_id, svc.views.html("cancelled"), None))
+            user.id, edit=(chat_id, message_id, svc.views.html("cancelled"), None)
+        )
         return OK
     sites = svc.config.sites
     site: str | None = None
@@ -140,8 +150,12 @@ async def press_site(update: Update, context: Ctx, cb: callbacks.Callback) -> st
     elif cb.action != "other":
         return STALE
     await svc.records.set_dialog(
-        user.id, chat_id, ASK_TEXT, site,
-        edit=(chat_id, message_id, svc.views.html("ask_text", site=site), None))
+        user.id,
+        chat_id,
+        ASK_TEXT,
+        site,
+        edit=(chat_id, message_id, svc.views.html("ask_text", site=site), None),
+    )
     return OK
 
 
@@ -186,7 +200,11 @@ async def catat_cmd(update: Update, context: Ctx) -> None:
         await svc.queue.reply(msg.chat.id, "catat_usage")
         return
     await svc.workflow.file(
-        reporter=Actor(None, name.strip()[:100]), reporter_chat_id=msg.chat.id,
-        channel="catat", site=None, text=text.strip(), filed_by=actor_of(user),
+        reporter=Actor(None, name.strip()[:100]),
+        reporter_chat_id=msg.chat.id,
+        channel="catat",
+        site=None,
+        text=text.strip(),
+        filed_by=actor_of(user),
         update_id=update.update_id,
     )

@@ -8,16 +8,17 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.sop.model import Action
-from bot.telegram import callbacks
-from bot.telegram.context import Ctx, services_of
+from bot.domain.model import Action
+from bot.render import buttons
 from handlers.base import press_of
+from handlers.context import Ctx, services_of
 
-# The buttons' codes (bot.telegram.callbacks) and the SOP action each one asks for.
+# The buttons' codes (bot.render.buttons) and the SOP action each one asks for.
 DECISIONS = {"ya": Action.YES, "no": Action.NO, "re": Action.RECHECK}
 
 
-async def press_decision(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
+async def press_decision(update: Update, context: Ctx, cb: buttons.Callback) -> str:
     """Ya (step 9), Tidak (step 8) or Cek ulang (steps 2-6 again)."""
-    return await services_of(context).workflow.decide(cb.id, DECISIONS[cb.action],
-                                                      press_of(update, context))
+    return await services_of(context).workflow.decide(
+        cb.id, DECISIONS[cb.action], press_of(update, context)
+    )

@@ -14,9 +14,9 @@ from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
 from bot.documents.period import PeriodError
-from bot.sop.model import Command, may
-from bot.telegram.context import Ctx, services_of
+from bot.domain.model import Command, may
 from handlers.base import audit, roles
+from handlers.context import Ctx, services_of
 
 
 async def rekap_cmd(update: Update, context: Ctx) -> None:
@@ -38,10 +38,13 @@ async def rekap_cmd(update: Update, context: Ctx) -> None:
     await svc.queue.reply(msg.chat.id, "documents/rekap_wait", period=period.words(lang))
     doc = await svc.documents.rekap_document(period, "pdf", now)
     await context.bot.send_document(
-        msg.chat.id, InputFile(doc.data, filename=doc.filename),
-        caption=svc.views.html("documents/rekap_caption", period=period.words(lang),
-                               count=doc.complaints, auto=False),
-        parse_mode=ParseMode.HTML)
+        msg.chat.id,
+        InputFile(doc.data, filename=doc.filename),
+        caption=svc.views.html(
+            "documents/rekap_caption", period=period.words(lang), count=doc.complaints, auto=False
+        ),
+        parse_mode=ParseMode.HTML,
+    )
 
 
 async def agenda_document_cmd(update: Update, context: Ctx, args: str) -> None:
@@ -64,7 +67,10 @@ async def agenda_document_cmd(update: Update, context: Ctx, args: str) -> None:
     lang = svc.settings.lang
     doc = await svc.documents.agenda_document(period, "pdf", now, site=site)
     await context.bot.send_document(
-        msg.chat.id, InputFile(doc.data, filename=doc.filename),
-        caption=svc.views.html("documents/agenda_caption", period=period.words(lang),
-                               count=doc.complaints, site=site),
-        parse_mode=ParseMode.HTML)
+        msg.chat.id,
+        InputFile(doc.data, filename=doc.filename),
+        caption=svc.views.html(
+            "documents/agenda_caption", period=period.words(lang), count=doc.complaints, site=site
+        ),
+        parse_mode=ParseMode.HTML,
+    )

@@ -9,8 +9,8 @@ import logging
 
 from telegram import Update
 
-from bot.telegram.context import Ctx, services_of
 from handlers.base import answer
+from handlers.context import Ctx, services_of
 
 log = logging.getLogger(__name__)
 

@@ -14,12 +14,12 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.constants import ChatType
 
+from bot.render import buttons
 from bot.sop.transition import NOT_FOUND, OK, REFUSED, STALE
 from bot.sop.workflow import Press
-from bot.telegram import callbacks
-from bot.telegram.context import Ctx, services_of
 from handlers import complaint
 from handlers.base import audit, press_of
+from handlers.context import Ctx, services_of
 
 _NUMBER = r"#?[KkIi]?(\d{1,12})"
 _SPLIT = re.compile(rf"^{_NUMBER}$")
@@ -37,16 +37,16 @@ def _args(update: Update) -> str:
 Act = Callable[[re.Match[str], Press], Awaitable[tuple[str, int, int]]]
 
 
-async def _command(update: Update, context: Ctx, pattern: re.Pattern[str], what: str,
-                   act: Act) -> None:
+async def _command(
+    update: Update, context: Ctx, pattern: re.Pattern[str], what: str, act: Act
+) -> None:
     """Parse the command's arguments, act, and tell the ADB how it went (or the usage)."""
     svc, msg = services_of(context), update.effective_message
     if msg is None:
         return
     m = pattern.match(_args(update))
     if m is None:
-        await svc.queue.reply(msg.chat.id, "incident_cmd", key=f"{what}_usage", number=0,
-                              other=0)
+        await svc.queue.reply(msg.chat.id, "incident_cmd", key=f"{what}_usage", number=0, other=0)
         return
     result, number, other = await act(m, press_of(update, context))
     await _reply(update, context, msg.chat.id, result, what, number, other)
@@ -54,6 +54,7 @@ async def _command(update: Update, context: Ctx, pattern: re.Pattern[str], what:
 
 async def split_cmd(update: Update, context: Ctx) -> None:
     """/pisah <complaint>: the complaint is a different problem; it gets its own incident."""
+
     async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
         cid = int(m.group(1))
         return await services_of(context).workflow.split(cid, press), cid, 0
@@ -63,6 +64,7 @@ async def split_cmd(update: Update, context: Ctx) -> None:
 
 async def merge_cmd(update: Update, context: Ctx) -> None:
     """/gabung <target> <other>: the same outage; the other's complaints move to the target."""
+
     async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
         target, source = int(m.group(1)), int(m.group(2))
         return await services_of(context).workflow.merge(target, source, press), target, source
@@ -72,6 +74,7 @@ async def merge_cmd(update: Update, context: Ctx) -> None:
 
 async def note_cmd(update: Update, context: Ctx) -> None:
     """/catatan <incident> <text>: the cause and the action taken."""
+
     async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
         iid, note = int(m.group(1)), m.group(2).strip()[:NOTE_LIMIT]
         return await services_of(context).workflow.add_note(iid, note, press), iid, 0
@@ -81,6 +84,7 @@ async def note_cmd(update: Update, context: Ctx) -> None:
 
 async def dismiss_cmd(update: Update, context: Ctx) -> None:
     """/tutup <complaint> <reason>: not a network fault (a duplicate, a mistake, ...)."""
+
     async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
         cid, reason = int(m.group(1)), m.group(2).strip()[:200]
         return await services_of(context).workflow.dismiss(cid, reason, press), cid, 0
@@ -100,13 +104,15 @@ async def note_reply(update: Update, context: Ctx) -> None:
         if msg.chat.type == ChatType.PRIVATE:
             await complaint.text_msg(update, context)
         return
-    result = await svc.workflow.add_note(row.incident_id, msg.text.strip()[:NOTE_LIMIT],
-                                         press_of(update, context))
+    result = await svc.workflow.add_note(
+        row.incident_id, msg.text.strip()[:NOTE_LIMIT], press_of(update, context)
+    )
     await _reply(update, context, msg.chat.id, result, "note", row.incident_id)
 
 
-async def _reply(update: Update, context: Ctx, chat_id: int, result: str, what: str,
-                 number: int, other: int = 0) -> None:
+async def _reply(
+    update: Update, context: Ctx, chat_id: int, result: str, what: str, number: int, other: int = 0
+) -> None:
     """Tell the ADB what happened; refusals and unknown numbers are audited."""
     queue = services_of(context).queue
     if result == REFUSED:
@@ -119,6 +125,6 @@ async def _reply(update: Update, context: Ctx, chat_id: int, result: str, what: 
     await queue.reply(chat_id, "incident_cmd", key=key, number=number, other=other)
 
 
-async def press_still_down(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
+async def press_still_down(update: Update, context: Ctx, cb: buttons.Callback) -> str:
     """The reporter's "my network is still down" under the acknowledgement."""
     return await services_of(context).workflow.still_down(cb.id, press_of(update, context))

@@ -15,17 +15,19 @@ from telegram import Update
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 
-from bot.config import Settings
-from bot.telegram.context import Ctx, services_of
+from bot.settings.environment import Settings
+from handlers.context import Ctx, services_of
 
 log = logging.getLogger(__name__)
 
 
 def _configured_as(settings: Settings, chat_id: int) -> str | None:
     """The ``.env`` variable that already names this chat, if any."""
-    for name, value in (("JF_ADB_CHAT_ID", settings.jf_adb_chat_id),
-                        ("KABID_CHAT_ID", settings.kabid_chat_id),
-                        ("ADB_CHAT_ID", settings.adb_chat_id)):
+    for name, value in (
+        ("JF_ADB_CHAT_ID", settings.jf_adb_chat_id),
+        ("KABID_CHAT_ID", settings.kabid_chat_id),
+        ("ADB_CHAT_ID", settings.adb_chat_id),
+    ):
         if value == chat_id:
             return name
     return None
@@ -33,10 +35,15 @@ def _configured_as(settings: Settings, chat_id: int) -> str | None:
 
 def _person_roles(settings: Settings, user_id: int) -> list[str]:
     """The ``.env`` variables that already list this person."""
-    return [name for name, ids in (("ADB_USER_IDS", settings.adb_user_ids),
-                                   ("JF_ADB_USER_IDS", settings.jf_adb_user_ids),
-                                   ("KABID_USER_IDS", settings.kabid_user_ids))
-            if user_id in ids]
+    return [
+        name
+        for name, ids in (
+            ("ADB_USER_IDS", settings.adb_user_ids),
+            ("JF_ADB_USER_IDS", settings.jf_adb_user_ids),
+            ("KABID_USER_IDS", settings.kabid_user_ids),
+        )
+        if user_id in ids
+    ]
 
 
 async def may_post(context: Ctx, chat_id: int) -> bool | None:
@@ -68,8 +75,13 @@ async def id_cmd(update: Update, context: Ctx) -> None:
     svc = services_of(context)
     private = chat.type == ChatType.PRIVATE
     await svc.queue.reply(
-        chat.id, "chat_id", cid=chat.id, chat_type=str(chat.type), private=private,
-        title=chat.title or "", user_id=user.id if user else None,
+        chat.id,
+        "chat_id",
+        cid=chat.id,
+        chat_type=str(chat.type),
+        private=private,
+        title=chat.title or "",
+        user_id=user.id if user else None,
         user_name=user.full_name if user else "",
         can_post=None if private else await may_post(context, chat.id),
         configured_as=_configured_as(svc.settings, chat.id),

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from telegram import Update
 
-from bot.telegram.context import Ctx, services_of
 from handlers.base import roles
+from handlers.context import Ctx, services_of
 
 
 def _role_names(update: Update, context: Ctx) -> list[str]:
@@ -25,8 +25,11 @@ async def start_cmd(update: Update, context: Ctx) -> None:
     if chat is None:
         return
     await services_of(context).queue.reply(
-        chat.id, "start", user_name=user.full_name if user else "",
-        roles=_role_names(update, context), group=_group_of(chat.id, context),
+        chat.id,
+        "start",
+        user_name=user.full_name if user else "",
+        roles=_role_names(update, context),
+        group=_group_of(chat.id, context),
     )
 
 

@@ -10,12 +10,12 @@ import re
 
 from telegram import Update
 
-from bot.sop import model
-from bot.sop.model import Command
+from bot.domain import model
+from bot.domain.model import Command
 from bot.sop.monitor import parse_window
 from bot.sop.transition import REFUSED
-from bot.telegram.context import Ctx, services_of
 from handlers.base import audit, press_of, roles
+from handlers.context import Ctx, services_of
 
 _END = re.compile(r"^(?:selesai|akhiri|end|stop)\s+#?(\d{1,9})$", re.IGNORECASE)
 
@@ -49,22 +49,42 @@ async def maintenance_cmd(update: Update, context: Ctx) -> None:
         await svc.queue.reply(msg.chat.id, "not_allowed")
         return
     if not args:
-        await svc.queue.reply(msg.chat.id, "maintenance", key="list",
-                              windows=await mon.windows(), w=None, sites=mon.site_names)
+        await svc.queue.reply(
+            msg.chat.id,
+            "maintenance",
+            key="list",
+            windows=await mon.windows(),
+            w=None,
+            sites=mon.site_names,
+        )
         return
     end = _END.match(args)
     if end is not None:
         ended = await mon.end_window(int(end.group(1)), press)
         key, w = ("ended", ended) if not isinstance(ended, str) else ("not_found", None)
-        await svc.queue.reply(msg.chat.id, "maintenance", key=key, w=w, windows=[],
-                              sites=mon.site_names, number=int(end.group(1)))
+        await svc.queue.reply(
+            msg.chat.id,
+            "maintenance",
+            key=key,
+            w=w,
+            windows=[],
+            sites=mon.site_names,
+            number=int(end.group(1)),
+        )
         return
     req = parse_window(args)
     result = await mon.open_window(req, press) if req is not None else None
     if result is None or isinstance(result, str):
-        await svc.queue.reply(msg.chat.id, "maintenance", key="unknown_site" if req else "usage",
-                              w=None, windows=[], sites=mon.site_names,
-                              typed=req.site if req else "")
+        await svc.queue.reply(
+            msg.chat.id,
+            "maintenance",
+            key="unknown_site" if req else "usage",
+            w=None,
+            windows=[],
+            sites=mon.site_names,
+            typed=req.site if req else "",
+        )
         return
-    await svc.queue.reply(msg.chat.id, "maintenance", key="opened", w=result, windows=[],
-                          sites=mon.site_names)
+    await svc.queue.reply(
+        msg.chat.id, "maintenance", key="opened", w=result, windows=[], sites=mon.site_names
+    )

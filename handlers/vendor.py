@@ -11,15 +11,15 @@ import re
 
 from telegram import Update
 
+from bot.render import buttons
 from bot.sop.transition import NOT_FOUND, REFUSED
-from bot.telegram import callbacks
-from bot.telegram.context import Ctx, services_of
 from handlers.base import audit, press_of
+from handlers.context import Ctx, services_of
 
 _TICKET = re.compile(r"^#?K?(\d{1,12})\s+(\S.{0,63})$", re.IGNORECASE | re.DOTALL)
 
 
-async def press_jf(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
+async def press_jf(update: Update, context: Ctx, cb: buttons.Callback) -> str:
     """Sudah diperbaiki ("fix") / Hubungi pihak ketiga ("ven")."""
     workflow, press = services_of(context).workflow, press_of(update, context)
     if cb.action == "ven":
@@ -27,10 +27,11 @@ async def press_jf(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
     return await workflow.fixed(cb.id, press)
 
 
-async def press_vendor(update: Update, context: Ctx, cb: callbacks.Callback) -> str:
+async def press_vendor(update: Update, context: Ctx, cb: buttons.Callback) -> str:
     """A vendor was called."""
-    return await services_of(context).workflow.call_vendor(cb.id, cb.action,
-                                                           press_of(update, context))
+    return await services_of(context).workflow.call_vendor(
+        cb.id, cb.action, press_of(update, context)
+    )
 
 
 async def ticket_cmd(update: Update, context: Ctx) -> None:

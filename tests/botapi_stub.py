@@ -41,15 +41,40 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 BOT_USER = {"id": 999000, "is_bot": True, "first_name": "Netmaint", "username": "netmaint_bot"}
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre",
-                "tg-spoiler", "blockquote", "span", "tg-emoji"}
+ALLOWED_TAGS = {
+    "b",
+    "strong",
+    "i",
+    "em",
+    "u",
+    "ins",
+    "s",
+    "strike",
+    "del",
+    "a",
+    "code",
+    "pre",
+    "tg-spoiler",
+    "blockquote",
+    "span",
+    "tg-emoji",
+}
 NUMERIC = {"chat_id", "message_id", "offset", "limit", "timeout", "cache_time"}
 OUTBOX_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
 FAULT_KINDS = ("429", "500", "502", "late", "hang", "reset", "not_modified", "blocked")
-NOT_MODIFIED = ("Bad Request: message is not modified: specified new message content and reply "
-                "markup are exactly the same as a current content and reply markup of the message")
-JSON_FIELDS = {"reply_markup", "allowed_updates", "commands", "link_preview_options",
-               "reply_parameters", "entities", "scope"}
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply "
+    "markup are exactly the same as a current content and reply markup of the message"
+)
+JSON_FIELDS = {
+    "reply_markup",
+    "allowed_updates",
+    "commands",
+    "link_preview_options",
+    "reply_parameters",
+    "entities",
+    "scope",
+}
 CHAT_NOT_FOUND = "Bad Request: chat not found"
 
 
@@ -64,12 +89,12 @@ class _HTMLCheck(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag not in ALLOWED_TAGS:
-            self.error = f"Unsupported start tag \"{tag}\""
+            self.error = f'Unsupported start tag "{tag}"'
         self.stack.append(tag)
 
     def handle_endtag(self, tag: str) -> None:
         if not self.stack or self.stack.pop() != tag:
-            self.error = f"Unmatched end tag \"{tag}\""
+            self.error = f'Unmatched end tag "{tag}"'
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -91,7 +116,7 @@ def check_html(text: str) -> str | None:
     if p.error:
         return p.error
     if p.stack:
-        return f"Can't find end tag corresponding to start tag \"{p.stack[-1]}\""
+        return f'Can\'t find end tag corresponding to start tag "{p.stack[-1]}"'
     return None
 
 
@@ -146,12 +171,19 @@ class Call:
 class BotApiStub:
     """The stand-in server; use as a context manager or start()/stop()."""
 
-    def __init__(self, token: str = "123456789:TEST-token-for-the-local-stand-in", *,
-                 enforce_limits: bool | StubLimits = False) -> None:
+    def __init__(
+        self,
+        token: str = "123456789:TEST-token-for-the-local-stand-in",
+        *,
+        enforce_limits: bool | StubLimits = False,
+    ) -> None:
         self.token = token
         self.limits: StubLimits | None = (
-            enforce_limits if isinstance(enforce_limits, StubLimits)
-            else StubLimits() if enforce_limits else None
+            enforce_limits
+            if isinstance(enforce_limits, StubLimits)
+            else StubLimits()
+            if enforce_limits
+            else None
         )
         self.limited: collections.Counter[int] = collections.Counter()  # 429s given, per chat
         self._accepted: dict[int, collections.deque[float]] = {}  # per chat, recent accepts
@@ -282,15 +314,17 @@ class BotApiStub:
             "text": stored["text"] if stored else "?",
         }
         query_id = str(next(self._query_ids))
-        self._push({
-            "callback_query": {
-                "id": query_id,
-                "from": user,
-                "chat_instance": str(chat_id),
-                "message": message,
-                "data": data,
+        self._push(
+            {
+                "callback_query": {
+                    "id": query_id,
+                    "from": user,
+                    "chat_instance": str(chat_id),
+                    "message": message,
+                    "data": data,
+                }
             }
-        })
+        )
         return query_id
 
     # --- what tests read back ----------------------------------------------------------------
@@ -298,8 +332,8 @@ class BotApiStub:
     def chat_messages(self, chat_id: int) -> list[dict[str, Any]]:
         """The messages a chat holds now (after edits), oldest first.
 
-    ``text`` is what the user sees; ``html`` what the bot sent.
-    """
+        ``text`` is what the user sees; ``html`` what the bot sent.
+        """
         return [m for (c, _), m in sorted(self.messages.items()) if c == chat_id]
 
     def texts(self, chat_id: int) -> list[str]:
@@ -347,8 +381,11 @@ class BotApiStub:
     def sent(self, chat_id: int) -> list[Call]:
         """The sendMessage calls Telegram carried out for a chat, in order (a resent copy
         shows up twice: this is what the chat's members saw arrive)."""
-        return [c for c in self.calls if c.method == "sendMessage" and c.carried_out
-                and c.params.get("chat_id") == chat_id]
+        return [
+            c
+            for c in self.calls
+            if c.method == "sendMessage" and c.carried_out and c.params.get("chat_id") == chat_id
+        ]
 
     def duplicates(self) -> int:
         """Messages that arrived more than once (same chat and text, carried out twice)."""
@@ -371,30 +408,44 @@ class BotApiStub:
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
         prefix = f"/bot{self.token}/"
         if not req.path.startswith(prefix):
-            return self._reply(req, 404, {"ok": False, "error_code": 404,
-                                          "description": "Not Found"})
-        method = req.path[len(prefix):]
+            return self._reply(
+                req, 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+            )
+        method = req.path[len(prefix) :]
         length = int(req.headers.get("Content-Length") or 0)
         raw = req.rfile.read(length) if length else b""
         content_type = req.headers.get("Content-Type", "")
-        params = (self._multipart(content_type, raw) if "multipart/form-data" in content_type
-                  else self._params(content_type, raw.decode()))
+        params = (
+            self._multipart(content_type, raw)
+            if "multipart/form-data" in content_type
+            else self._params(content_type, raw.decode())
+        )
         call = Call(method, params)
         self.calls.append(call)
         fault = self.faults.get(method)
         if fault:
             status, description, extra = fault.pop(0)
-            return self._reply(req, status, {"ok": False, "error_code": status,
-                                             "description": description, **extra})
+            return self._reply(
+                req,
+                status,
+                {"ok": False, "error_code": status, "description": description, **extra},
+            )
         kind, plan = self._draw(method, params)
         if kind is not None and plan is not None:
             self.injected.append(Injected(method, kind, params.get("chat_id")))
             if kind != "late" and self._fault(req, kind, plan, call):
                 return None
         if method in OUTBOX_METHODS and (wait := self._over_limit(params)) is not None:
-            return self._reply(req, 429, {"ok": False, "error_code": 429,
-                                          "description": f"Too Many Requests: retry after {wait}",
-                                          "parameters": {"retry_after": wait}})
+            return self._reply(
+                req,
+                429,
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {wait}",
+                    "parameters": {"retry_after": wait},
+                },
+            )
         handler = getattr(self, f"_m_{method}", None)
         if handler is None:
             return self._reply(req, 200, {"ok": True, "result": True})
@@ -442,19 +493,27 @@ class BotApiStub:
             if plan is None or method not in plan.methods or self._rng.random() >= plan.share:
                 return None, plan
             chat = params.get("chat_id")
-            kinds = [k for k in plan.kinds
-                     if (k != "not_modified" or method.startswith("edit"))
-                     and (k != "blocked" or chat in plan.blockable)]
+            kinds = [
+                k
+                for k in plan.kinds
+                if (k != "not_modified" or method.startswith("edit"))
+                and (k != "blocked" or chat in plan.blockable)
+            ]
             return (self._rng.choice(kinds) if kinds else None), plan
 
-    def _fault(self, req: BaseHTTPRequestHandler, kind: str, plan: FaultPlan,
-               call: Call) -> bool:
+    def _fault(self, req: BaseHTTPRequestHandler, kind: str, plan: FaultPlan, call: Call) -> bool:
         """Answer (or not) as the fault says; False = carry on with the call."""
         if kind == "429":
-            self._reply(req, 429, {"ok": False, "error_code": 429,
-                                   "description": f"Too Many Requests: retry after "
-                                                  f"{plan.retry_after}",
-                                   "parameters": {"retry_after": plan.retry_after}})
+            self._reply(
+                req,
+                429,
+                {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": f"Too Many Requests: retry after {plan.retry_after}",
+                    "parameters": {"retry_after": plan.retry_after},
+                },
+            )
         elif kind in ("500", "502"):
             status = int(kind)
             text = "Internal Server Error" if status == 500 else "Bad Gateway"
@@ -465,8 +524,9 @@ class BotApiStub:
         elif kind == "reset":  # RST right after the request was read, nothing carried out
             req.close_connection = True
             with contextlib.suppress(OSError):
-                req.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
-                                          struct.pack("ii", 1, 0))
+                req.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
                 req.connection.close()
         elif kind == "not_modified":  # the edit is applied, as by an earlier attempt
             handler = getattr(self, f"_m_{call.method}")
@@ -475,8 +535,15 @@ class BotApiStub:
             self._reply(req, 400, {"ok": False, "error_code": 400, "description": NOT_MODIFIED})
         elif kind == "blocked":
             self.blocked.add(int(call.params["chat_id"]))
-            self._reply(req, 403, {"ok": False, "error_code": 403,
-                                   "description": "Forbidden: bot was blocked by the user"})
+            self._reply(
+                req,
+                403,
+                {
+                    "ok": False,
+                    "error_code": 403,
+                    "description": "Forbidden: bot was blocked by the user",
+                },
+            )
         else:
             return False
         return True
@@ -501,7 +568,8 @@ class BotApiStub:
     def _multipart(cls, content_type: str, raw: bytes) -> dict[str, Any]:
         """A multipart upload (sendDocument): fields as in a form, files as {name, data}."""
         msg = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
-            f"Content-Type: {content_type}\r\n\r\n".encode() + raw)
+            f"Content-Type: {content_type}\r\n\r\n".encode() + raw
+        )
         fields: list[tuple[str, str]] = []
         out: dict[str, Any] = {}
         for part in msg.iter_parts():
@@ -530,8 +598,12 @@ class BotApiStub:
     # --- Bot API methods ---------------------------------------------------------------------
 
     def _m_getMe(self, p: dict[str, Any]) -> tuple[int, Any]:
-        return 200, {**BOT_USER, "can_join_groups": True, "can_read_all_group_messages": False,
-                     "supports_inline_queries": False}
+        return 200, {
+            **BOT_USER,
+            "can_join_groups": True,
+            "can_read_all_group_messages": False,
+            "supports_inline_queries": False,
+        }
 
     def _m_getUpdates(self, p: dict[str, Any]) -> tuple[int, Any]:
         offset = int(p.get("offset") or 0)
@@ -624,9 +696,12 @@ class BotApiStub:
         if not isinstance(doc, dict):
             return 400, "Bad Request: there is no document in the request"
         msg = self._message(chat_id, next(self._msg_ids), {**p, "text": p.get("caption", "")})
-        msg["document"] = {"file_id": f"doc{msg['message_id']}",
-                           "file_unique_id": f"u{msg['message_id']}",
-                           "file_name": doc["filename"], "file_size": len(doc["data"])}
+        msg["document"] = {
+            "file_id": f"doc{msg['message_id']}",
+            "file_unique_id": f"u{msg['message_id']}",
+            "file_name": doc["filename"],
+            "file_size": len(doc["data"]),
+        }
         self.messages[(chat_id, msg["message_id"])] = msg  # its caption is found as its text
         self.documents.append((chat_id, doc["filename"], doc["data"]))
         answer = {k: v for k, v in msg.items() if k not in ("html", "text")}
@@ -642,17 +717,26 @@ class BotApiStub:
             return 400, CHAT_NOT_FOUND
         if self.bot_status.get(chat_id) in ("left", "kicked"):
             return 403, "Forbidden: bot is not a member of the supergroup chat"
-        base: dict[str, Any] = {"id": chat_id, "accent_color_id": 0, "max_reaction_count": 11,
-                                "accepted_gift_types": {"unlimited_gifts": False,
-                                                        "limited_gifts": False,
-                                                        "unique_gifts": False,
-                                                        "premium_subscription": False,
-                                                        "gifts_from_channels": False}}
+        base: dict[str, Any] = {
+            "id": chat_id,
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": {
+                "unlimited_gifts": False,
+                "limited_gifts": False,
+                "unique_gifts": False,
+                "premium_subscription": False,
+                "gifts_from_channels": False,
+            },
+        }
         if chat_id > 0:
             return 200, {**base, "type": "private", "first_name": f"user {chat_id}"}
-        return 200, {**base, "type": "supergroup", "title": f"group {chat_id}",
-                     "permissions": {"can_send_messages": True,
-                                     **self.permissions.get(chat_id, {})}}
+        return 200, {
+            **base,
+            "type": "supergroup",
+            "title": f"group {chat_id}",
+            "permissions": {"can_send_messages": True, **self.permissions.get(chat_id, {})},
+        }
 
     def _m_getChatMember(self, p: dict[str, Any]) -> tuple[int, Any]:
         chat_id, user_id = int(p["chat_id"]), int(p["user_id"])
@@ -662,12 +746,20 @@ class BotApiStub:
         status = self.bot_status.get(chat_id, "member") if user_id == BOT_USER["id"] else "member"
         member: dict[str, Any] = {"status": status, "user": user}
         if status == "administrator":
-            member.update(can_be_edited=False, is_anonymous=False, can_manage_chat=True,
-                          can_delete_messages=False, can_manage_video_chats=False,
-                          can_restrict_members=False, can_promote_members=False,
-                          can_change_info=False, can_invite_users=False,
-                          can_post_stories=False, can_edit_stories=False,
-                          can_delete_stories=False)
+            member.update(
+                can_be_edited=False,
+                is_anonymous=False,
+                can_manage_chat=True,
+                can_delete_messages=False,
+                can_manage_video_chats=False,
+                can_restrict_members=False,
+                can_promote_members=False,
+                can_change_info=False,
+                can_invite_users=False,
+                can_post_stories=False,
+                can_edit_stories=False,
+                can_delete_stories=False,
+            )
         return 200, member
 
     def commands_for(self, scope_type: str, chat_id: int | None = None) -> list[str] | None:

@@ -22,10 +22,13 @@ class Switch:
 
     async def on(self) -> None:
         if self._server is None:
+
             async def accept(_r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
                 w.close()
-            self._server = await asyncio.start_server(accept, "127.0.0.1", self.port,
-                                                      reuse_address=True)
+
+            self._server = await asyncio.start_server(
+                accept, "127.0.0.1", self.port, reuse_address=True
+            )
 
     async def off(self) -> None:
         if self._server is not None:

@@ -58,7 +58,11 @@ class Netns:
     name: str
 
     def run(
-        self, *argv: str, drop_net_raw: bool = False, timeout: float = 60, cwd: Path | None = None,
+        self,
+        *argv: str,
+        drop_net_raw: bool = False,
+        timeout: float = 60,
+        cwd: Path | None = None,
         env: dict[str, str] | None = None,
     ) -> subprocess.CompletedProcess[str]:
         """Run a command inside the namespace (optionally without CAP_NET_RAW)."""
@@ -66,8 +70,12 @@ class Netns:
         if drop_net_raw:
             prefix += ["setpriv", "--inh-caps=-net_raw", "--bounding-set=-net_raw"]
         return subprocess.run(
-            [*prefix, *argv], capture_output=True, text=True, timeout=timeout,
-            cwd=cwd or REPO, env=env,
+            [*prefix, *argv],
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=cwd or REPO,
+            env=env,
         )
 
     def python(self, *args: str, **kw: Any) -> subprocess.CompletedProcess[str]:
@@ -85,8 +93,9 @@ class Netns:
 
     def sweep(self, addresses: Sequence[str], **opts: Any) -> dict[str, Any]:
         """Run ``tests/ns_sweep.py`` in the namespace and return its JSON output."""
-        proc = self.python(str(REPO / "tests" / "ns_sweep.py"),
-                           json.dumps({"addresses": list(addresses), **opts}))
+        proc = self.python(
+            str(REPO / "tests" / "ns_sweep.py"), json.dumps({"addresses": list(addresses), **opts})
+        )
         assert proc.returncode == 0, proc.stderr
         return json.loads(proc.stdout)
 
@@ -116,8 +125,19 @@ def netns(
             _ip("-n", name, "addr", "add", SUBNET_ADDRESS, "dev", "v0")
             for i, addr in enumerate([*silent, *([gateway] if gateway else [])]):
                 mac = f"02:00:00:00:{(i >> 8) & 0xFF:02x}:{i & 0xFF:02x}"
-                _ip("-n", name, "neigh", "replace", addr, "lladdr", mac, "dev", "v0",
-                    "nud", "permanent")
+                _ip(
+                    "-n",
+                    name,
+                    "neigh",
+                    "replace",
+                    addr,
+                    "lladdr",
+                    mac,
+                    "dev",
+                    "v0",
+                    "nud",
+                    "permanent",
+                )
             if gateway:
                 _ip("-n", name, "route", "add", "default", "via", gateway)
         if resolv is not None:
@@ -144,8 +164,9 @@ def require_netns() -> None:
         pytest.skip(reason)
 
 
-def diagnose_in(ns: Netns, config: str | None, *args: str, cwd: Path,
-                drop_net_raw: bool = False) -> subprocess.CompletedProcess[str]:
+def diagnose_in(
+    ns: Netns, config: str | None, *args: str, cwd: Path, drop_net_raw: bool = False
+) -> subprocess.CompletedProcess[str]:
     """Run ``netmaint diagnose`` inside ``ns`` from ``cwd`` with ``config`` text (None: no file)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("NETMAINT_")}
     argv = ["-m", "bot.cli.diagnose", *args]

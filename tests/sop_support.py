@@ -7,20 +7,22 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.agents import agent_lookup
-from bot.config import OfficeConfig
-from bot.sop.model import Clock, utc_now
-from bot.sop.services import Services, build_services
+from bot.domain.clock import Clock, utc_now
+from bot.services import Services, build_services
+from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from tests.e2e.conftest import make_settings
 
 
 @asynccontextmanager
-async def sop_services(path: Path, config: OfficeConfig,
-                       clock: Clock = utc_now) -> AsyncIterator[Services]:
+async def sop_services(
+    path: Path, config: OfficeConfig, clock: Clock = utc_now
+) -> AsyncIterator[Services]:
     """Open the database at ``path`` and wire the services as the bot does."""
     async with Database(path, clock) as db:
-        services = build_services(make_settings(path), config, db,
-                                  agent_for=agent_lookup(config, {}), clock=clock)
+        services = build_services(
+            make_settings(path), config, db, agent_for=agent_lookup(config, {}), clock=clock
+        )
         try:
             yield services
         finally:

@@ -22,7 +22,7 @@ import pytest
 import trustme
 
 from bot.agents import RemoteAgent
-from bot.config import Site
+from bot.settings.office import Site
 from checks.agent.api import ErrorBody
 from checks.agent.guard import parse_allow
 from checks.agent.listener import Gate, gated_protocol, listen_socket, tls_context

@@ -12,7 +12,7 @@ import pytest
 import trustme
 
 from bot.agents import RemoteAgent
-from bot.config import Site
+from bot.settings.office import Site
 from checks.agent.server import create_app
 from checks.config import parse_config
 from tests.agent_support import (

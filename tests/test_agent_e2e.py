@@ -17,7 +17,8 @@ import pytest
 import trustme
 
 from bot.agents import AgentClient, agent_lookup
-from bot.config import OfficeConfig, Settings
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
 from bot.telegram.runtime import run_bot
 from checks.config import parse_config
 from tests.agent_support import (
@@ -62,7 +63,8 @@ def agent(tmp_path: Path) -> Iterator[AgentProcess]:
 @pytest.fixture
 async def bot(tmp_path: Path, agent: AgentProcess) -> AsyncIterator[tuple[Bot, BotApiStub]]:
     config = parse_config(
-        FAST_CHECKS_TOML + f"""
+        FAST_CHECKS_TOML
+        + f"""
 [[sites]]
 name = "{SITE}"
 agent_url = "{agent.url}"
@@ -154,8 +156,12 @@ async def test_the_adb_sees_the_agents_diagnosis_then_that_it_is_unreachable(
     # A second complaint about the site joins the same outage; the ADB checks again.
     await _file(stub, stub.user(USER_ID + 1, "Sari"), "SIAK mati lagi")
     joined = await _decision(stub, "Diagnosis gangguan #I1", "#K1 #K2")
-    stub.press(stub.user(ADB_ID, "Andi ADB"), ADB_ID, joined["message_id"],
-               stub.buttons(joined)["🔁 Cek ulang"])
+    stub.press(
+        stub.user(ADB_ID, "Andi ADB"),
+        ADB_ID,
+        joined["message_id"],
+        stub.buttons(joined)["🔁 Cek ulang"],
+    )
     second = (await _decision(stub, "Diagnosis gangguan #I1", "pemeriksaan ke-2"))["text"]
     unreachable = f"agen di server {SITE} tidak bisa dihubungi: kemungkinan jaringan kantor putus"
     assert second.count(unreachable) == 1  # every step failed for it, but it is said once

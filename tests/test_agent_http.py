@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bot.agents import RemoteAgent
-from bot.config import Site
+from bot.settings.office import Site
 from checks.agent.server import create_app
 from checks.config import CheckConfig, parse_config
 from checks.models import Report

@@ -19,7 +19,7 @@ from bot.agents import (
     agent_environment,
     agent_lookup,
 )
-from bot.config import OfficeConfig, Site
+from bot.settings.office import OfficeConfig, Site
 from checks.agent.api import DIAGNOSE_PATH, DiagnoseRequest
 from checks.config import Thresholds
 from checks.models import CheckResult, Finding, Report, Status

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import OfficeConfig
-from bot.sop.model import Action, Actor, Role, State
-from bot.sop.services import Services
+from bot.domain.model import Action, Actor, Role, State
+from bot.services import Services
+from bot.settings.office import OfficeConfig
 from bot.sop.transition import NOT_FOUND, OK, REFUSED, STALE
 from bot.sop.workflow import Press
 from checks.config import parse_config
@@ -48,9 +48,15 @@ async def _complaint(s: Services, state: State) -> int:
     """A one-complaint incident in ``state``; complaint and incident share the number here."""
     async with s.db.write() as tx:
         iid = await tx.incidents.add(None, state)
-        cid = await tx.complaints.add(state=state, reporter=Actor(USER_ID, "Rina"),
-                                     reporter_chat_id=USER_ID, channel="chat", site=None,
-                                     text="internet mati", incident_id=iid)
+        cid = await tx.complaints.add(
+            state=state,
+            reporter=Actor(USER_ID, "Rina"),
+            reporter_chat_id=USER_ID,
+            channel="chat",
+            site=None,
+            text="internet mati",
+            incident_id=iid,
+        )
     assert cid == iid
     return cid
 
@@ -59,9 +65,12 @@ async def test_two_adbs_pressing_at_once_change_the_state_once(svc: Services) ->
     cid = await _complaint(svc, State.AWAITING_DECISION)
     a, b = press(ADB_ID, Role.ADB), press(5002, Role.ADB)
     wf = svc.workflow
-    answers = await asyncio.gather(wf.decide(cid, Action.YES, a), wf.decide(cid, Action.NO, b),
-                                   wf.decide(cid, Action.YES, a),
-                                   wf.decide(cid, Action.RECHECK, b))
+    answers = await asyncio.gather(
+        wf.decide(cid, Action.YES, a),
+        wf.decide(cid, Action.NO, b),
+        wf.decide(cid, Action.YES, a),
+        wf.decide(cid, Action.RECHECK, b),
+    )
     assert sorted(answers) == [OK, STALE, STALE, STALE]
     events = await svc.db.reads.complaints.timeline(cid)
     assert [e.kind for e in events].count("decision") == 1
@@ -85,8 +94,9 @@ async def test_who_may_not_press_is_refused_before_anything_else(
             assert await svc.workflow.fixed(number, p) == REFUSED
             assert await svc.workflow.show_vendors(number, p) == REFUSED
             assert await svc.workflow.call_vendor(number, "0", p) == REFUSED
-            assert await svc.workflow.call_vendor(number, "9", p) == REFUSED, \
+            assert await svc.workflow.call_vendor(number, "9", p) == REFUSED, (
                 "index checked after role"
+            )
             assert await svc.workflow.set_ticket(number, "T-1", p) == REFUSED
     else:  # the JF ADB group may act on its report, never on the decision
         assert await svc.workflow.call_vendor(999_999, "0", p) == NOT_FOUND
@@ -115,13 +125,16 @@ async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
             stub.press(other, ADB_ID, msg["message_id"], "x" * 100)
             for text in ("/catat Pak Budi: mati", "/agenda", "/tiket 1 INC-1", "/lacak 1"):
                 stub.send_text(other, text)
-            await until(lambda: len(rows(settings.netmaint_db, "SELECT 1 FROM audit")) == 8,
-                        what="eight audit rows")
+            await until(
+                lambda: len(rows(settings.netmaint_db, "SELECT 1 FROM audit")) == 8,
+                what="eight audit rows",
+            )
             answer = await until(lambda: stub.answers.get(q), what="the refused press answered")
             assert "hanya untuk petugas" in answer["text"]
             assert stub.find(ADB_ID, "Diagnosis keluhan #K1") == msg, "the ADB's message kept"
-            audit = rows(settings.netmaint_db,
-                         "SELECT kind, what, outcome, complaint_id, user_id FROM audit")
+            audit = rows(
+                settings.netmaint_db, "SELECT kind, what, outcome, complaint_id, user_id FROM audit"
+            )
             assert audit == [
                 ("button", "lap 0 other", "refused", None, OTHER_ID),
                 ("button", "dec 1 ya", "refused", 1, OTHER_ID),
@@ -136,8 +149,9 @@ async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
             stub.send_text(stub.user(9100, "Joko JF"), "#K1", chat_id=JF_CHAT)
             hist = await until(lambda: stub.find(JF_CHAT, "Riwayat keluhan #K1"), what="history")
             assert "tombol ditolak" in hist["text"] and "Sari" in hist["text"]
-            assert rows(settings.netmaint_db, "SELECT state FROM complaints") == \
-                [("awaiting_decision",)]
+            assert rows(settings.netmaint_db, "SELECT state FROM complaints") == [
+                ("awaiting_decision",)
+            ]
         finally:
             await bot.stop()
 

@@ -9,13 +9,25 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SettingsError, load_settings
+from bot.settings.environment import SettingsError, load_settings
 
 TOKEN = "123456789:AAHsecretsecretsecretsecretsecret"
-NAMES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "ADB_USER_IDS", "ADB_CHAT_ID",
-         "JF_ADB_CHAT_ID", "KABID_CHAT_ID", "NETMAINT_DB", "NETMAINT_CONFIG", "NETMAINT_LANG",
-         "NETMAINT_TZ", "NETMAINT_POLL_TIMEOUT", "NETMAINT_WEBHOOK_URL",
-         "NETMAINT_WEBHOOK_SECRET", "NETMAINT_WEBHOOK_LISTEN")
+NAMES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "ADB_USER_IDS",
+    "ADB_CHAT_ID",
+    "JF_ADB_CHAT_ID",
+    "KABID_CHAT_ID",
+    "NETMAINT_DB",
+    "NETMAINT_CONFIG",
+    "NETMAINT_LANG",
+    "NETMAINT_TZ",
+    "NETMAINT_POLL_TIMEOUT",
+    "NETMAINT_WEBHOOK_URL",
+    "NETMAINT_WEBHOOK_SECRET",
+    "NETMAINT_WEBHOOK_LISTEN",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -32,14 +44,19 @@ def _env(tmp_path: Path, text: str) -> Path:
 
 
 def test_dotenv_file_is_read(tmp_path: Path) -> None:
-    s = load_settings(_env(tmp_path, f"""
+    s = load_settings(
+        _env(
+            tmp_path,
+            f"""
 TELEGRAM_BOT_TOKEN={TOKEN}
 ADB_USER_IDS=111, 222
 ADB_CHAT_ID=
 JF_ADB_CHAT_ID=-1001
 KABID_CHAT_ID=-1002
 NETMAINT_LANG=en
-"""))
+""",
+        )
+    )
     assert s.token == TOKEN and s.adb_user_ids == (111, 222) and s.adb_chat_id is None
     assert s.adb_chats == (111, 222) and s.lang == "en"
     assert s.api_base_url == "https://api.telegram.org/bot"
@@ -58,18 +75,28 @@ def test_every_missing_variable_is_named(tmp_path: Path) -> None:
 def test_malformed_values_are_named_and_the_token_is_not_echoed(tmp_path: Path) -> None:
     secret = "not-a-token-but-secret-xyz"
     with pytest.raises(SettingsError) as err:
-        load_settings(_env(tmp_path, f"""
+        load_settings(
+            _env(
+                tmp_path,
+                f"""
 TELEGRAM_BOT_TOKEN={secret}
 ADB_USER_IDS=12,abc
 JF_ADB_CHAT_ID=group
 KABID_CHAT_ID=-1002
 NETMAINT_LANG=fr
 NETMAINT_TZ=Mars/Olympus
-"""))
+""",
+            )
+        )
     text = str(err.value)
     assert secret not in text
-    for name in ("TELEGRAM_BOT_TOKEN", "ADB_USER_IDS", "JF_ADB_CHAT_ID", "NETMAINT_LANG",
-                 "NETMAINT_TZ"):
+    for name in (
+        "TELEGRAM_BOT_TOKEN",
+        "ADB_USER_IDS",
+        "JF_ADB_CHAT_ID",
+        "NETMAINT_LANG",
+        "NETMAINT_TZ",
+    ):
         assert name in text
     assert "KABID_CHAT_ID" not in text
     assert "Value error" not in text, "pydantic's prefix means nothing to an operator"
@@ -78,8 +105,14 @@ NETMAINT_TZ=Mars/Olympus
 
 def _netmaint(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
     clean = {k: v for k, v in os.environ.items() if k not in NAMES}
-    return subprocess.run([sys.executable, "-m", "bot", "bot"], env={**clean, **env},
-                          cwd=tmp_path, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "bot"],
+        env={**clean, **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def test_netmaint_bot_without_settings_names_them_without_a_traceback(tmp_path: Path) -> None:
@@ -90,9 +123,15 @@ def test_netmaint_bot_without_settings_names_them_without_a_traceback(tmp_path: 
 
 
 def test_netmaint_bot_that_cannot_reach_telegram_says_so_without_the_token(tmp_path: Path) -> None:
-    proc = _netmaint(tmp_path, TELEGRAM_BOT_TOKEN=TOKEN, ADB_USER_IDS="1", JF_ADB_CHAT_ID="-1",
-                     KABID_CHAT_ID="-2", TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
-                     NETMAINT_DB=str(tmp_path / "n.db"))
+    proc = _netmaint(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        ADB_USER_IDS="1",
+        JF_ADB_CHAT_ID="-1",
+        KABID_CHAT_ID="-2",
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+        NETMAINT_DB=str(tmp_path / "n.db"),
+    )
     assert proc.returncode == 1
     assert "TELEGRAM_API_BASE_URL" in proc.stderr and "Traceback" not in proc.stderr
     assert TOKEN not in proc.stderr + proc.stdout
@@ -118,5 +157,10 @@ def test_a_webhook_needs_https_and_a_secret(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="NETMAINT_WEBHOOK_SECRET"):
         load_settings(_env(tmp_path, base + "NETMAINT_WEBHOOK_URL=https://bot.example/hook\n"))
     with pytest.raises(SettingsError, match=r"NETMAINT_WEBHOOK_URL: .*https"):
-        load_settings(_env(tmp_path, base + "NETMAINT_WEBHOOK_URL=http://bot.example/hook\n"
-                                            "NETMAINT_WEBHOOK_SECRET=" + "a" * 32 + "\n"))
+        load_settings(
+            _env(
+                tmp_path,
+                base + "NETMAINT_WEBHOOK_URL=http://bot.example/hook\n"
+                "NETMAINT_WEBHOOK_SECRET=" + "a" * 32 + "\n",
+            )
+        )

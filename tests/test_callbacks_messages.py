@@ -8,17 +8,28 @@ import pytest
 from hypothesis import find, given
 from hypothesis import strategies as st
 
+from bot.render import buttons
 from bot.render.fit import LIMIT, excerpt, fit
-from bot.telegram import callbacks
 
 
 def test_round_trip_and_refusals() -> None:
-    assert callbacks.parse(callbacks.make("dec", 42, "ya")) == callbacks.Callback("dec", 42, "ya")
-    for bad in ("dec 42 yes", "dec -1 ya", "dec 42", "zz 1 ya", "dec 42 ya ", " dec 42 ya",
-                "dec 42 ya\n", "DEC 42 ya", None, 42, "dec 1" + "0" * 60 + " ya"):
-        assert callbacks.parse(bad) is None, bad
+    assert buttons.parse(buttons.make("dec", 42, "ya")) == buttons.Callback("dec", 42, "ya")
+    for bad in (
+        "dec 42 yes",
+        "dec -1 ya",
+        "dec 42",
+        "zz 1 ya",
+        "dec 42 ya ",
+        " dec 42 ya",
+        "dec 42 ya\n",
+        "DEC 42 ya",
+        None,
+        42,
+        "dec 1" + "0" * 60 + " ya",
+    ):
+        assert buttons.parse(bad) is None, bad
     with pytest.raises(ValueError):
-        callbacks.make("dec", 1, "maybe")
+        buttons.make("dec", 1, "maybe")
 
 
 # Random text almost never looks like a button; near-misses of real data make the
@@ -32,36 +43,39 @@ NEAR_MISS = st.builds(
 )
 
 
-@given(st.one_of(st.text(max_size=200), st.binary(max_size=80).map(lambda b: b.decode("latin-1")),
-                 NEAR_MISS))
+@given(
+    st.one_of(
+        st.text(max_size=200), st.binary(max_size=80).map(lambda b: b.decode("latin-1")), NEAR_MISS
+    )
+)
 def test_any_data_parses_to_nothing_or_to_something_valid(data: str) -> None:
-    cb = callbacks.parse(data)
+    cb = buttons.parse(data)
     if cb is not None:
         # The same button, within Telegram's limit, and its only spelling.
         assert cb.encode() == data
-        assert len(data.encode()) <= callbacks.MAX_BYTES
+        assert len(data.encode()) <= buttons.MAX_BYTES
 
 
 def test_a_number_with_leading_zeros_is_refused() -> None:
     for data in ("dec 01 ya", "dec 00 ya", "jf 0002 fix"):
-        assert callbacks.parse(data) is None, data
+        assert buttons.parse(data) is None, data
 
 
 def test_the_property_above_also_sees_data_that_parses() -> None:
     """Not vacuous: its strategy produces valid button data, not only refusals."""
-    found = find(NEAR_MISS, lambda d: callbacks.parse(d) is not None)
-    assert callbacks.parse(found) is not None
+    found = find(NEAR_MISS, lambda d: buttons.parse(d) is not None)
+    assert buttons.parse(found) is not None
 
 
-@given(st.integers(min_value=0, max_value=10**12 - 1),
-       st.sampled_from(["dec", "jf", "ven", "lap"]))
+@given(st.integers(min_value=0, max_value=10**12 - 1), st.sampled_from(["dec", "jf", "ven", "lap"]))
 def test_built_data_fits_telegrams_limit(number: int, prefix: str) -> None:
     action = {"dec": "ya", "jf": "fix", "ven": "12", "lap": "pick"}[prefix]
-    assert len(callbacks.make(prefix, number, action).encode()) <= 64
+    assert len(buttons.make(prefix, number, action).encode()) <= 64
 
 
-@given(st.lists(st.text(alphabet=st.characters(exclude_characters="\n"), max_size=6000),
-                max_size=30))
+@given(
+    st.lists(st.text(alphabet=st.characters(exclude_characters="\n"), max_size=6000), max_size=30)
+)
 def test_fit_never_exceeds_the_limit(lines: list[str]) -> None:
     text = "\n".join(html.escape(line) for line in lines)
     parts = fit(text)

@@ -37,8 +37,9 @@ async def test_thresholds_turn_usage_into_findings() -> None:
 
 async def test_temperature_is_unavailable_exactly_when_there_are_no_sensors() -> None:
     result = await check_hardware(CheckConfig())
-    sensors = any(t.current is not None for ts in psutil.sensors_temperatures().values()
-                  for t in ts)
+    sensors = any(
+        t.current is not None for ts in psutil.sensors_temperatures().values() for t in ts
+    )
     unavailable = [f for f in result.findings if f.code == "hw.temp_unavailable"]
     assert bool(unavailable) is (not sensors)
     if not sensors:

@@ -20,11 +20,15 @@ eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0
 def test_default_routes_and_dns_from_files(tmp_path: Path) -> None:
     route, resolv = tmp_path / "route", tmp_path / "resolv.conf"
     route.write_text(ROUTE)
-    resolv.write_text("# comment\nsearch example\nnameserver 10.0.0.53\nnameserver ::1\n"
-                      "nameserver 10.0.0.53\nnameserver bogus\n")
+    resolv.write_text(
+        "# comment\nsearch example\nnameserver 10.0.0.53\nnameserver ::1\n"
+        "nameserver 10.0.0.53\nnameserver bogus\n"
+    )
     routes = sysnet.default_routes(route)
     assert [(r.interface, r.gateway) for r in routes] == [
-        ("eth0", "192.0.2.1"), ("eth1", "192.168.100.1")]
+        ("eth0", "192.0.2.1"),
+        ("eth1", "192.168.100.1"),
+    ]
     assert sysnet.dns_servers(resolv) == ["10.0.0.53", "::1"]
     assert sysnet.default_routes(tmp_path / "missing") == []
     assert sysnet.dns_servers(tmp_path / "missing") == []
@@ -49,8 +53,9 @@ dns = ["127.0.0.1"]
 
 
 def _step3(ns, tmp_path: Path, address: str, gateway: str) -> dict:
-    proc = diagnose_in(ns, NS_NET.format(address=address, gateway=gateway), "--json",
-                       "--step", "3", cwd=tmp_path)
+    proc = diagnose_in(
+        ns, NS_NET.format(address=address, gateway=gateway), "--json", "--step", "3", cwd=tmp_path
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return json.loads(proc.stdout)["results"][0]
 
@@ -80,7 +85,8 @@ def test_expected_settings_match_then_each_mismatch_is_found(tmp_path: Path) -> 
 def test_missing_dns_and_interface_are_found(tmp_path: Path) -> None:
     require_netns()
     with netns(gateway="198.51.100.254", resolv="# none\n") as ns:
-        proc = diagnose_in(ns, '[network]\ninterface = "eth9"\n', "--json", "--step", "3",
-                           cwd=tmp_path)
+        proc = diagnose_in(
+            ns, '[network]\ninterface = "eth9"\n', "--json", "--step", "3", cwd=tmp_path
+        )
     codes = {f["code"] for f in json.loads(proc.stdout)["results"][0]["findings"]}
     assert codes == {"ip.no_interface", "ip.no_dns"}

@@ -44,8 +44,11 @@ def toml_targets(hosts: list[str], timeout_s: float = 0.5, count: int = 1) -> st
 async def test_loopback_targets_answer_and_mode_is_reported() -> None:
     require_raw()
     cfg = CheckConfig(
-        targets=(Target(name="a", host="127.0.0.1"), Target(name="b", host="127.0.0.2"),
-                 Target(name="v6", host="::1")),
+        targets=(
+            Target(name="a", host="127.0.0.1"),
+            Target(name="b", host="127.0.0.2"),
+            Target(name="v6", host="::1"),
+        ),
         thresholds=FAST,
     )
     result = await check_ping(cfg)
@@ -90,8 +93,9 @@ async def test_rtt_is_not_inflated_by_a_busy_process() -> None:
     spinner = threading.Thread(target=spin)
     spinner.start()
     try:
-        stats = await sweep(loopback(50), count=3, interval=0.05, timeout_s=2.0,
-                            privileged=detect_mode().privileged)
+        stats = await sweep(
+            loopback(50), count=3, interval=0.05, timeout_s=2.0, privileged=detect_mode().privileged
+        )
     finally:
         stop.set()
         spinner.join()
@@ -108,9 +112,15 @@ def test_low_fd_limit_does_not_break_a_large_sweep() -> None:
     require_raw()
     hosts = loopback(300)
     proc = subprocess.run(
-        [sys.executable, str(REPO / "tests" / "ns_sweep.py"),
-         json.dumps({"addresses": hosts, "nofile": 32, "timeout_s": 1.0})],
-        capture_output=True, text=True, timeout=60, cwd=REPO,
+        [
+            sys.executable,
+            str(REPO / "tests" / "ns_sweep.py"),
+            json.dumps({"addresses": hosts, "nofile": 32, "timeout_s": 1.0}),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
     )
     assert proc.returncode == 0, proc.stderr
     results = json.loads(proc.stdout)["results"]
@@ -121,8 +131,9 @@ def test_silent_hosts_are_reported_dead(tmp_path: Path) -> None:
     require_netns()
     hosts = silent_hosts(20)
     with netns(silent=hosts) as ns:
-        proc = diagnose_in(ns, toml_targets([*hosts, "127.0.0.1"]), "--json", "--step", "4",
-                           cwd=tmp_path)
+        proc = diagnose_in(
+            ns, toml_targets([*hosts, "127.0.0.1"]), "--json", "--step", "4", cwd=tmp_path
+        )
     assert proc.returncode == 2, proc.stderr
     step = json.loads(proc.stdout)["results"][0]
     assert step["status"] == "fail"
@@ -138,8 +149,9 @@ def test_concurrent_sweeps_in_one_process_do_not_steal_replies() -> None:
     require_netns()
     silent = silent_hosts(40)
     with netns(silent=silent) as ns:
-        out = ns.sweep(silent, also=loopback(40), mode="privileged", count=3, interval=0.1,
-                       timeout_s=0.8)
+        out = ns.sweep(
+            silent, also=loopback(40), mode="privileged", count=3, interval=0.1, timeout_s=0.8
+        )
     assert out["privileged"] is True
     assert [a for a, r in out["results"].items() if r["received"]] == []
     assert all(r["received"] == 3 for r in out["also"].values())
@@ -151,14 +163,31 @@ def test_concurrent_processes_do_not_steal_replies() -> None:
     silent = silent_hosts(60)
     with netns(silent=silent) as ns:
         base = [sys.executable, str(REPO / "tests" / "ns_sweep.py")]
-        live = {"addresses": loopback(60), "mode": "privileged", "count": 8, "interval": 0.1,
-                "timeout_s": 0.5}
-        dead = {"addresses": silent, "mode": "privileged", "count": 8, "interval": 0.1,
-                "timeout_s": 0.5}
+        live = {
+            "addresses": loopback(60),
+            "mode": "privileged",
+            "count": 8,
+            "interval": 0.1,
+            "timeout_s": 0.5,
+        }
+        dead = {
+            "addresses": silent,
+            "mode": "privileged",
+            "count": 8,
+            "interval": 0.1,
+            "timeout_s": 0.5,
+        }
         cmd = ["ip", "netns", "exec", ns.name]
-        procs = [subprocess.Popen([*cmd, *base, json.dumps(o)], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, text=True, cwd=REPO)
-                 for o in (dead, live, dead, live)]
+        procs = [
+            subprocess.Popen(
+                [*cmd, *base, json.dumps(o)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                cwd=REPO,
+            )
+            for o in (dead, live, dead, live)
+        ]
         outs = [p.communicate(timeout=60) for p in procs]
     for p, (_out, err) in zip(procs, outs, strict=True):
         assert p.returncode == 0, err
@@ -171,8 +200,9 @@ def test_concurrent_processes_do_not_steal_replies() -> None:
 def test_no_route_is_reported_as_such(tmp_path: Path) -> None:
     require_netns()
     with netns(veth=False) as ns:
-        proc = diagnose_in(ns, toml_targets(["198.51.100.7"]), "--json", "--step", "4",
-                           cwd=tmp_path)
+        proc = diagnose_in(
+            ns, toml_targets(["198.51.100.7"]), "--json", "--step", "4", cwd=tmp_path
+        )
     step = json.loads(proc.stdout)["results"][0]
     assert [f["code"] for f in step["findings"]] == ["ping.no_route"]
     assert proc.returncode == 2
@@ -184,8 +214,9 @@ def test_closed_group_range_falls_back_to_raw_once_without_noise(tmp_path: Path)
     hosts = silent_hosts(30)
     with netns(silent=hosts) as ns:
         ns.sysctl("net.ipv4.ping_group_range", "1 0")
-        proc = diagnose_in(ns, toml_targets([*hosts, *loopback(30)]), "--json", "--step", "4",
-                           cwd=tmp_path)
+        proc = diagnose_in(
+            ns, toml_targets([*hosts, *loopback(30)]), "--json", "--step", "4", cwd=tmp_path
+        )
     if json.loads(proc.stdout)["results"][0]["details"]["mode"] == "unavailable":
         pytest.skip("the test process has no CAP_NET_RAW")
     step = json.loads(proc.stdout)["results"][0]
@@ -202,8 +233,15 @@ def test_open_group_range_uses_unprivileged_sockets(tmp_path: Path) -> None:
     hosts = silent_hosts(10)
     with netns(silent=hosts) as ns:
         ns.sysctl("net.ipv4.ping_group_range", "0 2147483647")
-        proc = diagnose_in(ns, toml_targets([*hosts, "127.0.0.1", "::1"]), "--json",
-                           "--step", "4", cwd=tmp_path, drop_net_raw=True)
+        proc = diagnose_in(
+            ns,
+            toml_targets([*hosts, "127.0.0.1", "::1"]),
+            "--json",
+            "--step",
+            "4",
+            cwd=tmp_path,
+            drop_net_raw=True,
+        )
     step = json.loads(proc.stdout)["results"][0]
     assert step["details"]["mode"] == "unprivileged"
     assert step["details"]["fell_back_to_privileged"] is False
@@ -215,10 +253,18 @@ def test_no_icmp_at_all_is_unavailable_with_the_fix(tmp_path: Path) -> None:
     require_netns()
     with netns() as ns:
         ns.sysctl("net.ipv4.ping_group_range", "1 0")
-        js = diagnose_in(ns, toml_targets(["127.0.0.1"]), "--json", "--step", "4",
-                         cwd=tmp_path, drop_net_raw=True)
-        text = diagnose_in(ns, toml_targets(["127.0.0.1"]), "--step", "4", cwd=tmp_path,
-                           drop_net_raw=True)
+        js = diagnose_in(
+            ns,
+            toml_targets(["127.0.0.1"]),
+            "--json",
+            "--step",
+            "4",
+            cwd=tmp_path,
+            drop_net_raw=True,
+        )
+        text = diagnose_in(
+            ns, toml_targets(["127.0.0.1"]), "--step", "4", cwd=tmp_path, drop_net_raw=True
+        )
     step = json.loads(js.stdout)["results"][0]
     assert step["status"] == "unavailable"
     assert [f["code"] for f in step["findings"]] == ["ping.unavailable"]

@@ -13,8 +13,10 @@ from checks.steps import CHECK_STEPS
 
 
 async def test_all_steps_run_and_each_is_reported_as_it_finishes() -> None:
-    cfg = CheckConfig(targets=(Target(name="lo", host="127.0.0.1"),),
-                         thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5))
+    cfg = CheckConfig(
+        targets=(Target(name="lo", host="127.0.0.1"),),
+        thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5),
+    )
     seen: list[int] = []
 
     async def on_result(result: CheckResult) -> None:
@@ -23,9 +25,12 @@ async def test_all_steps_run_and_each_is_reported_as_it_finishes() -> None:
     report = await runner.run_sop_checks(cfg, on_result=on_result)
     assert sorted(seen) == [2, 3, 4, 5, 6]
     assert [r.step for r in report.results] == [2, 3, 4, 5, 6]
-    assert report.verdict == max((r.status for r in report.results),
-                                 key=lambda s: [Status.OK, Status.UNAVAILABLE, Status.WARN,
-                                                Status.ERROR, Status.FAIL].index(s))
+    assert report.verdict == max(
+        (r.status for r in report.results),
+        key=lambda s: [Status.OK, Status.UNAVAILABLE, Status.WARN, Status.ERROR, Status.FAIL].index(
+            s
+        ),
+    )
     assert Report.model_validate_json(report.model_dump_json()) == report
 
 
@@ -81,8 +86,10 @@ async def test_report_text_renders_every_step_and_an_error(
         raise OSError("disk gone")
 
     monkeypatch.setitem(runner.CHECKS, 6, broken)
-    cfg = CheckConfig(targets=(Target(name="lo", host="127.0.0.1"),),
-                         thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5))
+    cfg = CheckConfig(
+        targets=(Target(name="lo", host="127.0.0.1"),),
+        thresholds=Thresholds(ping_count=1, ping_timeout_s=0.5),
+    )
     report = await runner.run_sop_checks(cfg)
     text_id = render("id", "report.txt.j2", report=report)
     text_en = render("en", "report.txt.j2", report=report)

@@ -41,11 +41,13 @@ def closed_port() -> int:
 
 async def test_software_services_open_and_closed(listener: int) -> None:
     dead = closed_port()
-    cfg = CheckConfig(services=(
-        ServiceCheck(name="SIAK web", port=listener, software=True),
-        ServiceCheck(name="Oracle", port=dead, software=True),
-        ServiceCheck(name="not step 2", port=dead),
-    ))
+    cfg = CheckConfig(
+        services=(
+            ServiceCheck(name="SIAK web", port=listener, software=True),
+            ServiceCheck(name="Oracle", port=dead, software=True),
+            ServiceCheck(name="not step 2", port=dead),
+        )
+    )
     result = await check_software(cfg)
     assert result.step == 2
     assert result.status == Status.FAIL
@@ -72,14 +74,19 @@ async def test_processes_running_and_missing() -> None:
     result = await check_services(cfg)
     assert result.status == Status.FAIL
     assert [f.params["name"] for f in result.findings if f.code == "process.missing"] == [
-        "no-such-daemon-xyz"]
+        "no-such-daemon-xyz"
+    ]
     running = {r["name"]: r["running"] for r in result.details["processes"]}
     assert running[me] >= 1
 
 
 async def test_tcp_service_in_step_5(listener: int) -> None:
-    cfg = CheckConfig(services=(ServiceCheck(name="app", port=listener),
-                                   ServiceCheck(name="gone", port=closed_port())))
+    cfg = CheckConfig(
+        services=(
+            ServiceCheck(name="app", port=listener),
+            ServiceCheck(name="gone", port=closed_port()),
+        )
+    )
     result = await check_services(cfg)
     assert [f.code for f in result.findings] == ["service.closed"]
     assert result.findings[0].subject == "gone"
@@ -109,12 +116,12 @@ async def test_many_probes_under_a_low_fd_limit_all_get_an_answer() -> None:
 def test_silent_service_times_out(tmp_path: Path) -> None:
     require_netns()
     host = silent_hosts(1)[0]
-    cfg = (f'[[services]]\nname = "Oracle"\nhost = "{host}"\nport = 1521\nsoftware = true\n'
-           "[thresholds]\ntcp_timeout_s = 0.5\n")
+    cfg = (
+        f'[[services]]\nname = "Oracle"\nhost = "{host}"\nport = 1521\nsoftware = true\n'
+        "[thresholds]\ntcp_timeout_s = 0.5\n"
+    )
     with netns(silent=[host]) as ns:
         proc = diagnose_in(ns, cfg, "--json", "--step", "2", cwd=tmp_path)
     step = json.loads(proc.stdout)["results"][0]
     assert [f["code"] for f in step["findings"]] == ["service.timeout"]
     assert proc.returncode == 2
-
-

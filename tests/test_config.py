@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import OfficeConfig, load_office_config
+from bot.settings.office import OfficeConfig, load_office_config
 from checks.config import CheckConfig, ConfigError, load_config, parse_config
 
 
@@ -71,7 +71,7 @@ phone = "0812"
         ('[network]\naddress = "10.0.0.1"\n', "network.address"),
         ("[thresholds]\nping_timeout_s = -1\n", "thresholds.ping_timeout_s"),
         ('[[targets]]\nname = "gw"\nhost = "127.0.0.1"\ncolour = "red"\n', "targets[0].colour"),
-        ('[tresholds]\nping_count = 3\n', "tresholds"),
+        ("[tresholds]\nping_count = 3\n", "tresholds"),
     ],
 )
 def test_bad_value_names_the_key(text: str, key: str) -> None:
@@ -137,7 +137,7 @@ def test_the_bot_reads_the_same_file_whole(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "key"),
     [
-        ('[limts]\ncomplaints_per_user = 3\n', "limts"),
+        ("[limts]\ncomplaints_per_user = 3\n", "limts"),
         ('[[sites]]\nname = "Dinas"\nagent_uri = "https://10.0.0.5:8443"\n', "sites[0].agent_uri"),
         ('[[vendors]]\nname = "ISP"\nphone = 147\n', "vendors[0].phone"),
     ],
@@ -161,9 +161,9 @@ def test_the_bot_without_a_file_gets_the_defaults(tmp_path: Path, monkeypatch) -
 # Issue 14, finding 5: values that passed before and broke a step or the start-up later.
 KANTOR_TWICE = {
     "targets": '[[targets]]\nname = "Kantor"\nhost = "10.0.0.1"\n'
-               '[[targets]]\nname = "kantor"\nhost = "10.0.0.2"\n',
+    '[[targets]]\nname = "kantor"\nhost = "10.0.0.2"\n',
     "services": '[[services]]\nname = "SIAK web"\nport = 80\n'
-                '[[services]]\nname = "siak  WEB"\nport = 81\n',
+    '[[services]]\nname = "siak  WEB"\nport = 81\n',
     "sites": '[[sites]]\nname = "Kantor"\n[[sites]]\nname = "kantor"\n',
     "vendors": '[[vendors]]\nname = "Telkom"\n[[vendors]]\nname = "TELKOM"\n',
 }
@@ -181,8 +181,12 @@ def test_names_that_differ_only_in_case_are_refused(tmp_path: Path, key: str) ->
 
 @pytest.mark.parametrize(
     ("host", "why"),
-    [("...", "empty labels"), ("a" * 64 + ".example", "a 64-character label"),
-     ("-gw.local", "a label starting with -"), ("gw..local", "an empty label inside")],
+    [
+        ("...", "empty labels"),
+        ("a" * 64 + ".example", "a 64-character label"),
+        ("-gw.local", "a label starting with -"),
+        ("gw..local", "an empty label inside"),
+    ],
 )
 def test_a_host_the_resolver_would_refuse_is_refused_at_load(host: str, why: str) -> None:
     with pytest.raises(ConfigError) as info:
@@ -191,8 +195,18 @@ def test_a_host_the_resolver_would_refuse_is_refused_at_load(host: str, why: str
     assert "neither an IP address nor a host name" in str(info.value)
 
 
-@pytest.mark.parametrize("host", ["gw", "server-1.kantor.local", "server.local.", "10.0.0.1",
-                                  "fe80::1", "a" * 63 + ".example", "_sip.kantor"])
+@pytest.mark.parametrize(
+    "host",
+    [
+        "gw",
+        "server-1.kantor.local",
+        "server.local.",
+        "10.0.0.1",
+        "fe80::1",
+        "a" * 63 + ".example",
+        "_sip.kantor",
+    ],
+)
 def test_valid_hosts_still_load(host: str) -> None:
     assert parse_config(f'[[targets]]\nname = "gw"\nhost = "{host}"\n').targets[0].host == host
 
@@ -200,10 +214,10 @@ def test_valid_hosts_still_load(host: str) -> None:
 @pytest.mark.parametrize("what", ["ping_loss", "cpu", "memory", "disk"])
 def test_a_warning_above_its_failure_is_refused(what: str) -> None:
     with pytest.raises(ConfigError) as info:
-        parse_config(f"[thresholds]\n{what}_warn_pct = 90\n{what}_fail_pct = 80\n",
-                     "netmaint.toml")
+        parse_config(f"[thresholds]\n{what}_warn_pct = 90\n{what}_fail_pct = 80\n", "netmaint.toml")
     assert f"  thresholds.{what}_warn_pct: 90 is above thresholds.{what}_fail_pct (80)" in str(
-        info.value)
+        info.value
+    )
 
 
 def test_warning_equal_to_failure_is_fine() -> None:
@@ -212,8 +226,15 @@ def test_warning_equal_to_failure_is_fine() -> None:
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "-inf", "+inf"])
-@pytest.mark.parametrize("key", ["thresholds.ping_rtt_fail_ms", "thresholds.temperature_fail_c",
-                                 "sla.total_minutes", "grouping.window_minutes"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "thresholds.ping_rtt_fail_ms",
+        "thresholds.temperature_fail_c",
+        "sla.total_minutes",
+        "grouping.window_minutes",
+    ],
+)
 def test_inf_and_nan_are_refused(tmp_path: Path, key: str, value: str) -> None:
     table, name = key.split(".")
     path = tmp_path / "netmaint.toml"
@@ -223,8 +244,9 @@ def test_inf_and_nan_are_refused(tmp_path: Path, key: str, value: str) -> None:
     assert f"  {key}: " in str(info.value)
 
 
-@pytest.mark.parametrize("deep", ["a = " + "[" * 5000 + "]" * 5000,
-                                  "a = " + "{b = " * 5000 + "1" + "}" * 5000])
+@pytest.mark.parametrize(
+    "deep", ["a = " + "[" * 5000 + "]" * 5000, "a = " + "{b = " * 5000 + "1" + "}" * 5000]
+)
 def test_deep_nesting_is_a_config_error_not_a_traceback(deep: str) -> None:
     with pytest.raises(ConfigError, match="nested") as info:
         parse_config(deep, "netmaint.toml")
@@ -234,7 +256,10 @@ def test_deep_nesting_is_a_config_error_not_a_traceback(deep: str) -> None:
 def test_the_new_limits_have_their_defaults_and_are_checked(tmp_path: Path) -> None:
     limits = OfficeConfig().limits
     assert (limits.updates_per_minute, limits.adb_updates_per_minute, limits.inbox_days) == (
-        20, 120, 30)
+        20,
+        120,
+        30,
+    )
     path = tmp_path / "netmaint.toml"
     path.write_text("[limits]\ninbox_days = 0\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"  limits\.inbox_days: "):

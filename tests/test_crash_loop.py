@@ -10,8 +10,9 @@ from bench.crash_loop import crash_loop
 
 async def test_kill_9_five_times_loses_nothing_and_duplicates_nothing(tmp_path: Path) -> None:
     seen: list[str] = []
-    fig = await crash_loop(tmp_path, kills=5, complaints=6, users=6, min_up_s=0.3,
-                           max_up_s=2.5, say=seen.append)
+    fig = await crash_loop(
+        tmp_path, kills=5, complaints=6, users=6, min_up_s=0.3, max_up_s=2.5, say=seen.append
+    )
     report = "\n".join(seen + fig.lines())
     print(report)  # the figures, with the seed to replay a failure
     assert fig.kills == 5

@@ -20,19 +20,41 @@ from bot.storage import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 TOKEN = "123456789:" + "AAH-db-path-test-token-0123456789"  # fake, built from parts
-ENV_NAMES = ("TELEGRAM_BOT_TOKEN", "TELEGRAM_API_BASE_URL", "ADB_USER_IDS", "ADB_CHAT_ID",
-             "JF_ADB_CHAT_ID", "KABID_CHAT_ID", "NETMAINT_DB", "NETMAINT_CONFIG",
-             "NETMAINT_WEBHOOK_URL", "NETMAINT_WEBHOOK_SECRET")
+ENV_NAMES = (
+    "TELEGRAM_BOT_TOKEN",
+    "TELEGRAM_API_BASE_URL",
+    "ADB_USER_IDS",
+    "ADB_CHAT_ID",
+    "JF_ADB_CHAT_ID",
+    "KABID_CHAT_ID",
+    "NETMAINT_DB",
+    "NETMAINT_CONFIG",
+    "NETMAINT_WEBHOOK_URL",
+    "NETMAINT_WEBHOOK_SECRET",
+)
 
 
-def netmaint_bot(cwd: Path, db: Path, prefix: tuple[str, ...] = ()
-                 ) -> subprocess.CompletedProcess[str]:
+def netmaint_bot(
+    cwd: Path, db: Path, prefix: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k not in ENV_NAMES}
-    env.update(PYTHONPATH=str(ROOT), TELEGRAM_BOT_TOKEN=TOKEN, ADB_USER_IDS="1",
-               JF_ADB_CHAT_ID="-1", KABID_CHAT_ID="-2", NETMAINT_DB=str(db),
-               TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot")
-    return subprocess.run([*prefix, sys.executable, "-m", "bot", "bot"], env=env, cwd=cwd,
-                          capture_output=True, text=True, timeout=60)
+    env.update(
+        PYTHONPATH=str(ROOT),
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        ADB_USER_IDS="1",
+        JF_ADB_CHAT_ID="-1",
+        KABID_CHAT_ID="-2",
+        NETMAINT_DB=str(db),
+        TELEGRAM_API_BASE_URL="http://127.0.0.1:9/bot",
+    )
+    return subprocess.run(
+        [*prefix, sys.executable, "-m", "bot", "bot"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:
@@ -92,8 +114,10 @@ def test_a_database_from_a_newer_netmaint(tmp_path: Path) -> None:
 
 def test_a_missing_folder_that_cannot_be_created(tmp_path: Path) -> None:
     (tmp_path / "data").write_text("a file where the folder should be\n")
-    refused(netmaint_bot(tmp_path, tmp_path / "data" / "sub" / "netmaint.db"),
-            "cannot create its folder")
+    refused(
+        netmaint_bot(tmp_path, tmp_path / "data" / "sub" / "netmaint.db"),
+        "cannot create its folder",
+    )
     assert (tmp_path / "data").read_text() == "a file where the folder should be\n"
 
 
@@ -111,11 +135,18 @@ def test_a_read_only_database(tmp_path: Path) -> None:
     before = snapshot(folder)
     prefix: tuple[str, ...] = ()
     if os.geteuid() == 0:
-        if shutil.which("unshare") is None or subprocess.run(
-                ["unshare", "-m", "true"], capture_output=True).returncode != 0:
+        if (
+            shutil.which("unshare") is None
+            or subprocess.run(["unshare", "-m", "true"], capture_output=True).returncode != 0
+        ):
             pytest.skip("root without mount namespaces cannot make a file read-only to itself")
-        prefix = ("unshare", "-m", "sh", "-c",
-                  f'mount --bind -o ro "{folder}" "{folder}" && exec "$0" "$@"')
+        prefix = (
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            f'mount --bind -o ro "{folder}" "{folder}" && exec "$0" "$@"',
+        )
     else:
         db.chmod(0o444)
         folder.chmod(0o555)
@@ -131,6 +162,6 @@ async def test_a_new_path_still_starts_an_empty_database(tmp_path: Path) -> None
     """The checks refuse nothing the bot made: a new file, then the same file again."""
     db = tmp_path / "new" / "deeper" / "netmaint.db"
     async with Database(db) as first:
-        version = (await first.connection.execute_fetchall("PRAGMA user_version"))
+        version = await first.connection.execute_fetchall("PRAGMA user_version")
     async with Database(db) as again:
         assert await again.connection.execute_fetchall("PRAGMA user_version") == version

@@ -14,12 +14,18 @@ from checks.models import Report
 from tests.netns import REPO
 
 
-def diagnose(*args: str, cwd: Path, env: dict[str, str] | None = None
-             ) -> subprocess.CompletedProcess[str]:
+def diagnose(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("NETMAINT_")}
-    return subprocess.run([sys.executable, "-m", "bot.cli.diagnose", *args], cwd=cwd,
-                          env={**base, **(env or {})}, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli.diagnose", *args],
+        cwd=cwd,
+        env={**base, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def closed_port() -> int:
@@ -39,8 +45,7 @@ def test_cli_wires_the_diagnose_module() -> None:
 
 
 def test_bad_config_names_the_key_and_exits_unknown(tmp_path: Path) -> None:
-    cfg = write(tmp_path, '[[targets]]\nname = "gw"\nhost = "10.0.0.1"\n'
-                          '[[targets]]\nname = "x"\n')
+    cfg = write(tmp_path, '[[targets]]\nname = "gw"\nhost = "10.0.0.1"\n[[targets]]\nname = "x"\n')
     proc = diagnose("--config", str(cfg), cwd=tmp_path)
     assert proc.returncode == 3
     assert "targets[1].host" in proc.stderr
@@ -62,8 +67,10 @@ def test_an_unknown_report_language_is_named_before_anything_runs(tmp_path: Path
 
 
 def test_ok_run_exits_0_with_indonesian_report(tmp_path: Path) -> None:
-    cfg = write(tmp_path, '[[targets]]\nname = "server SIAK"\nhost = "127.0.0.1"\n'
-                          "[thresholds]\nping_count = 1\n")
+    cfg = write(
+        tmp_path,
+        '[[targets]]\nname = "server SIAK"\nhost = "127.0.0.1"\n[thresholds]\nping_count = 1\n',
+    )
     proc = diagnose("--config", str(cfg), "--step", "4", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     first = proc.stdout.splitlines()[0]
@@ -75,8 +82,9 @@ def test_ok_run_exits_0_with_indonesian_report(tmp_path: Path) -> None:
 def test_critical_run_exits_2_with_hint_in_english_via_env(tmp_path: Path) -> None:
     port = closed_port()
     cfg = write(tmp_path, f'[[services]]\nname = "Oracle"\nport = {port}\nsoftware = true\n')
-    proc = diagnose("--step", "2", cwd=tmp_path,
-                    env={"NETMAINT_CONFIG": str(cfg), "NETMAINT_LANG": "en"})
+    proc = diagnose(
+        "--step", "2", cwd=tmp_path, env={"NETMAINT_CONFIG": str(cfg), "NETMAINT_LANG": "en"}
+    )
     assert proc.returncode == 2
     assert proc.stdout.splitlines()[0].startswith("NETMAINT PROBLEM")
     assert f"service Oracle (127.0.0.1:{port}) refuses connections" in proc.stdout
@@ -84,8 +92,10 @@ def test_critical_run_exits_2_with_hint_in_english_via_env(tmp_path: Path) -> No
 
 def test_json_is_the_report(tmp_path: Path) -> None:
     port = closed_port()
-    cfg = write(tmp_path, f'[[services]]\nname = "app"\nport = {port}\n'
-                          '[[processes]]\nname = "no-such-daemon-xyz"\n')
+    cfg = write(
+        tmp_path,
+        f'[[services]]\nname = "app"\nport = {port}\n[[processes]]\nname = "no-such-daemon-xyz"\n',
+    )
     proc = diagnose("--json", "--step", "5", "--step", "2", "--config", str(cfg), cwd=tmp_path)
     report = Report.model_validate(json.loads(proc.stdout))
     assert [r.step for r in report.results] == [2, 5]
@@ -102,7 +112,7 @@ def test_default_config_file_in_cwd_is_used(tmp_path: Path) -> None:
 
 
 def test_example_config_is_valid_and_documents_every_key() -> None:
-    from bot.config import OfficeConfig, load_office_config
+    from bot.settings.office import OfficeConfig, load_office_config
 
     text = (REPO / "netmaint.example.toml").read_text(encoding="utf-8")
     load_office_config(REPO / "netmaint.example.toml")
@@ -136,7 +146,7 @@ def test_the_offices_sections_are_read_strictly_too(tmp_path: Path) -> None:
 def test_configs_refused_since_issue_14_exit_unknown_and_name_the_key(tmp_path: Path) -> None:
     cases = {
         "targets[1].name": '[[targets]]\nname = "Kantor"\nhost = "10.0.0.1"\n'
-                           '[[targets]]\nname = "kantor"\nhost = "10.0.0.2"\n',
+        '[[targets]]\nname = "kantor"\nhost = "10.0.0.2"\n',
         "targets[0].host": '[[targets]]\nname = "gw"\nhost = "..."\n',
         "thresholds.cpu_warn_pct": "[thresholds]\ncpu_warn_pct = 99\ncpu_fail_pct = 90\n",
         "thresholds.ping_rtt_fail_ms": "[thresholds]\nping_rtt_fail_ms = inf\n",

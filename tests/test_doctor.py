@@ -37,8 +37,12 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentProcess]:
     workdir = tmp_path_factory.mktemp("doctor-agent")
     ca_file, cert_file, key_file = write_tls_files(workdir / "tls", trustme.CA())
     port = free_port()
-    running = start_agent(workdir, loopback_config(tls=(cert_file, key_file), service_port=port),
-                          port=port, ca_file=ca_file)
+    running = start_agent(
+        workdir,
+        loopback_config(tls=(cert_file, key_file), service_port=port),
+        port=port,
+        ca_file=ca_file,
+    )
     yield running
     running.stop()
 
@@ -56,10 +60,15 @@ class Office:
         self.folder, self.stub = folder, stub
         self.db = folder / "data" / "netmaint.db"
         self.env = {
-            "TELEGRAM_BOT_TOKEN": stub.token, "TELEGRAM_API_BASE_URL": stub.base_url,
-            "ADB_USER_IDS": str(ADB_ID), "JF_ADB_CHAT_ID": str(JF_CHAT),
-            "KABID_CHAT_ID": str(KABID_CHAT), "JF_ADB_USER_IDS": "9100",
-            "KABID_USER_IDS": "9200", "NETMAINT_DB": str(self.db), "AGENT_TOKEN": TOKEN,
+            "TELEGRAM_BOT_TOKEN": stub.token,
+            "TELEGRAM_API_BASE_URL": stub.base_url,
+            "ADB_USER_IDS": str(ADB_ID),
+            "JF_ADB_CHAT_ID": str(JF_CHAT),
+            "KABID_CHAT_ID": str(KABID_CHAT),
+            "JF_ADB_USER_IDS": "9100",
+            "KABID_USER_IDS": "9200",
+            "NETMAINT_DB": str(self.db),
+            "AGENT_TOKEN": TOKEN,
         }
         self.agent_url, self.ca_file = agent.url, agent.ca_file
         self.env_mode = 0o600
@@ -86,11 +95,20 @@ phone = "147"
 
     def doctor(self, *args: str) -> tuple[int, str]:
         self.write()
-        env = {k: v for k, v in os.environ.items()
-               if not k.startswith(("TELEGRAM_", "NETMAINT_", "ADB_", "JF_ADB", "KABID_",
-                                    "AGENT_"))}
-        done = subprocess.run([sys.executable, "-m", "bot", "doctor", *args], cwd=self.folder,
-                              env=env, capture_output=True, text=True, timeout=60, check=False)
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "NETMAINT_", "ADB_", "JF_ADB", "KABID_", "AGENT_"))
+        }
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", "doctor", *args],
+            cwd=self.folder,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
         out = done.stdout + done.stderr
         assert "Traceback" not in out, out
         assert self.stub.token.split(":")[1] not in out and "WRONG-token" not in out, out
@@ -168,7 +186,14 @@ def test_a_configuration_that_cannot_be_read(office: Office) -> None:
     office.write()
     (office.folder / "netmaint.toml").write_text("[[sites]]\nnmae = 'x'\n")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "NETMAINT_"))}
-    done = subprocess.run([sys.executable, "-m", "bot", "doctor"], cwd=office.folder, env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", "doctor"],
+        cwd=office.folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 3, done.stdout
     assert "nmae" in done.stdout and "Traceback" not in done.stdout + done.stderr

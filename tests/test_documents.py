@@ -24,14 +24,14 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from bot.config import OfficeConfig
 from bot.documents import charts
 from bot.documents.data import AgendaRow, summarise
-from bot.documents.monthly import first_working_day
 from bot.documents.period import PeriodError, parse_date, parse_month
 from bot.documents.service import Documents
 from bot.documents.table import labels, neutral, printable
-from bot.sop.calendar import OfficeCalendar
+from bot.domain.calendar import OfficeCalendar
+from bot.settings.office import OfficeConfig
+from bot.sop.monthly import first_working_day
 from bot.storage import Database
 from checks.config import ConfigError, parse_config
 from tests.documents_support import SPECIAL, TZ, Planned, seed
@@ -88,8 +88,10 @@ def expected_within(plan: list[Planned]) -> int:
 
 # --- CSV ------------------------------------------------------------------------------------
 
+
 async def test_the_csv_has_one_row_per_complaint_and_the_figures_of_the_plan(
-        month: tuple[Path, list[Planned]]) -> None:
+    month: tuple[Path, list[Planned]],
+) -> None:
     path, plan = month
     data = await document(path, "agenda", "csv")
     assert data.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM: Excel reads the encoding"
@@ -98,8 +100,9 @@ async def test_the_csv_has_one_row_per_complaint_and_the_figures_of_the_plan(
     assert [r["No. Keluhan"] for r in rows] == [f"K{p.id}" for p in plan]
     assert [r["No."] for r in rows] == [str(i) for i in range(1, len(plan) + 1)]
     assert sum(r["Sesuai Mutu Baku"] == "Ya" for r in rows) == expected_within(plan)
-    assert sum(r["Status"] == "Selesai - Jaringan berjalan normal" for r in rows) == \
-        sum(p.closed is not None for p in plan)
+    assert sum(r["Status"] == "Selesai - Jaringan berjalan normal" for r in rows) == sum(
+        p.closed is not None for p in plan
+    )
     by_no = {r["No. Keluhan"]: r for r in rows}
     for p in plan:
         r = by_no[f"K{p.id}"]
@@ -115,7 +118,8 @@ async def test_the_csv_has_one_row_per_complaint_and_the_figures_of_the_plan(
 
 
 async def test_the_csv_neutralises_formulas_and_can_use_semicolons(
-        month: tuple[Path, list[Planned]]) -> None:
+    month: tuple[Path, list[Planned]],
+) -> None:
     path, plan = month
     data = await document(path, "agenda", "csv", delimiter=";")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
@@ -137,8 +141,10 @@ def test_neutral_covers_the_owasp_characters() -> None:
 
 # --- text -----------------------------------------------------------------------------------
 
+
 async def test_the_text_agenda_strips_terminal_control_characters(
-        month: tuple[Path, list[Planned]]) -> None:
+    month: tuple[Path, list[Planned]],
+) -> None:
     path, plan = month
     text = (await document(path, "agenda", "text")).decode()
     assert "Printer[31m merah bunyi tertimpa" in text
@@ -150,16 +156,19 @@ async def test_the_text_agenda_strips_terminal_control_characters(
 
 # --- XLSX -----------------------------------------------------------------------------------
 
+
 async def test_the_xlsx_has_real_dates_text_cells_and_the_summary(
-        month: tuple[Path, list[Planned]]) -> None:
+    month: tuple[Path, list[Planned]],
+) -> None:
     path, plan = month
     wb = load_workbook(io.BytesIO(await document(path, "rekap", "xlsx")))
     ws = wb["Agenda"]
     rows = list(ws.iter_rows(min_row=3))
     assert len(rows) == len(plan)
     assert rows[0][2].is_date and rows[0][2].value.date() == plan[0].created.astimezone(TZ).date()
-    formula = next(c for r in rows for c in r if isinstance(c.value, str)
-                   and "HYPERLINK" in c.value)
+    formula = next(
+        c for r in rows for c in r if isinstance(c.value, str) and "HYPERLINK" in c.value
+    )
     assert formula.data_type == "s" and formula.value == SPECIAL[3]
     summary = {r[0].value: r[1].value for r in wb["Ringkasan"].iter_rows()}
     assert summary["Jumlah keluhan"] == len(plan)
@@ -169,8 +178,10 @@ async def test_the_xlsx_has_real_dates_text_cells_and_the_summary(
 
 # --- the recap's figures and PDF ------------------------------------------------------------
 
+
 async def test_the_summary_matches_figures_computed_from_the_plan(
-        month: tuple[Path, list[Planned]]) -> None:
+    month: tuple[Path, list[Planned]],
+) -> None:
     path, plan = month
     async with Database(path) as db:
         docs = Documents(db, office_config(), "id", TZ)
@@ -196,13 +207,19 @@ async def test_the_recap_pdf_reads_as_a_signed_laporan(month: tuple[Path, list[P
     assert (round(float(box.width)), round(float(box.height))) == (595, 842), "A4"
     text = "\n".join(page.extract_text() for page in reader.pages)
     flat = " ".join(text.split())
-    for needle in ("PEMERINTAH KABUPATEN PESISIR SELATAN",
-                   "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL",
-                   "Jl. Jenderal Sudirman No. 1, Painan",
-                   "REKAPITULASI PENANGANAN GANGGUAN JARINGAN", "Periode: November 2026",
-                   "Painan, 1 Desember 2026", "Kepala Bidang Pengelolaan Informasi",
-                   "Drs. H. Syafrizal, M.Si", "NIP. 19700512 199503 1 002",
-                   f": {len(plan)} keluhan", f": {len({p.incident for p in plan})} gangguan"):
+    for needle in (
+        "PEMERINTAH KABUPATEN PESISIR SELATAN",
+        "DINAS KEPENDUDUKAN DAN PENCATATAN SIPIL",
+        "Jl. Jenderal Sudirman No. 1, Painan",
+        "REKAPITULASI PENANGANAN GANGGUAN JARINGAN",
+        "Periode: November 2026",
+        "Painan, 1 Desember 2026",
+        "Kepala Bidang Pengelolaan Informasi",
+        "Drs. H. Syafrizal, M.Si",
+        "NIP. 19700512 199503 1 002",
+        f": {len(plan)} keluhan",
+        f": {len({p.incident for p in plan})} gangguan",
+    ):
         assert needle in flat, needle
     share = f"{expected_within(plan) * 100 / len(plan):.1f}%".replace(".", ",")
     assert f"{expected_within(plan)} dari {len(plan)} keluhan ({share})" in flat
@@ -215,14 +232,31 @@ def test_the_charts_are_pngs_of_the_page_size() -> None:
     from bot.documents.data import AgendaRow
 
     period = parse_month("2026-11", TZ)
-    row = AgendaRow(no=1, complaint_id=1, incident_id=1,
-                    received=datetime(2026, 11, 3, 9, 0, tzinfo=TZ), closed=None,
-                    reporter="Rina", logged_by="", site="Kantor Dinas", text="x", verdict="ok",
-                    decisions=(), officer="", state="diagnosing", vendors=(), tickets=(),
-                    minutes=50.0, within=True)
+    row = AgendaRow(
+        no=1,
+        complaint_id=1,
+        incident_id=1,
+        received=datetime(2026, 11, 3, 9, 0, tzinfo=TZ),
+        closed=None,
+        reporter="Rina",
+        logged_by="",
+        site="Kantor Dinas",
+        text="x",
+        verdict="ok",
+        decisions=(),
+        officer="",
+        state="diagnosing",
+        vendors=(),
+        tickets=(),
+        minutes=50.0,
+        within=True,
+    )
     words = labels("id")
-    for png in (charts.weekly_by_site([row], period, words),
-                charts.resolution([row], STANDARD, words), charts.resolution([], 73, words)):
+    for png in (
+        charts.weekly_by_site([row], period, words),
+        charts.resolution([row], STANDARD, words),
+        charts.resolution([], 73, words),
+    ):
         assert png[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = struct.unpack(">II", png[16:24])
         assert (width, height) == charts.SIZE_PX
@@ -230,6 +264,7 @@ def test_the_charts_are_pngs_of_the_page_size() -> None:
 
 
 # --- periods, config, calendar --------------------------------------------------------------
+
 
 def test_periods_read_as_offices_write_them() -> None:
     assert parse_month("November 2026", TZ).words("id") == "November 2026"
@@ -246,8 +281,9 @@ def test_staff_and_signatory_are_validated_naming_the_key() -> None:
     c = office_config()
     assert c.signatory.nip == "19700512 199503 1 002" and c.staff[0].name == "Andi Saputra, S.Kom"
     with pytest.raises(ConfigError, match="listed twice"):
-        parse_config(CONFIG + "[[staff]]\ntelegram_id = 5001\nname = 'X'\n", "t.toml",
-                     model=OfficeConfig)
+        parse_config(
+            CONFIG + "[[staff]]\ntelegram_id = 5001\nname = 'X'\n", "t.toml", model=OfficeConfig
+        )
     with pytest.raises(ConfigError, match="nip"):
         parse_config("[signatory]\nnip = 'NIP-abc'\n", "t.toml", model=OfficeConfig)
 
@@ -268,28 +304,48 @@ def test_both_languages_have_the_same_document_templates() -> None:
 
 # --- the commands ---------------------------------------------------------------------------
 
+
 def _cli(path: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
     env = {"PATH": "/usr/bin:/bin", "NETMAINT_DB": str(path), "HOME": str(cwd)}
-    return subprocess.run([sys.executable, "-m", "bot", *args], env=env, cwd=cwd,
-                          capture_output=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_netmaint_rekap_and_agenda_write_files_and_name_problems(
-        month: tuple[Path, list[Planned]], tmp_path: Path) -> None:
+    month: tuple[Path, list[Planned]], tmp_path: Path
+) -> None:
     path, plan = month
     (tmp_path / "netmaint.toml").write_text(CONFIG)
     out = tmp_path / "rekap.csv"
-    done = _cli(path, "rekap", "--month", "2026-11", "--format", "csv", "--output", str(out),
-                cwd=tmp_path)
+    done = _cli(
+        path, "rekap", "--month", "2026-11", "--format", "csv", "--output", str(out), cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
-    assert len(list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))) == \
-        len(plan) + 1
+    assert len(list(csv.reader(io.StringIO(out.read_bytes().decode("utf-8-sig"))))) == len(plan) + 1
     agenda = tmp_path / "agenda.xlsx"
-    done = _cli(path, "agenda", "--from", "02/11/2026", "--to", "2026-11-06", "--format",
-                "xlsx", "-o", str(agenda), cwd=tmp_path)
+    done = _cli(
+        path,
+        "agenda",
+        "--from",
+        "02/11/2026",
+        "--to",
+        "2026-11-06",
+        "--format",
+        "xlsx",
+        "-o",
+        str(agenda),
+        cwd=tmp_path,
+    )
     assert done.returncode == 0, done.stderr
-    days = sum(date(2026, 11, 2) <= p.created.astimezone(TZ).date() <= date(2026, 11, 6)
-               for p in plan)
+    days = sum(
+        date(2026, 11, 2) <= p.created.astimezone(TZ).date() <= date(2026, 11, 6) for p in plan
+    )
     assert load_workbook(agenda)["Agenda"].max_row == days + 2
     bad = _cli(path, "rekap", "--month", "2026-13", "-o", str(tmp_path / "x.pdf"), cwd=tmp_path)
     assert bad.returncode == 2 and b"expected YYYY-MM" in bad.stderr
@@ -307,11 +363,12 @@ def test_netmaint_rekap_and_agenda_write_files_and_name_problems(
 
 
 async def test_a_failed_monthly_send_is_tried_again_after_an_hour_not_every_look(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from datetime import timedelta
 
-    from bot.documents.monthly import MonthlyRecap
     from bot.documents.service import Document
+    from bot.sop.monthly import MonthlyRecap
 
     clock_now = [datetime(2026, 12, 2, 2, 0, tzinfo=UTC)]  # 09:00 on the first working day
     sent: list[str] = []
@@ -325,8 +382,13 @@ async def test_a_failed_monthly_send_is_tried_again_after_an_hour_not_every_look
 
     async with Database(tmp_path / "m.db", clock=lambda: clock_now[0]) as db:
         await seed(db, [(2026, 11)], 5)
-        recap = MonthlyRecap(Documents(db, office_config(), "id", TZ), db, -100300,
-                             lambda: clock_now[0], lambda d: d.filename)
+        recap = MonthlyRecap(
+            Documents(db, office_config(), "id", TZ),
+            db,
+            -100300,
+            lambda: clock_now[0],
+            lambda d: d.filename,
+        )
         assert not await recap.tick(send)
         clock_now[0] += timedelta(minutes=5)
         assert not await recap.tick(send) and sent == ["lost"]
@@ -338,14 +400,30 @@ async def test_a_failed_monthly_send_is_tried_again_after_an_hour_not_every_look
 
 def test_a_complaint_closed_as_not_a_network_fault_is_counted_apart() -> None:
     """/tutup: listed in the agenda with its own status, left out of the mutu baku share."""
+
     def row(n: int, state: str, minutes: float | None) -> AgendaRow:
         return AgendaRow(
-            no=n, complaint_id=n, incident_id=n, received=datetime(2026, 11, 2, tzinfo=UTC),
-            closed=None, reporter="R", logged_by="", site="Kantor", text="t", verdict="",
-            decisions=(), officer="", state=state, vendors=(), tickets=(), minutes=minutes,
-            within=None if minutes is None else minutes <= 73)
+            no=n,
+            complaint_id=n,
+            incident_id=n,
+            received=datetime(2026, 11, 2, tzinfo=UTC),
+            closed=None,
+            reporter="R",
+            logged_by="",
+            site="Kantor",
+            text="t",
+            verdict="",
+            decisions=(),
+            officer="",
+            state=state,
+            vendors=(),
+            tickets=(),
+            minutes=minutes,
+            within=None if minutes is None else minutes <= 73,
+        )
 
-    summary = summarise([row(1, "closed", 30.0), row(2, "closed", 200.0),
-                         row(3, "dismissed", None)])
+    summary = summarise(
+        [row(1, "closed", 30.0), row(2, "closed", 200.0), row(3, "dismissed", None)]
+    )
     assert summary.complaints == 3 and summary.faults == 2 and summary.within == 1
     assert summary.within_share == 0.5

@@ -53,7 +53,8 @@ def acks(stub: BotApiStub, chat: int = USER_ID) -> list[str]:
 
 
 async def test_unparsable_update_is_kept_marked_and_skipped(
-        stub: BotApiStub, settings, config, caplog: pytest.LogCaptureFixture) -> None:
+    stub: BotApiStub, settings, config, caplog: pytest.LogCaptureFixture
+) -> None:
     caplog.set_level(logging.INFO)
     user = stub.user(USER_ID, "Rina")
     # One batch: a good complaint between two updates PTB cannot parse.
@@ -69,7 +70,8 @@ async def test_unparsable_update_is_kept_marked_and_skipped(
         db = settings.netmaint_db
         for bad, original in ((bad1, BROKEN[0]), (bad2, BROKEN[1])):
             handled, error, raw = db_row(
-                db, "SELECT handled, error, raw FROM inbox WHERE update_id=?", bad)
+                db, "SELECT handled, error, raw FROM inbox WHERE update_id=?", bad
+            )
             assert (handled, error) == (1, "unparsable")
             assert json.loads(raw) == {**original, "update_id": bad}, "raw JSON kept"
         assert db_row(db, "SELECT handled, error FROM inbox WHERE update_id=?", good) == (1, None)
@@ -83,7 +85,8 @@ async def test_unparsable_update_is_kept_marked_and_skipped(
 
 
 async def test_complaint_handled_again_after_a_crash_files_nothing_twice(
-        stub: BotApiStub, bot: Bot) -> None:
+    stub: BotApiStub, bot: Bot
+) -> None:
     user = stub.user(USER_ID, "Rina")
     uid = stub.send_text(user, "/lapor jaringan mati")
     tag = await until(lambda: acks(stub), what="ack")
@@ -92,9 +95,13 @@ async def test_complaint_handled_again_after_a_crash_files_nothing_twice(
     # The crash: the complaint was committed, the inbox row not yet marked handled.
     await _unmark(bot, uid)
     await bot.start()
-    await until(lambda: db_row(bot.settings.netmaint_db,
-                               "SELECT handled FROM inbox WHERE update_id=?", uid) == (1,),
-                what="the update handled again")
+    await until(
+        lambda: (
+            db_row(bot.settings.netmaint_db, "SELECT handled FROM inbox WHERE update_id=?", uid)
+            == (1,)
+        ),
+        what="the update handled again",
+    )
     await settled(bot.settings.netmaint_db)  # anything it wrongly queued is sent by now
     assert acks(stub) == tag, "one acknowledgement"
     assert db_row(bot.settings.netmaint_db, "SELECT COUNT(*) FROM complaints") == (1,)
@@ -102,8 +109,7 @@ async def test_complaint_handled_again_after_a_crash_files_nothing_twice(
     assert len(diag) == 1
 
 
-async def test_press_handled_again_after_a_crash_reports_once(
-        stub: BotApiStub, bot: Bot) -> None:
+async def test_press_handled_again_after_a_crash_reports_once(stub: BotApiStub, bot: Bot) -> None:
     user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
     await file(stub, user, "jaringan mati")
     msg = await wait_decision(stub, "#K1")
@@ -113,13 +119,20 @@ async def test_press_handled_again_after_a_crash_reports_once(
     await bot.stop()
     await _unmark(bot, press_id)
     await bot.start()
-    await until(lambda: db_row(bot.settings.netmaint_db,
-                               "SELECT handled FROM inbox WHERE update_id=?", press_id) == (1,),
-                what="the press handled again")
+    await until(
+        lambda: (
+            db_row(
+                bot.settings.netmaint_db, "SELECT handled FROM inbox WHERE update_id=?", press_id
+            )
+            == (1,)
+        ),
+        what="the press handled again",
+    )
     await settled(bot.settings.netmaint_db)
     assert len([t for t in stub.texts(JF_CHAT) if "#K1" in t]) == 1, "one JF report"
-    assert db_row(bot.settings.netmaint_db,
-                  "SELECT COUNT(*) FROM timeline WHERE kind='decision'") == (1,)
+    assert db_row(
+        bot.settings.netmaint_db, "SELECT COUNT(*) FROM timeline WHERE kind='decision'"
+    ) == (1,)
     assert len([t for t in stub.texts(USER_ID) if "#K1 sedang ditangani" in t]) == 1
 
 
@@ -136,9 +149,13 @@ async def test_dialog_answer_handled_again_after_a_crash(stub: BotApiStub, bot: 
     # the update not marked. Handled again, it files nothing twice and closes the dialog.
     await _unmark(bot, uid, reopen_dialog=True)
     await bot.start()
-    await until(lambda: db_row(bot.settings.netmaint_db,
-                               "SELECT handled FROM inbox WHERE update_id=?", uid) == (1,),
-                what="the answer handled again")
+    await until(
+        lambda: (
+            db_row(bot.settings.netmaint_db, "SELECT handled FROM inbox WHERE update_id=?", uid)
+            == (1,)
+        ),
+        what="the answer handled again",
+    )
     await settled(bot.settings.netmaint_db)
     assert len(acks(stub)) == 1
     assert db_row(bot.settings.netmaint_db, "SELECT COUNT(*) FROM complaints") == (1,)
@@ -153,12 +170,15 @@ async def _unmark(bot: Bot, update_id: int, *, reopen_dialog: bool = False) -> N
         db = sqlite3.connect(bot.settings.netmaint_db)
         try:
             with db:
-                db.execute("UPDATE inbox SET handled=0, handled_at=NULL WHERE update_id=?",
-                           (update_id,))
+                db.execute(
+                    "UPDATE inbox SET handled=0, handled_at=NULL WHERE update_id=?", (update_id,)
+                )
                 if reopen_dialog:
-                    db.execute("INSERT INTO dialogs (user_id, chat_id, stage, site, updated_at)"
-                               " VALUES (?, ?, 'text', 'Kantor Dinas', '2024-01-01T00:00:00')",
-                               (USER_ID, USER_ID))
+                    db.execute(
+                        "INSERT INTO dialogs (user_id, chat_id, stage, site, updated_at)"
+                        " VALUES (?, ?, 'text', 'Kantor Dinas', '2024-01-01T00:00:00')",
+                        (USER_ID, USER_ID),
+                    )
         finally:
             db.close()
 
@@ -166,23 +186,31 @@ async def _unmark(bot: Bot, update_id: int, *, reopen_dialog: bool = False) -> N
 
 
 async def test_webhook_unparsable_update_answered_kept_and_skipped(
-        stub: BotApiStub, settings, config) -> None:
+    stub: BotApiStub, settings, config
+) -> None:
     port = free_port()
     secret = WEBHOOK_SECRET
-    hooked = settings.model_copy(update={
-        "netmaint_webhook_url": "https://bot.example.invalid/hook",
-        "netmaint_webhook_secret": SecretStr(secret),
-        "netmaint_webhook_listen": f"127.0.0.1:{port}",
-    })
+    hooked = settings.model_copy(
+        update={
+            "netmaint_webhook_url": "https://bot.example.invalid/hook",
+            "netmaint_webhook_secret": SecretStr(secret),
+            "netmaint_webhook_listen": f"127.0.0.1:{port}",
+        }
+    )
     b = Bot(hooked, config)
     await b.start()
     headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
-    good = {"update_id": 41, "message": {
-        "message_id": 1, "date": 1700000000, "text": "/lapor jaringan mati",
-        "from": {"id": USER_ID, "is_bot": False, "first_name": "Rina"},
-        "chat": {"id": USER_ID, "type": "private", "first_name": "Rina"},
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-    }}
+    good = {
+        "update_id": 41,
+        "message": {
+            "message_id": 1,
+            "date": 1700000000,
+            "text": "/lapor jaringan mati",
+            "from": {"id": USER_ID, "is_bot": False, "first_name": "Rina"},
+            "chat": {"id": USER_ID, "type": "private", "first_name": "Rina"},
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
     try:
         async with httpx.AsyncClient() as client:
             url = f"http://127.0.0.1:{port}/hook"
@@ -192,10 +220,17 @@ async def test_webhook_unparsable_update_answered_kept_and_skipped(
             assert ok.status_code == 200
         await until(lambda: acks(stub), what="the good update's acknowledgement")
         db = hooked.netmaint_db
-        await until(lambda: db_row(db, "SELECT handled, error FROM inbox WHERE update_id=40")
-                    == (1, "unparsable"), what="the bad update marked")
+        await until(
+            lambda: (
+                db_row(db, "SELECT handled, error FROM inbox WHERE update_id=40")
+                == (1, "unparsable")
+            ),
+            what="the bad update marked",
+        )
         assert json.loads(db_row(db, "SELECT raw FROM inbox WHERE update_id=40")[0]) == {
-            "update_id": 40, **BROKEN[0]}
+            "update_id": 40,
+            **BROKEN[0],
+        }
         assert db_row(db, "SELECT COUNT(*) FROM complaints") == (1,)
     finally:
         await b.stop()
@@ -203,19 +238,28 @@ async def test_webhook_unparsable_update_answered_kept_and_skipped(
 
 # --- issue 14: updates SQLite cannot store, a locked database, pruning ---------------------
 
+
 def lone_surrogate(stub: BotApiStub, user: dict[str, Any]) -> int:
     """A message whose text holds a lone surrogate (JSON ``"\\ud800"``): valid JSON, but
     not storable as UTF-8 text."""
-    return push_raw(stub, {"message": {
-        "message_id": 77, "date": 1700000000, "from": user,
-        "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
-        "text": "/lapor jaringan \ud800 mati",
-        "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-    }})
+    return push_raw(
+        stub,
+        {
+            "message": {
+                "message_id": 77,
+                "date": 1700000000,
+                "from": user,
+                "chat": {"id": user["id"], "type": "private", "first_name": user["first_name"]},
+                "text": "/lapor jaringan \ud800 mati",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            }
+        },
+    )
 
 
 async def test_a_lone_surrogate_is_stored_escaped_and_skipped_and_polling_goes_on(
-        stub: BotApiStub, settings, config) -> None:
+    stub: BotApiStub, settings, config
+) -> None:
     user = stub.user(USER_ID, "Rina")
     bad = lone_surrogate(stub, user)
     good = stub.send_text(user, "/lapor printer mati")
@@ -224,8 +268,9 @@ async def test_a_lone_surrogate_is_stored_escaped_and_skipped_and_polling_goes_o
     try:
         await until(lambda: acks(stub), what="the good update's acknowledgement")
         db = settings.netmaint_db
-        handled, error, raw = db_row(db, "SELECT handled, error, raw FROM inbox"
-                                         " WHERE update_id=?", bad)
+        handled, error, raw = db_row(
+            db, "SELECT handled, error, raw FROM inbox WHERE update_id=?", bad
+        )
         assert (handled, error) == (1, "unparsable")
         assert "\\ud800" in raw and json.loads(raw)["message"]["text"].endswith("\ud800 mati")
         assert db_row(db, "SELECT handled, error FROM inbox WHERE update_id=?", good) == (1, None)
@@ -238,32 +283,44 @@ async def test_a_lone_surrogate_is_stored_escaped_and_skipped_and_polling_goes_o
 
 
 async def test_webhook_lone_surrogate_is_answered_stored_escaped_and_skipped(
-        stub: BotApiStub, settings, config) -> None:
+    stub: BotApiStub, settings, config
+) -> None:
     port = free_port()
-    hooked = settings.model_copy(update={
-        "netmaint_webhook_url": "https://bot.example.invalid/hook",
-        "netmaint_webhook_secret": SecretStr(WEBHOOK_SECRET),
-        "netmaint_webhook_listen": f"127.0.0.1:{port}",
-    })
+    hooked = settings.model_copy(
+        update={
+            "netmaint_webhook_url": "https://bot.example.invalid/hook",
+            "netmaint_webhook_secret": SecretStr(WEBHOOK_SECRET),
+            "netmaint_webhook_listen": f"127.0.0.1:{port}",
+        }
+    )
     b = Bot(hooked, config)
     await b.start()
-    body = ('{"update_id": 50, "message": {"message_id": 1, "date": 1700000000,'
-            f' "text": "x \\ud800", "from": {{"id": {USER_ID}, "is_bot": false,'
-            f' "first_name": "Rina"}}, "chat": {{"id": {USER_ID}, "type": "private"}}}}}}')
+    body = (
+        '{"update_id": 50, "message": {"message_id": 1, "date": 1700000000,'
+        f' "text": "x \\ud800", "from": {{"id": {USER_ID}, "is_bot": false,'
+        f' "first_name": "Rina"}}, "chat": {{"id": {USER_ID}, "type": "private"}}}}}}'
+    )
     try:
         async with httpx.AsyncClient() as client:
-            r = await client.post(f"http://127.0.0.1:{port}/hook", content=body, headers={
-                "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
-                "Content-Type": "application/json"})
+            r = await client.post(
+                f"http://127.0.0.1:{port}/hook",
+                content=body,
+                headers={
+                    "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET,
+                    "Content-Type": "application/json",
+                },
+            )
         assert r.status_code == 200, "stored, so Telegram does not resend it forever"
-        assert db_row(hooked.netmaint_db, "SELECT handled, error FROM inbox"
-                                          " WHERE update_id=50") == (1, "unparsable")
+        assert db_row(
+            hooked.netmaint_db, "SELECT handled, error FROM inbox WHERE update_id=50"
+        ) == (1, "unparsable")
     finally:
         await b.stop()
 
 
 async def test_a_database_locked_longer_than_the_busy_timeout_is_waited_for(
-        stub: BotApiStub, bot: Bot, caplog: pytest.LogCaptureFixture) -> None:
+    stub: BotApiStub, bot: Bot, caplog: pytest.LogCaptureFixture
+) -> None:
     """Another program holds the write lock past SQLite's 10 s: the bot says so, waits,
     and handles the update once the lock is released (this test takes over 10 s)."""
     import sqlite3
@@ -276,20 +333,26 @@ async def test_a_database_locked_longer_than_the_busy_timeout_is_waited_for(
     try:
         await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
         stub.send_text(stub.user(USER_ID, "Rina"), "/bantuan")
-        await until(lambda: [r for r in caplog.records
-                             if "locked by another program" in r.getMessage()],
-                    timeout=30, what="the bot saying the database is locked")
+        await until(
+            lambda: [r for r in caplog.records if "locked by another program" in r.getMessage()],
+            timeout=30,
+            what="the bot saying the database is locked",
+        )
         assert bot.task is not None and not bot.task.done(), "the bot is still running"
     finally:
         await asyncio.to_thread(other.execute, "COMMIT")
         other.close()
-    await until(lambda: [t for t in stub.texts(USER_ID) if "Bantuan" in t], timeout=30,
-                what="the help reply after the lock was released")
+    await until(
+        lambda: [t for t in stub.texts(USER_ID) if "Bantuan" in t],
+        timeout=30,
+        what="the help reply after the lock was released",
+    )
     await settled(db)
 
 
 async def test_handled_updates_older_than_inbox_days_are_pruned_at_start(
-        stub: BotApiStub, settings, config) -> None:
+    stub: BotApiStub, settings, config
+) -> None:
     import sqlite3
     from datetime import UTC, datetime, timedelta
 
@@ -301,13 +364,18 @@ async def test_handled_updates_older_than_inbox_days_are_pruned_at_start(
     with sqlite3.connect(settings.netmaint_db) as conn:
         conn.executemany(
             "INSERT INTO inbox (update_id, raw, received_at, handled) VALUES (?, '{}', ?, ?)",
-            [(1, old, 1), (2, old, 1), (3, recent, 1), (4, old, 1)])
+            [(1, old, 1), (2, old, 1), (3, recent, 1), (4, old, 1)],
+        )
     conn.close()
     async with e2e.running(Bot(settings, config)):
-        await until(lambda: db_row(settings.netmaint_db, "SELECT COUNT(*) FROM inbox") == (2,),
-                    what="the old handled updates pruned")
+        await until(
+            lambda: db_row(settings.netmaint_db, "SELECT COUNT(*) FROM inbox") == (2,),
+            what="the old handled updates pruned",
+        )
         assert e2e.rows(settings.netmaint_db, "SELECT update_id FROM inbox ORDER BY 1") == [
-            (3,), (4,)], "recent ones kept, and the newest (polling resumes from it)"
+            (3,),
+            (4,),
+        ], "recent ones kept, and the newest (polling resumes from it)"
 
 
 async def test_prune_keeps_unhandled_updates_whatever_their_age(tmp_path) -> None:

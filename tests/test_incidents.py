@@ -17,9 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.agents import OnResult
-from bot.config import OfficeConfig
-from bot.sop.model import Action, Actor, Role
-from bot.sop.services import Services, build_services
+from bot.domain.model import Action, Actor, Role
+from bot.services import Services, build_services
+from bot.settings.office import OfficeConfig
 from bot.sop.transition import OK, REFUSED, STALE
 from bot.sop.workflow import Press
 from bot.storage import Database
@@ -48,15 +48,18 @@ class InstantAgent:
 
     name = "instant"
 
-    async def diagnose(self, steps: Collection[int] | None = None,
-                       on_result: OnResult | None = None) -> Report:
+    async def diagnose(
+        self, steps: Collection[int] | None = None, on_result: OnResult | None = None
+    ) -> Report:
         now = datetime.now(UTC)
-        result = CheckResult(step=2, name="software", status=Status.OK, summary="ok",
-                             started_at=now, duration_s=0.01)
+        result = CheckResult(
+            step=2, name="software", status=Status.OK, summary="ok", started_at=now, duration_s=0.01
+        )
         if on_result is not None:
             await on_result(result)
-        return Report(host="test", started_at=now, duration_s=0.01, results=(result,),
-                      verdict=Status.OK)
+        return Report(
+            host="test", started_at=now, duration_s=0.01, results=(result,), verdict=Status.OK
+        )
 
 
 class Clock:
@@ -71,8 +74,9 @@ async def _services(path: Path, clock: Clock) -> AsyncIterator[Services]:
     config = parse_config(CONFIG, model=OfficeConfig)
     agent = InstantAgent()
     async with Database(path, clock) as db:
-        s = build_services(make_settings(path), config, db, agent_for=lambda site: agent,
-                           clock=clock)
+        s = build_services(
+            make_settings(path), config, db, agent_for=lambda site: agent, clock=clock
+        )
         try:
             yield s
         finally:
@@ -92,8 +96,9 @@ def reporter(n: int) -> Actor:
 
 async def file(s: Services, n: int, site: str | None = "Kantor Dinas") -> int:
     who = reporter(n)
-    cid = await s.workflow.file(reporter=who, reporter_chat_id=who.id, channel="chat",
-                                site=site, text=f"jaringan mati {n}")
+    cid = await s.workflow.file(
+        reporter=who, reporter_chat_id=who.id, channel="chat", site=site, text=f"jaringan mati {n}"
+    )
     assert cid is not None
     return cid
 
@@ -120,8 +125,9 @@ async def test_a_storm_is_one_incident_one_diagnosis_one_prompt(
     await s.diagnoses.idle()
     assert {await incident_of(s, c) for c in cids} == {1}
     assert await states(s) == ["awaiting_decision"] * 20
-    prompts = await outbox(s, "SELECT payload FROM outbox WHERE purpose='diagnosis:1'"
-                              " AND method='sendMessage'")
+    prompts = await outbox(
+        s, "SELECT payload FROM outbox WHERE purpose='diagnosis:1' AND method='sendMessage'"
+    )
     assert len(prompts) == 2, "one prompt in each ADB's chat, not one per complaint"
     [(runs,)] = await outbox(s, "SELECT COUNT(*) FROM incident_checks")
     assert runs == 1, "one diagnosis for the incident"
@@ -131,8 +137,9 @@ async def test_a_storm_is_one_incident_one_diagnosis_one_prompt(
     assert await s.workflow.decide(1, Action.YES, ADB) == OK
     told = await outbox(s, "SELECT complaint_id FROM outbox WHERE purpose='outcome'")
     assert sorted(c for (c,) in told) == cids, "every reporter is told, once"
-    reports = await outbox(s, "SELECT payload FROM outbox WHERE purpose LIKE 'kabid_report%'"
-                              " AND method='sendMessage'")
+    reports = await outbox(
+        s, "SELECT payload FROM outbox WHERE purpose LIKE 'kabid_report%' AND method='sendMessage'"
+    )
     assert len(reports) >= 1 and all(f"#K{c}" in str(reports) for c in cids)
     assert await states(s) == ["closed"] * 20
 
@@ -159,8 +166,9 @@ async def test_a_join_to_a_decided_incident_reopens_nothing(
     late = await file(s, 2)
     assert await incident_of(s, late) == 1
     assert await states(s) == ["closed", "closed"]
-    [(ack,)] = await outbox(s, "SELECT payload FROM outbox WHERE purpose='ack'"
-                               " AND complaint_id=?", late)
+    [(ack,)] = await outbox(
+        s, "SELECT payload FROM outbox WHERE purpose='ack' AND complaint_id=?", late
+    )
     assert "sudah dinyatakan selesai" in str(ack) and "kel 2 masih" in str(ack)
     assert await s.workflow.decide(1, Action.NO, ADB) == STALE, "nothing reopened"
 
@@ -168,8 +176,7 @@ async def test_a_join_to_a_decided_incident_reopens_nothing(
     still = Press(reporter(2), frozenset({Role.USER}), reporter(2).id, 5)
     assert await s.workflow.still_down(late, still) == OK
     await s.diagnoses.idle()
-    assert await incident_of(s, late) == 2 and await states(s) == ["closed",
-                                                                   "awaiting_decision"]
+    assert await incident_of(s, late) == 2 and await states(s) == ["closed", "awaiting_decision"]
     assert await s.workflow.still_down(first, still) != OK, "only on one's own complaint"
 
     # After the window, a new complaint opens a new incident.
@@ -188,8 +195,11 @@ async def test_split_and_merge(world: tuple[Services, Clock]) -> None:
     await s.diagnoses.idle()
     assert [await incident_of(s, x) for x in (a, b, c)] == [1, 2, 1]
     assert await s.workflow.split(b, ADB) == STALE, "alone in its incident"
-    prompts = await outbox(s, "SELECT incident_id FROM outbox WHERE purpose='diagnosis:1'"
-                              " AND method='sendMessage' ORDER BY id")
+    prompts = await outbox(
+        s,
+        "SELECT incident_id FROM outbox WHERE purpose='diagnosis:1'"
+        " AND method='sendMessage' ORDER BY id",
+    )
     assert [i for (i,) in prompts] == [1, 1, 2, 2], "the split one has its own prompt"
 
     assert await s.workflow.merge(1, 2, user) == REFUSED
@@ -224,7 +234,8 @@ OPS = st.lists(
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(ops=OPS)
 def test_any_interleaving_keeps_each_complaint_in_one_incident_and_tells_once(
-    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, object, object]],
+    tmp_path_factory: pytest.TempPathFactory,
+    ops: list[tuple[str, object, object]],
 ) -> None:
     asyncio.run(_interleave(tmp_path_factory.mktemp("prop") / "n.db", ops))
 
@@ -251,8 +262,11 @@ async def _interleave(path: Path, ops: list[tuple[str, object, object]]) -> None
                 inc = await s.db.reads.incidents.get(c.incident_id or 0)
                 assert inc is not None and inc.state != "merged", "in exactly one live incident"
                 assert c.state == inc.state, "a complaint mirrors its incident"
-        outcomes = await outbox(s, "SELECT complaint_id, COUNT(*) FROM outbox"
-                                   " WHERE purpose='outcome' GROUP BY complaint_id")
+        outcomes = await outbox(
+            s,
+            "SELECT complaint_id, COUNT(*) FROM outbox"
+            " WHERE purpose='outcome' GROUP BY complaint_id",
+        )
         assert dict(outcomes) == {c: n for c, n in told.items() if n}, "told once per decision"
 
 
@@ -269,8 +283,9 @@ async def test_the_adbs_note_and_closing_what_is_not_a_network_fault(
     assert await s.workflow.dismiss(b, "laporan ganda", user) == REFUSED
     assert await s.workflow.dismiss(b, "laporan ganda", ADB) == OK
     assert await s.workflow.dismiss(b, "lagi", ADB) == STALE
-    told = await outbox(s, "SELECT payload FROM outbox WHERE purpose='outcome'"
-                           " AND complaint_id=?", b)
+    told = await outbox(
+        s, "SELECT payload FROM outbox WHERE purpose='outcome' AND complaint_id=?", b
+    )
     assert len(told) == 1 and "bukan gangguan jaringan" in str(told[0][0])
     assert [c.id for c in await s.db.reads.incidents.complaints(1)] == [a]
     history = await s.queries.history_text((await s.db.reads.complaints.get(b)), full=True)
@@ -301,23 +316,29 @@ async def test_closing_the_last_complaint_closes_its_incident(
 
 async def test_chat_reports_name_people_as_the_office_does(tmp_path: Path) -> None:
     """[[staff]] names replace Telegram names in reports and histories; others keep theirs."""
-    config = parse_config(CONFIG + f"""
+    config = parse_config(
+        CONFIG
+        + f"""
 [[staff]]
 telegram_id = {ADB_ID}
 name = "Andi Saputra, S.Kom"
 nip = "19900101 201501 1 001"
 position = "Administrator Database"
-""", model=OfficeConfig)
+""",
+        model=OfficeConfig,
+    )
     agent = InstantAgent()
     async with Database(tmp_path / "n.db") as db:
-        s = build_services(make_settings(tmp_path / "n.db"), config, db,
-                           agent_for=lambda site: agent)
+        s = build_services(
+            make_settings(tmp_path / "n.db"), config, db, agent_for=lambda site: agent
+        )
         try:
             cid = await file(s, 1)
             await s.diagnoses.idle()
             assert await s.workflow.decide(1, Action.YES, ADB) == OK
-            [(report,)] = await outbox(s, "SELECT payload FROM outbox"
-                                          " WHERE purpose LIKE 'kabid_report%'")
+            [(report,)] = await outbox(
+                s, "SELECT payload FROM outbox WHERE purpose LIKE 'kabid_report%'"
+            )
             assert "oleh Andi Saputra, S.Kom" in str(report) and "Andi ADB" not in str(report)
             c = await s.db.reads.complaints.get(cid)
             assert c is not None

@@ -62,7 +62,8 @@ def wal_left(db: Path) -> int:
 
 
 async def test_sigterm_finishes_the_running_diagnosis_and_exits_0(
-        stub: BotApiStub, config_file: Path, tmp_path: Path) -> None:
+    stub: BotApiStub, config_file: Path, tmp_path: Path
+) -> None:
     db, log = tmp_path / "netmaint.db", tmp_path / "bot.log"
     proc = start_bot(bot_env(stub, db, config_file), log)
     try:
@@ -91,7 +92,8 @@ async def test_sigterm_finishes_the_running_diagnosis_and_exits_0(
 
 
 async def test_sigterm_when_idle_and_a_refused_token_both_close_the_database(
-        stub: BotApiStub, config_file: Path, tmp_path: Path) -> None:
+    stub: BotApiStub, config_file: Path, tmp_path: Path
+) -> None:
     db, log = tmp_path / "netmaint.db", tmp_path / "bot.log"
     env = bot_env(stub, db, config_file)
     proc = start_bot(env, log)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from bot.agents import agent_lookup
-from bot.config import OfficeConfig
-from bot.sop.model import Actor, Role
+from bot.domain.model import Actor, Role
+from bot.services import Services, build_services
+from bot.settings.office import OfficeConfig
 from bot.sop.monitor import Count, advance, parse_duration, parse_window
-from bot.sop.services import Services, build_services
 from bot.sop.transition import NOT_FOUND, REFUSED
 from bot.sop.workflow import Press
 from bot.storage import Database
@@ -27,7 +27,8 @@ SITE = "Kantor Dinas"
 
 
 def office(port: int, extra: str = "") -> OfficeConfig:
-    return parse_config(f"""
+    return parse_config(
+        f"""
 [[sites]]
 name = "{SITE}"
 
@@ -52,7 +53,10 @@ down_after = 3
 up_after = 2
 services = ["oracle-siak"]
 {extra}
-""", "monitor.toml", model=OfficeConfig)
+""",
+        "monitor.toml",
+        model=OfficeConfig,
+    )
 
 
 @dataclass
@@ -78,16 +82,21 @@ class World:
         return await self.one("SELECT id, found_by, state FROM incidents ORDER BY id")
 
     async def sent(self, chat: int, purpose: str) -> list[str]:
-        rows = await self.one("SELECT json_extract(payload, '$.text') FROM outbox"
-                              " WHERE chat_id=? AND purpose=? ORDER BY id", chat, purpose)
+        rows = await self.one(
+            "SELECT json_extract(payload, '$.text') FROM outbox"
+            " WHERE chat_id=? AND purpose=? ORDER BY id",
+            chat,
+            purpose,
+        )
         return [str(r[0]) for r in rows]
 
 
 async def _world(path: Path, clock: Clock, switch: Switch) -> AsyncIterator[World]:
     config = office(switch.port)
     async with Database(path, clock) as db:
-        s = build_services(make_settings(path), config, db,
-                           agent_for=agent_lookup(config, {}), clock=clock)
+        s = build_services(
+            make_settings(path), config, db, agent_for=agent_lookup(config, {}), clock=clock
+        )
         try:
             yield World(s, clock, switch, path)
         finally:
@@ -158,8 +167,7 @@ def test_unknown_monitored_names_are_refused_naming_the_key() -> None:
 # --- the loop on a real database ------------------------------------------------------------
 
 
-async def test_down_after_exactly_down_after_failed_checks_opens_one_incident(
-        world: World) -> None:
+async def test_down_after_exactly_down_after_failed_checks_opens_one_incident(world: World) -> None:
     await world.tick(2)
     assert await world.incidents() == []
     await world.switch.off()
@@ -169,8 +177,10 @@ async def test_down_after_exactly_down_after_failed_checks_opens_one_incident(
     incs = await world.incidents()
     assert len(incs) == 1 and incs[0][1] == "monitor"
     iid = incs[0][0]
-    rows = await world.one("SELECT reporter_name, channel, reporter_chat_id, text FROM"
-                           " complaints WHERE incident_id=?", iid)
+    rows = await world.one(
+        "SELECT reporter_name, channel, reporter_chat_id, text FROM complaints WHERE incident_id=?",
+        iid,
+    )
     assert len(rows) == 1
     name, channel, chat, text = rows[0]
     assert (name, channel, chat) == ("netmaint (pemantauan)", "monitor", None)
@@ -178,8 +188,11 @@ async def test_down_after_exactly_down_after_failed_checks_opens_one_incident(
     # The full diagnosis ran and the ADB has the usual prompt, with its buttons.
     state = await world.one("SELECT state FROM incidents WHERE id=?", iid)
     assert state == [("awaiting_decision",)]
-    prompts = await world.one("SELECT payload FROM outbox WHERE chat_id=? AND purpose=?"
-                              " ORDER BY id DESC LIMIT 1", ADB_ID, "diagnosis:1")
+    prompts = await world.one(
+        "SELECT payload FROM outbox WHERE chat_id=? AND purpose=? ORDER BY id DESC LIMIT 1",
+        ADB_ID,
+        "diagnosis:1",
+    )
     assert prompts and f"dec {iid} ya" in str(prompts[0][0])
     await world.tick(5)  # still down: nothing more
     assert len(await world.incidents()) == 1
@@ -205,12 +218,18 @@ async def test_flapping_opens_one_incident_and_recovery_is_said_once(world: Worl
 
 
 async def test_a_users_complaint_joins_the_monitored_incident_and_hears_recovery(
-        world: World) -> None:
+    world: World,
+) -> None:
     await world.switch.off()
     await world.tick(3)
     [(iid, _, _)] = await world.incidents()
-    cid = await world.s.workflow.file(reporter=USER.actor, reporter_chat_id=USER_ID,
-                                      channel="chat", site=SITE, text="SIAK tidak bisa dibuka")
+    cid = await world.s.workflow.file(
+        reporter=USER.actor,
+        reporter_chat_id=USER_ID,
+        channel="chat",
+        site=SITE,
+        text="SIAK tidak bisa dibuka",
+    )
     assert await world.one("SELECT incident_id FROM complaints WHERE id=?", cid) == [(iid,)]
     [ack] = await world.sent(USER_ID, "ack")
     assert "Kantor sudah mengetahui" in ack and f"#I{iid}" in ack
@@ -231,8 +250,9 @@ async def test_a_maintenance_window_keeps_quiet_until_it_ends(world: World) -> N
     await world.tick(5)
     assert await world.incidents() == []  # down, planned: nobody paged
     # A user who complains meanwhile is told it is planned, and the complaint is filed.
-    cid = await world.s.workflow.file(reporter=USER.actor, reporter_chat_id=USER_ID,
-                                      channel="chat", site=SITE, text="SIAK mati")
+    cid = await world.s.workflow.file(
+        reporter=USER.actor, reporter_chat_id=USER_ID, channel="chat", site=SITE, text="SIAK mati"
+    )
     assert cid is not None
     [ack] = await world.sent(USER_ID, "ack")
     assert "pemeliharaan terencana" in ack and "ganti switch inti" in ack
@@ -261,8 +281,7 @@ async def test_an_adb_ends_a_window_early(world: World) -> None:
     assert [i[1] for i in await world.incidents()] == ["monitor"]
 
 
-async def test_restart_while_down_opens_no_second_incident(tmp_path: Path,
-                                                            switch: Switch) -> None:
+async def test_restart_while_down_opens_no_second_incident(tmp_path: Path, switch: Switch) -> None:
     clock, path = Clock(), tmp_path / "r.db"
     await switch.off()
     async for w in _world(path, clock, switch):
@@ -282,7 +301,8 @@ async def test_restart_while_down_opens_no_second_incident(tmp_path: Path,
 async def test_a_hung_agent_is_down_for_its_site_only(tmp_path: Path) -> None:
     """Site B's agent never answers: after ``down_after`` looks B is down (its outage
     opened), A stays up, and each look still ends (the timeout), so intake never waits."""
-    config = parse_config("""
+    config = parse_config(
+        """
 [[sites]]
 name = "A"
 [[sites]]
@@ -294,7 +314,10 @@ port = 9
 down_after = 2
 timeout_seconds = 0.1
 services = ["oracle-siak"]
-""", "hung.toml", model=OfficeConfig)
+""",
+        "hung.toml",
+        model=OfficeConfig,
+    )
     never = asyncio.Event()
 
     async def probe(site: str | None) -> dict[tuple[str, str], bool | None]:
@@ -304,8 +327,14 @@ services = ["oracle-siak"]
 
     clock, path = Clock(), tmp_path / "h.db"
     async with Database(path, clock) as db:
-        s = build_services(make_settings(path), config, db,
-                           agent_for=agent_lookup(config, {}), clock=clock, probe=probe)
+        s = build_services(
+            make_settings(path),
+            config,
+            db,
+            agent_for=agent_lookup(config, {}),
+            clock=clock,
+            probe=probe,
+        )
         loop = s.monitoring.loop
         assert loop is not None
         try:

@@ -23,14 +23,17 @@ async def parts(tmp_path: Path) -> AsyncIterator[tuple[BotApiStub, Database, Sen
 
 async def _queue(db: Database, chat: int, *texts: str) -> list[int]:
     async with db.write() as tx:
-        return [await tx.outbox.enqueue(chat, "sendMessage", {"text": t, "parse_mode": "HTML"})
-                for t in texts]
+        return [
+            await tx.outbox.enqueue(chat, "sendMessage", {"text": t, "parse_mode": "HTML"})
+            for t in texts
+        ]
 
 
 async def test_messages_arrive_in_order_despite_a_429_and_a_502(parts) -> None:
     stub, db, outbox = parts
-    stub.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
-                   parameters={"retry_after": 1})
+    stub.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 1", parameters={"retry_after": 1}
+    )
     stub.fail_next("sendMessage", 502, "Bad Gateway")
     await _queue(db, 10, "one", "two", "three")
     sender = asyncio.create_task(outbox.run())
@@ -42,8 +45,13 @@ async def test_messages_arrive_in_order_despite_a_429_and_a_502(parts) -> None:
         outbox.stop()
         await asyncio.wait_for(sender, 5)
     assert stub.texts(10) == ["one", "two", "three"]
-    assert [c.params["text"] for c in stub.calls_to("sendMessage")] == ["one", "one", "one",
-                                                                         "two", "three"]
+    assert [c.params["text"] for c in stub.calls_to("sendMessage")] == [
+        "one",
+        "one",
+        "one",
+        "two",
+        "three",
+    ]
     assert await db.reads.outbox.pending_count() == 0
 
 
@@ -51,8 +59,9 @@ async def test_not_modified_counts_as_delivered_and_edits_follow_their_message(p
     stub, db, outbox = parts
     [first] = await _queue(db, 10, "hello")
     async with db.write() as tx:
-        await tx.outbox.enqueue(10, "editMessageText", {"text": "hello", "parse_mode": "HTML"},
-                         ref_outbox_id=first)
+        await tx.outbox.enqueue(
+            10, "editMessageText", {"text": "hello", "parse_mode": "HTML"}, ref_outbox_id=first
+        )
     await outbox.drain()
     await outbox.drain()
     assert stub.texts(10) == ["hello"]

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from telegram import Bot
 
-from bot.delivery.flood import FloodLimiter, FloodLimits
+from bot.delivery.pacer import Pacer, PacerLimits
 from bot.delivery.queue import MessageQueue
 from bot.delivery.sender import Sender, SenderOptions
 from bot.storage import Database
@@ -26,8 +26,9 @@ from tests.delivery_support import ADB, delivery
 # The client's timeout: an ordinary answer on a loaded 2-core machine comes well inside it
 # (an unexpected timeout would be an extra, uncounted retry); late answers come after it.
 TIMEOUT = 1.0
-FAST = FloodLimits(per_chat_s=0.01, group_per_min=6000, group_burst=100, global_per_s=1000,
-                   global_burst=1000)
+FAST = PacerLimits(
+    per_chat_s=0.01, group_per_min=6000, group_burst=100, global_per_s=1000, global_burst=1000
+)
 
 
 @dataclass
@@ -39,8 +40,13 @@ class Parts:
     queue: MessageQueue
 
     def outbox(self, **options: Any) -> Sender:
-        opts: dict[str, Any] = {"limits": FAST, "backoff_base_s": 0.02, "backoff_max_s": 0.1,
-                                "request_timeout_s": TIMEOUT, "idle_poll_s": 0.2}
+        opts: dict[str, Any] = {
+            "limits": FAST,
+            "backoff_base_s": 0.02,
+            "backoff_max_s": 0.1,
+            "request_timeout_s": TIMEOUT,
+            "idle_poll_s": 0.2,
+        }
         opts.update(options)
         return Sender(self.db, self.bot, self.queue, options=SenderOptions(**opts))
 
@@ -130,8 +136,9 @@ async def test_a_failed_send_is_retried_once_per_failure_and_arrives_once(
 
 
 async def test_a_429_holds_only_its_own_chat(parts: Parts) -> None:
-    parts.stub.fail_next("sendMessage", 429, "Too Many Requests: retry after 1",
-                         parameters={"retry_after": 1})
+    parts.stub.fail_next(
+        "sendMessage", 429, "Too Many Requests: retry after 1", parameters={"retry_after": 1}
+    )
     await _queue(parts.db, 10, "a1", "a2")
     await _queue(parts.db, 20, "b1", "b2", "b3")
     await _deliver_all(parts.outbox(), parts.db)
@@ -169,8 +176,9 @@ async def test_a_hanging_chat_does_not_hold_up_the_others(parts: Parts) -> None:
 async def test_not_modified_from_a_retried_edit_is_done(parts: Parts) -> None:
     [first] = await _queue(parts.db, 10, "draft")
     async with parts.db.write() as tx:
-        edit = await tx.outbox.enqueue(10, "editMessageText", {"text": "final"},
-                                       ref_outbox_id=first)
+        edit = await tx.outbox.enqueue(
+            10, "editMessageText", {"text": "final"}, ref_outbox_id=first
+        )
     parts.stub.inject_faults(1.0, kinds=("not_modified",), methods=("editMessageText",))
     await _deliver_all(parts.outbox(), parts.db)
     assert [m["text"] for m in parts.stub.chat_messages(10)] == ["final"]
@@ -209,8 +217,13 @@ async def test_gives_up_after_max_failures(parts: Parts) -> None:
 
 async def test_mixed_faults_every_message_arrives_in_order(parts: Parts) -> None:
     """20% of calls fail in every way at once; 6 chats incl. a group, 8 messages each."""
-    parts.stub.inject_faults(0.2, seed=7, retry_after=1, late_s=TIMEOUT * 2,
-                             kinds=("429", "500", "502", "late", "hang", "reset"))
+    parts.stub.inject_faults(
+        0.2,
+        seed=7,
+        retry_after=1,
+        late_s=TIMEOUT * 2,
+        kinds=("429", "500", "502", "late", "hang", "reset"),
+    )
     chats = [11, 12, 13, 14, 15, -100500]
     for chat in chats:
         await _queue(parts.db, chat, *(f"{chat}:{i}" for i in range(8)))
@@ -244,8 +257,9 @@ async def test_a_send_cut_short_by_a_crash_is_counted_after_restart(parts: Parts
 
 async def test_pacing_one_chat_and_one_group(parts: Parts) -> None:
     """The stand-in's receive times: per chat spacing, and a group's per-minute budget."""
-    limits = FloodLimits(per_chat_s=0.2, group_per_min=60 * 2, group_burst=2,
-                         global_per_s=1000, global_burst=1000)
+    limits = PacerLimits(
+        per_chat_s=0.2, group_per_min=60 * 2, group_burst=2, global_per_s=1000, global_burst=1000
+    )
     await _queue(parts.db, 10, *(f"p{i}" for i in range(10)))
     await _queue(parts.db, -100500, *(f"g{i}" for i in range(8)))
     await parts.outbox(limits=limits).drain()
@@ -264,7 +278,7 @@ async def test_pacing_one_chat_and_one_group(parts: Parts) -> None:
 
 
 async def test_pacing_overall(parts: Parts) -> None:
-    limits = FloodLimits(per_chat_s=0.01, global_per_s=10, global_burst=1)
+    limits = PacerLimits(per_chat_s=0.01, global_per_s=10, global_burst=1)
     for chat in range(1, 9):
         await _queue(parts.db, chat, f"to {chat}")
     await parts.outbox(limits=limits).drain()
@@ -278,7 +292,7 @@ def test_limiter_over_an_injected_clock() -> None:
     from datetime import UTC, datetime, timedelta
 
     now = [datetime(2025, 1, 1, tzinfo=UTC)]
-    lim = FloodLimiter(FloodLimits(), clock=lambda: now[0])
+    lim = Pacer(PacerLimits(), clock=lambda: now[0])
     assert lim.reserve(1) == 0
     assert lim.reserve(1) == pytest.approx(1.0)
     now[0] += timedelta(seconds=1)

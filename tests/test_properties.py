@@ -23,8 +23,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.config import OfficeConfig
-from bot.telegram import callbacks
+from bot.render import buttons
+from bot.settings.office import OfficeConfig
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub, check_html
 from tests.e2e.conftest import (
@@ -44,7 +44,10 @@ from tests.e2e.conftest import (
     wait_decision,
 )
 
-CONFIG = FAST_CHECKS_TOML + SITES_TOML + """
+CONFIG = (
+    FAST_CHECKS_TOML
+    + SITES_TOML
+    + """
 [[vendors]]
 name = "Telkom Indihome"
 phone = "147"
@@ -63,6 +66,7 @@ updates_per_minute = 0
 [grouping]
 window_minutes = 0
 """
+)
 
 APOLOGY = "terjadi kesalahan"  # templates/id/error.html.j2 and answers.txt.j2
 REFUSED_ANSWER = "hanya untuk petugas yang berwenang"
@@ -82,10 +86,16 @@ class World:
 
     async def settle(self) -> None:
         """Every pushed update handled, and no diagnosis still running."""
-        await until(lambda: self.sql("SELECT COUNT(*) FROM inbox WHERE handled=1")[0][0]
-                    >= self.pushed, 30, "every update handled")
-        await until(lambda: not self.sql("SELECT 1 FROM complaints WHERE state='diagnosing'"),
-                    30, "diagnoses finished")
+        await until(
+            lambda: self.sql("SELECT COUNT(*) FROM inbox WHERE handled=1")[0][0] >= self.pushed,
+            30,
+            "every update handled",
+        )
+        await until(
+            lambda: not self.sql("SELECT 1 FROM complaints WHERE state='diagnosing'"),
+            30,
+            "diagnoses finished",
+        )
 
 
 @pytest.fixture
@@ -102,9 +112,36 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
 
 # --- strategies ---------------------------------------------------------------------------
 
-ODD = ["<", ">", "&", "&amp;", "<b>", "</i>", "<a href='x'>", "\u202e", "\u200f", "\u200e",
-       "مرحبا بالعالم", "שלום", "😀", "👨‍👩‍👧", "🇮🇩", "\x00", "\x07", "\x1b[31m", "\r\n", "\t",
-       "\n\n\n", "#K1", "#K999999999999", "/lapor", "@netmaint_bot", "\ufeff", "𝕏", "‮"]
+ODD = [
+    "<",
+    ">",
+    "&",
+    "&amp;",
+    "<b>",
+    "</i>",
+    "<a href='x'>",
+    "\u202e",
+    "\u200f",
+    "\u200e",
+    "مرحبا بالعالم",
+    "שלום",
+    "😀",
+    "👨‍👩‍👧",
+    "🇮🇩",
+    "\x00",
+    "\x07",
+    "\x1b[31m",
+    "\r\n",
+    "\t",
+    "\n\n\n",
+    "#K1",
+    "#K999999999999",
+    "/lapor",
+    "@netmaint_bot",
+    "\ufeff",
+    "𝕏",
+    "‮",
+]
 # Any Unicode Telegram can carry (UTF-8 on the wire: no lone surrogates).
 CHARS = st.characters(codec="utf-8")
 PIECE = st.one_of(st.sampled_from(ODD), st.text(CHARS, max_size=30))
@@ -117,28 +154,51 @@ def _long(piece: str, times: int) -> str:
 TEXT = st.one_of(
     st.text(CHARS, max_size=100),
     st.lists(PIECE, max_size=40).map("".join),
-    st.builds(_long, st.lists(PIECE, min_size=1, max_size=5).map("".join),
-              st.integers(1, 10_000)),
+    st.builds(_long, st.lists(PIECE, min_size=1, max_size=5).map("".join), st.integers(1, 10_000)),
 )
-COMMANDS = ["/lapor ", "/lapor", "/catat ", "/catat Pak Budi: ", "/lacak ", "/lacak",
-            "/tiket ", "/tiket 1 ", "/agenda", "/start", "/bantuan", "/help", "/batal",
-            "/nope ", "#K", "", ""]
+COMMANDS = [
+    "/lapor ",
+    "/lapor",
+    "/catat ",
+    "/catat Pak Budi: ",
+    "/lacak ",
+    "/lacak",
+    "/tiket ",
+    "/tiket 1 ",
+    "/agenda",
+    "/start",
+    "/bantuan",
+    "/help",
+    "/batal",
+    "/nope ",
+    "#K",
+    "",
+    "",
+]
 MESSAGE = st.one_of(
     st.builds(lambda cmd, text: (cmd + text)[:10_000], st.sampled_from(COMMANDS), TEXT),
     st.sampled_from(["#K1", "#K2", "/lacak 1", "/lacak 2", "/agenda", "/lapor"]),  # echo it all
 )
 
-USERS = st.one_of(st.sampled_from([USER_ID, OTHER_ID, 7003, ADB_ID, ADB2_ID]),
-                  st.integers(1, 2**40))
+USERS = st.one_of(
+    st.sampled_from([USER_ID, OTHER_ID, 7003, ADB_ID, ADB2_ID]), st.integers(1, 2**40)
+)
 PREFIXES = ["dec", "jf", "ven", "lap", "zz", "DEC", "de"]
 ACTIONS = ["ya", "no", "re", "fix", "ven", "0", "1", "7", "pick", "other", "cancel", "x", ""]
 CALLBACK_DATA = st.one_of(
-    st.builds(lambda p, i, a: f"{p} {i} {a}", st.sampled_from(PREFIXES),
-              st.one_of(st.integers(0, 5), st.integers(0, 10**15)), st.sampled_from(ACTIONS)),
+    st.builds(
+        lambda p, i, a: f"{p} {i} {a}",
+        st.sampled_from(PREFIXES),
+        st.one_of(st.integers(0, 5), st.integers(0, 10**15)),
+        st.sampled_from(ACTIONS),
+    ),
     st.text(CHARS, max_size=300),
     st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
-    st.builds(lambda p, n: p + "9" * n, st.sampled_from(["dec 1", "ven 1 ", "lap 0 pick"]),
-              st.integers(56, 200)),
+    st.builds(
+        lambda p, n: p + "9" * n,
+        st.sampled_from(["dec 1", "ven 1 ", "lap 0 pick"]),
+        st.integers(56, 200),
+    ),
 )
 
 
@@ -169,6 +229,7 @@ def updates(draw: st.DrawFn) -> Callable[[BotApiStub], None]:
 
 # --- what must hold after any input -------------------------------------------------------
 
+
 def _buttons(markup: Any) -> list[str]:
     if not isinstance(markup, dict):
         return []
@@ -189,12 +250,12 @@ def check_everything_sent(w: World, caplog: pytest.LogCaptureFixture) -> dict[st
         if "text" in p:
             texts.append(p["text"])
         for data in _buttons(p.get("reply_markup")):
-            assert len(data.encode()) <= callbacks.MAX_BYTES and callbacks.parse(data), data
+            assert len(data.encode()) <= buttons.MAX_BYTES and buttons.parse(data), data
     for call in list(w.stub.calls):
         if "text" in call.params and call.method != "answerCallbackQuery":
             texts.append(call.params["text"])
         for data in _buttons(call.params.get("reply_markup")):
-            assert len(data.encode()) <= callbacks.MAX_BYTES, data
+            assert len(data.encode()) <= buttons.MAX_BYTES, data
         if call.method == "answerCallbackQuery":
             assert len(call.params.get("text", "")) <= 200
             assert APOLOGY not in call.params.get("text", "")
@@ -206,9 +267,17 @@ def check_everything_sent(w: World, caplog: pytest.LogCaptureFixture) -> dict[st
     return {"messages": len(texts), "calls": len(w.stub.calls)}
 
 
-@settings(max_examples=100, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
-                                 HealthCheck.data_too_large, HealthCheck.large_base_example])
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.large_base_example,
+    ],
+)
 @given(batch=st.lists(updates(), min_size=1, max_size=6))
 async def test_random_updates_break_nothing(
     world: World, caplog: pytest.LogCaptureFixture, batch: list[Callable[[BotApiStub], None]]
@@ -242,15 +311,24 @@ async def test_long_hostile_complaint_and_history_fit(
 
 # --- 1,000 forged presses -----------------------------------------------------------------
 
+
 def _bot_buttons(w: World) -> list[str]:
     """Every button the bot has queued so far (read from the outbox, delivered or not)."""
-    return sorted({d for (raw,) in w.sql("SELECT payload FROM outbox")
-                   for d in _buttons(json.loads(raw).get("reply_markup"))})
+    return sorted(
+        {
+            d
+            for (raw,) in w.sql("SELECT payload FROM outbox")
+            for d in _buttons(json.loads(raw).get("reply_markup"))
+        }
+    )
 
 
 async def _states(w: World, *expected: str) -> None:
-    await until(lambda: [s for (s,) in w.sql("SELECT state FROM complaints ORDER BY id")]
-                == list(expected), 20, f"states {expected}")
+    await until(
+        lambda: [s for (s,) in w.sql("SELECT state FROM complaints ORDER BY id")] == list(expected),
+        20,
+        f"states {expected}",
+    )
 
 
 async def _complaints_in_every_state(w: World) -> None:
@@ -280,8 +358,10 @@ async def _complaints_in_every_state(w: World) -> None:
 
 # Timeline rows a press could write, leaving out refusals and what the sender records as it
 # delivers earlier messages (held back by the flood limits): "message", and a report's step_end.
-HANDLER_ROWS = ("SELECT * FROM timeline WHERE kind NOT IN ('refused', 'message', 'unreachable')"
-                " AND NOT (kind='step_end' AND actor_id IS NULL) ORDER BY id")
+HANDLER_ROWS = (
+    "SELECT * FROM timeline WHERE kind NOT IN ('refused', 'message', 'unreachable')"
+    " AND NOT (kind='step_end' AND actor_id IS NULL) ORDER BY id"
+)
 
 
 async def test_1000_forged_presses_change_nothing(world: World) -> None:
@@ -293,10 +373,12 @@ async def test_1000_forged_presses_change_nothing(world: World) -> None:
     # Every button the bot made, and every valid-looking one it could have made.
     made = _bot_buttons(w)
     assert {"dec 1 ya", "jf 2 fix", "ven 2 1", "dec 3 no"} <= set(made), made
-    forged = [f"{p} {cid} {a}" for cid in (1, 2, 3)
-              for p, acts in (("dec", ("ya", "no", "re")), ("jf", ("fix", "ven")),
-                              ("ven", ("0", "1")))
-              for a in acts]
+    forged = [
+        f"{p} {cid} {a}"
+        for cid in (1, 2, 3)
+        for p, acts in (("dec", ("ya", "no", "re")), ("jf", ("fix", "ven")), ("ven", ("0", "1")))
+        for a in acts
+    ]
     rng = random.Random(1000)
     intruders = [USER_ID, OTHER_ID, 7003, 424242, 10**12 + 7]
     before = {
@@ -314,26 +396,31 @@ async def test_1000_forged_presses_change_nothing(world: World) -> None:
         chat = rng.choice([user_id, ADB_ID, ADB2_ID, KABID_CHAT, -100999])
         elsewhere += chat == -100999
         data = rng.choice(made if rng.random() < 0.5 else forged)
-        queries.append(stub.press(BotApiStub.user(user_id, "Intruder"), chat,
-                                  rng.randrange(1000, 1100), data))
+        queries.append(
+            stub.press(BotApiStub.user(user_id, "Intruder"), chat, rng.randrange(1000, 1100), data)
+        )
     w.pushed += 1000
     await w.settle()
 
     after_states = w.sql("SELECT id, state, round, updated_at, closed_at FROM complaints")
     changes = sum(a != b for a, b in zip(before["complaints"], after_states, strict=True))
-    audit = w.sql("SELECT outcome, kind, COUNT(*) FROM audit WHERE id > ? GROUP BY 1, 2",
-                  before["audit"])
+    audit = w.sql(
+        "SELECT outcome, kind, COUNT(*) FROM audit WHERE id > ? GROUP BY 1, 2", before["audit"]
+    )
     refused = w.sql("SELECT COUNT(*) FROM timeline WHERE kind='refused'")[0][0] - before["refused"]
     answers = [stub.answers.get(q, {}).get("text", "") for q in queries]
-    print(f"\nforged presses: 1000 -> state changes: {changes}, audit rows: {audit}, "
-          f"timeline refusals: {refused}, refusal answers: "
-          f"{sum(REFUSED_ANSWER in a for a in answers)}")
+    print(
+        f"\nforged presses: 1000 -> state changes: {changes}, audit rows: {audit}, "
+        f"timeline refusals: {refused}, refusal answers: "
+        f"{sum(REFUSED_ANSWER in a for a in answers)}"
+    )
     assert changes == 0 and after_states == before["complaints"]
     assert w.sql(HANDLER_ROWS) == before["timeline"], "no decision, state, call or re-check"
     # the one thing sent: group -100999 is told once that the bot is not set up there
     assert w.sql("SELECT COUNT(*) FROM outbox") == [(before["outbox"][0][0] + 1,)]
-    assert w.sql("SELECT chat_id, purpose FROM outbox ORDER BY id DESC LIMIT 1") == \
-        [(-100999, "not_set_up")]
+    assert w.sql("SELECT chat_id, purpose FROM outbox ORDER BY id DESC LIMIT 1") == [
+        (-100999, "not_set_up")
+    ]
     assert w.sql("SELECT COUNT(*) FROM vendor_calls") == before["vendor_calls"]
     assert audit == [("refused", "button", 1000)]
     assert refused == 1000 - elsewhere, "each refusal is also in its complaint's timeline"

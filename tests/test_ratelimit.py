@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import OfficeConfig
-from bot.sop.model import Actor
-from bot.sop.services import Services
+from bot.domain.model import Actor
+from bot.services import Services
+from bot.settings.office import OfficeConfig
 from bot.sop.workflow import RateLimited
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
@@ -32,11 +32,14 @@ from tests.e2e.conftest import (
 )
 from tests.sop_support import sop_services
 
-CONFIG = FAST_CHECKS_TOML + """
+CONFIG = (
+    FAST_CHECKS_TOML
+    + """
 [limits]
 complaints_per_user = 2
 window_minutes = 10
 """
+)
 RINA = Actor(USER_ID, "Rina")
 
 
@@ -58,11 +61,24 @@ async def svc(tmp_path: Path) -> AsyncIterator[tuple[Services, Clock]]:
         yield s, clock
 
 
-async def _file(s: Services, update_id: int, who: Actor = RINA, *, limited: bool = True,
-                filed_by: Actor | None = None) -> int | None:
-    return await s.workflow.file(reporter=who, reporter_chat_id=who.id, channel="chat", site=None,
-                        text=f"keluhan {update_id}", update_id=update_id, limited=limited,
-                        filed_by=filed_by)
+async def _file(
+    s: Services,
+    update_id: int,
+    who: Actor = RINA,
+    *,
+    limited: bool = True,
+    filed_by: Actor | None = None,
+) -> int | None:
+    return await s.workflow.file(
+        reporter=who,
+        reporter_chat_id=who.id,
+        channel="chat",
+        site=None,
+        text=f"keluhan {update_id}",
+        update_id=update_id,
+        limited=limited,
+        filed_by=filed_by,
+    )
 
 
 async def test_over_the_limit_files_nothing_until_the_window_passes(
@@ -85,15 +101,15 @@ async def test_over_the_limit_files_nothing_until_the_window_passes(
 
 async def test_concurrent_filings_cannot_slip_past_the_limit(svc: tuple[Services, Clock]) -> None:
     s, _ = svc
-    results = await asyncio.gather(*(_file(s, 100 + i) for i in range(8)),
-                                   return_exceptions=True)
+    results = await asyncio.gather(*(_file(s, 100 + i) for i in range(8)), return_exceptions=True)
     assert sum(isinstance(r, int) for r in results) == 2
     assert sum(isinstance(r, RateLimited) for r in results) == 6
 
 
 async def test_unlimited_when_configured_zero(tmp_path: Path) -> None:
     config: OfficeConfig = parse_config(
-        CONFIG.replace("complaints_per_user = 2", "complaints_per_user = 0"), model=OfficeConfig)
+        CONFIG.replace("complaints_per_user = 2", "complaints_per_user = 0"), model=OfficeConfig
+    )
     async with sop_services(tmp_path / "n.db", config) as s:
         assert all([await _file(s, i) for i in range(1, 5)])
 
@@ -110,8 +126,9 @@ async def test_a_flood_gets_one_polite_refusal_and_is_audited(tmp_path: Path) ->
             stub.send_text(user, "/lapor")  # the guided dialog is refused before any question
             for i in range(3):
                 stub.send_text(adb, f"/catat Pak Budi: telepon nomor {i}")
-            refusal = await until(lambda: stub.find(USER_ID, "Maaf, Anda sudah mengirim"),
-                                  20, "the polite refusal")
+            refusal = await until(
+                lambda: stub.find(USER_ID, "Maaf, Anda sudah mengirim"), 20, "the polite refusal"
+            )
             assert "2 keluhan dalam 10 menit terakhir" in refusal["text"]
             assert "bisa dikirim lagi mulai pukul" in refusal["text"]
             assert "/lacak" in refusal["text"]
@@ -119,8 +136,13 @@ async def test_a_flood_gets_one_polite_refusal_and_is_audited(tmp_path: Path) ->
             def audited() -> list[tuple]:
                 return rows(settings.netmaint_db, "SELECT outcome, user_id, what FROM audit")
 
-            await until(lambda: len(audited()) == 5 and len(rows(
-                settings.netmaint_db, "SELECT 1 FROM complaints")) == 5, what="all handled")
+            await until(
+                lambda: (
+                    len(audited()) == 5
+                    and len(rows(settings.netmaint_db, "SELECT 1 FROM complaints")) == 5
+                ),
+                what="all handled",
+            )
             assert audited() == [("rate_limited", USER_ID, "/lapor")] * 5
             channels = rows(settings.netmaint_db, "SELECT channel FROM complaints ORDER BY id")
             assert channels == [("chat",), ("chat",), ("catat",), ("catat",), ("catat",)]

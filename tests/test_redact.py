@@ -48,7 +48,8 @@ WEBHOOK_SECRET = "webhook-secret-for-redact-tests-0123"  # module level: the aud
 
 
 async def test_verbose_logging_keeps_sql_parameters_out(
-        tmp_path, caplog: pytest.LogCaptureFixture) -> None:
+    tmp_path, caplog: pytest.LogCaptureFixture
+) -> None:
     """``netmaint bot -v``: DEBUG for the bot, but aiosqlite would log every SQL parameter
     (complaint texts, raw updates); its logger stays at WARNING."""
     from bot.cli.bot import configure_logging
@@ -74,21 +75,30 @@ def test_the_bot_masks_every_secret_it_holds(caplog: pytest.LogCaptureFixture) -
     from pydantic import SecretStr
 
     from bot.cli.bot import held_secrets
-    from bot.config import OfficeConfig, Settings
+    from bot.settings.environment import Settings
+    from bot.settings.office import OfficeConfig
     from checks.config import parse_config
 
-    settings = Settings(_env_file=None, telegram_bot_token=TOKEN,  # type: ignore[call-arg]
-                        adb_user_ids=(1,), jf_adb_chat_id=-1, kabid_chat_id=-2,
-                        netmaint_webhook_url="https://bot.example.invalid/hook",
-                        netmaint_webhook_secret=SecretStr(WEBHOOK_SECRET))
-    config = parse_config('[[sites]]\nname = "Dinas"\nagent_url = "https://10.0.0.5:8443"\n'
-                          'agent_token_env = "AGENT_TOKEN_DINAS"\n[[sites]]\nname = "Lokal"\n',
-                          model=OfficeConfig)
+    settings = Settings(
+        _env_file=None,
+        telegram_bot_token=TOKEN,  # type: ignore[call-arg]
+        adb_user_ids=(1,),
+        jf_adb_chat_id=-1,
+        kabid_chat_id=-2,
+        netmaint_webhook_url="https://bot.example.invalid/hook",
+        netmaint_webhook_secret=SecretStr(WEBHOOK_SECRET),
+    )
+    config = parse_config(
+        '[[sites]]\nname = "Dinas"\nagent_url = "https://10.0.0.5:8443"\n'
+        'agent_token_env = "AGENT_TOKEN_DINAS"\n[[sites]]\nname = "Lokal"\n',
+        model=OfficeConfig,
+    )
     held = held_secrets(settings, config, {"AGENT_TOKEN_DINAS": AGENT_TOKEN, "OTHER": "x"})
     assert set(held) == {TOKEN, WEBHOOK_SECRET, AGENT_TOKEN}
     redact.install(held)
     with caplog.at_level(logging.DEBUG):
         logging.getLogger("telegram.ext.ExtBot").debug(
             "Calling Bot API endpoint `setWebhook` with parameters `%s`",
-            {"url": "https://bot.example.invalid/hook", "secret_token": WEBHOOK_SECRET})
+            {"url": "https://bot.example.invalid/hook", "secret_token": WEBHOOK_SECRET},
+        )
     assert WEBHOOK_SECRET not in caplog.text and redact.MASK in caplog.text

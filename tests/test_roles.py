@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import SettingsError, load_settings
-from bot.sop.model import Role
-from handlers.auth import roles_of
+from bot.domain.model import Role
+from bot.domain.roles import roles_of
+from bot.settings.environment import SettingsError, load_settings
 from tests.e2e.conftest import ADB_ID, JF_CHAT, KABID_CHAT, OTHER_ID, make_settings
 
 
@@ -21,7 +21,8 @@ def test_by_group_when_no_people_are_listed(tmp_path: Path) -> None:
 
 def test_by_person_when_listed_anywhere_and_only_them(tmp_path: Path) -> None:
     s = make_settings(tmp_path / "n.db").model_copy(
-        update={"jf_adb_user_ids": (9100,), "kabid_user_ids": (9200,)})
+        update={"jf_adb_user_ids": (9100,), "kabid_user_ids": (9200,)}
+    )
     assert roles_of(s, OTHER_ID, JF_CHAT) == {Role.USER}
     assert roles_of(s, OTHER_ID, KABID_CHAT) == {Role.USER}
     assert Role.JF_ADB in roles_of(s, 9100, JF_CHAT) and Role.JF_ADB in roles_of(s, 9100, 9100)
@@ -29,13 +30,16 @@ def test_by_person_when_listed_anywhere_and_only_them(tmp_path: Path) -> None:
     assert roles_of(s, ADB_ID, JF_CHAT) == {Role.USER, Role.ADB}
 
 
-def test_the_variables_parse_like_adb_user_ids(monkeypatch: pytest.MonkeyPatch,
-                                               tmp_path: Path) -> None:
+def test_the_variables_parse_like_adb_user_ids(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     for name in ("JF_ADB_USER_IDS", "KABID_USER_IDS", "ADB_USER_IDS", "TELEGRAM_BOT_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     env = tmp_path / ".env"
-    base = ("TELEGRAM_BOT_TOKEN=123456789:AAAAAAAAAAAAAAAA\nADB_USER_IDS=1\n"
-            "JF_ADB_CHAT_ID=-1\nKABID_CHAT_ID=-2\n")
+    base = (
+        "TELEGRAM_BOT_TOKEN=123456789:AAAAAAAAAAAAAAAA\nADB_USER_IDS=1\n"
+        "JF_ADB_CHAT_ID=-1\nKABID_CHAT_ID=-2\n"
+    )
     env.write_text(base + "JF_ADB_USER_IDS= 5, 6\nKABID_USER_IDS=\n")
     s = load_settings(env)
     assert s.jf_adb_user_ids == (5, 6) and s.kabid_user_ids == ()

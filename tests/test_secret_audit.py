@@ -9,32 +9,49 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-LEAKY = '''
+LEAKY = """
 import logging
 
 LEAK_TOKEN = "987654321:" + "leaky-secret-for-the-audit-test-0123"  # fake, built from parts
 
 def test_logs_the_token():
     logging.getLogger("leaky").debug("GET /bot%s/getMe", LEAK_TOKEN)
-'''
+"""
 
-CLEAN = '''
+CLEAN = """
 import logging
 
 LEAK_TOKEN = "987654321:" + "leaky-secret-for-the-audit-test-0123"  # fake, built from parts
 
 def test_logs_no_token():
     logging.getLogger("clean").debug("GET /bot[REDACTED]/getMe")
-'''
+"""
 
 
 def _pytest(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
     (tmp_path / "test_sample.py").write_text(source)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p",
-         "tests.secret_audit", "--rootdir", str(tmp_path), "-c", os.devnull, str(tmp_path)],
-        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "-p",
+            "tests.secret_audit",
+            "--rootdir",
+            str(tmp_path),
+            "-c",
+            os.devnull,
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
     )
 
 
@@ -45,14 +62,14 @@ def test_a_leaked_token_fails_the_session(tmp_path: Path) -> None:
     assert "1 passed" in proc.stdout and proc.returncode == 1
 
 
-WEBHOOK_LEAK = '''
+WEBHOOK_LEAK = """
 import logging
 
 WEBHOOK_SECRET = "s3cret-for-the-audit-test-" + "0123456789"
 
 def test_logs_the_webhook_secret():
     logging.getLogger("telegram.ext").debug("setWebhook {'secret_token': '%s'}", WEBHOOK_SECRET)
-'''
+"""
 
 
 def test_a_leaked_webhook_secret_fails_the_session_too(tmp_path: Path) -> None:
@@ -72,17 +89,27 @@ def test_no_leak_passes(tmp_path: Path) -> None:
 def test_every_entry_point_redacts_its_log_lines(tmp_path: Path) -> None:
     """bot, agent and diagnose each install the redaction before they log anything."""
     token = "123456789:" + "AAH-entry-point-secret-0123456789abcdef"  # fake, built from parts
-    script = f'''
+    script = f"""
 import logging, sys
 from bot.cli import diagnose
 diagnose.main(["--step", "3", "--json"])
 logging.getLogger("after").warning("GET /bot{token}/getMe")
-'''
+"""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NETMAINT_CONFIG": ""}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert "GET /bot[REDACTED]/getMe" in proc.stderr, proc.stderr
     assert token.split(":")[1] not in proc.stderr + proc.stdout
-    for module in ("bot/telegram/app.py", "bot/cli/bot.py", "checks/agent/cli.py",
-                   "bot/cli/diagnose.py"):
+    for module in (
+        "bot/telegram/app.py",
+        "bot/cli/bot.py",
+        "checks/agent/cli.py",
+        "bot/cli/diagnose.py",
+    ):
         assert "redact.install(" in (ROOT / module).read_text(), module

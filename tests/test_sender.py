@@ -20,7 +20,7 @@ import httpx
 import pytest
 from telegram import Bot
 
-from bot.delivery.flood import FloodLimiter, FloodLimits
+from bot.delivery.pacer import Pacer, PacerLimits
 from bot.delivery.queue import BACKGROUND, NORMAL, URGENT, MessageQueue
 from bot.delivery.sender import Sender, SenderOptions
 from bot.storage import Database, OutboxRow
@@ -28,8 +28,9 @@ from tests.botapi_stub import BotApiStub, StubLimits
 from tests.delivery_support import ADB, delivery
 
 CHAT = 10
-FAST = FloodLimits(per_chat_s=0.01, group_per_min=6000, group_burst=100, global_per_s=1000,
-                   global_burst=1000)
+FAST = PacerLimits(
+    per_chat_s=0.01, group_per_min=6000, group_burst=100, global_per_s=1000, global_burst=1000
+)
 BUTTONS = {"inline_keyboard": [[{"text": "Ya", "callback_data": "dec 1 ya"}]]}
 
 
@@ -50,9 +51,14 @@ class Parts:
     bot: Bot
     queue: MessageQueue
 
-    def sender(self, *, clock: Any = None, limits: FloodLimits = FAST) -> Sender:
-        opts = SenderOptions(limits=limits, backoff_base_s=0.02, backoff_max_s=0.1,
-                             request_timeout_s=5.0, idle_poll_s=0.2)
+    def sender(self, *, clock: Any = None, limits: PacerLimits = FAST) -> Sender:
+        opts = SenderOptions(
+            limits=limits,
+            backoff_base_s=0.02,
+            backoff_max_s=0.1,
+            request_timeout_s=5.0,
+            idle_poll_s=0.2,
+        )
         if clock is None:
             return Sender(self.db, self.bot, self.queue, options=opts)
         return Sender(self.db, self.bot, self.queue, clock=clock, options=opts)
@@ -64,8 +70,11 @@ class Parts:
 
     def calls(self, chat: int) -> list[tuple[str, str | None]]:
         """(method, text) of every call the stand-in carried out for a chat, in order."""
-        return [(c.method, c.params.get("text")) for c in self.stub.calls
-                if c.carried_out and c.params.get("chat_id") == chat]
+        return [
+            (c.method, c.params.get("text"))
+            for c in self.stub.calls
+            if c.carried_out and c.params.get("chat_id") == chat
+        ]
 
 
 @pytest.fixture
@@ -81,8 +90,9 @@ async def _send(db: Database, chat: int, text: str, priority: int = NORMAL) -> i
 
 async def _edit(db: Database, chat: int, ref: int, text: str, priority: int = NORMAL) -> int:
     async with db.write() as tx:
-        return await tx.outbox.enqueue(chat, "editMessageText", {"text": text},
-                                       ref_outbox_id=ref, priority=priority)
+        return await tx.outbox.enqueue(
+            chat, "editMessageText", {"text": text}, ref_outbox_id=ref, priority=priority
+        )
 
 
 async def _drain(sender: Sender, timeout: float = 20.0) -> None:
@@ -109,7 +119,7 @@ async def test_rows_that_will_not_be_sent_cost_no_token(parts: Parts) -> None:
     """Edits of a failed message, superseded edits and an unreachable chat's rows, then a
     send: on a frozen clock with Telegram's 1/s per chat, the send goes at once."""
     clock = FrozenClock()
-    sender = parts.sender(clock=clock, limits=FloodLimits())
+    sender = parts.sender(clock=clock, limits=PacerLimits())
     failed = await _send(parts.db, CHAT, "lost")
     async with parts.db.write() as tx:
         await tx.outbox.gave_up(failed, "500", ambiguous=False)
@@ -133,13 +143,14 @@ async def test_superseded_edits_of_a_sent_message_cost_no_token(parts: Parts) ->
     clock = FrozenClock()
     first = await _send(parts.db, CHAT, "draft")
     await _drain(parts.sender())
-    sender = parts.sender(clock=clock, limits=FloodLimits())
+    sender = parts.sender(clock=clock, limits=PacerLimits())
     edits = [await _edit(parts.db, CHAT, first, f"step {i}") for i in range(5)]
 
     await _drain(sender)
 
     assert [c for c in parts.calls(CHAT) if c[0] != "sendMessage"] == [
-        ("editMessageText", "step 4")]
+        ("editMessageText", "step 4")
+    ]
     assert [(await parts.row(e)).state for e in edits] == ["superseded"] * 4 + ["sent"]
     assert sender.limiter.reserve(CHAT) == pytest.approx(1.0), "exactly one token booked"
 
@@ -161,8 +172,12 @@ async def test_an_edit_folds_into_its_pending_send(parts: Parts) -> None:
     assert parts.stub.buttons(msg) == {"Ya": "dec 1 ya"}
     sent = await parts.row(row_id)
     assert sent.state == "sent" and sent.priority == URGENT, "the more urgent priority kept"
-    assert await parts.db.reads.outbox.stats() == {"sent": 1, "attempts": 1, "failures": 0,
-                                                    "ambiguous": 0}
+    assert await parts.db.reads.outbox.stats() == {
+        "sent": 1,
+        "attempts": 1,
+        "failures": 0,
+        "ambiguous": 0,
+    }
 
 
 async def test_an_edit_after_begin_is_queued_not_folded(parts: Parts) -> None:
@@ -228,7 +243,8 @@ async def test_an_urgent_row_overtakes_queued_background_edits(parts: Parts) -> 
     await _send(parts.db, CHAT, "second prompt", priority=URGENT)
     await _drain(parts.sender())
     assert parts.calls(CHAT)[4:] == [
-        ("sendMessage", "prompt"), ("sendMessage", "second prompt"),
+        ("sendMessage", "prompt"),
+        ("sendMessage", "second prompt"),
         ("sendMessage", "normal notice"),
         *[("editMessageText", f"diagnosis {i}: step 2") for i in range(4)],
     ]
@@ -240,8 +256,11 @@ async def test_an_edit_waits_for_its_pending_send_and_is_not_skipped(parts: Part
     ref = await _send(parts.db, CHAT, "prompt", priority=BACKGROUND)
     edit = await _edit(parts.db, CHAT, ref, "prompt with buttons", priority=URGENT)
     await _drain(parts.sender())
-    assert parts.calls(CHAT) == [("sendMessage", "earlier"), ("sendMessage", "prompt"),
-                                 ("editMessageText", "prompt with buttons")]
+    assert parts.calls(CHAT) == [
+        ("sendMessage", "earlier"),
+        ("sendMessage", "prompt"),
+        ("editMessageText", "prompt with buttons"),
+    ]
     assert (await parts.row(edit)).state == "sent"
     assert (await parts.row(other)).state == "sent"
     assert parts.stub.texts(CHAT) == ["earlier", "prompt with buttons"]
@@ -249,8 +268,9 @@ async def test_an_edit_waits_for_its_pending_send_and_is_not_skipped(parts: Part
 
 async def test_sent_for_incident(parts: Parts) -> None:
     async with parts.db.write() as tx:
-        ids = await parts.queue.send(tx, ADB, "prompt", purpose="prompt", incident_id=7,
-                                     priority=URGENT)
+        ids = await parts.queue.send(
+            tx, ADB, "prompt", purpose="prompt", incident_id=7, priority=URGENT
+        )
         await parts.queue.send(tx, ADB, "other", purpose="prompt", incident_id=8)
         row = await tx.outbox.row(ids[0])
         assert row is not None
@@ -282,8 +302,7 @@ def test_the_stand_in_counts_a_group_per_minute() -> None:
     limits = StubLimits(per_chat_s=0.0, group_per_min=3, global_per_s=1000, slack_s=0.0)
     with BotApiStub(enforce_limits=limits) as stub:
         url = f"{stub.base_url}{stub.token}/sendMessage"
-        codes = [httpx.post(url, json={"chat_id": -5, "text": "g"}).status_code
-                 for _ in range(5)]
+        codes = [httpx.post(url, json={"chat_id": -5, "text": "g"}).status_code for _ in range(5)]
         other = httpx.post(url, json={"chat_id": -6, "text": "g"}).status_code
     assert codes == [200, 200, 200, 429, 429] and other == 200
 
@@ -297,13 +316,15 @@ async def test_a_sender_faster_than_telegram_still_delivers_everything_in_order(
     for chat in (11, 12, -100500):
         for i in range(3):
             await _send(parts.db, chat, f"{chat}:{i}")
-    greedy = FloodLimits(per_chat_s=0.25, group_per_min=600, group_burst=10,
-                         global_per_s=100, global_burst=10)
+    greedy = PacerLimits(
+        per_chat_s=0.25, group_per_min=600, group_burst=10, global_per_s=100, global_burst=10
+    )
     await _deliver_all(parts.sender(limits=greedy), parts.db)
     assert sum(parts.stub.limited.values()) > 0, "the stand-in refused some calls"
     for chat in (11, 12, -100500):
         assert [c.params["text"] for c in parts.stub.sent(chat)] == [
-            f"{chat}:{i}" for i in range(3)]
+            f"{chat}:{i}" for i in range(3)
+        ]
     stats = await parts.db.reads.outbox.stats()
     assert stats["sent"] == 9 and set(stats) == {"sent", "attempts", "failures", "ambiguous"}
     assert parts.stub.duplicates() == 0
@@ -311,7 +332,7 @@ async def test_a_sender_faster_than_telegram_still_delivers_everything_in_order(
 
 def test_a_429_holds_the_whole_chat_in_the_limiter() -> None:
     clock = FrozenClock()
-    lim = FloodLimiter(FloodLimits(), clock=clock)
+    lim = Pacer(PacerLimits(), clock=clock)
     lim.hold(CHAT, 5.0)
     assert lim.reserve(CHAT) == pytest.approx(5.0)
     assert lim.reserve(CHAT + 1) == 0, "other chats are not held"

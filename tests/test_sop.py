@@ -7,8 +7,8 @@ from datetime import timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.sop import model as sop
-from bot.sop.model import Action, Role, State
+from bot.domain import model as sop
+from bot.domain.model import Action, Role, State
 
 
 def test_eleven_steps_with_the_sops_own_wording_and_standard_times() -> None:

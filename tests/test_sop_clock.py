@@ -1,7 +1,7 @@
 """The SOP's clock with an injected clock: reminders, escalation, the office calendar.
 
 Real SOP services on a real SQLite file; time only moves when the test moves it, and
-``SopClock.tick`` is what the bot's clock task calls.
+``Deadlines.tick`` is what the bot's clock task calls.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.config import OfficeConfig
-from bot.sop.model import Action, Actor, Role
-from bot.sop.services import Services, build_services
+from bot.domain.model import Action, Actor, Role
+from bot.services import Services, build_services
+from bot.settings.office import OfficeConfig
 from bot.sop.transition import OK
 from bot.sop.workflow import Press
 from bot.storage import Database
@@ -65,8 +65,13 @@ class World:
         self.db = Database(self.path, self.clock)
         await self.db.open()
         agent = InstantAgent()
-        self.s: Services = build_services(make_settings(self.path), self.config, self.db,
-                                          agent_for=lambda site: agent, clock=self.clock)
+        self.s: Services = build_services(
+            make_settings(self.path),
+            self.config,
+            self.db,
+            agent_for=lambda site: agent,
+            clock=self.clock,
+        )
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -76,18 +81,24 @@ class World:
     async def at(self, when: datetime) -> None:
         """Move the clock to ``when`` and let the SOP's clock look."""
         self.clock.now = when
-        await self.s.sop_clock.tick()
+        await self.s.deadlines.tick()
 
     async def file(self) -> int:
-        cid = await self.s.workflow.file(reporter=Actor(7001, "Rina"), reporter_chat_id=7001,
-                                         channel="chat", site=None, text="internet mati")
+        cid = await self.s.workflow.file(
+            reporter=Actor(7001, "Rina"),
+            reporter_chat_id=7001,
+            channel="chat",
+            site=None,
+            text="internet mati",
+        )
         await self.s.diagnoses.idle()
         assert cid is not None
         return cid
 
     async def sent(self, purpose: str) -> list[tuple[int, dict]]:
         rows = await self.db.connection.execute_fetchall(
-            "SELECT chat_id, payload FROM outbox WHERE purpose=? ORDER BY id", (purpose,))
+            "SELECT chat_id, payload FROM outbox WHERE purpose=? ORDER BY id", (purpose,)
+        )
         return [(r[0], json.loads(r[1])) for r in rows]
 
 
@@ -168,8 +179,7 @@ async def test_friday_afternoon_waits_for_monday_and_nobody_is_paged_at_night(
     friday = wib(2026, 11, 27, 15, 55)
     async with World(tmp_path / "n.db", friday) as w:
         await w.file()
-        for when in (wib(2026, 11, 27, 16, 30), wib(2026, 11, 28, 10, 0),
-                     wib(2026, 11, 30, 7, 29)):
+        for when in (wib(2026, 11, 27, 16, 30), wib(2026, 11, 28, 10, 0), wib(2026, 11, 30, 7, 29)):
             await w.at(when)
         assert await w.sent("reminder") == [], "not after office hours, not on Saturday"
         await w.at(wib(2026, 11, 30, 7, 31))

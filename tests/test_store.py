@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.sop.model import Actor, State
+from bot.domain.model import Actor, State
 from bot.storage import Database
 
 T0 = datetime(2026, 1, 10, 8, 0, tzinfo=UTC)
@@ -25,8 +25,13 @@ class FakeClock:
 async def _file(db: Database, update_id: int | None = None) -> int | None:
     async with db.write() as tx:
         return await tx.complaints.add(
-            state=State.AWAITING_DECISION, reporter=Actor(7, "Rina"), reporter_chat_id=7,
-            channel="chat", site=None, text="internet mati", source_update_id=update_id,
+            state=State.AWAITING_DECISION,
+            reporter=Actor(7, "Rina"),
+            reporter_chat_id=7,
+            channel="chat",
+            site=None,
+            text="internet mati",
+            source_update_id=update_id,
         )
 
 
@@ -37,8 +42,9 @@ async def test_schema_pragmas_and_reopen(tmp_path: Path) -> None:
         mode = await (await db.connection.execute("PRAGMA journal_mode")).fetchone()
         sync = await (await db.connection.execute("PRAGMA synchronous")).fetchone()
         version = await (await db.connection.execute("PRAGMA user_version")).fetchone()
-        latest = max(int(f.name.split("_", 1)[0])
-                     for f in Path("bot/storage/migrations").glob("*.sql"))
+        latest = max(
+            int(f.name.split("_", 1)[0]) for f in Path("bot/storage/migrations").glob("*.sql")
+        )
         assert (mode[0], sync[0], version[0]) == ("wal", 2, latest)  # 2 = FULL
     async with Database(path) as db:  # migrations are not applied twice; data is kept
         c = await db.reads.complaints.get(cid)

@@ -10,15 +10,16 @@ import argparse
 from datetime import date
 
 from bot.cli import documents as common
-from bot.config import AgendaSettings
 from bot.documents.period import Period, PeriodError, parse_date
 from bot.documents.service import Document, Documents
-from bot.sop.model import utc_now
+from bot.domain.clock import utc_now
+from bot.settings.environment import AgendaSettings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--from", dest="from_", metavar="DATE",
-                        help="first day, YYYY-MM-DD or dd/mm/yyyy")
+    parser.add_argument(
+        "--from", dest="from_", metavar="DATE", help="first day, YYYY-MM-DD or dd/mm/yyyy"
+    )
     parser.add_argument("--to", metavar="DATE", help="last day (default: today)")
     parser.add_argument("--all", action="store_true", help="every complaint ever recorded")
     parser.add_argument("--site", help="only this unit/site (as named in [[sites]])")
@@ -45,8 +46,13 @@ def run(args: argparse.Namespace) -> int:
         if first is not None and first > last:
             raise PeriodError(f"--from {first:%d/%m/%Y} is after --to {last:%d/%m/%Y}")
         period = Period(first if first is not None else last, last, docs.tz)
-        return await docs.agenda_document(period, args.format, now, site=args.site,
-                                          open_before=first is None,
-                                          delimiter=common.DELIMITERS[args.delimiter])
+        return await docs.agenda_document(
+            period,
+            args.format,
+            now,
+            site=args.site,
+            open_before=first is None,
+            delimiter=common.DELIMITERS[args.delimiter],
+        )
 
     return common.run(args, make)

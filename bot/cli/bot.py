@@ -15,7 +15,8 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.agents import DEFAULT_TOKEN_ENV, agent_environment, agent_lookup
 from bot.cli.doctor import env_file_exposed
-from bot.config import OfficeConfig, Settings, SettingsError, load_office_config, load_settings
+from bot.settings.environment import Settings, SettingsError, load_settings
+from bot.settings.office import OfficeConfig, load_office_config
 from bot.storage.db import StorageError
 from bot.telegram.runtime import run_bot
 from checks import redact
@@ -23,8 +24,12 @@ from checks.config import ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env-file", type=Path, default=Path(".env"),
-                        help="file with the environment variables (default: .env)")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        help="file with the environment variables (default: .env)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log at DEBUG level")
 
 
@@ -39,12 +44,14 @@ def configure_logging(verbose: bool) -> None:
     redact.quiet_http_loggers()
 
 
-def held_secrets(settings: Settings, config: OfficeConfig,
-                 environ: Mapping[str, str]) -> list[str]:
+def held_secrets(settings: Settings, config: OfficeConfig, environ: Mapping[str, str]) -> list[str]:
     """Every secret the bot holds, to be masked in every log line: the bot token, the
     webhook secret (with it anyone can forge updates) and each site's agent token."""
-    agent_tokens = [environ.get(site.agent_token_env or DEFAULT_TOKEN_ENV)
-                    for site in config.sites if site.agent_url]
+    agent_tokens = [
+        environ.get(site.agent_token_env or DEFAULT_TOKEN_ENV)
+        for site in config.sites
+        if site.agent_url
+    ]
     return [s for s in (settings.token, settings.webhook_secret, *agent_tokens) if s]
 
 
@@ -63,7 +70,10 @@ def run(args: argparse.Namespace) -> int:
     if env_file is not None and env_file_exposed(env_file):
         logging.getLogger("bot.cli").warning(
             "%s holds the bot token and can be read by other users of this machine; "
-            "run: chmod 600 %s", env_file, env_file)
+            "run: chmod 600 %s",
+            env_file,
+            env_file,
+        )
     try:
         settings = load_settings(env_file)
         redact.install([settings.token, settings.webhook_secret])
@@ -80,12 +90,16 @@ def run(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     except InvalidToken:
-        print("TELEGRAM_BOT_TOKEN was refused by Telegram; copy it again from BotFather",
-              file=sys.stderr)
+        print(
+            "TELEGRAM_BOT_TOKEN was refused by Telegram; copy it again from BotFather",
+            file=sys.stderr,
+        )
         return 2
     except NetworkError as exc:
-        print(f"cannot reach the Bot API at TELEGRAM_API_BASE_URL ({redact.redact(str(exc))})",
-              file=sys.stderr)
+        print(
+            f"cannot reach the Bot API at TELEGRAM_API_BASE_URL ({redact.redact(str(exc))})",
+            file=sys.stderr,
+        )
         return 1
     except KeyboardInterrupt:
         pass

@@ -21,15 +21,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of the ``diagnose`` subcommand."""
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument(
-        "--step", type=int, action="append", choices=CHECK_STEPS, metavar="N",
+        "--step",
+        type=int,
+        action="append",
+        choices=CHECK_STEPS,
+        metavar="N",
         help="run only SOP step N (2-6); repeat for several",
     )
     parser.add_argument(
-        "--lang", choices=LANGS, default=os.environ.get("NETMAINT_LANG") or "id",
+        "--lang",
+        choices=LANGS,
+        default=os.environ.get("NETMAINT_LANG") or "id",
         help="report language (default: NETMAINT_LANG or id)",
     )
     parser.add_argument(
-        "--config", default=os.environ.get("NETMAINT_CONFIG") or None, metavar="PATH",
+        "--config",
+        default=os.environ.get("NETMAINT_CONFIG") or None,
+        metavar="PATH",
         help="TOML config file (default: NETMAINT_CONFIG or ./netmaint.toml if present)",
     )
 
@@ -39,14 +47,17 @@ def run(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
-    from bot.config import load_office_config
+    from bot.settings.office import load_office_config
     from checks import redact
     from checks.config import ConfigError
     from checks.runner import run_sop_checks
 
     if args.lang not in LANGS:  # argparse checks choices only when --lang is given
-        print(f"netmaint diagnose: NETMAINT_LANG={args.lang} is not a report language; "
-              f"set it to {' or '.join(LANGS)}, or pass --lang", file=sys.stderr)
+        print(
+            f"netmaint diagnose: NETMAINT_LANG={args.lang} is not a report language; "
+            f"set it to {' or '.join(LANGS)}, or pass --lang",
+            file=sys.stderr,
+        )
         return UNKNOWN
     redact.install()  # as in the bot and the agent: a token-shaped string never reaches a log
     redact.quiet_http_loggers()

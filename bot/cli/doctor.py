@@ -37,15 +37,9 @@ from typing import Any
 import httpx
 
 from bot.agents import DEFAULT_TOKEN_ENV, agent_environment, is_tls_error
-from bot.config import (
-    OfficeConfig,
-    Settings,
-    SettingsError,
-    Site,
-    load_office_config,
-    load_settings,
-)
 from bot.render import render
+from bot.settings.environment import Settings, SettingsError, load_settings
+from bot.settings.office import OfficeConfig, Site, load_office_config
 from checks import redact
 from checks.agent.api import HEALTH_PATH
 from checks.config import DEFAULT_CONFIG_PATH, ConfigError, is_loopback_host
@@ -70,7 +64,7 @@ ICONS = {Level.OK: "✅", Level.WARN: "⚠️", Level.FAIL: "❌", Level.UNREADA
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class DoctorLine:
     """One line of the report: its level, its wording's key and what the wording shows."""
 
     level: Level
@@ -79,12 +73,21 @@ class Finding:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--env-file", type=Path, default=Path(".env"),
-                        help="file with the environment variables (default: .env)")
-    parser.add_argument("--lang", choices=("id", "en"), default=None,
-                        help="language of the report (default: NETMAINT_LANG, else id)")
-    parser.add_argument("--send-test", action="store_true",
-                        help="also send a test message to each configured chat")
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        help="file with the environment variables (default: .env)",
+    )
+    parser.add_argument(
+        "--lang",
+        choices=("id", "en"),
+        default=None,
+        help="language of the report (default: NETMAINT_LANG, else id)",
+    )
+    parser.add_argument(
+        "--send-test", action="store_true", help="also send a test message to each configured chat"
+    )
 
 
 def env_file_exposed(path: Path) -> bool:
@@ -133,34 +136,42 @@ def _chats(settings: Settings) -> list[tuple[str, int]]:
     return chats
 
 
-async def check_telegram(settings: Settings, lang: str, send_test: bool,
-                         client: httpx.AsyncClient) -> list[Finding]:
+async def check_telegram(
+    settings: Settings, lang: str, send_test: bool, client: httpx.AsyncClient
+) -> list[DoctorLine]:
     """The token (getMe), each configured chat, each ADB, and the clock against Telegram's."""
     api = BotApi(settings, client)
     ok, me, when = await api.call("getMe")
     if not ok:
         if str(me).startswith(("network", "HTTP 5")):
-            return [Finding(Level.FAIL, "api_unreachable", {"why": me})]
-        return [Finding(Level.FAIL, "token_refused", {"why": me})]
-    found = [Finding(Level.OK, "token_ok", {"username": me.get("username", "?")})]
+            return [DoctorLine(Level.FAIL, "api_unreachable", {"why": me})]
+        return [DoctorLine(Level.FAIL, "token_refused", {"why": me})]
+    found = [DoctorLine(Level.OK, "token_ok", {"username": me.get("username", "?")})]
     bot_id = me.get("id")
     for name, chat_id in _chats(settings):
         found.append(await _check_chat(api, name, chat_id, bot_id, lang, send_test))
     for user_id in settings.adb_user_ids:
         ok, why, _ = await api.call("getChat", chat_id=user_id)
-        found.append(Finding(Level.OK, "adb_ok", {"id": user_id}) if ok
-                     else Finding(Level.FAIL, "adb_not_started", {"id": user_id, "why": why}))
+        found.append(
+            DoctorLine(Level.OK, "adb_ok", {"id": user_id})
+            if ok
+            else DoctorLine(Level.FAIL, "adb_not_started", {"id": user_id, "why": why})
+        )
         if ok and send_test and settings.adb_chat_id is None:
             found.extend(await _send_test(api, "ADB_USER_IDS", user_id, lang))
     if when is not None:
         skew = (datetime.now(UTC) - when).total_seconds()
-        found.append(Finding(Level.WARN, "clock_off", {"seconds": round(skew)})
-                     if abs(skew) > CLOCK_WARN_S else Finding(Level.OK, "clock_ok", {}))
+        found.append(
+            DoctorLine(Level.WARN, "clock_off", {"seconds": round(skew)})
+            if abs(skew) > CLOCK_WARN_S
+            else DoctorLine(Level.OK, "clock_ok", {})
+        )
     return found
 
 
-async def _check_chat(api: BotApi, name: str, chat_id: int, bot_id: int | None, lang: str,
-                      send_test: bool) -> Finding:
+async def _check_chat(
+    api: BotApi, name: str, chat_id: int, bot_id: int | None, lang: str, send_test: bool
+) -> DoctorLine:
     """A configured group: it exists, the bot is in it and may post there."""
     params: dict[str, Any] = {"name": name, "id": chat_id, "title": ""}
     ok, chat, _ = await api.call("getChat", chat_id=chat_id)
@@ -168,14 +179,14 @@ async def _check_chat(api: BotApi, name: str, chat_id: int, bot_id: int | None, 
         # Telegram says "Forbidden: bot is not a member" for a group it left or was removed
         # from, and "chat not found" for an id it never knew (a typo, a group it never joined)
         key = "chat_not_member" if "forbidden" in str(chat).lower() else "chat_missing"
-        return Finding(Level.FAIL, key, {**params, "why": chat})
+        return DoctorLine(Level.FAIL, key, {**params, "why": chat})
     params["title"] = chat.get("title") or chat.get("first_name") or ""
     ok, member, _ = await api.call("getChatMember", chat_id=chat_id, user_id=bot_id)
     if not ok:
-        return Finding(Level.FAIL, "chat_not_member", {**params, "why": member})
+        return DoctorLine(Level.FAIL, "chat_not_member", {**params, "why": member})
     status = member.get("status")
     if status in ("left", "kicked"):
-        return Finding(Level.FAIL, "chat_not_member", {**params, "why": status})
+        return DoctorLine(Level.FAIL, "chat_not_member", {**params, "why": status})
     may_post = True
     if status == "restricted":
         may_post = bool(member.get("can_send_messages"))
@@ -184,25 +195,29 @@ async def _check_chat(api: BotApi, name: str, chat_id: int, bot_id: int | None, 
     elif status == "administrator" and chat.get("type") == "channel":
         may_post = bool(member.get("can_post_messages"))
     if not may_post:
-        return Finding(Level.FAIL, "chat_cannot_post", params)
+        return DoctorLine(Level.FAIL, "chat_cannot_post", params)
     if send_test:
         sent = await _send_test(api, name, chat_id, lang)
         if sent:
             return sent[0]
-    return Finding(Level.OK, "chat_ok", {**params, "tested": send_test})
+    return DoctorLine(Level.OK, "chat_ok", {**params, "tested": send_test})
 
 
-async def _send_test(api: BotApi, name: str, chat_id: int, lang: str) -> list[Finding]:
-    ok, why, _ = await api.call("sendMessage", chat_id=chat_id,
-                                text=render(lang, "doctor.txt.j2", key="test_message", p={}))
-    return [] if ok else [Finding(Level.FAIL, "test_failed", {"name": name, "id": chat_id,
-                                                              "why": why})]
+async def _send_test(api: BotApi, name: str, chat_id: int, lang: str) -> list[DoctorLine]:
+    ok, why, _ = await api.call(
+        "sendMessage", chat_id=chat_id, text=render(lang, "doctor.txt.j2", key="test_message", p={})
+    )
+    return (
+        []
+        if ok
+        else [DoctorLine(Level.FAIL, "test_failed", {"name": name, "id": chat_id, "why": why})]
+    )
 
 
 # --- the office's config and its agents ------------------------------------------------------
 
 
-async def check_agent(site: Site, token: str | None) -> Finding:
+async def check_agent(site: Site, token: str | None) -> DoctorLine:
     """A site's agent answers its health endpoint over HTTPS with the site's CA and token,
     as ``bot.agents.RemoteAgent`` would ask it (no redirects, no proxy from the environment)."""
     env = site.agent_token_env or DEFAULT_TOKEN_ENV
@@ -210,30 +225,38 @@ async def check_agent(site: Site, token: str | None) -> Finding:
     try:
         url = httpx.URL(site.agent_url or "")
     except httpx.InvalidURL:
-        return Finding(Level.FAIL, "agent_bad_url", params)
+        return DoctorLine(Level.FAIL, "agent_bad_url", params)
     if url.scheme == "http" and not is_loopback_host(url.host):
-        return Finding(Level.FAIL, "agent_insecure", params)
+        return DoctorLine(Level.FAIL, "agent_insecure", params)
     if not token or not (token.isascii() and token.isprintable()):
-        return Finding(Level.FAIL, "agent_no_token", params)
+        return DoctorLine(Level.FAIL, "agent_no_token", params)
     verify: ssl.SSLContext | bool = True
     if site.agent_ca_file is not None:
         try:
             verify = ssl.create_default_context(cafile=str(site.agent_ca_file))
         except (OSError, ssl.SSLError):
-            return Finding(Level.FAIL, "agent_bad_ca", {**params, "ca": str(site.agent_ca_file)})
+            return DoctorLine(Level.FAIL, "agent_bad_ca", {**params, "ca": str(site.agent_ca_file)})
     try:
-        async with httpx.AsyncClient(base_url=url, verify=verify, timeout=AGENT_TIMEOUT,
-                                     follow_redirects=False, trust_env=False) as client:
-            response = await client.get(HEALTH_PATH,
-                                        headers={"Authorization": f"Bearer {token.strip()}"})
+        async with httpx.AsyncClient(
+            base_url=url,
+            verify=verify,
+            timeout=AGENT_TIMEOUT,
+            follow_redirects=False,
+            trust_env=False,
+        ) as client:
+            response = await client.get(
+                HEALTH_PATH, headers={"Authorization": f"Bearer {token.strip()}"}
+            )
     except httpx.HTTPError as exc:
         key = "agent_tls" if is_tls_error(exc) else "agent_down"
-        return Finding(Level.FAIL, key, {**params, "why": type(exc).__name__})
+        return DoctorLine(Level.FAIL, key, {**params, "why": type(exc).__name__})
     if response.status_code in (401, 403):
-        return Finding(Level.FAIL, "agent_unauthorized", params)
+        return DoctorLine(Level.FAIL, "agent_unauthorized", params)
     if response.status_code != 200:
-        return Finding(Level.FAIL, "agent_bad_answer", {**params, "status": response.status_code})
-    return Finding(Level.OK, "agent_ok", params)
+        return DoctorLine(
+            Level.FAIL, "agent_bad_answer", {**params, "status": response.status_code}
+        )
+    return DoctorLine(Level.OK, "agent_ok", params)
 
 
 # --- this machine ----------------------------------------------------------------------------
@@ -245,109 +268,151 @@ def latest_migration() -> int:
     return max(int(f.name.split("_", 1)[0]) for f in folder.iterdir() if f.name.endswith(".sql"))
 
 
-def check_database(path: Path) -> list[Finding]:
+def check_database(path: Path) -> list[DoctorLine]:
     """The agenda's SQLite file: intact, its schema current, private, and room to grow."""
-    found: list[Finding] = []
+    found: list[DoctorLine] = []
     where = path.parent if path.parent.exists() else Path(".")
     if not path.exists():
-        found.append(Finding(Level.OK, "db_new", {"path": str(path)}))
+        found.append(DoctorLine(Level.OK, "db_new", {"path": str(path)}))
     else:
         try:
             with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
                 result = db.execute("PRAGMA integrity_check").fetchone()
                 version = int(db.execute("PRAGMA user_version").fetchone()[0])
         except sqlite3.Error as exc:
-            return [Finding(Level.FAIL, "db_corrupt", {"path": str(path), "why": str(exc)})]
+            return [DoctorLine(Level.FAIL, "db_corrupt", {"path": str(path), "why": str(exc)})]
         if not result or result[0] != "ok":
-            return [Finding(Level.FAIL, "db_corrupt",
-                            {"path": str(path), "why": str(result[0] if result else "?")})]
+            return [
+                DoctorLine(
+                    Level.FAIL,
+                    "db_corrupt",
+                    {"path": str(path), "why": str(result[0] if result else "?")},
+                )
+            ]
         latest = latest_migration()
         if version > latest:
-            found.append(Finding(Level.FAIL, "db_newer", {"path": str(path), "version": version,
-                                                           "latest": latest}))
+            found.append(
+                DoctorLine(
+                    Level.FAIL,
+                    "db_newer",
+                    {"path": str(path), "version": version, "latest": latest},
+                )
+            )
         elif version < latest:
-            found.append(Finding(Level.WARN, "db_migrate", {"path": str(path),
-                                                             "version": version,
-                                                             "latest": latest}))
+            found.append(
+                DoctorLine(
+                    Level.WARN,
+                    "db_migrate",
+                    {"path": str(path), "version": version, "latest": latest},
+                )
+            )
         else:
-            found.append(Finding(Level.OK, "db_ok", {"path": str(path), "version": version}))
-        exposed = [str(f) for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
-                   if f.exists() and stat.S_IMODE(f.stat().st_mode) & 0o077]
+            found.append(DoctorLine(Level.OK, "db_ok", {"path": str(path), "version": version}))
+        exposed = [
+            str(f)
+            for f in (path, Path(f"{path}-wal"), Path(f"{path}-shm"))
+            if f.exists() and stat.S_IMODE(f.stat().st_mode) & 0o077
+        ]
         if exposed:
-            found.append(Finding(Level.WARN, "db_readable", {"files": exposed,
-                                                              "path": str(path)}))
+            found.append(
+                DoctorLine(Level.WARN, "db_readable", {"files": exposed, "path": str(path)})
+            )
     free = shutil.disk_usage(where).free
     params = {"free_mb": free // (1024 * 1024), "where": str(where)}
-    level = (Level.FAIL if free < DISK_FAIL_BYTES else
-             Level.WARN if free < DISK_WARN_BYTES else Level.OK)
-    found.append(Finding(level, {Level.OK: "disk_ok", Level.WARN: "disk_low",
-                                 Level.FAIL: "disk_full"}[level], params))
+    level = (
+        Level.FAIL if free < DISK_FAIL_BYTES else Level.WARN if free < DISK_WARN_BYTES else Level.OK
+    )
+    found.append(
+        DoctorLine(
+            level,
+            {Level.OK: "disk_ok", Level.WARN: "disk_low", Level.FAIL: "disk_full"}[level],
+            params,
+        )
+    )
     return found
 
 
-def check_ping() -> Finding:
+def check_ping() -> DoctorLine:
     """Whether the ping step (SOP step 4) can send ICMP from this process."""
     from checks.icmp import detect_mode
 
     mode = detect_mode()
     params = {"mode": mode.name, "range": mode.ping_group_range, "gid": mode.gid}
-    return Finding(Level.WARN if mode.name == "unavailable" else Level.OK,
-                   "ping_unavailable" if mode.name == "unavailable" else "ping_ok", params)
+    return DoctorLine(
+        Level.WARN if mode.name == "unavailable" else Level.OK,
+        "ping_unavailable" if mode.name == "unavailable" else "ping_ok",
+        params,
+    )
 
 
-def check_time(settings: Settings, config: OfficeConfig | None) -> Finding:
+def check_time(settings: Settings, config: OfficeConfig | None) -> DoctorLine:
     """The office's time zone, shown with the time it gives, for the operator to compare."""
     tz = config.office.timezone if config and config.office.timezone else settings.netmaint_tz
     from zoneinfo import ZoneInfo
 
     now = datetime.now(ZoneInfo(tz))
-    return Finding(Level.OK, "tz_ok", {"tz": tz, "now": now.strftime("%Y-%m-%d %H:%M")})
+    return DoctorLine(Level.OK, "tz_ok", {"tz": tz, "now": now.strftime("%Y-%m-%d %H:%M")})
 
 
-def check_config(settings: Settings) -> tuple[OfficeConfig | None, Finding]:
+def check_config(settings: Settings) -> tuple[OfficeConfig | None, DoctorLine]:
     """The office's TOML file, loaded exactly as the bot loads it."""
     try:
         config = load_office_config(settings.netmaint_config)
     except ConfigError as exc:
-        return None, Finding(Level.UNREADABLE, "config_bad", {"why": str(exc)})
+        return None, DoctorLine(Level.UNREADABLE, "config_bad", {"why": str(exc)})
     path = Path(settings.netmaint_config or DEFAULT_CONFIG_PATH)
-    return config, Finding(Level.OK, "config_ok", {
-        "path": str(path), "defaults": not path.exists(), "sites": len(config.sites),
-        "targets": len(config.targets), "vendors": len(config.vendors)})
+    return config, DoctorLine(
+        Level.OK,
+        "config_ok",
+        {
+            "path": str(path),
+            "defaults": not path.exists(),
+            "sites": len(config.sites),
+            "targets": len(config.targets),
+            "vendors": len(config.vendors),
+        },
+    )
 
 
 # --- the whole run ---------------------------------------------------------------------------
 
 
-async def diagnose(settings: Settings, env_file: Path | None, lang: str,
-                   send_test: bool) -> list[Finding]:
+async def diagnose(
+    settings: Settings, env_file: Path | None, lang: str, send_test: bool
+) -> list[DoctorLine]:
     """Every check, in the order the operator fixes things."""
-    found: list[Finding] = []
+    found: list[DoctorLine] = []
     if env_file is not None and env_file_exposed(env_file):
-        found.append(Finding(Level.WARN, "env_readable", {"path": str(env_file)}))
+        found.append(DoctorLine(Level.WARN, "env_readable", {"path": str(env_file)}))
     async with httpx.AsyncClient(timeout=TELEGRAM_TIMEOUT, trust_env=False) as client:
         found.extend(await check_telegram(settings, lang, send_test, client))
-    for name, people in (("JF_ADB_USER_IDS", settings.jf_adb_user_ids),
-                         ("KABID_USER_IDS", settings.kabid_user_ids)):
-        found.append(Finding(Level.OK, "roles_by_person", {"name": name, "count": len(people)})
-                     if people else Finding(Level.WARN, "roles_by_group", {"name": name}))
+    for name, people in (
+        ("JF_ADB_USER_IDS", settings.jf_adb_user_ids),
+        ("KABID_USER_IDS", settings.kabid_user_ids),
+    ):
+        found.append(
+            DoctorLine(Level.OK, "roles_by_person", {"name": name, "count": len(people)})
+            if people
+            else DoctorLine(Level.WARN, "roles_by_group", {"name": name})
+        )
     config, finding = check_config(settings)
     found.append(finding)
     if config is not None:
         environ = agent_environment(env_file)
         agents = [s for s in config.sites if s.agent_url]
-        results = await asyncio.gather(*(
-            check_agent(s, environ.get(s.agent_token_env or DEFAULT_TOKEN_ENV)) for s in agents))
+        results = await asyncio.gather(
+            *(check_agent(s, environ.get(s.agent_token_env or DEFAULT_TOKEN_ENV)) for s in agents)
+        )
         found.extend(results)
         if not config.vendors:
-            found.append(Finding(Level.WARN, "no_vendors", {}))
+            found.append(DoctorLine(Level.WARN, "no_vendors", {}))
     found.extend(check_database(settings.netmaint_db))
     found.append(check_ping())
     found.append(check_time(settings, config))
     return found
 
 
-def report(lang: str, found: list[Finding]) -> str:
+def report(lang: str, found: list[DoctorLine]) -> str:
     """The findings as the operator reads them, worst last in the summary."""
     lines = [render(lang, "doctor.txt.j2", key="title", p={})]
     for f in found:
@@ -355,9 +420,17 @@ def report(lang: str, found: list[Finding]) -> str:
         lines.append(f"{ICONS[f.level]} {text}")
     worst = max((f.level for f in found), default=Level.OK)
     lines.append("")
-    lines.append(render(lang, "doctor.txt.j2", key=f"summary_{int(worst)}", p={
-        "fail": sum(f.level >= Level.FAIL for f in found),
-        "warn": sum(f.level == Level.WARN for f in found)}))
+    lines.append(
+        render(
+            lang,
+            "doctor.txt.j2",
+            key=f"summary_{int(worst)}",
+            p={
+                "fail": sum(f.level >= Level.FAIL for f in found),
+                "warn": sum(f.level == Level.WARN for f in found),
+            },
+        )
+    )
     return redact.redact("\n".join(lines))
 
 
@@ -382,8 +455,12 @@ def run(args: argparse.Namespace) -> int:
     try:
         settings = load_settings(env_file)
     except SettingsError as exc:
-        head = render(lang, "doctor.txt.j2", key="settings_bad",
-                      p={"path": str(args.env_file), "found": env_file is not None})
+        head = render(
+            lang,
+            "doctor.txt.j2",
+            key="settings_bad",
+            p={"path": str(args.env_file), "found": env_file is not None},
+        )
         print(redact.redact(f"{ICONS[Level.UNREADABLE]} {head}\n{exc}"))
         return int(Level.UNREADABLE)
     redact.install([settings.token])
@@ -391,8 +468,13 @@ def run(args: argparse.Namespace) -> int:
         found = asyncio.run(diagnose(settings, env_file, lang, args.send_test))
         text = report(lang, found)
     except Exception as exc:  # the operator gets a sentence, never a traceback
-        print(redact.redact(render(lang, "doctor.txt.j2", key="crashed",
-                                   p={"why": f"{type(exc).__name__}: {exc}"})))
+        print(
+            redact.redact(
+                render(
+                    lang, "doctor.txt.j2", key="crashed", p={"why": f"{type(exc).__name__}: {exc}"}
+                )
+            )
+        )
         return int(Level.FAIL)
     print(text)
     worst = max((f.level for f in found), default=Level.OK)

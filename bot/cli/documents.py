@@ -13,15 +13,10 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from bot.config import (
-    AgendaSettings,
-    OfficeConfig,
-    SettingsError,
-    load_agenda_settings,
-    load_office_config,
-)
 from bot.documents.period import PeriodError
 from bot.documents.service import Document, Documents
+from bot.settings.environment import AgendaSettings, SettingsError, load_agenda_settings
+from bot.settings.office import OfficeConfig, load_office_config
 from bot.storage import Database
 from bot.storage.db import StorageError
 from checks.config import ConfigError
@@ -30,18 +25,30 @@ DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
 
 
 def add_common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--output", "-o", type=Path, metavar="FILE",
-                        help="write to FILE (default: standard output; PDF and XLSX need a file"
-                             " or a pipe)")
-    parser.add_argument("--delimiter", choices=sorted(DELIMITERS), default=",",
-                        help="CSV separator: ',' or ';' (Excel with Indonesian regional"
-                             " settings reads ';')")
-    parser.add_argument("--env-file", type=Path, default=Path(".env"),
-                        help="file with the environment variables (default: .env)")
+    parser.add_argument(
+        "--output",
+        "-o",
+        type=Path,
+        metavar="FILE",
+        help="write to FILE (default: standard output; PDF and XLSX need a file or a pipe)",
+    )
+    parser.add_argument(
+        "--delimiter",
+        choices=sorted(DELIMITERS),
+        default=",",
+        help="CSV separator: ',' or ';' (Excel with Indonesian regional settings reads ';')",
+    )
+    parser.add_argument(
+        "--env-file",
+        type=Path,
+        default=Path(".env"),
+        help="file with the environment variables (default: .env)",
+    )
 
 
-def run(args: argparse.Namespace,
-        make: Callable[[Documents, AgendaSettings], Awaitable[Document]]) -> int:
+def run(
+    args: argparse.Namespace, make: Callable[[Documents, AgendaSettings], Awaitable[Document]]
+) -> int:
     """Load settings and config, open the database, make the document, write it."""
     try:
         settings = load_agenda_settings(args.env_file if args.env_file.exists() else None)
@@ -50,14 +57,18 @@ def run(args: argparse.Namespace,
         print(exc, file=sys.stderr)
         return 2
     if not settings.netmaint_db.exists():
-        print(f"{settings.netmaint_db}: no agenda yet (the bot has not run with this"
-              " NETMAINT_DB)", file=sys.stderr)
+        print(
+            f"{settings.netmaint_db}: no agenda yet (the bot has not run with this NETMAINT_DB)",
+            file=sys.stderr,
+        )
         return 1
     out: Path | None = args.output
     binary = args.format in ("pdf", "xlsx")
     if binary and out is None and sys.stdout.isatty():
-        print(f"a {args.format.upper()} file is not for the terminal: add --output FILE",
-              file=sys.stderr)
+        print(
+            f"a {args.format.upper()} file is not for the terminal: add --output FILE",
+            file=sys.stderr,
+        )
         return 2
     if out is not None and not out.parent.exists():
         print(f"{out.parent}: no such folder for --output", file=sys.stderr)
@@ -77,12 +88,17 @@ def run(args: argparse.Namespace,
         except OSError as exc:
             print(f"{out}: cannot write ({exc.strerror})", file=sys.stderr)
             return 1
-        print(f"{out}: {doc.complaints} complaints, {doc.period.words(settings.lang)}",
-              file=sys.stderr)
+        print(
+            f"{out}: {doc.complaints} complaints, {doc.period.words(settings.lang)}",
+            file=sys.stderr,
+        )
     return 0
 
 
-async def _make(settings: AgendaSettings, config: OfficeConfig,
-                make: Callable[[Documents, AgendaSettings], Awaitable[Document]]) -> Document:
+async def _make(
+    settings: AgendaSettings,
+    config: OfficeConfig,
+    make: Callable[[Documents, AgendaSettings], Awaitable[Document]],
+) -> Document:
     async with Database(settings.netmaint_db) as db:
         return await make(Documents(db, config, settings.lang, settings.tz), settings)

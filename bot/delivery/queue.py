@@ -66,18 +66,36 @@ class MessageQueue:
             last = i == len(parts) - 1
             payload: dict[str, Any] = {"text": part, "parse_mode": "HTML"}
             if i == 0 and reply_to is not None:
-                payload["reply_parameters"] = {"message_id": reply_to,
-                                               "allow_sending_without_reply": True}
+                payload["reply_parameters"] = {
+                    "message_id": reply_to,
+                    "allow_sending_without_reply": True,
+                }
             if last and markup:
                 payload["reply_markup"] = markup
-            ids.append(await tx.outbox.enqueue(
-                chat_id, "sendMessage", payload, complaint_id=complaint_id, purpose=purpose,
-                step=step if last else None, priority=priority, incident_id=incident_id,
-            ))
+            ids.append(
+                await tx.outbox.enqueue(
+                    chat_id,
+                    "sendMessage",
+                    payload,
+                    complaint_id=complaint_id,
+                    purpose=purpose,
+                    step=step if last else None,
+                    priority=priority,
+                    incident_id=incident_id,
+                )
+            )
         return ids
 
-    async def edit(self, tx: Tx, row: OutboxRow, text: str, markup: Markup | None = None, *,
-                   priority: int = NORMAL, incident_id: int | None = None) -> int:
+    async def edit(
+        self,
+        tx: Tx,
+        row: OutboxRow,
+        text: str,
+        markup: Markup | None = None,
+        *,
+        priority: int = NORMAL,
+        incident_id: int | None = None,
+    ) -> int:
         """Change the message an earlier outbox row sends; returns the row that carries it.
 
         If that send has not started yet, the new text goes into it (``fold``: one
@@ -90,55 +108,102 @@ class MessageQueue:
         if row.method == "sendMessage" and await tx.outbox.fold(row.id, payload, priority):
             return row.id
         return await tx.outbox.enqueue(
-            row.chat_id, "editMessageText", payload, complaint_id=row.complaint_id,
-            purpose=row.purpose, ref_outbox_id=row.id, priority=priority,
+            row.chat_id,
+            "editMessageText",
+            payload,
+            complaint_id=row.complaint_id,
+            purpose=row.purpose,
+            ref_outbox_id=row.id,
+            priority=priority,
             incident_id=incident_id if incident_id is not None else row.incident_id,
         )
 
-    async def drop_buttons(self, tx: Tx, row: OutboxRow, *, priority: int = NORMAL,
-                           incident_id: int | None = None) -> int:
+    async def drop_buttons(
+        self, tx: Tx, row: OutboxRow, *, priority: int = NORMAL, incident_id: int | None = None
+    ) -> int:
         """Queue the removal of the buttons under the message an outbox row sent."""
         return await tx.outbox.enqueue(
-            row.chat_id, "editMessageReplyMarkup", {}, complaint_id=row.complaint_id,
-            ref_outbox_id=row.id, priority=priority,
+            row.chat_id,
+            "editMessageReplyMarkup",
+            {},
+            complaint_id=row.complaint_id,
+            ref_outbox_id=row.id,
+            priority=priority,
             incident_id=incident_id if incident_id is not None else row.incident_id,
         )
 
-    async def edit_direct(self, tx: Tx, chat_id: int, message_id: int, text: str,
-                          markup: Markup | None = None, *, priority: int = NORMAL) -> int:
+    async def edit_direct(
+        self,
+        tx: Tx,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        markup: Markup | None = None,
+        *,
+        priority: int = NORMAL,
+    ) -> int:
         """Queue an edit of a message whose id Telegram told us (a pressed one)."""
         payload: dict[str, Any] = {
-            "text": fit(text)[0], "parse_mode": "HTML", "message_id": message_id
+            "text": fit(text)[0],
+            "parse_mode": "HTML",
+            "message_id": message_id,
         }
         if markup:
             payload["reply_markup"] = markup
         return await tx.outbox.enqueue(chat_id, "editMessageText", payload, priority=priority)
 
-    async def reply(self, chat_id: int, template: str, *, complaint_id: int | None = None,
-                    markup: Markup | None = None, purpose: str | None = None,
-                    priority: int = NORMAL, **ctx: Any) -> None:
+    async def reply(
+        self,
+        chat_id: int,
+        template: str,
+        *,
+        complaint_id: int | None = None,
+        markup: Markup | None = None,
+        purpose: str | None = None,
+        priority: int = NORMAL,
+        **ctx: Any,
+    ) -> None:
         """Render ``template`` and queue it to ``chat_id`` in its own transaction."""
-        await self.reply_text(chat_id, self.views.html(template, **ctx),
-                              complaint_id=complaint_id, markup=markup, purpose=purpose,
-                              priority=priority)
+        await self.reply_text(
+            chat_id,
+            self.views.html(template, **ctx),
+            complaint_id=complaint_id,
+            markup=markup,
+            purpose=purpose,
+            priority=priority,
+        )
 
-    async def reply_text(self, chat_id: int, text: str, *, complaint_id: int | None = None,
-                         markup: Markup | None = None, purpose: str | None = None,
-                         priority: int = NORMAL) -> None:
+    async def reply_text(
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        complaint_id: int | None = None,
+        markup: Markup | None = None,
+        purpose: str | None = None,
+        priority: int = NORMAL,
+    ) -> None:
         """Queue rendered ``text`` to ``chat_id`` in its own transaction."""
         async with self.db.write() as tx:
-            await self.send(tx, chat_id, text, markup=markup, complaint_id=complaint_id,
-                            purpose=purpose, priority=priority)
+            await self.send(
+                tx,
+                chat_id,
+                text,
+                markup=markup,
+                complaint_id=complaint_id,
+                purpose=purpose,
+                priority=priority,
+            )
         self.wake()
 
     async def unreachable(self, tx: Tx, chat_id: int, complaint_id: int | None) -> None:
         """A chat blocked the bot: tell the ADB, inside the sender's transaction."""
         if chat_id in self.adb_chats:
-            log.warning("an ADB chat %s cannot be reached; check the bot is started there",
-                        chat_id)
+            log.warning("an ADB chat %s cannot be reached; check the bot is started there", chat_id)
             return
         c = await tx.complaints.get(complaint_id) if complaint_id is not None else None
-        text = self.views.html("unreachable", chat_id=chat_id,
-                               c=self.views.complaint(c) if c else None)
+        text = self.views.html(
+            "unreachable", chat_id=chat_id, c=self.views.complaint(c) if c else None
+        )
         for chat in self.adb_chats:
             await self.send(tx, chat, text, complaint_id=complaint_id, purpose="unreachable")

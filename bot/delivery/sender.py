@@ -41,9 +41,9 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.delivery.flood import FloodLimiter, FloodLimits
+from bot.delivery.pacer import Pacer, PacerLimits
 from bot.delivery.queue import MessageQueue
-from bot.sop.model import Clock, utc_now
+from bot.domain.clock import Clock, utc_now
 from bot.storage import Database, OutboxRow
 from checks import redact
 
@@ -93,7 +93,7 @@ class SenderOptions:
     outage of about four hours; ``request_timeout_s`` None keeps PTB's timeouts.
     """
 
-    limits: FloodLimits = field(default_factory=FloodLimits)
+    limits: PacerLimits = field(default_factory=PacerLimits)
     backoff_base_s: float = 1.0
     backoff_max_s: float = 300.0
     max_failures: int = 50
@@ -104,22 +104,30 @@ class SenderOptions:
 class Sender:
     """Runs as one task beside the update loop; the queue wakes it after committing rows."""
 
-    def __init__(self, db: Database, bot: Bot, queue: MessageQueue, *,
-                 clock: Clock = utc_now, options: SenderOptions | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        bot: Bot,
+        queue: MessageQueue,
+        *,
+        clock: Clock = utc_now,
+        options: SenderOptions | None = None,
+    ) -> None:
         opts = options or SenderOptions()
         self.db = db
         self.bot = bot
         self.queue = queue
         self.clock = clock
-        self.limiter = FloodLimiter(opts.limits, clock)
+        self.limiter = Pacer(opts.limits, clock)
         self.backoff_base_s = opts.backoff_base_s
         self.backoff_max_s = opts.backoff_max_s
         self.max_failures = opts.max_failures
         self.idle_poll_s = opts.idle_poll_s
         timeout = opts.request_timeout_s
         self._timeouts: dict[str, Any] = (  # Any: PTB types each timeout keyword apart
-            {} if timeout is None else
-            {"read_timeout": timeout, "write_timeout": timeout, "connect_timeout": timeout}
+            {}
+            if timeout is None
+            else {"read_timeout": timeout, "write_timeout": timeout, "connect_timeout": timeout}
         )
         self._rng = random.Random()  # noqa: S311 - backoff jitter, not a secret
         self._stopping = False
@@ -267,25 +275,35 @@ class Sender:
     async def _call(self, row: OutboxRow, p: dict[str, Any]) -> int | None:
         markup = (
             InlineKeyboardMarkup.de_json(p["reply_markup"], self.bot)
-            if p.get("reply_markup") else None
+            if p.get("reply_markup")
+            else None
         )
         if row.method == "sendMessage":
             reply = p.get("reply_parameters")
             msg = await self.bot.send_message(
-                chat_id=row.chat_id, text=p["text"], parse_mode=ParseMode.HTML,
-                reply_markup=markup, **self._timeouts,
+                chat_id=row.chat_id,
+                text=p["text"],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                **self._timeouts,
                 reply_parameters=ReplyParameters(**reply) if reply else None,
             )
             return msg.message_id
         if row.method == "editMessageText":
             await self.bot.edit_message_text(
-                chat_id=row.chat_id, message_id=p["message_id"], text=p["text"],
-                parse_mode=ParseMode.HTML, reply_markup=markup, **self._timeouts,
+                chat_id=row.chat_id,
+                message_id=p["message_id"],
+                text=p["text"],
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+                **self._timeouts,
             )
             return None
         if row.method == "editMessageReplyMarkup":
             await self.bot.edit_message_reply_markup(
-                chat_id=row.chat_id, message_id=p["message_id"], reply_markup=markup,
+                chat_id=row.chat_id,
+                message_id=p["message_id"],
+                reply_markup=markup,
                 **self._timeouts,
             )
             return None
@@ -303,8 +321,9 @@ class Sender:
             else:
                 targets = [row.complaint_id] if row.complaint_id is not None else []
             for cid in targets:
-                await tx.complaints.event(cid, "message", chat_id=row.chat_id,
-                                          purpose=row.purpose, outbox_id=row.id)
+                await tx.complaints.event(
+                    cid, "message", chat_id=row.chat_id, purpose=row.purpose, outbox_id=row.id
+                )
                 if row.step is not None:
                     await tx.complaints.event(cid, "step_end", step=row.step)
 
@@ -318,16 +337,22 @@ class Sender:
         ambiguous = may_have_arrived(exc)
         async with self.db.write() as tx:
             if row.failures + 1 >= self.max_failures:
-                log.error("giving up outbox row %s after %d failures: %s", row.id,
-                          row.failures + 1, error)
+                log.error(
+                    "giving up outbox row %s after %d failures: %s", row.id, row.failures + 1, error
+                )
                 await tx.outbox.gave_up(row.id, error, ambiguous=ambiguous)
                 return
             delay = self.backoff(row.failures)
-            log.warning("%s on chat %s (%s); retry in %.1f s",
-                        "ambiguous failure" if ambiguous else "failure", row.chat_id, error,
-                        delay)
-            await tx.outbox.failed(row.id, tx.now + timedelta(seconds=delay), error,
-                                   ambiguous=ambiguous)
+            log.warning(
+                "%s on chat %s (%s); retry in %.1f s",
+                "ambiguous failure" if ambiguous else "failure",
+                row.chat_id,
+                error,
+                delay,
+            )
+            await tx.outbox.failed(
+                row.id, tx.now + timedelta(seconds=delay), error, ambiguous=ambiguous
+            )
 
     async def _unreachable(self, row: OutboxRow, reason: str) -> None:
         log.warning("chat %s cannot be reached: %s", row.chat_id, reason)
@@ -336,7 +361,8 @@ class Sender:
             await tx.outbox.drop_chat(row.chat_id, "unreachable")
             await tx.outbox.mark_unreachable(row.chat_id, reason[:200])
             if row.complaint_id is not None:
-                await tx.complaints.event(row.complaint_id, "unreachable", chat_id=row.chat_id,
-                               purpose=row.purpose)
+                await tx.complaints.event(
+                    row.complaint_id, "unreachable", chat_id=row.chat_id, purpose=row.purpose
+                )
             await self.queue.unreachable(tx, row.chat_id, row.complaint_id)
         self.queue.wake()

@@ -65,8 +65,9 @@ def weekly_by_site(rows: Sequence[AgendaRow], period: Period, words: dict[str, s
     for n, (site, values) in enumerate(counts.items()):
         if not any(values):
             continue
-        ax.bar(labels, values, bottom=bottom, label=site, color=COLOURS[n % len(COLOURS)],
-               width=0.6)
+        ax.bar(
+            labels, values, bottom=bottom, label=site, color=COLOURS[n % len(COLOURS)], width=0.6
+        )
         bottom = [a + b for a, b in zip(bottom, values, strict=True)]
     ax.set_title(words["chart.weekly"], fontsize=9)
     ax.set_xlabel(words["chart.week"], fontsize=8)
@@ -79,11 +80,9 @@ def weekly_by_site(rows: Sequence[AgendaRow], period: Period, words: dict[str, s
     return _png(fig)
 
 
-def resolution(rows: Sequence[AgendaRow], standard_minutes: float,
-               words: dict[str, str]) -> bytes:
+def resolution(rows: Sequence[AgendaRow], standard_minutes: float, words: dict[str, str]) -> bytes:
     """Histogram of the time from receipt to closing, with the SOP's standard marked."""
-    minutes = [min(r.minutes, MAX_MINUTES + BIN_MINUTES / 2) for r in rows
-               if r.minutes is not None]
+    minutes = [min(r.minutes, MAX_MINUTES + BIN_MINUTES / 2) for r in rows if r.minutes is not None]
     from matplotlib.patches import Rectangle
     from matplotlib.ticker import MaxNLocator
 
@@ -96,8 +95,15 @@ def resolution(rows: Sequence[AgendaRow], standard_minutes: float,
             if isinstance(patch, Rectangle) and patch.get_x() >= standard_minutes:
                 patch.set_facecolor(COLOURS[3])
     ax.axvline(standard_minutes, color="#c00000", linestyle="--", linewidth=1)
-    ax.text(standard_minutes + 2, 0.95, f"{words['chart.standard']} {standard_minutes:g}",
-            transform=ax.get_xaxis_transform(), fontsize=7, color="#c00000", va="top")
+    ax.text(
+        standard_minutes + 2,
+        0.95,
+        f"{words['chart.standard']} {standard_minutes:g}",
+        transform=ax.get_xaxis_transform(),
+        fontsize=7,
+        color="#c00000",
+        va="top",
+    )
     marks = list(range(0, MAX_MINUTES, 2 * BIN_MINUTES))
     ax.set_xticks([*marks, MAX_MINUTES + BIN_MINUTES / 2], [*map(str, marks), f"> {MAX_MINUTES}"])
     ax.set_title(words["chart.resolution"], fontsize=9)

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
-from bot.config import Staff
 from bot.documents.period import Period
+from bot.settings.office import Staff
 from bot.storage import Database
 
 # The SOP's standard times add up to 43-73 minutes from complaint to report.
@@ -94,8 +94,15 @@ def nearest_rank(values: Sequence[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
-async def gather(db: Database, period: Period, people: People, standard_minutes: float, *,
-                 site: str | None = None, open_before: bool = False) -> Agenda:
+async def gather(
+    db: Database,
+    period: Period,
+    people: People,
+    standard_minutes: float,
+    *,
+    site: str | None = None,
+    open_before: bool = False,
+) -> Agenda:
     """The complaints received in ``period`` (and, with ``open_before``, older open ones)."""
     reads = db.reads.documents
     start, end = period.start, period.end
@@ -108,7 +115,8 @@ async def gather(db: Database, period: Period, people: People, standard_minutes:
     decided: dict[int, list[tuple[str, str]]] = {}
     for d in await reads.decisions(min(lo, start), end):
         decided.setdefault(d.complaint_id, []).append(
-            (d.action, people.name(d.actor_id, d.actor_name)))
+            (d.action, people.name(d.actor_id, d.actor_name))
+        )
     # A complaint that joined an outage after the ADB's answer shares the outage's answer.
     by_incident: dict[int, list[tuple[str, str]]] = {}
     for c in complaints:
@@ -121,25 +129,37 @@ async def gather(db: Database, period: Period, people: People, standard_minutes:
     tz = period.tz
     rows = []
     for no, c in enumerate(complaints, 1):
-        answers = decided.get(c.id) or (by_incident.get(c.incident_id, [])
-                                        if c.incident_id is not None else [])
+        answers = decided.get(c.id) or (
+            by_incident.get(c.incident_id, []) if c.incident_id is not None else []
+        )
         vc = calls.get(c.incident_id, []) if c.incident_id is not None else []
         # Closed as not a network fault (/tutup): listed, but counted apart from the SOP's time.
-        minutes = ((c.closed_at - c.created_at).total_seconds() / 60
-                   if c.closed_at is not None and not c.dismissed else None)
-        rows.append(AgendaRow(
-            no=no, complaint_id=c.id, incident_id=c.incident_id,
-            received=c.created_at.astimezone(tz),
-            closed=c.closed_at.astimezone(tz) if c.closed_at else None,
-            reporter=people.name(c.reporter_id, c.reporter_name),
-            logged_by=people.name(c.filed_by_id, c.filed_by_name) if c.filed_by_name else "",
-            site=c.site or "", text=c.text, verdict=verdicts.get(c.id, ""),
-            decisions=tuple(a for a, _ in answers), officer=answers[-1][1] if answers else "",
-            state="dismissed" if c.dismissed else str(c.state),
-            vendors=tuple(dict.fromkeys(v for v, _ in vc)),
-            tickets=tuple(t for _, t in vc if t),
-            minutes=minutes, within=None if minutes is None else minutes <= standard_minutes,
-        ))
+        minutes = (
+            (c.closed_at - c.created_at).total_seconds() / 60
+            if c.closed_at is not None and not c.dismissed
+            else None
+        )
+        rows.append(
+            AgendaRow(
+                no=no,
+                complaint_id=c.id,
+                incident_id=c.incident_id,
+                received=c.created_at.astimezone(tz),
+                closed=c.closed_at.astimezone(tz) if c.closed_at else None,
+                reporter=people.name(c.reporter_id, c.reporter_name),
+                logged_by=people.name(c.filed_by_id, c.filed_by_name) if c.filed_by_name else "",
+                site=c.site or "",
+                text=c.text,
+                verdict=verdicts.get(c.id, ""),
+                decisions=tuple(a for a, _ in answers),
+                officer=answers[-1][1] if answers else "",
+                state="dismissed" if c.dismissed else str(c.state),
+                vendors=tuple(dict.fromkeys(v for v, _ in vc)),
+                tickets=tuple(t for _, t in vc if t),
+                minutes=minutes,
+                within=None if minutes is None else minutes <= standard_minutes,
+            )
+        )
     return Agenda(period=period, rows=tuple(rows), standard_minutes=standard_minutes, site=site)
 
 
@@ -156,8 +176,9 @@ def summarise(rows: Sequence[AgendaRow], top: int = 5) -> Summary:
     escalated_incidents = {r.incident_id for r in rows if "tidak" in r.decisions}
     return Summary(
         complaints=len(rows),
-        incidents=len({r.incident_id if r.incident_id is not None else -r.complaint_id
-                       for r in rows}),
+        incidents=len(
+            {r.incident_id if r.incident_id is not None else -r.complaint_id for r in rows}
+        ),
         closed=len(minutes),
         within=within,
         within_share=within / len(counted) if counted else 0.0,

@@ -73,8 +73,7 @@ def parse_date(text: str) -> date:
 def parse_month(text: str, tz: tzinfo, lang: str = "id") -> Period:
     """``YYYY-MM``, ``MM/YYYY`` or a month's name and year in ``lang`` ("November 2026")."""
     t = " ".join(text.strip().lower().split())
-    m = (re.fullmatch(r"(\d{4})-(\d{1,2})", t)
-         or re.fullmatch(r"(\d{1,2})/(\d{4})", t))
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})", t) or re.fullmatch(r"(\d{1,2})/(\d{4})", t)
     if m is not None:
         year, month = (int(m[1]), int(m[2])) if len(m[1]) == 4 else (int(m[2]), int(m[1]))
     else:
@@ -97,17 +96,17 @@ def _month_names(lang: str) -> dict[str, int]:
 
 
 def long_date(d: date, lang: str) -> str:
-    """"1 Desember 2026" (the place-and-date line of a letter)."""
+    """ "1 Desember 2026" (the place-and-date line of a letter)."""
     return format_date(d, "d MMMM y", locale=lang)
 
 
 def day_name(d: date, lang: str) -> str:
-    """"Senin"."""
+    """ "Senin"."""
     return format_date(d, "EEEE", locale=lang)
 
 
 def short_day_name(d: date, lang: str) -> str:
-    """"Sen"."""
+    """ "Sen"."""
     return format_date(d, "EEE", locale=lang)
 
 

@@ -12,16 +12,20 @@ from datetime import date, datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from bot.config import OfficeConfig
 from bot.documents import pdf, writers
 from bot.documents.data import Agenda, People, gather, summarise
 from bot.documents.period import Period, parse_month, previous_month
 from bot.documents.table import labels
+from bot.settings.office import OfficeConfig
 from bot.storage import Database
 
 Format = Literal["csv", "xlsx", "pdf", "text"]
-MEDIA = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument"
-         ".spreadsheetml.sheet", "pdf": "application/pdf", "text": "text/plain"}
+MEDIA = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "pdf": "application/pdf",
+    "text": "text/plain",
+}
 SUFFIX = {"csv": "csv", "xlsx": "xlsx", "pdf": "pdf", "text": "txt"}
 
 
@@ -61,45 +65,70 @@ class Documents:
             return previous_month(self.today(now), self.tz)
         return parse_month(text, self.tz, self.lang)
 
-    async def agenda(self, period: Period, *, site: str | None = None,
-                     open_before: bool = False) -> Agenda:
-        return await gather(self.db, period, self.people, self.standard_minutes, site=site,
-                            open_before=open_before)
+    async def agenda(
+        self, period: Period, *, site: str | None = None, open_before: bool = False
+    ) -> Agenda:
+        return await gather(
+            self.db, period, self.people, self.standard_minutes, site=site, open_before=open_before
+        )
 
-    async def agenda_document(self, period: Period, fmt: Format, now: datetime, *,
-                              site: str | None = None, open_before: bool = False,
-                              delimiter: str = ",") -> Document:
+    async def agenda_document(
+        self,
+        period: Period,
+        fmt: Format,
+        now: datetime,
+        *,
+        site: str | None = None,
+        open_before: bool = False,
+        delimiter: str = ",",
+    ) -> Document:
         """The Buku Agenda for ``period`` in ``fmt``."""
         a = await self.agenda(period, site=site, open_before=open_before)
         words = labels(self.lang)
         if fmt == "csv":
             data = writers.agenda_csv(a, self.lang, delimiter)
         elif fmt == "xlsx":
-            data = await asyncio.to_thread(writers.agenda_xlsx, a, self.lang,
-                                           words["agenda.title"])
+            data = await asyncio.to_thread(writers.agenda_xlsx, a, self.lang, words["agenda.title"])
         elif fmt == "pdf":
-            data = await asyncio.to_thread(pdf.agenda_pdf, a, self.lang, self.config.office,
-                                           self.config.signatory, self.today(now))
+            data = await asyncio.to_thread(
+                pdf.agenda_pdf,
+                a,
+                self.lang,
+                self.config.office,
+                self.config.signatory,
+                self.today(now),
+            )
         else:
             data = writers.agenda_text(
-                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")).encode()
+                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")
+            ).encode()
         return Document(data, f"agenda-{period.key}.{SUFFIX[fmt]}", period, len(a.rows))
 
-    async def rekap_document(self, period: Period, fmt: Format, now: datetime, *,
-                             delimiter: str = ",") -> Document:
+    async def rekap_document(
+        self, period: Period, fmt: Format, now: datetime, *, delimiter: str = ","
+    ) -> Document:
         """The Rekapitulasi for ``period`` (a month) in ``fmt``, signed on ``now``'s date."""
         a = await self.agenda(period)
         s = summarise(a.rows)
         words = labels(self.lang)
         if fmt == "pdf":
-            data = await asyncio.to_thread(pdf.rekap_pdf, a, s, self.lang, self.config.office,
-                                           self.config.signatory, self.today(now))
+            data = await asyncio.to_thread(
+                pdf.rekap_pdf,
+                a,
+                s,
+                self.lang,
+                self.config.office,
+                self.config.signatory,
+                self.today(now),
+            )
         elif fmt == "xlsx":
-            data = await asyncio.to_thread(writers.agenda_xlsx, a, self.lang,
-                                           words["rekap.title"], s)
+            data = await asyncio.to_thread(
+                writers.agenda_xlsx, a, self.lang, words["rekap.title"], s
+            )
         elif fmt == "csv":
             data = writers.agenda_csv(a, self.lang, delimiter)
         else:
             data = writers.agenda_text(
-                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")).encode()
+                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")
+            ).encode()
         return Document(data, f"rekap-{period.key}.{SUFFIX[fmt]}", period, len(a.rows))

@@ -12,9 +12,26 @@ from bot.render import render
 
 Cell = str | int | date | time | None
 
-COLUMNS = ("no", "day", "date", "time", "number", "incident", "reporter", "site", "text",
-           "checks", "action", "officer", "state", "vendor", "ticket", "closed", "minutes",
-           "within")
+COLUMNS = (
+    "no",
+    "day",
+    "date",
+    "time",
+    "number",
+    "incident",
+    "reporter",
+    "site",
+    "text",
+    "checks",
+    "action",
+    "officer",
+    "state",
+    "vendor",
+    "ticket",
+    "closed",
+    "minutes",
+    "within",
+)
 
 
 @cache
@@ -54,7 +71,8 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         ", ".join(r.vendors),
         ", ".join(r.tickets),
         r.closed.replace(tzinfo=None, second=0, microsecond=0).strftime("%d/%m/%Y %H:%M")
-        if r.closed else "",
+        if r.closed
+        else "",
         round(r.minutes) if r.minutes is not None else None,
         "" if r.within is None else w["within.yes" if r.within else "within.no"],
     ]

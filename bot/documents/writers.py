@@ -120,9 +120,19 @@ def agenda_text(agenda: Agenda, lang: str, now: str) -> str:
     """The agenda for a terminal, every stored text stripped of control characters."""
     rows = []
     for r in agenda.rows:
-        rows.append({k: printable(as_text(v)) for k, v in zip(COLUMNS, cells(r, lang),
-                                                              strict=True)}
-                    | {"open": r.state != "closed"})
-    return render(lang, "documents/agenda.txt.j2", rows=rows, now=now,
-                  period=agenda.period.words(lang), site=printable(agenda.site or ""),
-                  words=labels(lang)) + "\n"
+        rows.append(
+            {k: printable(as_text(v)) for k, v in zip(COLUMNS, cells(r, lang), strict=True)}
+            | {"open": r.state != "closed"}
+        )
+    return (
+        render(
+            lang,
+            "documents/agenda.txt.j2",
+            rows=rows,
+            now=now,
+            period=agenda.period.words(lang),
+            site=printable(agenda.site or ""),
+            words=labels(lang),
+        )
+        + "\n"
+    )

@@ -2,7 +2,7 @@
 
 All wording is in the templates; this module only prepares what they show
 (local times, step timing against the SOP, finding hints) and builds the
-inline keyboards with callback data from ``bot.callbacks``.
+inline keyboards with callback data from ``bot.render.buttons``.
 """
 
 from __future__ import annotations
@@ -15,12 +15,11 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 from jinja2 import TemplateNotFound
 
-from bot.render import environment, render
+from bot.domain.calendar import OfficeCalendar
+from bot.domain.model import SOP_NUMBER, STEP
+from bot.render import buttons, environment, render
 from bot.render.fit import excerpt
-from bot.sop.calendar import OfficeCalendar
-from bot.sop.model import SOP_NUMBER, STEP
 from bot.storage.rows import Complaint, Event, Incident
-from bot.telegram import callbacks
 from checks.models import CheckResult, Finding
 from checks.steps import CHECK_STEPS
 
@@ -39,8 +38,13 @@ Markup = dict[str, Any]
 class Views:
     """Renderers for one language and time zone."""
 
-    def __init__(self, lang: str, tz: tzinfo, calendar: OfficeCalendar | None = None,
-                 staff: Mapping[int, str] | None = None) -> None:
+    def __init__(
+        self,
+        lang: str,
+        tz: tzinfo,
+        calendar: OfficeCalendar | None = None,
+        staff: Mapping[int, str] | None = None,
+    ) -> None:
         self.lang = lang
         self.tz = tz
         self.calendar = calendar  # None: every minute counts
@@ -48,8 +52,9 @@ class Views:
 
     def person(self, user_id: int | None, fallback: str | None) -> str:
         """Someone as the office names them: their [[staff]] name, else their Telegram one."""
-        return self.staff.get(user_id, fallback or "-") if user_id is not None else (
-            fallback or "-")
+        return (
+            self.staff.get(user_id, fallback or "-") if user_id is not None else (fallback or "-")
+        )
 
     # --- formatting helpers handed to templates ---------------------------------------------
 
@@ -79,9 +84,17 @@ class Views:
 
     def html(self, template: str, **ctx: Any) -> str:
         """Render ``<template>.html.j2``."""
-        return render(self.lang, f"{template}.html.j2", hm=self.hm, when=self.when,
-                      day=self.day, when_long=self.when_long, sop_number=SOP_NUMBER,
-                      person=self.person, **ctx)
+        return render(
+            self.lang,
+            f"{template}.html.j2",
+            hm=self.hm,
+            when=self.when,
+            day=self.day,
+            when_long=self.when_long,
+            sop_number=SOP_NUMBER,
+            person=self.person,
+            **ctx,
+        )
 
     def plain(self, table: str, key: str, **ctx: Any) -> str:
         """Render one entry of a plain-text table (button labels, callback answers)."""
@@ -117,12 +130,18 @@ class Views:
         }
 
     def incident(self, inc: Incident) -> dict[str, Any]:
-        return {"id": inc.id, "tag": inc.tag, "site": inc.site, "state": inc.state,
-                "round": inc.round, "decided": inc.decided_at, "created": inc.created_at,
-                "monitored": inc.found_by == "monitor"}
+        return {
+            "id": inc.id,
+            "tag": inc.tag,
+            "site": inc.site,
+            "state": inc.state,
+            "round": inc.round,
+            "decided": inc.decided_at,
+            "created": inc.created_at,
+            "monitored": inc.found_by == "monitor",
+        }
 
-    def group(self, complaints: list[Complaint], details: int | None = None
-              ) -> dict[str, Any]:
+    def group(self, complaints: list[Complaint], details: int | None = None) -> dict[str, Any]:
         """An incident's complaints: every tag, and the first ``details`` of them in detail
         (reporter, site, first words); the rest are counted, so a long list still fits."""
         shown = complaints if details is None else complaints[:details]
@@ -181,8 +200,9 @@ class Views:
             }
             if r is not None:
                 texts = [(f, self.finding(f)) for f in r.findings]
-                texts = [(f, t) for f, t in texts
-                         if not (f.code.startswith("agent.") and t in said)]
+                texts = [
+                    (f, t) for f, t in texts if not (f.code.startswith("agent.") and t in said)
+                ]
                 said.update(t for f, t in texts if f.code.startswith("agent."))
                 shown = texts[:MAX_FINDINGS]
                 item.update(
@@ -203,8 +223,9 @@ class Views:
             return None
         return (max(b for _, b in spans) - min(a for a, _ in spans)).total_seconds()
 
-    def compliance(self, events: Iterable[Event], now: datetime | None = None
-                   ) -> list[dict[str, Any]]:
+    def compliance(
+        self, events: Iterable[Event], now: datetime | None = None
+    ) -> list[dict[str, Any]]:
         """People's time in each SOP step against its mutu baku, from the timeline.
 
         Steps 2-6 are automated: one row with the machine's seconds beside the manual
@@ -226,36 +247,73 @@ class Views:
         for no in sorted((spans.keys() | starts.keys()) - set(CHECK_STEPS)):
             done = spans.get(no, [])
             running = [(t, now) for t in starts.get(no, []) if now is not None]
-            out.append(self._clock_row(no, STEP[no].name, done + running, bool(starts.get(no)),
-                                       STEP[no].min_minutes, STEP[no].max_minutes))
+            out.append(
+                self._clock_row(
+                    no,
+                    STEP[no].name,
+                    done + running,
+                    bool(starts.get(no)),
+                    STEP[no].min_minutes,
+                    STEP[no].max_minutes,
+                )
+            )
         if auto:
             lo = [STEP[n].min_minutes or 0 for n in CHECK_STEPS]
             hi = [STEP[n].max_minutes or 0 for n in CHECK_STEPS]
             row = self._clock_row(0, "", auto, False, sum(lo), sum(hi))
-            row.update(no="2-6", auto=True, mark="auto",
-                       seconds=max(b for _, b in auto).timestamp()
-                       - min(a for a, _ in auto).timestamp())
+            row.update(
+                no="2-6",
+                auto=True,
+                mark="auto",
+                seconds=max(b for _, b in auto).timestamp() - min(a for a, _ in auto).timestamp(),
+            )
             out.insert(1 if out and out[0]["no"] == 1 else 0, row)
         return out
 
-    def span(self, start: datetime, end: datetime, std_min: int | None,
-             std_max: int | None, *, running: bool = False) -> dict[str, Any]:
+    def span(
+        self,
+        start: datetime,
+        end: datetime,
+        std_min: int | None,
+        std_max: int | None,
+        *,
+        running: bool = False,
+    ) -> dict[str, Any]:
         """One clock from ``start`` to ``end`` against a standard (a whole complaint's)."""
         return self._clock_row(0, "", [(start, end)], running, std_min, std_max)
 
-    def _clock_row(self, no: int, name: str, spans: list[tuple[datetime, datetime]],
-                   running: bool, std_min: int | None, std_max: int | None) -> dict[str, Any]:
+    def _clock_row(
+        self,
+        no: int,
+        name: str,
+        spans: list[tuple[datetime, datetime]],
+        running: bool,
+        std_min: int | None,
+        std_max: int | None,
+    ) -> dict[str, Any]:
         wall = sum(((b - a).total_seconds() for a, b in spans), 0.0)
         counted = sum((self.office_seconds(a, b) for a, b in spans), 0.0)
         standard = None if std_max is None else timedelta(minutes=std_max).total_seconds()
-        within = None if standard is None or not spans else all(
-            self.office_seconds(a, b) <= standard for a, b in spans)
-        mark = ("running" if running else "none" if within is None
-                else "ok" if within else "late")
-        return {"no": no, "name": name, "seconds": counted, "wall_seconds": wall,
-                "paused": wall - counted > 59, "times": len(spans), "open": running,
-                "std_min": std_min, "std_max": std_max, "within": within, "mark": mark,
-                "auto": False}
+        within = (
+            None
+            if standard is None or not spans
+            else all(self.office_seconds(a, b) <= standard for a, b in spans)
+        )
+        mark = "running" if running else "none" if within is None else "ok" if within else "late"
+        return {
+            "no": no,
+            "name": name,
+            "seconds": counted,
+            "wall_seconds": wall,
+            "paused": wall - counted > 59,
+            "times": len(spans),
+            "open": running,
+            "std_min": std_min,
+            "std_max": std_max,
+            "within": within,
+            "mark": mark,
+            "auto": False,
+        }
 
     def office_seconds(self, start: datetime, end: datetime) -> float:
         """Seconds of ``[start, end)`` the SOP's clock counts (office time, if paused)."""
@@ -274,30 +332,38 @@ class Views:
         }
 
     def decision_keyboard(self, iid: int) -> Markup:
-        return self.keyboard([
-            [(self.label("ya"), callbacks.make("dec", iid, "ya")),
-             (self.label("tidak"), callbacks.make("dec", iid, "no"))],
-            [(self.label("cek_ulang"), callbacks.make("dec", iid, "re"))],
-        ])
+        return self.keyboard(
+            [
+                [
+                    (self.label("ya"), buttons.make("dec", iid, "ya")),
+                    (self.label("tidak"), buttons.make("dec", iid, "no")),
+                ],
+                [(self.label("cek_ulang"), buttons.make("dec", iid, "re"))],
+            ]
+        )
 
     def jf_keyboard(self, iid: int) -> Markup:
-        return self.keyboard([
-            [(self.label("fixed"), callbacks.make("jf", iid, "fix"))],
-            [(self.label("vendor"), callbacks.make("jf", iid, "ven"))],
-        ])
+        return self.keyboard(
+            [
+                [(self.label("fixed"), buttons.make("jf", iid, "fix"))],
+                [(self.label("vendor"), buttons.make("jf", iid, "ven"))],
+            ]
+        )
 
     def vendor_keyboard(self, iid: int, names: list[str]) -> Markup:
         return self.keyboard(
-            [[(self.label("vendor_called", vendor=n), callbacks.make("ven", iid, str(i)))]
-             for i, n in enumerate(names)]
-            + [[(self.label("fixed"), callbacks.make("jf", iid, "fix"))]]
+            [
+                [(self.label("vendor_called", vendor=n), buttons.make("ven", iid, str(i)))]
+                for i, n in enumerate(names)
+            ]
+            + [[(self.label("fixed"), buttons.make("jf", iid, "fix"))]]
         )
 
     def still_down_keyboard(self, cid: int) -> Markup:
-        return self.keyboard([[(self.label("still_down"), callbacks.make("kel", cid, "masih"))]])
+        return self.keyboard([[(self.label("still_down"), buttons.make("kel", cid, "masih"))]])
 
     def site_keyboard(self, sites: list[str]) -> Markup:
-        rows = [[(s, callbacks.make("lap", i, "pick"))] for i, s in enumerate(sites)]
-        rows.append([(self.label("other_site"), callbacks.make("lap", 0, "other"))])
-        rows.append([(self.label("cancel"), callbacks.make("lap", 0, "cancel"))])
+        rows = [[(s, buttons.make("lap", i, "pick"))] for i, s in enumerate(sites)]
+        rows.append([(self.label("other_site"), buttons.make("lap", 0, "other"))])
+        rows.append([(self.label("cancel"), buttons.make("lap", 0, "cancel"))])
         return self.keyboard(rows)

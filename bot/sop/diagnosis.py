@@ -18,9 +18,9 @@ from typing import Any
 
 from bot.agents import AgentLookup
 from bot.delivery.queue import BACKGROUND, NORMAL, URGENT, MessageQueue
+from bot.domain.model import Action, State
 from bot.render.fit import LIMIT
 from bot.render.views import Views
-from bot.sop.model import Action, State
 from bot.sop.transition import Transitions
 from bot.storage import Complaint, Database, Incident, Tx
 from checks.models import CheckResult, Report
@@ -31,8 +31,9 @@ log = logging.getLogger(__name__)
 class Diagnoses:
     """The running diagnoses, and the diagnosis message each incident keeps up to date."""
 
-    def __init__(self, db: Database, queue: MessageQueue, transitions: Transitions,
-                 agent_for: AgentLookup) -> None:
+    def __init__(
+        self, db: Database, queue: MessageQueue, transitions: Transitions, agent_for: AgentLookup
+    ) -> None:
         self.db = db
         self.queue = queue
         self.views: Views = queue.views
@@ -42,18 +43,34 @@ class Diagnoses:
 
     # --- the diagnosis message --------------------------------------------------------------
 
-    def text(self, inc: Incident, complaints: list[Complaint], checks: list[CheckResult], *,
-             done: bool, decision: dict[str, Any] | None = None, error: bool = False,
-             merged_into: int | None = None) -> str:
+    def text(
+        self,
+        inc: Incident,
+        complaints: list[Complaint],
+        checks: list[CheckResult],
+        *,
+        done: bool,
+        decision: dict[str, Any] | None = None,
+        error: bool = False,
+        merged_into: int | None = None,
+    ) -> str:
         """The message, with as many complaints in detail as fit one Telegram message
         (every complaint's #K tag is always there)."""
         v = self.views
 
         def render(details: int) -> str:
-            return v.html("diagnosis", c=v.complaint(complaints[0]), inc=v.incident(inc),
-                          group=v.group(complaints, details=details), steps=v.steps(checks),
-                          auto=v.auto_seconds(checks), done=done, decision=decision,
-                          error=error, merged_into=merged_into)
+            return v.html(
+                "diagnosis",
+                c=v.complaint(complaints[0]),
+                inc=v.incident(inc),
+                group=v.group(complaints, details=details),
+                steps=v.steps(checks),
+                auto=v.auto_seconds(checks),
+                done=done,
+                decision=decision,
+                error=error,
+                merged_into=merged_into,
+            )
 
         text = render(len(complaints))
         if len(text) <= LIMIT:
@@ -75,12 +92,19 @@ class Diagnoses:
         complaints = await tx.incidents.complaints(inc.id)
         text = self.text(inc, complaints, [], done=False)
         for chat in self.queue.adb_chats:
-            await self.queue.send(tx, chat, text, complaint_id=complaints[0].id,
-                                  incident_id=inc.id, purpose=f"diagnosis:{inc.round}",
-                                  priority=URGENT)
+            await self.queue.send(
+                tx,
+                chat,
+                text,
+                complaint_id=complaints[0].id,
+                incident_id=inc.id,
+                purpose=f"diagnosis:{inc.round}",
+                priority=URGENT,
+            )
 
-    async def edit(self, tx: Tx, inc: Incident, text: str, *, buttons: bool = False,
-                   priority: int = NORMAL) -> None:
+    async def edit(
+        self, tx: Tx, inc: Incident, text: str, *, buttons: bool = False, priority: int = NORMAL
+    ) -> None:
         """Edit this round's diagnosis message in every ADB chat."""
         markup = self.views.decision_keyboard(inc.id) if buttons else None
         for row in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}"):
@@ -96,16 +120,28 @@ class Diagnoses:
             return
         waiting = inc.state == State.AWAITING_DECISION
         checks = await tx.incidents.checks(iid, inc.round)
-        await self.edit(tx, inc, self.text(inc, complaints, checks, done=waiting),
-                        buttons=waiting, priority=URGENT if waiting else NORMAL)
+        await self.edit(
+            tx,
+            inc,
+            self.text(inc, complaints, checks, done=waiting),
+            buttons=waiting,
+            priority=URGENT if waiting else NORMAL,
+        )
 
-    async def show_outcome(self, tx: Tx, inc: Incident, *, decision: dict[str, Any] | None = None,
-                           merged_into: int | None = None) -> None:
+    async def show_outcome(
+        self,
+        tx: Tx,
+        inc: Incident,
+        *,
+        decision: dict[str, Any] | None = None,
+        merged_into: int | None = None,
+    ) -> None:
         """The decision (or the merge) replaces the buttons, so nobody presses twice."""
         complaints = await tx.incidents.complaints(merged_into or inc.id)
         checks = await tx.incidents.checks(inc.id, inc.round)
-        text = self.text(inc, complaints, checks, done=True, decision=decision,
-                         merged_into=merged_into)
+        text = self.text(
+            inc, complaints, checks, done=True, decision=decision, merged_into=merged_into
+        )
         await self.edit(tx, inc, text, priority=URGENT)
 
     # --- running ----------------------------------------------------------------------------
@@ -115,8 +151,9 @@ class Diagnoses:
         self.cancel(iid)
         task = asyncio.create_task(self._run(iid, round_), name=f"diagnose-I{iid}")
         self._tasks[iid] = task
-        task.add_done_callback(lambda t: self._tasks.pop(iid, None) if
-                               self._tasks.get(iid) is t else None)
+        task.add_done_callback(
+            lambda t: self._tasks.pop(iid, None) if self._tasks.get(iid) is t else None
+        )
 
     def cancel(self, iid: int) -> None:
         """Stop a run whose result nobody needs any more (its incident was merged)."""
@@ -152,9 +189,7 @@ class Diagnoses:
         report: Report | None = None
         try:
             agent = self._agent_for(inc.site)
-            report = await agent.diagnose(
-                on_result=lambda r: self._on_result(iid, round_, r)
-            )
+            report = await agent.diagnose(on_result=lambda r: self._on_result(iid, round_, r))
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -174,11 +209,13 @@ class Diagnoses:
             for c in complaints:  # each complaint's record shows its own steps 2-6
                 await rows.event(c.id, "step_start", step=result.step, round=round_, at=start)
                 await rows.event(c.id, "step_end", step=result.step, round=round_, at=end)
-                await rows.event(c.id, "check", step=result.step, round=round_,
-                                 status=str(result.status))
+                await rows.event(
+                    c.id, "check", step=result.step, round=round_, status=str(result.status)
+                )
             checks = await tx.incidents.checks(iid, round_)
-            await self.edit(tx, inc, self.text(inc, complaints, checks, done=False),
-                            priority=BACKGROUND)
+            await self.edit(
+                tx, inc, self.text(inc, complaints, checks, done=False), priority=BACKGROUND
+            )
         self.queue.wake()
 
     async def _finish(self, iid: int, round_: int, report: Report | None) -> None:
@@ -187,13 +224,27 @@ class Diagnoses:
             if inc is None or inc.round != round_:
                 return
             if report is None:
-                done = await self.transitions.apply(tx, inc, Action.CHECKS_DONE, by=None,
-                                                    event="error", round=round_,
-                                                    what="diagnosis")
+                done = await self.transitions.apply(
+                    tx,
+                    inc,
+                    Action.CHECKS_DONE,
+                    by=None,
+                    event="error",
+                    round=round_,
+                    what="diagnosis",
+                )
             else:
                 done = await self.transitions.apply(
-                    tx, inc, Action.CHECKS_DONE, by=None, event="diagnosis", round=round_,
-                    verdict=str(report.verdict), host=report.host, seconds=report.duration_s)
+                    tx,
+                    inc,
+                    Action.CHECKS_DONE,
+                    by=None,
+                    event="diagnosis",
+                    round=round_,
+                    verdict=str(report.verdict),
+                    host=report.host,
+                    seconds=report.duration_s,
+                )
             if done is None:
                 return
             after = await tx.incidents.get(iid)

@@ -28,12 +28,13 @@ from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from bot.agents import AgentLookup
-from bot.config import Monitor as MonitorConfig
-from bot.config import OfficeConfig
 from bot.delivery.queue import URGENT, MessageQueue
+from bot.domain import model
+from bot.domain.clock import Clock
+from bot.domain.model import MERGED, Command, State
 from bot.render.views import Views
-from bot.sop import model
-from bot.sop.model import MERGED, Clock, Command, State
+from bot.settings.office import Monitor as MonitorConfig
+from bot.settings.office import OfficeConfig
 from bot.sop.transition import NOT_FOUND, OK, REFUSED
 from bot.sop.workflow import Press, Workflow
 from bot.storage import Database, Tx
@@ -75,8 +76,9 @@ def advance(c: Count, ok: bool | None, down_after: int, up_after: int) -> Count:
     return Count(up=c.up and fails < down_after, fails=fails, goods=0)
 
 
-def read_report(report: Report, targets: Collection[str], services: Collection[str],
-                software: Collection[str]) -> Seen:
+def read_report(
+    report: Report, targets: Collection[str], services: Collection[str], software: Collection[str]
+) -> Seen:
     """Which watched names a report shows up or down.
 
     A name is down when its step has a failing finding about it; every name of a step is
@@ -86,7 +88,8 @@ def read_report(report: Report, targets: Collection[str], services: Collection[s
     by_step = {r.step: r for r in report.results}
     seen: Seen = {}
     wanted = [(TARGET, n, PING_STEP) for n in targets] + [
-        (SERVICE, n, SOFTWARE_STEP if n in software else SERVICES_STEP) for n in services]
+        (SERVICE, n, SOFTWARE_STEP if n in software else SERVICES_STEP) for n in services
+    ]
     for kind, name, step in wanted:
         r = by_step.get(step)
         if r is None or r.status in (Status.UNAVAILABLE, Status.ERROR):
@@ -94,8 +97,9 @@ def read_report(report: Report, targets: Collection[str], services: Collection[s
         elif any(f.code.startswith("agent.") for f in r.findings):
             seen[kind, name] = False
         else:
-            seen[kind, name] = not any(f.subject == name and f.severity == Status.FAIL
-                                       for f in r.findings)
+            seen[kind, name] = not any(
+                f.subject == name and f.severity == Status.FAIL for f in r.findings
+            )
     return seen
 
 
@@ -106,15 +110,23 @@ def read_report(report: Report, targets: Collection[str], services: Collection[s
 class Watcher(Protocol):
     """An agent that can look at only some targets and services (``bot.agents``)."""
 
-    async def watch(self, steps: Collection[int], targets: Collection[str],
-                    services: Collection[str]) -> Report: ...
+    async def watch(
+        self, steps: Collection[int], targets: Collection[str], services: Collection[str]
+    ) -> Report: ...
 
 
 def agent_probe(agent_for: AgentLookup, config: OfficeConfig, m: MonitorConfig) -> Probe:
     """Look at a site's watched things through its agent (the one that diagnoses it)."""
     software = {s.name for s in config.services if s.software and s.name in m.services}
-    steps = [step for step, needed in ((SOFTWARE_STEP, software), (PING_STEP, m.targets),
-                                        (SERVICES_STEP, set(m.services) - software)) if needed]
+    steps = [
+        step
+        for step, needed in (
+            (SOFTWARE_STEP, software),
+            (PING_STEP, m.targets),
+            (SERVICES_STEP, set(m.services) - software),
+        )
+        if needed
+    ]
 
     async def probe(site: str | None) -> Seen:
         agent = agent_for(site)
@@ -133,9 +145,16 @@ def agent_probe(agent_for: AgentLookup, config: OfficeConfig, m: MonitorConfig) 
 class MonitorLoop:
     """Looks at every site each interval and acts on what changed; ``run`` until stopped."""
 
-    def __init__(self, db: Database, workflow: Workflow, queue: MessageQueue,
-                 config: MonitorConfig, sites: list[str | None], probe: Probe,
-                 clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        workflow: Workflow,
+        queue: MessageQueue,
+        config: MonitorConfig,
+        sites: list[str | None],
+        probe: Probe,
+        clock: Clock,
+    ) -> None:
         self.db = db
         self.workflow = workflow
         self.queue = queue
@@ -144,8 +163,7 @@ class MonitorLoop:
         self.sites = sites
         self.probe = probe
         self.clock = clock
-        self.keys = [(TARGET, n) for n in config.targets] + [
-            (SERVICE, n) for n in config.services]
+        self.keys = [(TARGET, n) for n in config.targets] + [(SERVICE, n) for n in config.services]
         self._slots = asyncio.Semaphore(config.concurrency)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -173,8 +191,11 @@ class MonitorLoop:
             try:
                 return await asyncio.wait_for(self.probe(site), self.config.timeout_seconds)
             except TimeoutError:
-                log.warning("monitoring: the checks of %s took over %.0f s; counted as down",
-                            site or "the office", self.config.timeout_seconds)
+                log.warning(
+                    "monitoring: the checks of %s took over %.0f s; counted as down",
+                    site or "the office",
+                    self.config.timeout_seconds,
+                )
                 return dict.fromkeys(self.keys, False)
             except Exception:  # a bug, not an outage: nothing is known this time
                 log.exception("monitoring: checking %s failed", site or "the office")
@@ -188,23 +209,38 @@ class MonitorLoop:
             down: list[str] = []
             for kind, name in self.keys:
                 w = old.get((kind, name)) or WatchRow(key, kind, name, 1, 0, 0, None, None)
-                nxt = advance(Count(bool(w.up), w.fails, w.goods), seen.get((kind, name)),
-                              c.down_after, c.up_after)
+                nxt = advance(
+                    Count(bool(w.up), w.fails, w.goods),
+                    seen.get((kind, name)),
+                    c.down_after,
+                    c.up_after,
+                )
                 changed = tx.now if nxt.up != bool(w.up) else w.changed_at
-                await tx.monitor.put_watch(replace(
-                    w, up=int(nxt.up), fails=nxt.fails, goods=nxt.goods, checked_at=tx.now,
-                    changed_at=changed))
+                await tx.monitor.put_watch(
+                    replace(
+                        w,
+                        up=int(nxt.up),
+                        fails=nxt.fails,
+                        goods=nxt.goods,
+                        checked_at=tx.now,
+                        changed_at=changed,
+                    )
+                )
                 if not nxt.up:
                     down.append(name)
             s = await tx.monitor.site(key) or SiteRow(key, 0, None, None, None)
             if bool(s.down) != bool(down):
                 s = replace(s, down=int(bool(down)), changed_at=tx.now)
                 await tx.monitor.put_site(s)
-                log.info("monitoring: %s is %s", site or "the office",
-                         "down: " + ", ".join(down) if down else "up again")
+                log.info(
+                    "monitoring: %s is %s",
+                    site or "the office",
+                    "down: " + ", ".join(down) if down else "up again",
+                )
             quiet = await tx.monitor.window(key, tx.now) is not None
-            recovered = (not down and not quiet and s.incident_id is not None
-                         and s.recovered_at is None)
+            recovered = (
+                not down and not quiet and s.incident_id is not None and s.recovered_at is None
+            )
             if recovered:
                 await self._say_recovered(tx, key, s)
         if recovered:
@@ -227,20 +263,46 @@ class MonitorLoop:
             return  # the ADB already declared it over: nothing to add
         complaints = await tx.incidents.complaints(inc.id)
         v = self.views
-        text = v.html("monitor", key="recovered_adb", inc=v.incident(inc), down_since=s.changed_at,
-                      group=v.group(complaints, details=0), at=tx.now)
-        prompts = {r.chat_id: r.message_id
-                   for r in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}")}
+        text = v.html(
+            "monitor",
+            key="recovered_adb",
+            inc=v.incident(inc),
+            down_since=s.changed_at,
+            group=v.group(complaints, details=0),
+            at=tx.now,
+        )
+        prompts = {
+            r.chat_id: r.message_id
+            for r in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}")
+        }
         for chat in self.queue.adb_chats:
-            await self.queue.send(tx, chat, text, incident_id=inc.id, purpose="monitor_up",
-                                  priority=URGENT, reply_to=prompts.get(chat))
+            await self.queue.send(
+                tx,
+                chat,
+                text,
+                incident_id=inc.id,
+                purpose="monitor_up",
+                priority=URGENT,
+                reply_to=prompts.get(chat),
+            )
         for c in complaints:
             await tx.complaints.event(c.id, "monitor_up", incident=inc.id)
             if c.reporter_chat_id is not None and c.state != State.CLOSED:
-                await self.queue.send(tx, c.reporter_chat_id, v.html(
-                    "monitor", key="recovered_reporter", inc=v.incident(inc),
-                    c=v.complaint(c), down_since=s.changed_at, group=None, at=tx.now),
-                    complaint_id=c.id, purpose="monitor_up")
+                await self.queue.send(
+                    tx,
+                    c.reporter_chat_id,
+                    v.html(
+                        "monitor",
+                        key="recovered_reporter",
+                        inc=v.incident(inc),
+                        c=v.complaint(c),
+                        down_since=s.changed_at,
+                        group=None,
+                        at=tx.now,
+                    ),
+                    complaint_id=c.id,
+                    purpose="monitor_up",
+                )
 
 
 # --- planned maintenance and /status ---------------------------------------------------------
@@ -276,7 +338,7 @@ def parse_window(args: str) -> WindowRequest | None:
     for i in range(1, len(words)):
         d = parse_duration(words[i])
         if d is not None and i + 1 < len(words):
-            return WindowRequest(" ".join(words[:i]), d, " ".join(words[i + 1:])[:300])
+            return WindowRequest(" ".join(words[:i]), d, " ".join(words[i + 1 :])[:300])
     return None
 
 
@@ -284,9 +346,16 @@ class Monitoring:
     """Monitoring as the bot sees it: the loop (when ``[monitor]`` is set), the
     maintenance windows and the status board (which work without it)."""
 
-    def __init__(self, db: Database, queue: MessageQueue, workflow: Workflow,
-                 config: OfficeConfig, agent_for: AgentLookup, clock: Clock,
-                 probe: Probe | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        queue: MessageQueue,
+        workflow: Workflow,
+        config: OfficeConfig,
+        agent_for: AgentLookup,
+        clock: Clock,
+        probe: Probe | None = None,
+    ) -> None:
         self.db = db
         self.queue = queue
         self.views: Views = queue.views
@@ -296,8 +365,9 @@ class Monitoring:
         self.loop: MonitorLoop | None = None
         if m is not None and (m.targets or m.services):
             sites: list[str | None] = list(dict.fromkeys(self.site_names)) or [None]
-            self.loop = MonitorLoop(db, workflow, queue, m, sites,
-                                    probe or agent_probe(agent_for, config, m), clock)
+            self.loop = MonitorLoop(
+                db, workflow, queue, m, sites, probe or agent_probe(agent_for, config, m), clock
+            )
 
     def site_key(self, typed: str) -> str | None:
         """The configured site ``typed`` names (any case), or None; ``''`` is the office
@@ -306,7 +376,8 @@ class Monitoring:
             return ""
         folded = typed.strip().casefold()
         matches = [n for n in self.site_names if n.casefold() == folded] or [
-            n for n in self.site_names if folded and n.casefold().startswith(folded)]
+            n for n in self.site_names if folded and n.casefold().startswith(folded)
+        ]
         return matches[0] if len(set(matches)) == 1 else None
 
     async def open_window(self, req: WindowRequest, press: Press) -> Window | str:
@@ -318,8 +389,9 @@ class Monitoring:
             key = self.site_key(req.site)
             if key is None:
                 return NOT_FOUND
-            wid = await tx.monitor.add_window(key, tx.now + req.duration, req.reason,
-                                              press.actor.id, press.actor.name)
+            wid = await tx.monitor.add_window(
+                key, tx.now + req.duration, req.reason, press.actor.id, press.actor.name
+            )
             await self._audit(tx, press, OK, f"/pemeliharaan {key or '-'} #{wid}")
             window = await tx.monitor.window(key, tx.now)
         assert window is not None
@@ -352,20 +424,34 @@ class Monitoring:
             key = name or ""
             s = sites.get(key)
             mine = [w for w in watches if w.site == key]
-            board.append({
-                "site": name,
-                "known": bool(mine),
-                "down": bool(s and s.down),
-                "since": s.changed_at if s else None,
-                "down_names": [w.name for w in mine if not w.up],
-                "checked": max((w.checked_at for w in mine if w.checked_at), default=None),
-                "window": next((w for w in windows if w.site == key), None),
-            })
+            board.append(
+                {
+                    "site": name,
+                    "known": bool(mine),
+                    "down": bool(s and s.down),
+                    "since": s.changed_at if s else None,
+                    "down_names": [w.name for w in mine if not w.up],
+                    "checked": max((w.checked_at for w in mine if w.checked_at), default=None),
+                    "window": next((w for w in windows if w.site == key), None),
+                }
+            )
         incidents = [self.views.incident(i) for i in await reads.incidents.unclosed()]
-        return {"sites": board, "incidents": incidents, "windows": windows,
-                "monitoring": self.loop is not None, "now": now}
+        return {
+            "sites": board,
+            "incidents": incidents,
+            "windows": windows,
+            "monitoring": self.loop is not None,
+            "now": now,
+        }
 
     @staticmethod
     async def _audit(tx: Tx, press: Press, outcome: str, what: str) -> None:
-        await tx.audit.add(update_id=press.update_id, user=press.actor, chat_id=press.chat_id,
-                           kind="command", what=what, outcome=outcome, complaint_id=None)
+        await tx.audit.add(
+            update_id=press.update_id,
+            user=press.actor,
+            chat_id=press.chat_id,
+            kind="command",
+            what=what,
+            outcome=outcome,
+            complaint_id=None,
+        )

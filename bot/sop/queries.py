@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain.model import State
 from bot.render.views import LONG_EXCERPT, Views
-from bot.sop.model import State
 from bot.storage import Complaint, Database, Dialog, OutboxRow
 
 
@@ -33,8 +33,12 @@ class Queries:
         inc = await reads.incidents.get(c.incident_id) if c.incident_id is not None else None
         linked = await reads.incidents.complaints(inc.id) if inc else [c]
         return self.views.html(
-            "history", c=self.views.complaint(c, LONG_EXCERPT), full=full, events=events,
-            times=self.views.compliance(events, self.db.clock()), linked=[x.tag for x in linked],
+            "history",
+            c=self.views.complaint(c, LONG_EXCERPT),
+            full=full,
+            events=events,
+            times=self.views.compliance(events, self.db.clock()),
+            linked=[x.tag for x in linked],
             inc=self.views.incident(inc) if inc else None,
             vendors=await reads.incidents.vendor_calls(inc.id) if inc else [],
         )
@@ -49,8 +53,10 @@ class Queries:
 
     async def mine(self, reporter_id: int) -> list[dict[str, Any]]:
         """A reporter's latest complaints, for /lacak without a number."""
-        return [self.views.complaint(c, 80)
-                for c in await self.db.reads.complaints.of_reporter(reporter_id)]
+        return [
+            self.views.complaint(c, 80)
+            for c in await self.db.reads.complaints.of_reporter(reporter_id)
+        ]
 
     async def dialog(self, user_id: int) -> Dialog | None:
         return await self.db.reads.complaints.dialog(user_id)

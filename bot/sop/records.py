@@ -6,8 +6,8 @@ Each is one short transaction; none changes a complaint's state.
 from __future__ import annotations
 
 from bot.delivery.queue import MessageQueue
+from bot.domain.model import Actor
 from bot.render.views import Markup
-from bot.sop.model import Actor
 from bot.storage import Database
 
 # An edit of the message a button was pressed on: (chat id, message id, text, buttons).
@@ -21,8 +21,9 @@ class Records:
         self.db = db
         self.queue = queue
 
-    async def set_dialog(self, user_id: int, chat_id: int, stage: str, site: str | None,
-                         *, edit: Edit | None = None) -> None:
+    async def set_dialog(
+        self, user_id: int, chat_id: int, stage: str, site: str | None, *, edit: Edit | None = None
+    ) -> None:
         """Where the user is in the /lapor dialog; ``edit`` shows the next question."""
         async with self.db.write() as tx:
             await tx.complaints.set_dialog(user_id, chat_id, stage, site)
@@ -40,13 +41,28 @@ class Records:
         if edit is not None:
             self.queue.wake()
 
-    async def refusal(self, *, update_id: int | None, user: Actor, chat_id: int | None,
-                      kind: str, what: str | None, outcome: str,
-                      complaint_id: int | None = None) -> None:
+    async def refusal(
+        self,
+        *,
+        update_id: int | None,
+        user: Actor,
+        chat_id: int | None,
+        kind: str,
+        what: str | None,
+        outcome: str,
+        complaint_id: int | None = None,
+    ) -> None:
         """A refused press or command (who, where, what, why) for the office to review."""
         async with self.db.write() as tx:
-            await tx.audit.add(update_id=update_id, user=user, chat_id=chat_id, kind=kind,
-                               what=what, outcome=outcome, complaint_id=complaint_id)
+            await tx.audit.add(
+                update_id=update_id,
+                user=user,
+                chat_id=chat_id,
+                kind=kind,
+                what=what,
+                outcome=outcome,
+                complaint_id=complaint_id,
+            )
 
     async def chat_wrote(self, chat_id: int) -> None:
         """A chat that writes to us again is reachable again (it unblocked the bot)."""

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from bot.delivery.queue import URGENT, MessageQueue
+from bot.domain import model
+from bot.domain.model import Action, Actor, Command, Role, StepReport, Transition
 from bot.render.views import Views
-from bot.sop import model
-from bot.sop.model import Action, Actor, Command, Report, Role, Transition
 from bot.storage import Complaint, Incident, Tx
 
 # Answers to a button press (keys of templates/*/answers.txt.j2).
@@ -31,19 +31,37 @@ class Transitions:
         self.views: Views = queue.views
         self.chats = chats
 
-    async def authorise(self, tx: Tx, iid: int, roles: frozenset[Role], what: Action | Command,
-                        actor: Actor, chat_id: int | None, name: str) -> Incident | str:
+    async def authorise(
+        self,
+        tx: Tx,
+        iid: int,
+        roles: frozenset[Role],
+        what: Action | Command,
+        actor: Actor,
+        chat_id: int | None,
+        name: str,
+    ) -> Incident | str:
         """The incident if ``roles`` may do ``what``; else the refusal key, recorded."""
         inc = await tx.incidents.get(iid)
         if not model.may(roles, what):
             for c in await tx.incidents.complaints(iid) if inc else []:
-                await tx.complaints.event(c.id, "refused", actor=actor, action=name,
-                                          chat_id=chat_id)
+                await tx.complaints.event(
+                    c.id, "refused", actor=actor, action=name, chat_id=chat_id
+                )
             return REFUSED
         return inc if inc is not None else NOT_FOUND
 
-    async def apply(self, tx: Tx, inc: Incident, taken: Action, /, *, by: Actor | None,
-                    event: str, **detail: Any) -> Transition | None:
+    async def apply(
+        self,
+        tx: Tx,
+        inc: Incident,
+        taken: Action,
+        /,
+        *,
+        by: Actor | None,
+        event: str,
+        **detail: Any,
+    ) -> Transition | None:
         """Take action ``taken`` on ``inc``; None (nothing written) when it is not allowed now.
 
         ``event`` and ``detail`` are the timeline row saying what happened."""
@@ -64,8 +82,15 @@ class Transitions:
         return t
 
     @staticmethod
-    async def record(tx: Tx, c: Complaint, t: Transition, round_: int, by: Actor | None,
-                     event: str, detail: Mapping[str, Any]) -> None:
+    async def record(
+        tx: Tx,
+        c: Complaint,
+        t: Transition,
+        round_: int,
+        by: Actor | None,
+        event: str,
+        detail: Mapping[str, Any],
+    ) -> None:
         """One complaint's share of a transition: its state and its timeline rows."""
         rows = tx.complaints
         await rows.set_state(c.id, c.state, t.target)
@@ -73,44 +98,62 @@ class Transitions:
         for step in t.ends:
             await rows.event(c.id, "step_end", actor=by, step=step, round=round_)
         if t.target is not t.source:
-            await rows.event(c.id, "state", actor=by, state_from=c.state, state_to=t.target,
-                             round=round_)
+            await rows.event(
+                c.id, "state", actor=by, state_from=c.state, state_to=t.target, round=round_
+            )
         for step in t.starts:
             await rows.event(c.id, "step_start", actor=by, step=step, round=round_)
 
-    async def _report(self, tx: Tx, inc: Incident, complaints: list[Complaint], report: Report,
-                      by: Actor) -> None:
+    async def _report(
+        self, tx: Tx, inc: Incident, complaints: list[Complaint], report: StepReport, by: Actor
+    ) -> None:
         """Steps 8 and 9: one report lists every complaint; delivering it ends the step."""
         for c in complaints:
-            await tx.complaints.event(c.id, "step_start", actor=by, step=report.step,
-                                      round=inc.round)
+            await tx.complaints.event(
+                c.id, "step_start", actor=by, step=report.step, round=inc.round
+            )
         lead = complaints[0]
         events = await tx.complaints.timeline(lead.id)
         v = self.views
         total = v.span(min(c.created_at for c in complaints), tx.now, *model.TOTAL_STANDARD)
         text = v.html(
-            report.template, c=v.complaint(lead), group=v.group(complaints), inc=v.incident(inc),
-            steps=v.steps(await tx.incidents.checks(inc.id, inc.round)), events=events,
-            times=v.compliance(events, tx.now), vendors=await tx.incidents.vendor_calls(inc.id),
-            by=v.person(by.id, by.name), at=tx.now, outcome=model.RECORDED_OUTCOME, total=total,
+            report.template,
+            c=v.complaint(lead),
+            group=v.group(complaints),
+            inc=v.incident(inc),
+            steps=v.steps(await tx.incidents.checks(inc.id, inc.round)),
+            events=events,
+            times=v.compliance(events, tx.now),
+            vendors=await tx.incidents.vendor_calls(inc.id),
+            by=v.person(by.id, by.name),
+            at=tx.now,
+            outcome=model.RECORDED_OUTCOME,
+            total=total,
             note=inc.note,
         )
         markup = v.jf_keyboard(inc.id) if report.follow_up else None
-        await self.queue.send(tx, self.chats[report.audience], text, markup=markup,
-                              complaint_id=lead.id, incident_id=inc.id,
-                              purpose=report_purpose(report, inc.round), step=report.step,
-                              priority=URGENT)
+        await self.queue.send(
+            tx,
+            self.chats[report.audience],
+            text,
+            markup=markup,
+            complaint_id=lead.id,
+            incident_id=inc.id,
+            purpose=report_purpose(report, inc.round),
+            step=report.step,
+            priority=URGENT,
+        )
 
     async def tell_reporter(self, tx: Tx, c: Complaint, outcome: str) -> None:
         """The reporter's notice of the decision, in their own chat (if they have one)."""
         if c.reporter_chat_id is None:
             return
-        text = self.views.html("outcome", c=self.views.complaint(c), outcome=outcome,
-                               recorded=model.RECORDED_OUTCOME)
-        await self.queue.send(tx, c.reporter_chat_id, text, complaint_id=c.id,
-                              purpose="outcome")
+        text = self.views.html(
+            "outcome", c=self.views.complaint(c), outcome=outcome, recorded=model.RECORDED_OUTCOME
+        )
+        await self.queue.send(tx, c.reporter_chat_id, text, complaint_id=c.id, purpose="outcome")
 
 
-def report_purpose(report: Report, round_: int) -> str:
+def report_purpose(report: StepReport, round_: int) -> str:
     """The outbox purpose of a report: its template and the diagnosis round it reports."""
     return f"{report.template}:{round_}"

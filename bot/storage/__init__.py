@@ -3,5 +3,14 @@
 from bot.storage.db import Database, Reads, Tx
 from bot.storage.rows import Complaint, Dialog, Event, Incident, OutboxRow, VendorCall
 
-__all__ = ["Complaint", "Database", "Dialog", "Event", "Incident", "OutboxRow", "Reads", "Tx",
-           "VendorCall"]
+__all__ = [
+    "Complaint",
+    "Database",
+    "Dialog",
+    "Event",
+    "Incident",
+    "OutboxRow",
+    "Reads",
+    "Tx",
+    "VendorCall",
+]

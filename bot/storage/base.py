@@ -16,7 +16,7 @@ import aiosqlite
 Params = tuple[Any, ...]
 
 
-class Queries:
+class Table:
     """SQL on one connection. Reads need no clock; writes get the transaction's time."""
 
     def __init__(self, db: aiosqlite.Connection, now: datetime | None = None) -> None:

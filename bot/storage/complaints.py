@@ -6,12 +6,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.sop.model import Actor, State
-from bot.storage.base import Queries
+from bot.domain.model import Actor, State
+from bot.storage.base import Table
 from bot.storage.rows import Complaint, Dialog, Event, iso, to_complaint, to_dialog, to_event
 
 
-class ComplaintReads(Queries):
+class ComplaintReads(Table):
     """Reading complaints and what happened to them."""
 
     async def get(self, complaint_id: int) -> Complaint | None:
@@ -46,22 +46,26 @@ class ComplaintReads(Queries):
         )
         return [datetime.fromisoformat(r["created_at"]) for r in rows]
 
-    async def may_file(self, reporter_id: int, update_id: int | None, since: datetime,
-                       limit: int) -> bool:
+    async def may_file(
+        self, reporter_id: int, update_id: int | None, since: datetime, limit: int
+    ) -> bool:
         """Whether a complaint may be filed: this update filed it already, or under ``limit``.
 
         One statement, so inside a write transaction two updates cannot both slip through.
         """
-        return bool(await self._count(
-            "SELECT EXISTS(SELECT 1 FROM complaints WHERE source_update_id=?)"
-            " OR (SELECT COUNT(*) FROM complaints WHERE reporter_id=? AND filed_by_id IS NULL"
-            " AND created_at>=?) < ?",
-            (update_id, reporter_id, iso(since), limit),
-        ))
+        return bool(
+            await self._count(
+                "SELECT EXISTS(SELECT 1 FROM complaints WHERE source_update_id=?)"
+                " OR (SELECT COUNT(*) FROM complaints WHERE reporter_id=? AND filed_by_id IS NULL"
+                " AND created_at>=?) < ?",
+                (update_id, reporter_id, iso(since), limit),
+            )
+        )
 
     async def timeline(self, complaint_id: int) -> list[Event]:
-        rows = await self._all("SELECT * FROM timeline WHERE complaint_id=? ORDER BY id",
-                               (complaint_id,))
+        rows = await self._all(
+            "SELECT * FROM timeline WHERE complaint_id=? ORDER BY id", (complaint_id,)
+        )
         return [to_event(r) for r in rows]
 
     async def dialog(self, user_id: int) -> Dialog | None:
@@ -90,9 +94,21 @@ class ComplaintWrites(ComplaintReads):
             "INSERT OR IGNORE INTO complaints (state, reporter_id, reporter_chat_id,"
             " reporter_name, filed_by_id, filed_by_name, channel, site, text, source_update_id,"
             " created_at, updated_at, incident_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (state, reporter.id, reporter_chat_id, reporter.name,
-             filed_by.id if filed_by else None, filed_by.name if filed_by else None,
-             channel, site, text, source_update_id, iso(self.now), iso(self.now), incident_id),
+            (
+                state,
+                reporter.id,
+                reporter_chat_id,
+                reporter.name,
+                filed_by.id if filed_by else None,
+                filed_by.name if filed_by else None,
+                channel,
+                site,
+                text,
+                source_update_id,
+                iso(self.now),
+                iso(self.now),
+                incident_id,
+            ),
         )
         return cur.lastrowid if cur.rowcount == 1 else None
 
@@ -102,18 +118,24 @@ class ComplaintWrites(ComplaintReads):
         Closing stamps ``closed_at``; leaving ``closed`` (the reporter says the network is
         still down) clears it."""
         closed = iso(self.now) if new == State.CLOSED else None
-        return await self._exec(
-            "UPDATE complaints SET state=?, updated_at=?, closed_at=? WHERE id=? AND state=?",
-            (new, iso(self.now), closed, complaint_id, old),
-        ) == 1
+        return (
+            await self._exec(
+                "UPDATE complaints SET state=?, updated_at=?, closed_at=? WHERE id=? AND state=?",
+                (new, iso(self.now), closed, complaint_id, old),
+            )
+            == 1
+        )
 
     async def dismiss(self, complaint_id: int, reason: str) -> bool:
         """Close a complaint as not a network fault (a duplicate, a mistake, ...)."""
-        return await self._exec(
-            "UPDATE complaints SET state=?, dismissed=?, updated_at=?, closed_at=?"
-            " WHERE id=? AND state != ?",
-            (State.CLOSED, reason, iso(self.now), iso(self.now), complaint_id, State.CLOSED),
-        ) == 1
+        return (
+            await self._exec(
+                "UPDATE complaints SET state=?, dismissed=?, updated_at=?, closed_at=?"
+                " WHERE id=? AND state != ?",
+                (State.CLOSED, reason, iso(self.now), iso(self.now), complaint_id, State.CLOSED),
+            )
+            == 1
+        )
 
     async def event(
         self,
@@ -133,9 +155,18 @@ class ComplaintWrites(ComplaintReads):
         return await self._insert(
             "INSERT INTO timeline (complaint_id, at, kind, step, round, actor_id, actor_name,"
             " state_from, state_to, detail) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (complaint_id, iso(at or self.now), kind, step, round, actor.id, actor.name,
-             state_from, state_to,
-             json.dumps(detail, ensure_ascii=False, default=str) if detail else None),
+            (
+                complaint_id,
+                iso(at or self.now),
+                kind,
+                step,
+                round,
+                actor.id,
+                actor.name,
+                state_from,
+                state_to,
+                json.dumps(detail, ensure_ascii=False, default=str) if detail else None,
+            ),
         )
 
     async def set_dialog(self, user_id: int, chat_id: int, stage: str, site: str | None) -> None:

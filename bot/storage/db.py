@@ -25,7 +25,7 @@ from typing import Self
 
 import aiosqlite
 
-from bot.sop.model import Clock, utc_now
+from bot.domain.clock import Clock, utc_now
 from bot.storage.audit import AuditReads, AuditWrites
 from bot.storage.complaints import ComplaintReads, ComplaintWrites
 from bot.storage.documents import DocumentReads, DocumentWrites
@@ -98,8 +98,10 @@ class Database:
         try:
             writer = await _connect(self.path)
         except sqlite3.Error as exc:
-            raise StorageError(f"NETMAINT_DB={self.path}: cannot open it ({exc}); check that "
-                               f"this user may read and write it, or {FIX}") from None
+            raise StorageError(
+                f"NETMAINT_DB={self.path}: cannot open it ({exc}); check that "
+                f"this user may read and write it, or {FIX}"
+            ) from None
         try:
             await _check_ours(writer, self.path)
             _tighten(self.path)
@@ -170,32 +172,42 @@ def _tighten(path: Path) -> None:
         except FileNotFoundError:
             continue
         except OSError as exc:
-            log.warning("%s is readable by other users and cannot be changed (%s); "
-                        "run: chmod 600 %s*", f, exc.strerror, path)
+            log.warning(
+                "%s is readable by other users and cannot be changed (%s); run: chmod 600 %s*",
+                f,
+                exc.strerror,
+                path,
+            )
 
 
 def _check_path(path: Path) -> None:
     """What SQLite would report in its own words ("unable to open database file")."""
     if path.is_dir():
-        raise StorageError(f"NETMAINT_DB={path} is a folder; set NETMAINT_DB to a file in it, "
-                           f"e.g. {path / 'netmaint.db'}")
+        raise StorageError(
+            f"NETMAINT_DB={path} is a folder; set NETMAINT_DB to a file in it, "
+            f"e.g. {path / 'netmaint.db'}"
+        )
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     except OSError as exc:
         raise StorageError(
             f"NETMAINT_DB={path}: cannot create its folder {path.parent} "
             f"({exc.strerror or exc}); create it, writable by this user, or set NETMAINT_DB "
-            "to a path in an existing folder") from None
+            "to a path in an existing folder"
+        ) from None
     if not path.parent.is_dir():
-        raise StorageError(f"NETMAINT_DB={path}: {path.parent} is not a folder; "
-                           "set NETMAINT_DB to a path in a folder")
+        raise StorageError(
+            f"NETMAINT_DB={path}: {path.parent} is not a folder; "
+            "set NETMAINT_DB to a path in a folder"
+        )
     # WAL keeps two files next to the database: the folder must be writable too.
     for what, where in (("the file", path), ("its folder", path.parent)):
         if where.exists() and not os.access(where, os.R_OK | os.W_OK):
             raise StorageError(
                 f"NETMAINT_DB={path}: {what} is read-only (for this user, or a read-only "
                 f"mount); let this user write to {where} (SQLite keeps its -wal file next "
-                f"to the database), or {FIX}")
+                f"to the database), or {FIX}"
+            )
 
 
 async def _check_ours(db: aiosqlite.Connection, path: Path) -> None:
@@ -210,27 +222,37 @@ async def _check_ours(db: aiosqlite.Connection, path: Path) -> None:
         return
     if version == 0 or not OUR_TABLES.issubset(tables):
         shown = ", ".join(sorted(tables)[:5]) or "none"
-        raise StorageError(f"NETMAINT_DB={path} is another program's SQLite database "
-                           f"(tables: {shown}); left as it was; {FIX}")
+        raise StorageError(
+            f"NETMAINT_DB={path} is another program's SQLite database "
+            f"(tables: {shown}); left as it was; {FIX}"
+        )
     latest = max(_migration_number(f.name) for f in _migration_files())
     if version > latest:
-        raise StorageError(f"NETMAINT_DB={path} was written by a newer netmaint (schema "
-                           f"{version}, this one knows up to {latest}); left as it was; "
-                           "run the newer netmaint, or restore a backup made by this one")
+        raise StorageError(
+            f"NETMAINT_DB={path} was written by a newer netmaint (schema "
+            f"{version}, this one knows up to {latest}); left as it was; "
+            "run the newer netmaint, or restore a backup made by this one"
+        )
 
 
 def _explain(path: Path, exc: sqlite3.Error) -> str:
     """An SQLite error while opening, in words that name NETMAINT_DB and the fix."""
     text = str(exc)
     if "not a database" in text:
-        return (f"NETMAINT_DB={path} is not an SQLite database (SQLite says: {text}); "
-                f"left as it was; {FIX}")
+        return (
+            f"NETMAINT_DB={path} is not an SQLite database (SQLite says: {text}); "
+            f"left as it was; {FIX}"
+        )
     if "readonly" in text or "read-only" in text:
-        return (f"NETMAINT_DB={path} is read-only for this user (SQLite says: {text}); "
-                f"give this user write permission on the file and its folder, or {FIX}")
+        return (
+            f"NETMAINT_DB={path} is read-only for this user (SQLite says: {text}); "
+            f"give this user write permission on the file and its folder, or {FIX}"
+        )
     if "locked" in text or "busy" in text:
-        return (f"NETMAINT_DB={path} is locked by another program (SQLite says: {text}); "
-                "stop the other program (another netmaint?) and start again")
+        return (
+            f"NETMAINT_DB={path} is locked by another program (SQLite says: {text}); "
+            "stop the other program (another netmaint?) and start again"
+        )
     return f"NETMAINT_DB={path} cannot be used (SQLite says: {text}); {FIX}"
 
 
@@ -266,15 +288,20 @@ def _migration_files() -> list[Traversable]:
     """The migration files in order; two with one number is a merge mistake, said at once
     (``_migrate`` would silently skip the second: ``user_version`` already has its number)."""
     files = sorted(
-        (f for f in resources.files("bot.storage").joinpath(MIGRATIONS).iterdir()
-         if f.name.endswith(".sql")),
+        (
+            f
+            for f in resources.files("bot.storage").joinpath(MIGRATIONS).iterdir()
+            if f.name.endswith(".sql")
+        ),
         key=lambda f: f.name,
     )
     numbers = [_migration_number(f.name) for f in files]
     twice = sorted({n for n in numbers if numbers.count(n) > 1})
     if twice:
-        raise RuntimeError(f"two schema migrations share the number {twice[0]:04d} in "
-                           f"bot/storage/{MIGRATIONS}; renumber the newer one")
+        raise RuntimeError(
+            f"two schema migrations share the number {twice[0]:04d} in "
+            f"bot/storage/{MIGRATIONS}; renumber the newer one"
+        )
     return files
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.base import Queries
+from bot.storage.base import Table
 from bot.storage.rows import Complaint, VendorCall, iso, to_complaint, to_vendor_call
 
 
@@ -44,7 +44,7 @@ class MonthlySend:
     sent_at: datetime | None
 
 
-class DocumentReads(Queries):
+class DocumentReads(Table):
     """What the agenda and the recap print, for the complaints received in a period."""
 
     async def complaints(self, start: datetime, end: datetime) -> list[Complaint]:
@@ -76,8 +76,16 @@ class DocumentReads(Queries):
             " (SELECT id FROM complaints WHERE created_at >= ? AND created_at < ?) ORDER BY id",
             (iso(start), iso(end)),
         )
-        return [Decision(r["complaint_id"], datetime.fromisoformat(r["at"]), r["actor_id"],
-                         r["actor_name"], str(r["action"] or "")) for r in rows]
+        return [
+            Decision(
+                r["complaint_id"],
+                datetime.fromisoformat(r["at"]),
+                r["actor_id"],
+                r["actor_name"],
+                str(r["action"] or ""),
+            )
+            for r in rows
+        ]
 
     async def verdicts(self, start: datetime, end: datetime) -> list[Verdict]:
         """Every finished diagnosis run's verdict on those complaints, oldest first."""
@@ -87,8 +95,9 @@ class DocumentReads(Queries):
             " (SELECT id FROM complaints WHERE created_at >= ? AND created_at < ?) ORDER BY id",
             (iso(start), iso(end)),
         )
-        return [Verdict(r["complaint_id"], int(r["round"] or 1), str(r["verdict"] or ""))
-                for r in rows]
+        return [
+            Verdict(r["complaint_id"], int(r["round"] or 1), str(r["verdict"] or "")) for r in rows
+        ]
 
     async def vendor_calls(self, start: datetime, end: datetime) -> list[VendorCall]:
         """The third parties called about the incidents those complaints belong to."""
@@ -104,8 +113,12 @@ class DocumentReads(Queries):
         row = await self._one("SELECT * FROM monthly_reports WHERE month = ?", (month,))
         if row is None:
             return None
-        return MonthlySend(row["month"], row["chat_id"], datetime.fromisoformat(row["claimed_at"]),
-                           datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None)
+        return MonthlySend(
+            row["month"],
+            row["chat_id"],
+            datetime.fromisoformat(row["claimed_at"]),
+            datetime.fromisoformat(row["sent_at"]) if row["sent_at"] else None,
+        )
 
 
 class DocumentWrites(DocumentReads):
@@ -119,8 +132,12 @@ class DocumentWrites(DocumentReads):
             " WHERE monthly_reports.sent_at IS NULL",
             (month, chat_id, iso(self.now)),
         )
-        return await self._count(
-            "SELECT sent_at IS NULL FROM monthly_reports WHERE month = ?", (month,)) == 1
+        return (
+            await self._count(
+                "SELECT sent_at IS NULL FROM monthly_reports WHERE month = ?", (month,)
+            )
+            == 1
+        )
 
     async def sent_monthly(self, month: str, message_id: int | None) -> None:
         await self._exec(
@@ -129,5 +146,6 @@ class DocumentWrites(DocumentReads):
         )
 
     async def failed_monthly(self, month: str, error: str) -> None:
-        await self._exec("UPDATE monthly_reports SET error = ? WHERE month = ?",
-                         (error[:500], month))
+        await self._exec(
+            "UPDATE monthly_reports SET error = ? WHERE month = ?", (error[:500], month)
+        )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.storage.base import Queries
+from bot.storage.base import Table
 from bot.storage.rows import iso
 
 
-class InboxReads(Queries):
+class InboxReads(Table):
     """Updates stored but not yet handled, and where polling goes on."""
 
     async def unhandled(self) -> list[tuple[int, str]]:
@@ -27,10 +27,13 @@ class InboxWrites(InboxReads):
 
     async def add(self, update_id: int, raw: str) -> bool:
         """Store an update; False if it was stored before (a redelivery)."""
-        return await self._exec(
-            "INSERT OR IGNORE INTO inbox (update_id, raw, received_at) VALUES (?,?,?)",
-            (update_id, raw, iso(self.now)),
-        ) == 1
+        return (
+            await self._exec(
+                "INSERT OR IGNORE INTO inbox (update_id, raw, received_at) VALUES (?,?,?)",
+                (update_id, raw, iso(self.now)),
+            )
+            == 1
+        )
 
     async def done(self, update_id: int, error: str | None = None) -> None:
         await self._exec(

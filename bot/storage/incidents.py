@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.sop.model import MERGED, State
-from bot.storage.base import Queries
+from bot.domain.model import MERGED, State
+from bot.storage.base import Table
 from bot.storage.rows import (
     Complaint,
     Incident,
@@ -21,7 +21,7 @@ from checks.models import CheckResult
 UNDECIDED = (State.DIAGNOSING, State.AWAITING_DECISION)
 
 
-class IncidentReads(Queries):
+class IncidentReads(Table):
     """Reading incidents, their complaints and their check results."""
 
     async def get(self, incident_id: int) -> Incident | None:
@@ -40,8 +40,9 @@ class IncidentReads(Queries):
 
     async def unclosed(self) -> list[Incident]:
         """Incidents not closed yet (being checked, awaiting the decision, with the JF ADB)."""
-        rows = await self._all("SELECT * FROM incidents WHERE state NOT IN (?, ?) ORDER BY id",
-                               (State.CLOSED, MERGED))
+        rows = await self._all(
+            "SELECT * FROM incidents WHERE state NOT IN (?, ?) ORDER BY id", (State.CLOSED, MERGED)
+        )
         return [to_incident(r) for r in rows]
 
     async def in_states(self, states: tuple[str, ...]) -> list[Incident]:
@@ -54,14 +55,18 @@ class IncidentReads(Queries):
 
     async def complaints(self, incident_id: int) -> list[Complaint]:
         """The complaints in the incident, oldest first (not those closed as no fault)."""
-        rows = await self._all("SELECT * FROM complaints WHERE incident_id=?"
-                               " AND dismissed IS NULL ORDER BY id", (incident_id,))
+        rows = await self._all(
+            "SELECT * FROM complaints WHERE incident_id=? AND dismissed IS NULL ORDER BY id",
+            (incident_id,),
+        )
         return [to_complaint(r) for r in rows]
 
     async def count(self, incident_id: int) -> int:
         """How many complaints the incident holds (not those closed as no fault)."""
-        return await self._count("SELECT COUNT(*) FROM complaints WHERE incident_id=?"
-                                 " AND dismissed IS NULL", (incident_id,))
+        return await self._count(
+            "SELECT COUNT(*) FROM complaints WHERE incident_id=? AND dismissed IS NULL",
+            (incident_id,),
+        )
 
     async def checks(self, incident_id: int, round: int) -> list[CheckResult]:
         """The check results of one diagnosis run, in the order they finished."""
@@ -72,8 +77,9 @@ class IncidentReads(Queries):
         return [CheckResult.model_validate_json(r["result"]) for r in rows]
 
     async def vendor_calls(self, incident_id: int) -> list[VendorCall]:
-        rows = await self._all("SELECT * FROM vendor_calls WHERE incident_id=? ORDER BY id",
-                               (incident_id,))
+        rows = await self._all(
+            "SELECT * FROM vendor_calls WHERE incident_id=? ORDER BY id", (incident_id,)
+        )
         return [to_vendor_call(r) for r in rows]
 
 
@@ -91,44 +97,65 @@ class IncidentWrites(IncidentReads):
 
         Leaving the decision (Ya or Tidak) stamps ``decided_at``; closing stamps ``closed_at``.
         """
-        decided = iso(self.now) if (old == State.AWAITING_DECISION
-                                    and new in (State.CLOSED, State.ESCALATED)) else None
+        decided = (
+            iso(self.now)
+            if (old == State.AWAITING_DECISION and new in (State.CLOSED, State.ESCALATED))
+            else None
+        )
         closed = iso(self.now) if new in (State.CLOSED, MERGED) else None
         awaiting = iso(self.now) if new == State.AWAITING_DECISION else None
-        return await self._exec(
-            "UPDATE incidents SET state=?, updated_at=?, decided_at=COALESCE(?, decided_at),"
-            " closed_at=COALESCE(?, closed_at), awaiting_since=COALESCE(?, awaiting_since)"
-            " WHERE id=? AND state=?",
-            (new, iso(self.now), decided, closed, awaiting, incident_id, old),
-        ) == 1
+        return (
+            await self._exec(
+                "UPDATE incidents SET state=?, updated_at=?, decided_at=COALESCE(?, decided_at),"
+                " closed_at=COALESCE(?, closed_at), awaiting_since=COALESCE(?, awaiting_since)"
+                " WHERE id=? AND state=?",
+                (new, iso(self.now), decided, closed, awaiting, incident_id, old),
+            )
+            == 1
+        )
 
     async def set_note(self, incident_id: int, note: str) -> bool:
         """The ADB's cause and action taken (after Ya or Tidak)."""
-        return await self._exec("UPDATE incidents SET note=?, updated_at=? WHERE id=?",
-                                (note, iso(self.now), incident_id)) == 1
+        return (
+            await self._exec(
+                "UPDATE incidents SET note=?, updated_at=? WHERE id=?",
+                (note, iso(self.now), incident_id),
+            )
+            == 1
+        )
 
     async def notice(self, incident_id: int, kind: str, seq: int) -> bool:
         """Record that a reminder or notice fires; False if it fired before."""
-        return await self._exec(
-            "INSERT OR IGNORE INTO notices (incident_id, kind, seq, at) VALUES (?,?,?,?)",
-            (incident_id, kind, seq, iso(self.now)),
-        ) == 1
+        return (
+            await self._exec(
+                "INSERT OR IGNORE INTO notices (incident_id, kind, seq, at) VALUES (?,?,?,?)",
+                (incident_id, kind, seq, iso(self.now)),
+            )
+            == 1
+        )
 
     async def next_round(self, incident_id: int) -> int:
         """Start another diagnosis run (a re-check); returns its number."""
-        await self._exec("UPDATE incidents SET round=round+1, updated_at=? WHERE id=?",
-                         (iso(self.now), incident_id))
+        await self._exec(
+            "UPDATE incidents SET round=round+1, updated_at=? WHERE id=?",
+            (iso(self.now), incident_id),
+        )
         round_ = await self._count("SELECT round FROM incidents WHERE id=?", (incident_id,))
-        await self._exec("UPDATE complaints SET round=? WHERE incident_id=?",
-                         (round_, incident_id))
+        await self._exec("UPDATE complaints SET round=? WHERE incident_id=?", (round_, incident_id))
         return round_
 
     async def add_check(self, incident_id: int, round: int, result: CheckResult) -> None:
         await self._insert(
             "INSERT INTO incident_checks (incident_id, round, step, status, result, at)"
             " VALUES (?,?,?,?,?,?)",
-            (incident_id, round, result.step, str(result.status), result.model_dump_json(),
-             iso(self.now)),
+            (
+                incident_id,
+                round,
+                result.step,
+                str(result.status),
+                result.model_dump_json(),
+                iso(self.now),
+            ),
         )
 
     async def link(self, complaint_id: int, incident_id: int) -> None:
@@ -148,8 +175,9 @@ class IncidentWrites(IncidentReads):
         )
         await self._exec("UPDATE incidents SET merged_into=? WHERE id=?", (target, source))
 
-    async def add_vendor_call(self, incident_id: int, vendor: str, by_id: int | None,
-                              by_name: str) -> int:
+    async def add_vendor_call(
+        self, incident_id: int, vendor: str, by_id: int | None, by_name: str
+    ) -> int:
         return await self._insert(
             "INSERT INTO vendor_calls (incident_id, vendor, called_at, called_by_id,"
             " called_by_name) VALUES (?,?,?,?,?)",
@@ -158,11 +186,14 @@ class IncidentWrites(IncidentReads):
 
     async def set_ticket(self, incident_id: int, ticket: str) -> bool:
         """Record the vendor's ticket number on the incident's latest call."""
-        return await self._exec(
-            "UPDATE vendor_calls SET ticket=? WHERE id=(SELECT MAX(id) FROM vendor_calls"
-            " WHERE incident_id=?)",
-            (ticket, incident_id),
-        ) == 1
+        return (
+            await self._exec(
+                "UPDATE vendor_calls SET ticket=? WHERE id=(SELECT MAX(id) FROM vendor_calls"
+                " WHERE incident_id=?)",
+                (ticket, incident_id),
+            )
+            == 1
+        )
 
     async def vendor_fixed(self, incident_id: int) -> None:
         await self._exec(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.storage.base import Queries
+from bot.storage.base import Table
 from bot.storage.rows import iso, mapper
 
 
@@ -58,12 +58,13 @@ class Window:
 to_watch, to_site, to_window = mapper(WatchRow), mapper(SiteRow), mapper(Window)
 
 
-class MonitorReads(Queries):
+class MonitorReads(Table):
     """Reading monitoring's state and the maintenance windows."""
 
     async def watches(self, site: str) -> list[WatchRow]:
-        rows = await self._all("SELECT * FROM monitor_watch WHERE site=? ORDER BY kind, name",
-                               (site,))
+        rows = await self._all(
+            "SELECT * FROM monitor_watch WHERE site=? ORDER BY kind, name", (site,)
+        )
         return [to_watch(r) for r in rows]
 
     async def all_watches(self) -> list[WatchRow]:
@@ -82,14 +83,17 @@ class MonitorReads(Queries):
         row = await self._one(
             "SELECT * FROM maintenance WHERE site=? AND starts_at<=? AND ends_at>? AND"
             " (ended_at IS NULL OR ended_at>?) ORDER BY ends_at DESC LIMIT 1",
-            (site, iso(at), iso(at), iso(at)))
+            (site, iso(at), iso(at), iso(at)),
+        )
         return to_window(row) if row else None
 
     async def windows(self, at: datetime) -> list[Window]:
         """Windows not over at ``at``, soonest end first."""
         rows = await self._all(
             "SELECT * FROM maintenance WHERE ends_at>? AND (ended_at IS NULL OR ended_at>?)"
-            " ORDER BY ends_at, id", (iso(at), iso(at)))
+            " ORDER BY ends_at, id",
+            (iso(at), iso(at)),
+        )
         return [to_window(r) for r in rows]
 
 
@@ -102,9 +106,17 @@ class MonitorWrites(MonitorReads):
             " changed_at) VALUES (?,?,?,?,?,?,?,?) ON CONFLICT (site, kind, name) DO UPDATE"
             " SET up=excluded.up, fails=excluded.fails, goods=excluded.goods,"
             " checked_at=excluded.checked_at, changed_at=excluded.changed_at",
-            (w.site, w.kind, w.name, w.up, w.fails, w.goods,
-             iso(w.checked_at) if w.checked_at else None,
-             iso(w.changed_at) if w.changed_at else None))
+            (
+                w.site,
+                w.kind,
+                w.name,
+                w.up,
+                w.fails,
+                w.goods,
+                iso(w.checked_at) if w.checked_at else None,
+                iso(w.changed_at) if w.changed_at else None,
+            ),
+        )
 
     async def put_site(self, s: SiteRow) -> None:
         await self._exec(
@@ -112,30 +124,42 @@ class MonitorWrites(MonitorReads):
             " VALUES (?,?,?,?,?) ON CONFLICT (site) DO UPDATE SET down=excluded.down,"
             " changed_at=excluded.changed_at, incident_id=excluded.incident_id,"
             " recovered_at=excluded.recovered_at",
-            (s.site, s.down, iso(s.changed_at) if s.changed_at else None, s.incident_id,
-             iso(s.recovered_at) if s.recovered_at else None))
+            (
+                s.site,
+                s.down,
+                iso(s.changed_at) if s.changed_at else None,
+                s.incident_id,
+                iso(s.recovered_at) if s.recovered_at else None,
+            ),
+        )
 
     async def attach(self, site: str, incident_id: int) -> None:
         """The outage monitoring reported for ``site`` (its recovery not said yet)."""
         await self._exec(
             "INSERT INTO monitor_sites (site, down, changed_at, incident_id) VALUES (?,1,?,?)"
             " ON CONFLICT (site) DO UPDATE SET incident_id=excluded.incident_id,"
-            " recovered_at=NULL", (site, iso(self.now), incident_id))
+            " recovered_at=NULL",
+            (site, iso(self.now), incident_id),
+        )
 
     async def mark_found(self, incident_id: int) -> None:
         await self._exec("UPDATE incidents SET found_by='monitor' WHERE id=?", (incident_id,))
 
-    async def add_window(self, site: str, ends_at: datetime, reason: str, by_id: int | None,
-                         by_name: str) -> int:
+    async def add_window(
+        self, site: str, ends_at: datetime, reason: str, by_id: int | None, by_name: str
+    ) -> int:
         return await self._insert(
             "INSERT INTO maintenance (site, starts_at, ends_at, reason, by_id, by_name)"
-            " VALUES (?,?,?,?,?,?)", (site, iso(self.now), iso(ends_at), reason, by_id, by_name))
+            " VALUES (?,?,?,?,?,?)",
+            (site, iso(self.now), iso(ends_at), reason, by_id, by_name),
+        )
 
     async def end_window(self, window_id: int) -> Window | None:
         """End a window now; None if there is no such window still running."""
         changed = await self._exec(
             "UPDATE maintenance SET ended_at=? WHERE id=? AND ends_at>? AND ended_at IS NULL",
-            (iso(self.now), window_id, iso(self.now)))
+            (iso(self.now), window_id, iso(self.now)),
+        )
         if not changed:
             return None
         row = await self._one("SELECT * FROM maintenance WHERE id=?", (window_id,))

@@ -6,11 +6,11 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.storage.base import Queries
+from bot.storage.base import Table
 from bot.storage.rows import OutboxRow, iso, to_outbox
 
 
-class OutboxReads(Queries):
+class OutboxReads(Table):
     """What is waiting to be sent, and how delivery went."""
 
     async def due(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
@@ -48,11 +48,13 @@ class OutboxReads(Queries):
         return to_outbox(row) if row else None
 
     async def has_newer_edit(self, row: OutboxRow) -> bool:
-        return bool(await self._count(
-            "SELECT COUNT(*) FROM outbox WHERE ref_outbox_id=? AND state='pending' AND id>?"
-            " AND method=?",
-            (row.ref_outbox_id, row.id, row.method),
-        ))
+        return bool(
+            await self._count(
+                "SELECT COUNT(*) FROM outbox WHERE ref_outbox_id=? AND state='pending' AND id>?"
+                " AND method=?",
+                (row.ref_outbox_id, row.id, row.method),
+            )
+        )
 
     async def sent_for_incident(self, incident_id: int, purpose: str) -> list[OutboxRow]:
         """The sendMessage rows of an incident with this purpose (to edit them later)."""
@@ -65,8 +67,10 @@ class OutboxReads(Queries):
 
     async def by_message(self, chat_id: int, message_id: int) -> OutboxRow | None:
         """The row that sent message ``message_id`` in ``chat_id`` (to read a reply to it)."""
-        row = await self._one("SELECT * FROM outbox WHERE chat_id=? AND message_id=?"
-                              " AND method='sendMessage'", (chat_id, message_id))
+        row = await self._one(
+            "SELECT * FROM outbox WHERE chat_id=? AND message_id=? AND method='sendMessage'",
+            (chat_id, message_id),
+        )
         return to_outbox(row) if row else None
 
     async def pending_count(self) -> int:
@@ -92,10 +96,12 @@ class OutboxReads(Queries):
         return out
 
     async def is_unreachable(self, chat_id: int) -> bool:
-        return bool(await self._count(
-            "SELECT COUNT(*) FROM chats WHERE chat_id=? AND unreachable_at IS NOT NULL",
-            (chat_id,),
-        ))
+        return bool(
+            await self._count(
+                "SELECT COUNT(*) FROM chats WHERE chat_id=? AND unreachable_at IS NOT NULL",
+                (chat_id,),
+            )
+        )
 
 
 class OutboxWrites(OutboxReads):
@@ -118,8 +124,18 @@ class OutboxWrites(OutboxReads):
         return await self._insert(
             "INSERT INTO outbox (chat_id, complaint_id, method, payload, ref_outbox_id, purpose,"
             " step, priority, incident_id, created_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (chat_id, complaint_id, method, json.dumps(payload, ensure_ascii=False),
-             ref_outbox_id, purpose, step, priority, incident_id, iso(self.now)),
+            (
+                chat_id,
+                complaint_id,
+                method,
+                json.dumps(payload, ensure_ascii=False),
+                ref_outbox_id,
+                purpose,
+                step,
+                priority,
+                incident_id,
+                iso(self.now),
+            ),
         )
 
     async def fold(self, row_id: int, payload: dict[str, Any], priority: int) -> bool:
@@ -131,11 +147,13 @@ class OutboxWrites(OutboxReads):
         in its own transaction, so a fold is either in the payload ``begin`` returns or
         refused here (and queued as an edit).
         """
-        return bool(await self._exec(
-            "UPDATE outbox SET payload=?, priority=MIN(priority, ?)"
-            " WHERE id=? AND method='sendMessage' AND state='pending' AND sending_at IS NULL",
-            (json.dumps(payload, ensure_ascii=False), priority, row_id),
-        ))
+        return bool(
+            await self._exec(
+                "UPDATE outbox SET payload=?, priority=MIN(priority, ?)"
+                " WHERE id=? AND method='sendMessage' AND state='pending' AND sending_at IS NULL",
+                (json.dumps(payload, ensure_ascii=False), priority, row_id),
+            )
+        )
 
     async def settle(self) -> int:
         """Mark the pending rows that will never go out, so none costs a flood token.
@@ -165,8 +183,9 @@ class OutboxWrites(OutboxReads):
         )
         return superseded + skipped + unreachable
 
-    async def done(self, row_id: int, state: str, *, message_id: int | None = None,
-                   error: str | None = None) -> None:
+    async def done(
+        self, row_id: int, state: str, *, message_id: int | None = None, error: str | None = None
+    ) -> None:
         await self._exec(
             "UPDATE outbox SET state=?, message_id=COALESCE(?, message_id), last_error=?,"
             " attempts=attempts+1, sending_at=NULL,"
@@ -198,8 +217,9 @@ class OutboxWrites(OutboxReads):
         )
         return json.loads(row["payload"]) if row else None
 
-    async def failed(self, row_id: int, not_before: datetime, error: str, *,
-                     ambiguous: bool) -> None:
+    async def failed(
+        self, row_id: int, not_before: datetime, error: str, *, ambiguous: bool
+    ) -> None:
         """A transient failure (timeout, 5xx, reset): retry at ``not_before``."""
         await self._exec(
             "UPDATE outbox SET attempts=attempts+1, failures=failures+1,"

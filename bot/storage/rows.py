@@ -14,7 +14,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime
 from typing import Any, TypeVar, get_type_hints
 
-from bot.sop.model import State
+from bot.domain.model import State
 
 
 def iso(t: datetime) -> str:
@@ -163,8 +163,9 @@ def mapper(cls: type[T]) -> Callable[[sqlite3.Row], T]:
 
     def to_row(r: sqlite3.Row) -> T:
         keys = r.keys()
-        return cls(**{name: (conv(r[name]) if conv else r[name])
-                      for name, conv in plan if name in keys})
+        return cls(
+            **{name: (conv(r[name]) if conv else r[name]) for name, conv in plan if name in keys}
+        )
 
     return to_row
 

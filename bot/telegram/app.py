@@ -16,8 +16,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.sop.services import Services
-from bot.telegram.context import App, attach
+from bot.services import Services
 from bot.telegram.groups import guard_unknown_groups
 from checks import redact
 from handlers import (
@@ -27,13 +26,14 @@ from handlers import (
     decision,
     documents,
     errors,
-    flood,
+    guard,
     incident,
     setup,
     start,
     status,
     vendor,
 )
+from handlers.context import App, attach
 
 
 def build_application(services: Services) -> App:
@@ -52,7 +52,7 @@ def build_application(services: Services) -> App:
     private = filters.ChatType.PRIVATE
 
     # Group -3 before anything: edits are dropped, one user's flood is cut (handlers/flood.py).
-    app.add_handler(TypeHandler(Update, flood.guard), group=-3)
+    app.add_handler(TypeHandler(Update, guard.guard), group=-3)
     # Group -2: in a group the bot is not set up for, nothing but /id.
     app.add_handler(TypeHandler(Update, guard_unknown_groups), group=-2)
     # Group -1, for every update let through: a chat that writes is reachable again.
@@ -77,22 +77,28 @@ def build_application(services: Services) -> App:
     app.add_handler(CommandHandler("status", status.status_cmd))
     app.add_handler(CommandHandler("pemeliharaan", status.maintenance_cmd))
     # 2. every inline button, through the one callback-data parser
-    app.add_handler(CallbackQueryHandler(base.route_buttons({
-        "lap": complaint.press_site,
-        "dec": decision.press_decision,
-        "jf": vendor.press_jf,
-        "ven": vendor.press_vendor,
-        "kel": incident.press_still_down,
-    })))
+    app.add_handler(
+        CallbackQueryHandler(
+            base.route_buttons(
+                {
+                    "lap": complaint.press_site,
+                    "dec": decision.press_decision,
+                    "jf": vendor.press_jf,
+                    "ven": vendor.press_vendor,
+                    "kel": incident.press_still_down,
+                }
+            )
+        )
+    )
     # 3. a reply to the bot's request for the ADB's note is that note
     #    (any other reply in a private chat goes on to 5.)
-    app.add_handler(MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND,
-                                   incident.note_reply))
+    app.add_handler(
+        MessageHandler(filters.REPLY & filters.TEXT & ~filters.COMMAND, incident.note_reply)
+    )
     # 4. a "#K42" tag sent to the bot shows that complaint's history
     app.add_handler(MessageHandler(filters.Regex(agenda.HASHTAG), agenda.hashtag_msg))
     # 5. plain text in a private chat: the /lapor dialog's answer, or a hint
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private,
-                                   complaint.text_msg))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, complaint.text_msg))
     # 6. unknown commands in a private chat
     app.add_handler(MessageHandler(filters.COMMAND & private, start.unknown_cmd))
 

@@ -21,12 +21,13 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop, CommandHandler
 
-from bot.telegram import callbacks
-from bot.telegram.context import Ctx, services_of
+from bot.render import buttons
 from handlers.base import NUMBERED_PREFIXES, answer, audit
+from handlers.context import Ctx, services_of
 
 log = logging.getLogger(__name__)
 NOTICE = "not_set_up"  # outbox purpose and template of the one notice per group
+
 
 # Only used to recognise ``/id`` exactly as the registered handler does (``/id@bot`` too).
 async def _never(update: Update, context: Ctx) -> None:
@@ -50,8 +51,11 @@ async def guard_unknown_groups(update: Update, context: Ctx) -> None:
     if chat.id in svc.settings.group_chats or is_id_command(update):
         return
     user = update.effective_user
-    log.info("update from group %s, which is not set up, ignored (user %s)",
-             chat.id, user.id if user else None)
+    log.info(
+        "update from group %s, which is not set up, ignored (user %s)",
+        chat.id,
+        user.id if user else None,
+    )
     await _notice_once(update, context, chat.id)
     raise ApplicationHandlerStop
 
@@ -63,7 +67,8 @@ async def _notice_once(update: Update, context: Ctx, chat_id: int) -> None:
     queued = False
     async with svc.db.write() as tx:
         cur = await svc.db.connection.execute(
-            "SELECT 1 FROM outbox WHERE chat_id=? AND purpose=? LIMIT 1", (chat_id, NOTICE))
+            "SELECT 1 FROM outbox WHERE chat_id=? AND purpose=? LIMIT 1", (chat_id, NOTICE)
+        )
         if await cur.fetchone() is None:
             await svc.queue.send(tx, chat_id, text, purpose=NOTICE)
             queued = True
@@ -71,7 +76,8 @@ async def _notice_once(update: Update, context: Ctx, chat_id: int) -> None:
         svc.queue.wake()
     message = update.effective_message
     if update.callback_query is not None or (
-            message is not None and (message.text or "").startswith("/")):
+        message is not None and (message.text or "").startswith("/")
+    ):
         await _refuse(update, context)
 
 
@@ -79,9 +85,13 @@ async def _refuse(update: Update, context: Ctx) -> None:
     """A press or command there is refused like any other: audited (a forged button in a
     stranger's group is what the office wants to see) and a press is answered."""
     query = update.callback_query
-    cb = callbacks.parse(query.data) if query is not None else None
+    cb = buttons.parse(query.data) if query is not None else None
     outcome = "invalid" if query is not None and cb is None else "refused"
-    await audit(update, context, outcome,
-                complaint_id=cb.id if cb and cb.prefix in NUMBERED_PREFIXES else None)
+    await audit(
+        update,
+        context,
+        outcome,
+        complaint_id=cb.id if cb and cb.prefix in NUMBERED_PREFIXES else None,
+    )
     if query is not None:
         await answer(query, services_of(context).views.answer(outcome))

@@ -24,8 +24,8 @@ from typing import Any, TypeVar
 from telegram import Update
 
 from bot.storage import Database, Tx
-from bot.telegram.context import App
 from checks import redact
+from handlers.context import App
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
@@ -41,11 +41,13 @@ class Stopped(Exception):
 def is_locked(exc: BaseException) -> bool:
     """SQLite's "database is locked" / "busy" after its busy timeout."""
     return isinstance(exc, sqlite3.OperationalError) and any(
-        w in str(exc) for w in ("locked", "busy"))
+        w in str(exc) for w in ("locked", "busy")
+    )
 
 
-async def patiently(what: str, write: Callable[[], Awaitable[T]],
-                    stop: asyncio.Event | None = None) -> T:
+async def patiently(
+    what: str, write: Callable[[], Awaitable[T]], stop: asyncio.Event | None = None
+) -> T:
     """Run ``write``; while the database is locked by another program, log, wait, retry.
 
     Raises ``Stopped`` if ``stop`` is set while waiting: the update stays in Telegram's
@@ -60,9 +62,15 @@ async def patiently(what: str, write: Callable[[], Awaitable[T]],
                 raise
             wait = LOCKED_WAIT_S[min(tries, len(LOCKED_WAIT_S) - 1)]
             tries += 1
-            log.warning("the database is locked by another program (SQLite: %s) while %s; "
-                        "waiting %.0f s and trying again (try %d). Close the other program "
-                        "(a backup, an sqlite3 shell) if this goes on", exc, what, wait, tries)
+            log.warning(
+                "the database is locked by another program (SQLite: %s) while %s; "
+                "waiting %.0f s and trying again (try %d). Close the other program "
+                "(a backup, an sqlite3 shell) if this goes on",
+                exc,
+                what,
+                wait,
+                tries,
+            )
         if stop is None:
             await asyncio.sleep(wait)
         else:
@@ -92,8 +100,11 @@ async def store(tx: Tx, update_id: int, raw: Any) -> bool:
     except UnicodeEncodeError:
         if await tx.inbox.add(update_id, json.dumps(raw, ensure_ascii=True)):
             await tx.inbox.done(update_id, UNPARSABLE)
-            log.warning("update %s holds text that is not valid Unicode (a lone surrogate);"
-                        " kept escaped in the inbox, marked unparsable and skipped", update_id)
+            log.warning(
+                "update %s holds text that is not valid Unicode (a lone surrogate);"
+                " kept escaped in the inbox, marked unparsable and skipped",
+                update_id,
+            )
         return False
     return await tx.inbox.add(update_id, text)
 
@@ -112,8 +123,9 @@ async def store_batch(db: Database, batch: list[Any]) -> list[tuple[int, Any]]:
     return fresh
 
 
-async def mark_done(db: Database, update_id: int, error: str | None,
-                    stop: asyncio.Event | None = None) -> None:
+async def mark_done(
+    db: Database, update_id: int, error: str | None, stop: asyncio.Event | None = None
+) -> None:
     async def write() -> None:
         async with db.write() as tx:
             await tx.inbox.done(update_id, error)
@@ -121,8 +133,7 @@ async def mark_done(db: Database, update_id: int, error: str | None,
     await patiently(f"marking update {update_id} handled", write, stop)
 
 
-async def handle(app: App, db: Database, update: Update,
-                 stop: asyncio.Event | None = None) -> None:
+async def handle(app: App, db: Database, update: Update, stop: asyncio.Event | None = None) -> None:
     """Run the handlers for one stored update, then mark it handled."""
     error = None
     try:
@@ -133,14 +144,19 @@ async def handle(app: App, db: Database, update: Update,
     await mark_done(db, update.update_id, error, stop)
 
 
-async def handle_raw(app: App, db: Database, update_id: int, raw: Any,
-                     stop: asyncio.Event | None = None) -> None:
+async def handle_raw(
+    app: App, db: Database, update_id: int, raw: Any, stop: asyncio.Event | None = None
+) -> None:
     """Parse one stored update on its own and handle it (an unparsable one is marked)."""
     try:
         update = Update.de_json(raw, app.bot)
     except Exception as exc:
-        log.warning("update %s is unparsable (%s: %s); kept in the inbox and skipped",
-                    update_id, type(exc).__name__, redact.redact(str(exc))[:200])
+        log.warning(
+            "update %s is unparsable (%s: %s); kept in the inbox and skipped",
+            update_id,
+            type(exc).__name__,
+            redact.redact(str(exc))[:200],
+        )
         await mark_done(db, update_id, UNPARSABLE, stop)
         return
     await handle(app, db, update, stop)
@@ -179,6 +195,7 @@ class Pruner:
 
         pruned = await patiently("pruning the inbox", write, stop)
         if pruned:
-            log.info("pruned %d handled updates older than %d days from the inbox",
-                     pruned, self.days)
+            log.info(
+                "pruned %d handled updates older than %d days from the inbox", pruned, self.days
+            )
         return pruned

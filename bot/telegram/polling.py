@@ -20,7 +20,6 @@ from telegram.warnings import PTBUserWarning
 
 from bot.delivery.sender import retry_seconds
 from bot.storage import Database
-from bot.telegram.context import App, services_of_app
 from bot.telegram.inbox import (
     ALLOWED_UPDATES,
     Pruner,
@@ -30,32 +29,33 @@ from bot.telegram.inbox import (
     store_batch,
     update_id_of,
 )
+from handlers.context import App, services_of_app
 
 log = logging.getLogger(__name__)
 POLL_READ_MARGIN_S = 10  # read timeout of a long poll beyond its own timeout
 
 
-async def get_updates_raw(app: App, offset: int | None,
-                          poll_s: int) -> list[Any]:
+async def get_updates_raw(app: App, offset: int | None, poll_s: int) -> list[Any]:
     """``getUpdates`` as JSON: PTB's ``get_updates`` parses the whole batch at once, so
     one update it cannot read would fail the batch before any of it is stored."""
     params: dict[str, Any] = {"timeout": poll_s, "allowed_updates": ALLOWED_UPDATES}
     if offset is not None:
         params["offset"] = offset
-    result = await app.bot.do_api_request("getUpdates", api_kwargs=params,
-                                          read_timeout=poll_s + POLL_READ_MARGIN_S)
+    result = await app.bot.do_api_request(
+        "getUpdates", api_kwargs=params, read_timeout=poll_s + POLL_READ_MARGIN_S
+    )
     if not isinstance(result, list):
         raise NetworkError("getUpdates did not return a list")
     return result
 
 
-async def fetch_loop(app: App, db: Database, poll_s: int,
-                     stop: asyncio.Event) -> None:
+async def fetch_loop(app: App, db: Database, poll_s: int, stop: asyncio.Event) -> None:
     """getUpdates -> inbox (commit) -> handle -> only then advance the offset."""
     # do_api_request is PTB's public way to get the raw JSON; it advises the typed method,
     # which is exactly what cannot be used here.
-    warnings.filterwarnings("ignore", message=r"Please use 'Bot\.getUpdates'",
-                            category=PTBUserWarning)
+    warnings.filterwarnings(
+        "ignore", message=r"Please use 'Bot\.getUpdates'", category=PTBUserWarning
+    )
     offset = await db.reads.inbox.next_offset()
     pruner = Pruner(db, services_of_app(app).config.limits.inbox_days)
     backoff = 1.0
@@ -83,8 +83,11 @@ async def fetch_loop(app: App, db: Database, poll_s: int,
         except InvalidToken:
             raise
         except Conflict:  # e.g. the old container still polling during a redeploy
-            log.warning("another copy of this bot is polling with the same token; stop it"
-                        " (or wait for it to exit); retrying in %.0f s", backoff)
+            log.warning(
+                "another copy of this bot is polling with the same token; stop it"
+                " (or wait for it to exit); retrying in %.0f s",
+                backoff,
+            )
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
             continue
@@ -98,8 +101,7 @@ async def fetch_loop(app: App, db: Database, poll_s: int,
         if not ids:
             continue
         try:
-            fresh = await patiently("storing new updates", partial(store_batch, db, batch),
-                                    stop)
+            fresh = await patiently("storing new updates", partial(store_batch, db, batch), stop)
             for uid, raw in fresh:  # a redelivered update was stored (and handled) before
                 await handle_raw(app, db, uid, raw, stop)
         except Stopped:  # what was not stored or marked is fetched or handled after restart

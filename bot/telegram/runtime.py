@@ -20,17 +20,19 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.agents import AgentLookup, agent_environment, agent_lookup
-from bot.config import OfficeConfig, Settings
 from bot.delivery.sender import Sender, SenderOptions
-from bot.documents import monthly
+from bot.domain.clock import Clock, utc_now
 from bot.render import render
-from bot.sop.model import Clock, utc_now
-from bot.sop.services import Services, build_services
+from bot.services import Services, build_services
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
+from bot.sop import monthly
 from bot.storage import Database
 from bot.telegram.app import build_application
-from bot.telegram.context import App
 from bot.telegram.inbox import handle_backlog
 from bot.telegram.polling import fetch_loop
+from bot.telegram.recap import for_bot
+from handlers.context import App
 
 log = logging.getLogger(__name__)
 STOP_BUDGET_S = 9.0  # a graceful stop finishes in-flight work within this, then exits
@@ -40,8 +42,19 @@ STOP_BUDGET_S = 9.0  # a graceful stop finishes in-flight work within this, then
 # templates/<lang>/commands.txt.j2 are listed, so a command another part of the bot has
 # not registered yet never shows up. "bantuan" is "help" in the English wording.
 REPORTER_MENU = ("lapor", "lacak", "bantuan")
-ADB_MENU = (*REPORTER_MENU, "catat", "agenda", "catatan", "tutup", "status", "pemeliharaan",
-            "pisah", "gabung", "tiket", "id")
+ADB_MENU = (
+    *REPORTER_MENU,
+    "catat",
+    "agenda",
+    "catatan",
+    "tutup",
+    "status",
+    "pemeliharaan",
+    "pisah",
+    "gabung",
+    "tiket",
+    "id",
+)
 JF_ADB_MENU = ("agenda", "lacak", "tiket", "status", "bantuan", "id")
 KABID_MENU = ("agenda", "lacak", "status", "bantuan", "id")
 _ALIASES = {"bantuan": "help"}
@@ -52,22 +65,32 @@ def command_menus(settings: Settings) -> list[tuple[BotCommandScope, tuple[str, 
     the JF ADB and Kabid groups (and their people's private chats, when listed); the ADB
     group. Telegram shows a chat the most specific menu set for it."""
     menus: list[tuple[BotCommandScope, tuple[str, ...]]] = [
-        (BotCommandScopeDefault(), REPORTER_MENU)]
+        (BotCommandScopeDefault(), REPORTER_MENU)
+    ]
     for user_id in settings.adb_user_ids:
         menus.append((BotCommandScopeChat(user_id), ADB_MENU))
     for user_id in settings.jf_adb_user_ids:
         if user_id not in settings.adb_user_ids:
-            menus.append((BotCommandScopeChat(user_id),
-                          (*REPORTER_MENU, *(c for c in JF_ADB_MENU if c not in REPORTER_MENU))))
+            menus.append(
+                (
+                    BotCommandScopeChat(user_id),
+                    (*REPORTER_MENU, *(c for c in JF_ADB_MENU if c not in REPORTER_MENU)),
+                )
+            )
     for user_id in settings.kabid_user_ids:
         if user_id not in settings.adb_user_ids and user_id not in settings.jf_adb_user_ids:
-            menus.append((BotCommandScopeChat(user_id),
-                          (*REPORTER_MENU, *(c for c in KABID_MENU if c not in REPORTER_MENU))))
+            menus.append(
+                (
+                    BotCommandScopeChat(user_id),
+                    (*REPORTER_MENU, *(c for c in KABID_MENU if c not in REPORTER_MENU)),
+                )
+            )
     menus.append((BotCommandScopeChat(settings.jf_adb_chat_id), JF_ADB_MENU))
     menus.append((BotCommandScopeChat(settings.kabid_chat_id), KABID_MENU))
     if settings.adb_chat_id is not None:
-        menus.append((BotCommandScopeChat(settings.adb_chat_id),
-                      tuple(c for c in ADB_MENU if c != "lapor")))
+        menus.append(
+            (BotCommandScopeChat(settings.adb_chat_id), tuple(c for c in ADB_MENU if c != "lapor"))
+        )
     return menus
 
 
@@ -90,8 +113,12 @@ async def set_commands(app: App, settings: Settings) -> None:
         try:
             await app.bot.set_my_commands(commands, scope=scope)
         except TelegramError as exc:
-            log.warning("could not set the command menu for %s %s: %s", scope.type,
-                        getattr(scope, "chat_id", ""), exc)
+            log.warning(
+                "could not set the command menu for %s %s: %s",
+                scope.type,
+                getattr(scope, "chat_id", ""),
+                exc,
+            )
 
 
 async def run_bot(
@@ -120,17 +147,23 @@ async def run_bot(
             await set_commands(app, settings)
             sending = asyncio.create_task(sender.run(), name="sender")
             clock_stop = asyncio.Event()
-            ticking = asyncio.create_task(services.sop_clock.run(clock_stop), name="sop-clock")
+            ticking = asyncio.create_task(services.deadlines.run(clock_stop), name="sop-clock")
             monitor = services.monitoring.loop  # beside the bot, never in a handler
-            watching = (asyncio.create_task(monitor.run(clock_stop), name="monitor")
-                        if monitor is not None else None)
-            recap, send_document = monthly.for_bot(services, app.bot)  # last month's, to Kabid
+            watching = (
+                asyncio.create_task(monitor.run(clock_stop), name="monitor")
+                if monitor is not None
+                else None
+            )
+            recap, send_document = for_bot(services, app.bot)  # last month's, to Kabid
             recapping = asyncio.create_task(recap.run(send_document, stop), name="monthly recap")
             try:
                 handled = await handle_backlog(app, db)
                 resumed = await services.diagnoses.resume()
-                log.info("bot running (%d stored updates handled, %d diagnoses resumed)",
-                         handled, resumed)
+                log.info(
+                    "bot running (%d stored updates handled, %d diagnoses resumed)",
+                    handled,
+                    resumed,
+                )
                 if settings.netmaint_webhook_url:
                     # Imported only in webhook mode: uvicorn is not needed for polling.
                     from bot.telegram.webhook import webhook_loop
@@ -151,8 +184,7 @@ async def run_bot(
                 await finish_in_flight(services, sender, sending)
 
 
-async def finish_in_flight(services: Services, sender: Sender,
-                           sending: asyncio.Task[None]) -> None:
+async def finish_in_flight(services: Services, sender: Sender, sending: asyncio.Task[None]) -> None:
     """A graceful stop: running diagnoses finish and the messages they cause are sent (at
     Telegram's pace), within ``STOP_BUDGET_S``. What does not fit stays in SQLite: a
     cut-short diagnosis runs again after restart, an unsent message is sent then."""

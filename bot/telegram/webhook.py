@@ -22,11 +22,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.config import Settings
+from bot.settings.environment import Settings
 from bot.storage import Database
-from bot.telegram.context import App, services_of_app
 from bot.telegram.inbox import ALLOWED_UPDATES, Pruner, Stopped, handle_raw, is_locked, store
 from checks import redact
+from handlers.context import App, services_of_app
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
@@ -54,8 +54,12 @@ def webhook_app(db: Database, secret: str, path: str, queue: asyncio.Queue[int])
         except sqlite3.OperationalError as exc:
             if not is_locked(exc):
                 raise
-            log.warning("the database is locked by another program (SQLite: %s); update %s "
-                        "refused with 503, Telegram sends it again later", exc, update_id)
+            log.warning(
+                "the database is locked by another program (SQLite: %s); update %s "
+                "refused with 503, Telegram sends it again later",
+                exc,
+                update_id,
+            )
             return Response(status_code=503)
         if fresh:
             queue.put_nowait(update_id)
@@ -64,18 +68,29 @@ def webhook_app(db: Database, secret: str, path: str, queue: asyncio.Queue[int])
     return Starlette(routes=[Route(path, receive, methods=["POST"])])
 
 
-async def webhook_loop(app: App, db: Database, settings: Settings,
-                       stop: asyncio.Event, ready: asyncio.Event | None = None) -> None:
+async def webhook_loop(
+    app: App,
+    db: Database,
+    settings: Settings,
+    stop: asyncio.Event,
+    ready: asyncio.Event | None = None,
+) -> None:
     """Serve the webhook until ``stop``; handle stored updates one at a time."""
     url, secret = settings.netmaint_webhook_url, settings.webhook_secret
     assert url is not None and secret is not None
     host, _, port = settings.netmaint_webhook_listen.rpartition(":")
     queue: asyncio.Queue[int] = asyncio.Queue()
-    server = uvicorn.Server(uvicorn.Config(
-        webhook_app(db, secret, urlsplit(url).path or "/", queue),
-        host=host.strip("[]"), port=int(port), log_config=None, lifespan="off", ws="none",
-        access_log=False,
-    ))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            webhook_app(db, secret, urlsplit(url).path or "/", queue),
+            host=host.strip("[]"),
+            port=int(port),
+            log_config=None,
+            lifespan="off",
+            ws="none",
+            access_log=False,
+        )
+    )
     serving = asyncio.create_task(server.serve(), name="webhook")
     while not server.started:
         if serving.done():

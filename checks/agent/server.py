@@ -67,9 +67,7 @@ def _package_version() -> str:
         return "unknown"
 
 
-def create_app(
-    config: CheckConfig, token: str, *, run_checks: RunChecks | None = None
-) -> FastAPI:
+def create_app(config: CheckConfig, token: str, *, run_checks: RunChecks | None = None) -> FastAPI:
     """The agent's ASGI application, guarded; ``run_checks`` defaults to the real runner."""
     run = run_checks or _default_run_checks
     app = FastAPI(

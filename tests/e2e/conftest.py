@@ -18,9 +18,10 @@ from typing import Any
 
 import pytest
 
-from bot.config import OfficeConfig, Settings
-from bot.delivery.flood import FloodLimits
+from bot.delivery.pacer import PacerLimits
 from bot.delivery.sender import SenderOptions
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
 from bot.telegram.runtime import run_bot
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
@@ -75,7 +76,10 @@ name = "Kecamatan Koto XI Tarusan"
 
 @pytest.fixture
 def config(tcp_port: int) -> OfficeConfig:
-    return parse_config(FAST_CHECKS_TOML + SITES_TOML + f"""
+    return parse_config(
+        FAST_CHECKS_TOML
+        + SITES_TOML
+        + f"""
 [[targets]]
 name = "server SIAK"
 host = "127.0.0.2"
@@ -95,11 +99,17 @@ port = {tcp_port}
 name = "Telkom Indihome"
 phone = "147"
 contact = "Account manager: Budi"
-""", "e2e.toml", model=OfficeConfig)
+""",
+        "e2e.toml",
+        model=OfficeConfig,
+    )
 
 
-def make_settings(db: Path, token: str = "123456789:TEST-token-for-the-local-stand-in",
-                  url: str = "http://127.0.0.1:9/bot") -> Settings:
+def make_settings(
+    db: Path,
+    token: str = "123456789:TEST-token-for-the-local-stand-in",
+    url: str = "http://127.0.0.1:9/bot",
+) -> Settings:
     """The bot's settings for a test: the stand-in's token and URL, these ids, this database."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
@@ -122,9 +132,11 @@ def settings(stub: BotApiStub, tmp_path: Path) -> Settings:
 
 # Telegram's real flood limits make every group message wait 3 s; the pacing
 # itself is tested in tests/test_outbox_faults.py, so flows run with fast limits.
-FAST_OUTBOX = SenderOptions(limits=FloodLimits(per_chat_s=0.02, group_per_min=3000,
-                                                group_burst=5, global_per_s=300,
-                                                global_burst=30))
+FAST_OUTBOX = SenderOptions(
+    limits=PacerLimits(
+        per_chat_s=0.02, group_per_min=3000, group_burst=5, global_per_s=300, global_burst=30
+    )
+)
 
 
 @dataclass
@@ -140,12 +152,19 @@ class Bot:
     async def start(self) -> None:
         self.stop_event = asyncio.Event()
         ready = asyncio.Event()
-        self.task = asyncio.create_task(run_bot(self.settings, self.config, self.stop_event,
-                                                ready=ready,
-                                                sender_options=self.sender_options))
+        self.task = asyncio.create_task(
+            run_bot(
+                self.settings,
+                self.config,
+                self.stop_event,
+                ready=ready,
+                sender_options=self.sender_options,
+            )
+        )
         waiter = asyncio.ensure_future(ready.wait())
-        done, _ = await asyncio.wait({waiter, self.task}, timeout=15,
-                                     return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {waiter, self.task}, timeout=15, return_when=asyncio.FIRST_COMPLETED
+        )
         if self.task in done:
             waiter.cancel()
             self.task.result()  # raises the start-up error
@@ -204,9 +223,14 @@ async def settled(db: Path, timeout: float = 20.0) -> None:
 
     Wait for this before asserting that something did *not* happen, instead of sleeping.
     """
-    await until(lambda: not rows(db, "SELECT 1 FROM inbox WHERE handled=0 LIMIT 1")
-                and not rows(db, "SELECT 1 FROM outbox WHERE state='pending' LIMIT 1"),
-                timeout, "every update handled and the outbox empty")
+    await until(
+        lambda: (
+            not rows(db, "SELECT 1 FROM inbox WHERE handled=0 LIMIT 1")
+            and not rows(db, "SELECT 1 FROM outbox WHERE state='pending' LIMIT 1")
+        ),
+        timeout,
+        "every update handled and the outbox empty",
+    )
 
 
 def free_port() -> int:
@@ -219,8 +243,9 @@ def free_port() -> int:
 QUESTION = "Apakah jaringan sudah bisa berfungsi dengan baik ?"
 
 
-async def wait_decision(stub: BotApiStub, tag: str, round_: int = 1,
-                        chat: int = ADB_ID, everything: str = "") -> dict:
+async def wait_decision(
+    stub: BotApiStub, tag: str, round_: int = 1, chat: int = ADB_ID, everything: str = ""
+) -> dict:
     """The ADB's diagnosis message once every step finished and the buttons are there.
 
     ``tag``: a complaint's "#K1" (its own diagnosis) or an outage's "#I1" (several
@@ -229,9 +254,14 @@ async def wait_decision(stub: BotApiStub, tag: str, round_: int = 1,
     title = f"Diagnosis gangguan {tag}" if tag.startswith("#I") else f"Diagnosis keluhan {tag}"
 
     def ready() -> dict | None:
-        msgs = [m for m in stub.chat_messages(chat)
-                if title in m["text"] and QUESTION in m["text"] and everything in m["text"]
-                and (round_ == 1 or f"pemeriksaan ke-{round_}" in m["text"])]
+        msgs = [
+            m
+            for m in stub.chat_messages(chat)
+            if title in m["text"]
+            and QUESTION in m["text"]
+            and everything in m["text"]
+            and (round_ == 1 or f"pemeriksaan ke-{round_}" in m["text"])
+        ]
         return msgs[-1] if msgs and stub.buttons(msgs[-1]) else None
 
     return await until(ready, 20, f"decision buttons for {tag}")
@@ -241,8 +271,10 @@ async def file(stub: BotApiStub, user: dict, text: str) -> str:
     """A user files a complaint with /lapor <text>; returns its tag once acknowledged."""
     before = len([t for t in stub.texts(user["id"]) if "diterima" in t])
     stub.send_text(user, f"/lapor {text}")
-    acks = await until(lambda: [t for t in stub.texts(user["id"]) if "diterima" in t][before:],
-                       what="the complaint's acknowledgement")
+    acks = await until(
+        lambda: [t for t in stub.texts(user["id"]) if "diterima" in t][before:],
+        what="the complaint's acknowledgement",
+    )
     return "#K" + acks[0].split("#K", 1)[1].split()[0].rstrip(".")
 
 

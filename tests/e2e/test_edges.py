@@ -43,8 +43,10 @@ async def test_non_adb_press_is_refused_and_changes_nothing(stub: BotApiStub, bo
     assert state(bot, 1) == "awaiting_decision"
     assert stub.chat_messages(KABID_CHAT) == []
     assert stub.buttons(stub.find(ADB_ID, f"Diagnosis keluhan {tag}")), "buttons stay"
-    refused = db_row(bot.settings.netmaint_db,
-                     "SELECT COUNT(*) FROM timeline WHERE kind='refused' AND complaint_id=1")[0]
+    refused = db_row(
+        bot.settings.netmaint_db,
+        "SELECT COUNT(*) FROM timeline WHERE kind='refused' AND complaint_id=1",
+    )[0]
     assert refused == 2, "every refused press is an audit row"
 
 
@@ -73,8 +75,17 @@ async def test_malformed_callback_data_is_answered_politely(stub: BotApiStub, bo
     tag = await file(stub, user, "wifi putus")
     msg = await wait_decision(stub, tag)
     sent_before = len(stub.calls_to("sendMessage"))
-    for data in ("dec abc ya", "dec 1 drop", "x" * 100, "", "dec 1 ya; DROP TABLE complaints",
-                 "ven 1 99", "lap 99 pick", "dec 999 ya", "dec 1 ya \u202e"):
+    for data in (
+        "dec abc ya",
+        "dec 1 drop",
+        "x" * 100,
+        "",
+        "dec 1 ya; DROP TABLE complaints",
+        "ven 1 99",
+        "lap 99 pick",
+        "dec 999 ya",
+        "dec 1 ya \u202e",
+    ):
         q = stub.press(adb, ADB_ID, msg["message_id"], data)
         text = await answered(stub, q)
         assert "Tidak ada yang diubah" in text, (data, text)
@@ -107,8 +118,13 @@ async def test_html_in_a_complaint_is_shown_as_text(stub: BotApiStub, bot: Bot) 
     assert hostile in msg["text"], "the user sees exactly what was typed"
     assert "&lt;b&gt;Rina&lt;/b&gt; &amp; co" in msg["html"]
     assert "&lt;script&gt;" in msg["html"]
-    refused = [c for c in stub.calls if c.method.startswith(("send", "edit"))
-               and "text" in c.params and "<script>" in c.params["text"]]
+    refused = [
+        c
+        for c in stub.calls
+        if c.method.startswith(("send", "edit"))
+        and "text" in c.params
+        and "<script>" in c.params["text"]
+    ]
     assert refused == []
 
 
@@ -125,8 +141,11 @@ async def test_reporter_who_blocked_the_bot(stub: BotApiStub, bot: Bot) -> None:
     to_user = [c for c in stub.calls_to("sendMessage") if c.params["chat_id"] == USER_ID]
     assert len(to_user) == 1, "one refused attempt, no retry loop, later messages held"
     assert len([t for t in stub.texts(ADB_ID) if "Pesan tidak terkirim" in t]) == 1
-    row = db_row(bot.settings.netmaint_db,
-                 "SELECT unreachable_at IS NOT NULL FROM chats WHERE chat_id=?", USER_ID)
+    row = db_row(
+        bot.settings.netmaint_db,
+        "SELECT unreachable_at IS NOT NULL FROM chats WHERE chat_id=?",
+        USER_ID,
+    )
     assert row == (1,)
 
     # Writing to the bot again makes the chat reachable again.
@@ -155,8 +174,12 @@ async def test_restart_in_the_middle_of_the_flow(stub: BotApiStub, bot: Bot) -> 
     assert "Kecamatan Koto XI Tarusan" in report["text"]
 
     # A restart during the diagnosis: it runs again and reaches the decision.
-    stub.press(stub.user(9100, "Joko JF"), JF_CHAT, report["message_id"],
-               stub.buttons(report)["🔧 Sudah diperbaiki"])
+    stub.press(
+        stub.user(9100, "Joko JF"),
+        JF_CHAT,
+        report["message_id"],
+        stub.buttons(report)["🔧 Sudah diperbaiki"],
+    )
     await until(lambda: state(bot, 1) == "diagnosing", what="re-check started")
     await bot.restart()
     msg2 = await wait_decision(stub, "#K1", round_=2)
@@ -215,8 +238,14 @@ async def test_english_when_configured(stub: BotApiStub, settings, config) -> No
         user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
         stub.send_text(user, "/lapor the network is down")
         await until(lambda: stub.find(USER_ID, "Complaint #K1 received"), what="English ack")
-        msg = await until(lambda: (m := stub.find(ADB_ID, "Is the network working properly now?"))
-                          and stub.buttons(m) and m, what="English decision")
+        msg = await until(
+            lambda: (
+                (m := stub.find(ADB_ID, "Is the network working properly now?"))
+                and stub.buttons(m)
+                and m
+            ),
+            what="English decision",
+        )
         assert "Software check" in msg["text"]
         stub.press(adb, ADB_ID, msg["message_id"], stub.buttons(msg)["❌ No"])
         report = await until(lambda: stub.find(JF_CHAT, "Report to the JF ADB"), what="report")
@@ -225,8 +254,7 @@ async def test_english_when_configured(stub: BotApiStub, settings, config) -> No
         await english.stop()
 
 
-async def test_another_poller_with_the_same_token_is_waited_out(stub: BotApiStub,
-                                                                bot: Bot) -> None:
+async def test_another_poller_with_the_same_token_is_waited_out(stub: BotApiStub, bot: Bot) -> None:
     """A 409 (the old copy still polling during a redeploy) is retried, not a crash."""
     stub.fail_next("getUpdates", 409, "Conflict: terminated by other getUpdates request")
     stub.send_text(stub.user(USER_ID, "Rina"), "/start")

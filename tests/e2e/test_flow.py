@@ -65,9 +65,13 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(
     assert "#K1" in report["text"] and "SIAK tidak bisa dibuka" in report["text"]
     jf_buttons = stub.buttons(report)
     assert set(jf_buttons) == {"🔧 Sudah diperbaiki", "📞 Hubungi pihak ke tiga"}
-    decided = await until(lambda: "Keputusan: Tidak" in (decision_message(stub, ADB_ID, "#K1")
-                                                       or {"text": ""})["text"] and
-                          decision_message(stub, ADB_ID, "#K1"), what="decision shown")
+    decided = await until(
+        lambda: (
+            "Keputusan: Tidak" in (decision_message(stub, ADB_ID, "#K1") or {"text": ""})["text"]
+            and decision_message(stub, ADB_ID, "#K1")
+        ),
+        what="decision shown",
+    )
     assert "Andi ADB" in decided["text"] and not stub.buttons(decided)
     await until(lambda: stub.find(USER_ID, "sedang ditangani"), what="reporter told")
 
@@ -75,8 +79,12 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(
     stub.press(jf, JF_CHAT, report["message_id"], jf_buttons["📞 Hubungi pihak ke tiga"])
     vendors = await until(lambda: stub.find(JF_CHAT, "Telkom Indihome"), what="vendor list")
     assert "147" in vendors["text"]
-    stub.press(jf, JF_CHAT, vendors["message_id"],
-               stub.buttons(vendors)["📞 Sudah dihubungi: Telkom Indihome"])
+    stub.press(
+        jf,
+        JF_CHAT,
+        vendors["message_id"],
+        stub.buttons(vendors)["📞 Sudah dihubungi: Telkom Indihome"],
+    )
     await until(lambda: stub.find(JF_CHAT, "dihubungi oleh Joko JF"), what="call recorded")
     stub.send_text(jf, "/tiket 1 INC-7781", chat_id=JF_CHAT)
     await until(lambda: stub.find(JF_CHAT, "INC-7781"), what="ticket recorded")
@@ -111,12 +119,16 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(
 
     # Each SOP step that happened has its start and end in the timeline.
     await bot.stop()
-    steps = rows(bot.settings.netmaint_db, "SELECT kind, step FROM timeline WHERE complaint_id=1"
-                 " AND kind IN ('step_start','step_end')")
+    steps = rows(
+        bot.settings.netmaint_db,
+        "SELECT kind, step FROM timeline WHERE complaint_id=1"
+        " AND kind IN ('step_start','step_end')",
+    )
     for step in (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11):
         assert ("step_start", step) in steps and ("step_end", step) in steps, step
-    assert db_row(bot.settings.netmaint_db, "SELECT state FROM complaints WHERE id=1") == \
-        ("closed",)
+    assert db_row(bot.settings.netmaint_db, "SELECT state FROM complaints WHERE id=1") == (
+        "closed",
+    )
 
     # The token is nowhere in the logs or the database (nor its WAL).
     assert caplog.text and stub.token.split(":")[1] not in caplog.text
@@ -126,11 +138,24 @@ async def test_complaint_to_closure_through_jf_adb_and_vendor(
     # The agenda can be read and exported from a terminal too.
     env = {**os.environ, "NETMAINT_DB": str(bot.settings.netmaint_db)}
     cwd = bot.settings.netmaint_db.parent
-    text = subprocess.run([sys.executable, "-m", "bot", "agenda", "--all"], env=env, cwd=cwd,
-                          capture_output=True, text=True, check=True, timeout=60).stdout
+    text = subprocess.run(
+        [sys.executable, "-m", "bot", "agenda", "--all"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout
     assert "#K1" in text and "Selesai (1)" in text and "Rina" in text
-    out = subprocess.run([sys.executable, "-m", "bot", "agenda", "--all", "--csv"], env=env,
-                         cwd=cwd, capture_output=True, check=True, timeout=60).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "agenda", "--all", "--csv"],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        check=True,
+        timeout=60,
+    ).stdout
     assert out.startswith(b"\xef\xbb\xbf"), "UTF-8 with a BOM, for spreadsheet programs"
     exported = list(csv.DictReader(io.StringIO(out.decode("utf-8-sig"))))
     assert len(exported) == 1

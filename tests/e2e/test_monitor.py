@@ -8,7 +8,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.config import OfficeConfig, Settings
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
@@ -33,7 +34,9 @@ async def switch() -> AsyncIterator[Switch]:
 
 
 def monitored(port: int) -> OfficeConfig:
-    return parse_config(FAST_CHECKS_TOML + f"""
+    return parse_config(
+        FAST_CHECKS_TOML
+        + f"""
 [[services]]
 name = "oracle-siak"
 host = "127.0.0.1"
@@ -44,11 +47,15 @@ interval_seconds = 0.05
 down_after = 2
 up_after = 1
 services = ["oracle-siak"]
-""", "e2e-monitor.toml", model=OfficeConfig)
+""",
+        "e2e-monitor.toml",
+        model=OfficeConfig,
+    )
 
 
 async def test_a_closed_service_reaches_the_adb_before_anyone_complains(
-        stub: BotApiStub, settings: Settings, switch: Switch) -> None:
+    stub: BotApiStub, settings: Settings, switch: Switch
+) -> None:
     async with running(Bot(settings, monitored(switch.port))):
         adb, user = stub.user(ADB_ID, "Adi"), stub.user(USER_ID, "Rina")
         stub.send_text(adb, "/status")
@@ -70,8 +77,9 @@ async def test_a_closed_service_reaches_the_adb_before_anyone_complains(
         back = await until(lambda: stub.find(ADB_ID, "menjawab lagi"), what="recovery")
         assert "#I1" in back["text"]
         stub.send_text(adb, "/pemeliharaan kantor 1j ganti switch")
-        opened = await until(lambda: stub.find(ADB_ID, "Pemeliharaan terencana dicatat"),
-                             what="the window")
+        opened = await until(
+            lambda: stub.find(ADB_ID, "Pemeliharaan terencana dicatat"), what="the window"
+        )
         assert "ganti switch" in opened["text"]
         stub.send_text(adb, "/pemeliharaan selesai 1")
         await until(lambda: stub.find(ADB_ID, "Pemeliharaan #1"), what="the window ended")

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 
 from pypdf import PdfReader
 
-from bot.config import OfficeConfig, Settings
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from bot.telegram.runtime import run_bot
 from tests.botapi_stub import BotApiStub
@@ -32,11 +33,13 @@ def pdf_text(data: bytes) -> str:
 
 
 async def test_rekap_gives_staff_the_pdf_and_reporters_a_polite_no(
-        stub: BotApiStub, bot: Bot) -> None:
+    stub: BotApiStub, bot: Bot
+) -> None:
     user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
     stub.send_text(user, "/rekap")
-    refusal = await until(lambda: stub.find(USER_ID, "rekapitulasi bulanan hanya untuk"),
-                          what="the refusal")
+    refusal = await until(
+        lambda: stub.find(USER_ID, "rekapitulasi bulanan hanya untuk"), what="the refusal"
+    )
     assert "Mohon maaf" in refusal["text"] and not stub.documents
 
     stub.send_text(adb, "/rekap November 2026")
@@ -56,12 +59,15 @@ async def test_rekap_gives_staff_the_pdf_and_reporters_a_polite_no(
 
 
 async def test_agenda_with_a_month_and_a_site_is_the_buku_agenda_for_staff(
-        stub: BotApiStub, bot: Bot) -> None:
+    stub: BotApiStub, bot: Bot
+) -> None:
     user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
     for text in ("/lapor internet mati di loket 1", "/lapor internet mati di loket 2"):
         stub.send_text(user, text)
-    await until(lambda: len(rows(bot.settings.netmaint_db, "SELECT 1 FROM complaints")) == 2,
-                what="two complaints")
+    await until(
+        lambda: len(rows(bot.settings.netmaint_db, "SELECT 1 FROM complaints")) == 2,
+        what="two complaints",
+    )
     month = datetime.now(UTC).strftime("%Y-%m")
     stub.send_text(user, f"/agenda {month}")
     await until(lambda: stub.find(USER_ID, "hanya untuk ADB, JF ADB dan Kabid"), what="refusal")
@@ -87,17 +93,20 @@ class Clock:
         return self.now
 
 
-async def start(settings: Settings, config: OfficeConfig,
-                clock: Callable[[], datetime]) -> tuple[asyncio.Event, asyncio.Task[None]]:
+async def start(
+    settings: Settings, config: OfficeConfig, clock: Callable[[], datetime]
+) -> tuple[asyncio.Event, asyncio.Task[None]]:
     stop, ready = asyncio.Event(), asyncio.Event()
-    task = asyncio.create_task(run_bot(settings, config, stop, ready=ready, clock=clock,
-                                       sender_options=FAST_OUTBOX))
+    task = asyncio.create_task(
+        run_bot(settings, config, stop, ready=ready, clock=clock, sender_options=FAST_OUTBOX)
+    )
     await asyncio.wait_for(ready.wait(), 15)
     return stop, task
 
 
 async def test_the_monthly_recap_goes_to_the_kabid_once_across_restarts(
-        stub: BotApiStub, settings: Settings, config: OfficeConfig) -> None:
+    stub: BotApiStub, settings: Settings, config: OfficeConfig
+) -> None:
     async with Database(settings.netmaint_db) as db:
         await seed(db, [(2026, 11)], 12)
     # Monday 30 November: not yet. Tuesday 1 December 07:00 in Painan: before opening.
@@ -116,9 +125,14 @@ async def test_the_monthly_recap_goes_to_the_kabid_once_across_restarts(
     stop.set()
     await asyncio.wait_for(task, 20)
     stop, task = await start(settings, config, clock)
-    await until(lambda: rows(settings.netmaint_db, "SELECT 1 FROM monthly_reports"
-                             " WHERE month='2026-11' AND sent_at IS NOT NULL"), 60,
-                "the monthly recap sent and recorded")
+    await until(
+        lambda: rows(
+            settings.netmaint_db,
+            "SELECT 1 FROM monthly_reports WHERE month='2026-11' AND sent_at IS NOT NULL",
+        ),
+        60,
+        "the monthly recap sent and recorded",
+    )
     chat, name, data = stub.documents[0]
     assert (chat, name) == (KABID_CHAT, "rekap-2026-11.pdf")
     assert "Painan, 1 Desember 2026" in pdf_text(data)

@@ -6,7 +6,8 @@ from __future__ import annotations
 import stat
 from pathlib import Path
 
-from bot.config import OfficeConfig, Settings
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
     ADB2_ID,
@@ -37,8 +38,9 @@ async def handled(stub: BotApiStub, db: Path) -> None:
 
 def by_person(settings: Settings) -> Settings:
     """The test settings with the JF ADB and the Kabid named by person."""
-    return settings.model_copy(update={"jf_adb_user_ids": (JF_PERSON,),
-                                       "kabid_user_ids": (KABID_PERSON,)})
+    return settings.model_copy(
+        update={"jf_adb_user_ids": (JF_PERSON,), "kabid_user_ids": (KABID_PERSON,)}
+    )
 
 
 async def test_id_in_a_private_chat_and_in_groups(stub: BotApiStub, bot: Bot) -> None:
@@ -50,8 +52,11 @@ async def test_id_in_a_private_chat_and_in_groups(stub: BotApiStub, bot: Bot) ->
 
     stub.send_text(user, "/id", chat_id=JF_CHAT)
     jf = await until(lambda: stub.find(JF_CHAT, "Data chat ini"), what="/id in the JF group")
-    assert f"ID grup: {JF_CHAT}" in jf["text"] and "sudah dipasang sebagai JF_ADB_CHAT_ID" \
-        in jf["text"] and "Bot boleh mengirim pesan" in jf["text"]
+    assert (
+        f"ID grup: {JF_CHAT}" in jf["text"]
+        and "sudah dipasang sebagai JF_ADB_CHAT_ID" in jf["text"]
+        and "Bot boleh mengirim pesan" in jf["text"]
+    )
 
     # a group not set up yet, where members may not post: the line to paste, and the warning
     stub.permissions[STRANGE_GROUP] = {"can_send_messages": False}
@@ -78,14 +83,21 @@ async def test_a_group_not_set_up_gets_nothing_but_id_and_one_notice(
     texts = stub.texts(STRANGE_GROUP)
     assert len(texts) == 1 and "belum dipasang untuk grup ini" in texts[0], texts
     assert "rahasia" not in " ".join(texts)
-    assert rows(bot.settings.netmaint_db, "SELECT state FROM complaints") == \
-        [("awaiting_decision",)]
+    assert rows(bot.settings.netmaint_db, "SELECT state FROM complaints") == [
+        ("awaiting_decision",)
+    ]
     # the commands and the press there are refusals the office can review
-    assert rows(bot.settings.netmaint_db, "SELECT kind, what, outcome FROM audit WHERE chat_id=?"
-                " ORDER BY id", STRANGE_GROUP) == [
-        ("command", "/agenda", "refused"), ("command", "/lacak", "refused"),
-        ("command", "/lapor", "refused"), ("command", "/catat", "refused"),
-        ("button", "dec 1 ya", "refused")]
+    assert rows(
+        bot.settings.netmaint_db,
+        "SELECT kind, what, outcome FROM audit WHERE chat_id=? ORDER BY id",
+        STRANGE_GROUP,
+    ) == [
+        ("command", "/agenda", "refused"),
+        ("command", "/lacak", "refused"),
+        ("command", "/lapor", "refused"),
+        ("command", "/catat", "refused"),
+        ("button", "dec 1 ya", "refused"),
+    ]
 
     # remembered across a restart: still one notice
     await bot.restart()
@@ -106,8 +118,7 @@ async def test_with_jf_adb_user_ids_a_group_member_cannot_press_the_reports_butt
         tag = await file(stub, user, "jaringan putus")
         msg = await wait_decision(stub, tag)
         stub.press(adb, ADB_ID, msg["message_id"], stub.buttons(msg)["❌ Tidak"])
-        report = await until(lambda: stub.find(JF_CHAT, "Melaporkan ke JF ADB"),
-                             what="JF report")
+        report = await until(lambda: stub.find(JF_CHAT, "Melaporkan ke JF ADB"), what="JF report")
         buttons = stub.buttons(report)
 
         # a member of the JF ADB group who is not the JF ADB: refused, audited, nothing changes
@@ -117,12 +128,14 @@ async def test_with_jf_adb_user_ids_a_group_member_cannot_press_the_reports_butt
         await handled(stub, bot.settings.netmaint_db)
         for q in queries:
             assert "hanya untuk petugas" in stub.answers[q]["text"]
-        audited = rows(bot.settings.netmaint_db,
-                       "SELECT kind, outcome FROM audit WHERE user_id=? ORDER BY id", OTHER_ID)
+        audited = rows(
+            bot.settings.netmaint_db,
+            "SELECT kind, outcome FROM audit WHERE user_id=? ORDER BY id",
+            OTHER_ID,
+        )
         assert audited == [("button", "refused")] * 3 + [("command", "refused")]
         assert rows(bot.settings.netmaint_db, "SELECT COUNT(*) FROM vendor_calls") == [(0,)]
-        assert rows(bot.settings.netmaint_db, "SELECT state FROM complaints") == \
-            [("escalated",)]
+        assert rows(bot.settings.netmaint_db, "SELECT state FROM complaints") == [("escalated",)]
 
         # the JF ADB by person may, in the group
         stub.press(jf, JF_CHAT, report["message_id"], buttons["📞 Hubungi pihak ke tiga"])
@@ -144,8 +157,10 @@ async def test_command_menus_are_set_per_role(
         kabid = stub.commands_for("chat", KABID_CHAT)
         assert kabid is not None and "agenda" in kabid and "tiket" not in kabid
         assert "tiket" in (stub.commands_for("chat", JF_PERSON) or [])
-        described = {c["command"]: c["description"]
-                     for c in stub.calls_to("setMyCommands")[0].params["commands"]}
+        described = {
+            c["command"]: c["description"]
+            for c in stub.calls_to("setMyCommands")[0].params["commands"]
+        }
         assert described["lapor"] == "Laporkan gangguan jaringan"
 
 
@@ -175,4 +190,3 @@ async def test_an_old_readable_database_is_tightened_at_open(
     db.chmod(0o644)
     async with running(Bot(settings, config)):
         assert stat.S_IMODE(db.stat().st_mode) == 0o600
-

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.config import OfficeConfig, Settings
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
 from checks.config import parse_config
 from tests.botapi_stub import BotApiStub
 from tests.e2e.conftest import (
@@ -35,8 +36,9 @@ def _reminders(stub: BotApiStub) -> list[dict]:
     return [m for m in stub.chat_messages(ADB_ID) if "Pengingat" in m["text"]]
 
 
-async def test_reminder_escalation_and_nothing_after_ya(stub: BotApiStub,
-                                                      settings: Settings) -> None:
+async def test_reminder_escalation_and_nothing_after_ya(
+    stub: BotApiStub, settings: Settings
+) -> None:
     config = parse_config(FAST_CHECKS_TOML + SLA, model=OfficeConfig)
     async with running(Bot(settings, config)):
         tag = await file(stub, stub.user(7001, "Rina"), "internet mati")
@@ -44,15 +46,25 @@ async def test_reminder_escalation_and_nothing_after_ya(stub: BotApiStub,
         reminder = await until(lambda: _reminders(stub), what="the ADB's reminder")
         assert tag in reminder[0]["text"]
         assert reminder[0].get("reply_to_message_id") == prompt["message_id"]
-        notice = await until(lambda: [m for m in stub.chat_messages(JF_CHAT)
-                                      if "terlambat" in m["text"]], what="the JF ADB notice")
+        notice = await until(
+            lambda: [m for m in stub.chat_messages(JF_CHAT) if "terlambat" in m["text"]],
+            what="the JF ADB notice",
+        )
         assert tag in notice[0]["text"]
-        overdue = await until(lambda: [m for m in stub.chat_messages(KABID_CHAT)
-                                       if "melewati mutu baku" in m["text"]], what="Kabid")
+        overdue = await until(
+            lambda: [
+                m for m in stub.chat_messages(KABID_CHAT) if "melewati mutu baku" in m["text"]
+            ],
+            what="Kabid",
+        )
         assert tag in overdue[0]["text"]
 
-        stub.press(stub.user(ADB_ID, "Andi ADB"), ADB_ID, prompt["message_id"],
-                   stub.buttons(prompt)["✅ Ya"])
+        stub.press(
+            stub.user(ADB_ID, "Andi ADB"),
+            ADB_ID,
+            prompt["message_id"],
+            stub.buttons(prompt)["✅ Ya"],
+        )
         await until(lambda: [t for t in stub.texts(7001) if "selesai" in t], what="closed")
         seen = len(_reminders(stub))
         await asyncio.sleep(3 * 0.03 * 60)  # three reminder intervals pass

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from telegram.ext import Application, ContextTypes
 
-from bot.sop.services import Services
+from bot.services import Services
 
 Ctx = ContextTypes.DEFAULT_TYPE
 App = Application[Any, Any, Any, Any, Any, Any]  # the stock types; our state is in Services

@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
-from bot.config import Office
+from bot.settings.office import Office
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _MAX_DAYS = 366 * 2  # how far a deadline may be searched for (no working day at all: give up)

@@ -10,14 +10,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.agents import AgentLookup
-from bot.config import OfficeConfig, Settings
 from bot.delivery.queue import MessageQueue
 from bot.documents.service import Documents
+from bot.domain.calendar import OfficeCalendar
+from bot.domain.clock import Clock, utc_now
+from bot.domain.model import Role
 from bot.render.views import Views
-from bot.sop.calendar import OfficeCalendar
-from bot.sop.clock import SopClock
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
+from bot.sop.deadlines import Deadlines
 from bot.sop.diagnosis import Diagnoses
-from bot.sop.model import Clock, Role, utc_now
 from bot.sop.monitor import Monitoring, Probe
 from bot.sop.queries import Queries
 from bot.sop.records import Records
@@ -40,31 +42,53 @@ class Services:
     workflow: Workflow
     queries: Queries
     records: Records
-    sop_clock: SopClock
+    deadlines: Deadlines
     monitoring: Monitoring
     documents: Documents
 
 
-def build_services(settings: Settings, config: OfficeConfig, db: Database, *,
-                   agent_for: AgentLookup, clock: Clock = utc_now,
-                   probe: Probe | None = None) -> Services:
+def build_services(
+    settings: Settings,
+    config: OfficeConfig,
+    db: Database,
+    *,
+    agent_for: AgentLookup,
+    clock: Clock = utc_now,
+    probe: Probe | None = None,
+) -> Services:
     """Wire the SOP's parts; ``agent_for`` says where each site's checks run (and so
     where monitoring looks, unless a test gives its own ``probe``)."""
-    calendar = OfficeCalendar(config.office, settings.tz,
-                              paused=config.sla.pause_outside_office_hours)
-    views = Views(settings.lang, calendar.tz, calendar,
-                  staff={s.telegram_id: s.name for s in config.staff})
+    calendar = OfficeCalendar(
+        config.office, settings.tz, paused=config.sla.pause_outside_office_hours
+    )
+    views = Views(
+        settings.lang, calendar.tz, calendar, staff={s.telegram_id: s.name for s in config.staff}
+    )
     queue = MessageQueue(db, views, settings.adb_chats)
     chats = {Role.JF_ADB: settings.jf_adb_chat_id, Role.KABID: settings.kabid_chat_id}
     transitions = Transitions(queue, chats)
     diagnoses = Diagnoses(db, queue, transitions, agent_for)
-    workflow = Workflow(db, queue, transitions, diagnoses, limits=config.limits,
-                        vendors=config.vendors, grouping=config.grouping)
-    return Services(settings=settings, config=config, clock=clock, db=db, views=views,
-                    queue=queue, diagnoses=diagnoses, workflow=workflow,
-                    queries=Queries(db, views, calendar.tz), records=Records(db, queue),
-                    sop_clock=SopClock(db, queue, chats, config.sla, calendar, clock),
-                    monitoring=Monitoring(db, queue, workflow, config, agent_for, clock, probe),
-                    documents=Documents(db, config, settings.lang, calendar.tz))
-
-
+    workflow = Workflow(
+        db,
+        queue,
+        transitions,
+        diagnoses,
+        limits=config.limits,
+        vendors=config.vendors,
+        grouping=config.grouping,
+    )
+    return Services(
+        settings=settings,
+        config=config,
+        clock=clock,
+        db=db,
+        views=views,
+        queue=queue,
+        diagnoses=diagnoses,
+        workflow=workflow,
+        queries=Queries(db, views, calendar.tz),
+        records=Records(db, queue),
+        deadlines=Deadlines(db, queue, chats, config.sla, calendar, clock),
+        monitoring=Monitoring(db, queue, workflow, config, agent_for, clock, probe),
+        documents=Documents(db, config, settings.lang, calendar.tz),
+    )

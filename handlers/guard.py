@@ -31,10 +31,10 @@ from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ApplicationHandlerStop
 
-from bot.sop.model import Role
-from bot.telegram.context import Ctx, services_of
+from bot.domain.model import Role
 from handlers.agenda import HASHTAG
 from handlers.base import actor_of, roles
+from handlers.context import Ctx, services_of
 
 log = logging.getLogger(__name__)
 FLOOD = "flood"  # audit outcome
@@ -60,8 +60,7 @@ def _counted(update: Update) -> bool:
     if msg is None:
         return False
     text = msg.text or ""
-    return msg.chat.type == ChatType.PRIVATE or text.startswith("/") or bool(
-        HASHTAG.match(text))
+    return msg.chat.type == ChatType.PRIVATE or text.startswith("/") or bool(HASHTAG.match(text))
 
 
 def _limit(update: Update, context: Ctx) -> int:
@@ -115,12 +114,22 @@ async def _flood_began(update: Update, context: Ctx, limit: int) -> None:
     chat_id = msg.chat.id if msg is not None else (user.id if user else None)
     words = (update.message.text or "").split(maxsplit=1) if update.message else []
     what = query.data if query is not None else (words[0][:32] if words else None)
-    log.info("flood from user %s in chat %s: over %d updates a minute; ignoring them until"
-             " they slow down", user.id if user else None, chat_id, limit)
+    log.info(
+        "flood from user %s in chat %s: over %d updates a minute; ignoring them until"
+        " they slow down",
+        user.id if user else None,
+        chat_id,
+        limit,
+    )
     async with svc.db.write() as tx:
-        await tx.audit.add(update_id=update.update_id, user=actor_of(user), chat_id=chat_id,
-                           kind="button" if query is not None else "command", what=what,
-                           outcome=FLOOD)
+        await tx.audit.add(
+            update_id=update.update_id,
+            user=actor_of(user),
+            chat_id=chat_id,
+            kind="button" if query is not None else "command",
+            what=what,
+            outcome=FLOOD,
+        )
         if chat_id is not None:
             await svc.queue.send(tx, chat_id, svc.views.html("flood", limit=limit))
     svc.queue.wake()

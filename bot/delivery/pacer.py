@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.sop.model import Clock, utc_now
+from bot.domain.clock import Clock, utc_now
 
 
 @dataclass(frozen=True, slots=True)
-class FloodLimits:
+class PacerLimits:
     """Telegram's flood limits; tests pass shorter ones.
 
     A bucket of ``burst`` at ``rate`` lets ``burst + rate * T`` through in any T seconds,
@@ -48,7 +48,7 @@ class _Bucket:
         self.tokens = min(self.tokens, 1 - seconds * self.rate)
 
 
-class FloodLimiter:
+class Pacer:
     """Per chat, per group and global token buckets, checked and taken together.
 
     Hand-rolled on purpose: the sender must ask "may this chat send now, and if not
@@ -58,7 +58,7 @@ class FloodLimiter:
     aiolimiter and pyrate-limiter offer one bucket per acquire with their own clock.
     """
 
-    def __init__(self, limits: FloodLimits, clock: Clock = utc_now) -> None:
+    def __init__(self, limits: PacerLimits, clock: Clock = utc_now) -> None:
         self.limits = limits
         self.clock = clock
         self._chats: dict[int, _Bucket] = {}
@@ -80,8 +80,9 @@ class FloodLimiter:
         if chat_id < 0:  # a group (negative id): its per-minute budget as well
             group = self._groups.get(chat_id)
             if group is None:
-                group = self._groups[chat_id] = _Bucket(lim.group_per_min / 60,
-                                                        lim.group_burst, now)
+                group = self._groups[chat_id] = _Bucket(
+                    lim.group_per_min / 60, lim.group_burst, now
+                )
             out.append(group)
         return out
 

@@ -10,17 +10,9 @@ applies it). Time is never read here: callers pass a ``Clock``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    """The production clock: aware UTC time."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +66,7 @@ class State(StrEnum):
 
 
 MERGED = "merged"  # an incident whose complaints moved to another one (not a complaint's state)
+
 
 class Action(StrEnum):
     """What can happen to a complaint; each maps to one transition."""
@@ -155,7 +148,7 @@ class Actor:
 
 
 @dataclass(frozen=True, slots=True)
-class Report:
+class StepReport:
     """A report a transition sends (SOP steps 8 and 9): its step ends when it is delivered."""
 
     step: int
@@ -173,7 +166,7 @@ class Transition:
     target: State
     ends: tuple[int, ...] = ()  # steps whose clock stops now
     starts: tuple[int, ...] = ()  # steps whose clock starts now
-    report: Report | None = None
+    report: StepReport | None = None
     tell_reporter: str | None = None  # the outcome the reporter is told
     recheck: bool = False  # steps 2-6 run again (a new round)
 
@@ -183,16 +176,29 @@ class Transition:
 # open until the complaint is closed.
 OPENED_ON_FILING = (RECEIVE, AGENDA)
 ENDED_BY_ACKNOWLEDGEMENT = RECEIVE
-JF_ADB_REPORT = Report(REPORT_JF_ADB, "jf_report", Role.JF_ADB, follow_up=True)
-KABID_REPORT = Report(REPORT_KABID, "kabid_report", Role.KABID)
+JF_ADB_REPORT = StepReport(REPORT_JF_ADB, "jf_report", Role.JF_ADB, follow_up=True)
+KABID_REPORT = StepReport(REPORT_KABID, "kabid_report", Role.KABID)
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.DIAGNOSING, Action.CHECKS_DONE, State.AWAITING_DECISION, starts=(DECIDE,)),
-    Transition(State.AWAITING_DECISION, Action.YES, State.CLOSED, ends=(DECIDE, AGENDA),
-               report=KABID_REPORT, tell_reporter="closed"),
-    Transition(State.AWAITING_DECISION, Action.NO, State.ESCALATED, ends=(DECIDE,),
-               report=JF_ADB_REPORT, tell_reporter="escalated"),
-    Transition(State.AWAITING_DECISION, Action.RECHECK, State.DIAGNOSING, ends=(DECIDE,),
-               recheck=True),
+    Transition(
+        State.AWAITING_DECISION,
+        Action.YES,
+        State.CLOSED,
+        ends=(DECIDE, AGENDA),
+        report=KABID_REPORT,
+        tell_reporter="closed",
+    ),
+    Transition(
+        State.AWAITING_DECISION,
+        Action.NO,
+        State.ESCALATED,
+        ends=(DECIDE,),
+        report=JF_ADB_REPORT,
+        tell_reporter="escalated",
+    ),
+    Transition(
+        State.AWAITING_DECISION, Action.RECHECK, State.DIAGNOSING, ends=(DECIDE,), recheck=True
+    ),
     Transition(State.ESCALATED, Action.CALL_VENDOR, State.VENDOR, starts=(THIRD_PARTY,)),
     # a second vendor, or the same one called again
     Transition(State.VENDOR, Action.CALL_VENDOR, State.VENDOR),

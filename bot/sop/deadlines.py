@@ -19,22 +19,30 @@ import contextlib
 import logging
 from datetime import datetime, timedelta
 
-from bot.config import Sla
 from bot.delivery.queue import URGENT, MessageQueue
+from bot.domain.calendar import OfficeCalendar
+from bot.domain.clock import Clock
+from bot.domain.model import Role, State
 from bot.render.views import Views
-from bot.sop.calendar import OfficeCalendar
-from bot.sop.model import Clock, Role, State
+from bot.settings.office import Sla
 from bot.storage import Database, Incident, Tx
 
 log = logging.getLogger(__name__)
 IDLE_S = 30.0  # the longest nap between two looks (a new incident wakes nothing)
 
 
-class SopClock:
+class Deadlines:
     """Looks at the stored times and sends what is due; ``run`` does it until stopped."""
 
-    def __init__(self, db: Database, queue: MessageQueue, chats: dict[Role, int], sla: Sla,
-                 calendar: OfficeCalendar, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        queue: MessageQueue,
+        chats: dict[Role, int],
+        sla: Sla,
+        calendar: OfficeCalendar,
+        clock: Clock,
+    ) -> None:
         self.db = db
         self.queue = queue
         self.views: Views = queue.views
@@ -44,8 +52,15 @@ class SopClock:
         self.clock = clock
         # A new incident does not wake the clock: look often enough that no notice is late
         # by more than a quarter of the shortest interval (tests set seconds, not minutes).
-        shortest = min(sla.decision_minutes, sla.remind_every_minutes,
-                       sla.escalate_decision_minutes, sla.total_minutes) * 60
+        shortest = (
+            min(
+                sla.decision_minutes,
+                sla.remind_every_minutes,
+                sla.escalate_decision_minutes,
+                sla.total_minutes,
+            )
+            * 60
+        )
         self.idle_s = min(IDLE_S, shortest / 4)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -81,8 +96,10 @@ class SopClock:
             first = self._due(inc.awaiting_since, sla.decision_minutes)
             if now >= first:
                 # Only the reminder due now: after a long stop, not every one missed.
-                k = 1 + int(self.calendar.office_time(first, now).total_seconds()
-                            // (sla.remind_every_minutes * 60))
+                k = 1 + int(
+                    self.calendar.office_time(first, now).total_seconds()
+                    // (sla.remind_every_minutes * 60)
+                )
                 if not quiet and await tx.incidents.notice(inc.id, "remind", k):
                     await self._remind(tx, inc, now)
                 nexts.append(self._due(first, k * sla.remind_every_minutes))
@@ -97,19 +114,23 @@ class SopClock:
         if now < overdue:
             nexts.append(overdue)
         elif not quiet and await tx.incidents.notice(inc.id, "overdue", 0):
-            await self._tell(tx, inc, Role.KABID, "overdue", since=inc.created_at,
-                             timeline=True)
+            await self._tell(tx, inc, Role.KABID, "overdue", since=inc.created_at, timeline=True)
         if inc.state == State.VENDOR:
             calls = await tx.incidents.vendor_calls(inc.id)
             if calls:
                 last = calls[-1]
                 every = sla.vendor_follow_up_hours * 60
-                k = int(self.calendar.office_time(last.called_at, now).total_seconds()
-                        // (every * 60))
-                if k >= 1 and not quiet and await tx.incidents.notice(
-                        inc.id, f"vendor:{last.id}", k):
-                    await self._tell(tx, inc, Role.JF_ADB, "follow_up", since=last.called_at,
-                                     vendor=last.vendor)
+                k = int(
+                    self.calendar.office_time(last.called_at, now).total_seconds() // (every * 60)
+                )
+                if (
+                    k >= 1
+                    and not quiet
+                    and await tx.incidents.notice(inc.id, f"vendor:{last.id}", k)
+                ):
+                    await self._tell(
+                        tx, inc, Role.JF_ADB, "follow_up", since=last.called_at, vendor=last.vendor
+                    )
                 nexts.append(self._due(last.called_at, (k + 1) * every))
         return nexts
 
@@ -118,28 +139,65 @@ class SopClock:
         complaints = await tx.incidents.complaints(inc.id)
         assert inc.awaiting_since is not None
         waited = self.calendar.office_time(inc.awaiting_since, now).total_seconds()
-        text = self.views.html("sop_clock", key="remind", inc=self.views.incident(inc),
-                               group=self.views.group(complaints, details=0),
-                               seconds=waited, since=inc.awaiting_since)
-        prompts = {r.chat_id: r.message_id
-                   for r in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}")}
+        text = self.views.html(
+            "sop_clock",
+            key="remind",
+            inc=self.views.incident(inc),
+            group=self.views.group(complaints, details=0),
+            seconds=waited,
+            since=inc.awaiting_since,
+        )
+        prompts = {
+            r.chat_id: r.message_id
+            for r in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}")
+        }
         for chat in self.queue.adb_chats:
-            await self.queue.send(tx, chat, text, incident_id=inc.id, purpose="reminder",
-                                  priority=URGENT, reply_to=prompts.get(chat))
+            await self.queue.send(
+                tx,
+                chat,
+                text,
+                incident_id=inc.id,
+                purpose="reminder",
+                priority=URGENT,
+                reply_to=prompts.get(chat),
+            )
         for c in complaints:
             await tx.complaints.event(c.id, "reminder", step=7, waited=round(waited))
 
-    async def _tell(self, tx: Tx, inc: Incident, role: Role, key: str, *, since: datetime,
-                    timeline: bool = False, vendor: str | None = None) -> None:
+    async def _tell(
+        self,
+        tx: Tx,
+        inc: Incident,
+        role: Role,
+        key: str,
+        *,
+        since: datetime,
+        timeline: bool = False,
+        vendor: str | None = None,
+    ) -> None:
         complaints = await tx.incidents.complaints(inc.id)
         if not complaints:
             return
         events = await tx.complaints.timeline(complaints[0].id) if timeline else []
         waited = self.calendar.office_time(since, self.clock()).total_seconds()
-        text = self.views.html("sop_clock", key=key, inc=self.views.incident(inc),
-                               group=self.views.group(complaints, details=5), seconds=waited,
-                               since=since, events=events, vendor=vendor)
-        await self.queue.send(tx, self.chats[role], text, incident_id=inc.id,
-                              complaint_id=complaints[0].id, purpose=key, priority=URGENT)
+        text = self.views.html(
+            "sop_clock",
+            key=key,
+            inc=self.views.incident(inc),
+            group=self.views.group(complaints, details=5),
+            seconds=waited,
+            since=since,
+            events=events,
+            vendor=vendor,
+        )
+        await self.queue.send(
+            tx,
+            self.chats[role],
+            text,
+            incident_id=inc.id,
+            complaint_id=complaints[0].id,
+            purpose=key,
+            priority=URGENT,
+        )
         for c in complaints:
             await tx.complaints.event(c.id, key, waited=round(waited))

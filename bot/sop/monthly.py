@@ -17,19 +17,13 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
 
-from bot.config import Office
 from bot.documents.period import Period, previous_month
 from bot.documents.service import Document, Documents
-from bot.sop.calendar import OfficeCalendar
-from bot.sop.model import Clock
+from bot.domain.calendar import OfficeCalendar
+from bot.domain.clock import Clock
+from bot.settings.office import Office
 from bot.storage import Database
-
-if TYPE_CHECKING:
-    from telegram import Bot
-
-    from bot.sop.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +45,14 @@ def first_working_day(year: int, month: int, calendar: OfficeCalendar) -> date:
 class MonthlyRecap:
     """Sends last month's recap PDF to ``chat_id`` when it is due."""
 
-    def __init__(self, documents: Documents, db: Database, chat_id: int, clock: Clock,
-                 caption: Callable[[Document], str]) -> None:
+    def __init__(
+        self,
+        documents: Documents,
+        db: Database,
+        chat_id: int,
+        clock: Clock,
+        caption: Callable[[Document], str],
+    ) -> None:
         self.documents = documents
         self.db = db
         self.chat_id = chat_id
@@ -80,8 +80,7 @@ class MonthlyRecap:
         if period is None:
             return False
         done = await self.db.reads.documents.monthly_send(period.key)
-        if done is not None and (done.sent_at is not None
-                                 or now - done.claimed_at < RETRY_AFTER):
+        if done is not None and (done.sent_at is not None or now - done.claimed_at < RETRY_AFTER):
             return False  # sent; or tried lately (it may have arrived: a failure after
             # Telegram took it must not become a document every few minutes)
         oldest = await self.db.reads.documents.first_received()
@@ -103,8 +102,9 @@ class MonthlyRecap:
         log.info("monthly recap for %s sent to chat %s", period.key, self.chat_id)
         return True
 
-    async def run(self, send: SendDocument, stop: asyncio.Event,
-                  interval_s: float = INTERVAL_S) -> None:
+    async def run(
+        self, send: SendDocument, stop: asyncio.Event, interval_s: float = INTERVAL_S
+    ) -> None:
         """Look every ``interval_s`` until ``stop`` is set."""
         while not stop.is_set():
             try:
@@ -122,24 +122,3 @@ async def finish(task: asyncio.Task[None]) -> None:
     """Stop the loop: a send under way gets ``FINISH_S`` to be marked sent, then is cut."""
     with contextlib.suppress(TimeoutError, asyncio.CancelledError):
         await asyncio.wait_for(task, FINISH_S)
-
-
-def for_bot(services: Services, bot: Bot) -> tuple[MonthlyRecap, SendDocument]:
-    """The monthly recap for the running bot: to the Kabid group, through ``bot``."""
-    from telegram import InputFile
-    from telegram.constants import ParseMode
-
-    views, lang = services.views, services.settings.lang
-
-    def caption(doc: Document) -> str:
-        return views.html("documents/rekap_caption", period=doc.period.words(lang),
-                          count=doc.complaints, auto=True)
-
-    async def send(chat_id: int, doc: Document, text: str) -> int | None:
-        msg = await bot.send_document(chat_id, InputFile(doc.data, filename=doc.filename),
-                                      caption=text, parse_mode=ParseMode.HTML)
-        return msg.message_id
-
-    recap = MonthlyRecap(services.documents, services.db, services.settings.kabid_chat_id,
-                         services.clock, caption)
-    return recap, send

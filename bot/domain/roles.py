@@ -11,12 +11,11 @@ warns about it). What each role may do is one table: ``bot.sop.model.PERMITTED``
 
 from __future__ import annotations
 
-from bot.config import Settings
-from bot.sop.model import Role
+from bot.domain.model import Role
+from bot.settings.environment import Settings
 
 
-def _holds(people: tuple[int, ...], group: int, user_id: int | None,
-           chat_id: int | None) -> bool:
+def _holds(people: tuple[int, ...], group: int, user_id: int | None, chat_id: int | None) -> bool:
     """By person when the people are configured, else by being in the role's group."""
     if people:
         return user_id is not None and user_id in people
@@ -33,4 +32,3 @@ def roles_of(settings: Settings, user_id: int | None, chat_id: int | None) -> fr
     if _holds(settings.kabid_user_ids, settings.kabid_chat_id, user_id, chat_id):
         roles.add(Role.KABID)
     return frozenset(roles)
-

@@ -1,0 +1,1 @@
+"""The SOP itself, pure: steps, states, transitions, roles, calendar, clocks."""

@@ -1,0 +1,1 @@
+"""Settings: the environment (``environment``) and the office's TOML file (``office``)."""
