@@ -19,11 +19,19 @@ class ComplaintReads(Table):
         return to_complaint(row) if row else None
 
     async def agenda(self, since: datetime) -> list[Complaint]:
-        """Open complaints and those filed or closed since ``since`` (start of today)."""
+        """Open complaints and those filed or closed since ``since`` (start of today).
+
+        Three index lookups, not one OR over the whole table: the agenda costs the same
+        however many complaints the office ever closed.
+        """
+        open_states = [s for s in State if s is not State.CLOSED]
+        marks = ",".join("?" * len(open_states))
         rows = await self._all(
-            "SELECT * FROM complaints WHERE state != ? OR created_at >= ? OR closed_at >= ?"
-            " ORDER BY id",
-            (State.CLOSED, iso(since), iso(since)),
+            "SELECT * FROM complaints WHERE id IN ("  # noqa: S608
+            f"SELECT id FROM complaints WHERE state IN ({marks})"
+            " UNION SELECT id FROM complaints WHERE created_at >= ?"
+            " UNION SELECT id FROM complaints WHERE closed_at >= ?) ORDER BY id",
+            (*open_states, iso(since), iso(since)),
         )
         return [to_complaint(r) for r in rows]
 

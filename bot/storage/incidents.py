@@ -40,10 +40,7 @@ class IncidentReads(Table):
 
     async def unclosed(self) -> list[Incident]:
         """Incidents not closed yet (being checked, awaiting the decision, with the JF ADB)."""
-        rows = await self._all(
-            "SELECT * FROM incidents WHERE state NOT IN (?, ?) ORDER BY id", (State.CLOSED, MERGED)
-        )
-        return [to_incident(r) for r in rows]
+        return await self.in_states(tuple(s for s in State if s is not State.CLOSED))
 
     async def in_states(self, states: tuple[str, ...]) -> list[Incident]:
         marks = ",".join("?" * len(states))
