@@ -30,6 +30,7 @@ async def start_cmd(update: Update, context: Ctx) -> None:
         user_name=user.full_name if user else "",
         roles=_role_names(update, context),
         group=_group_of(chat.id, context),
+        in_group=chat.type != chat.PRIVATE,
     )
 
 
@@ -38,7 +39,9 @@ async def help_cmd(update: Update, context: Ctx) -> None:
     chat = update.effective_chat
     if chat is None:
         return
-    await services_of(context).queue.reply(chat.id, "help", roles=_role_names(update, context))
+    await services_of(context).queue.reply(
+        chat.id, "help", roles=_role_names(update, context), in_group=chat.type != chat.PRIVATE
+    )
 
 
 async def unknown_cmd(update: Update, context: Ctx) -> None:
