@@ -41,11 +41,12 @@ STOP_BUDGET_S = 9.0  # a graceful stop finishes in-flight work within this, then
 # Who sees which commands in Telegram's menu (the "/" button). Only commands worded in
 # templates/<lang>/commands.txt.j2 are listed, so a command another part of the bot has
 # not registered yet never shows up. "bantuan" is "help" in the English wording.
-REPORTER_MENU = ("lapor", "lacak", "bantuan")
+REPORTER_MENU = ("lapor", "lacak", "batal", "bantuan")
 ADB_MENU = (
     *REPORTER_MENU,
     "catat",
     "agenda",
+    "rekap",
     "catatan",
     "tutup",
     "status",
@@ -55,8 +56,8 @@ ADB_MENU = (
     "tiket",
     "id",
 )
-JF_ADB_MENU = ("agenda", "lacak", "tiket", "status", "bantuan", "id")
-KABID_MENU = ("agenda", "lacak", "status", "bantuan", "id")
+JF_ADB_MENU = ("agenda", "rekap", "lacak", "tiket", "status", "bantuan", "id")
+KABID_MENU = ("agenda", "rekap", "lacak", "status", "bantuan", "id")
 _ALIASES = {"bantuan": "help"}
 
 

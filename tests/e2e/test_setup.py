@@ -147,15 +147,16 @@ async def test_command_menus_are_set_per_role(
 ) -> None:
     async with running(Bot(by_person(settings), config)):
         await until(lambda: stub.commands_for("chat", KABID_CHAT), what="the menus")
-        assert stub.commands_for("default") == ["lapor", "lacak", "bantuan"]
+        assert stub.commands_for("default") == ["lapor", "lacak", "batal", "bantuan"]
         for adb in (ADB_ID, ADB2_ID):
             menu = stub.commands_for("chat", adb)
-            assert menu is not None and menu[:3] == ["lapor", "lacak", "bantuan"]
-            assert {"catat", "agenda", "pisah", "gabung"} <= set(menu)
+            assert menu is not None and menu[:4] == ["lapor", "lacak", "batal", "bantuan"]
+            assert {"catat", "agenda", "rekap", "pisah", "gabung"} <= set(menu)
         jf = stub.commands_for("chat", JF_CHAT)
-        assert jf is not None and "tiket" in jf and "lapor" not in jf and "catat" not in jf
+        assert jf is not None and {"tiket", "rekap"} <= set(jf)
+        assert "lapor" not in jf and "catat" not in jf
         kabid = stub.commands_for("chat", KABID_CHAT)
-        assert kabid is not None and "agenda" in kabid and "tiket" not in kabid
+        assert kabid is not None and {"agenda", "rekap"} <= set(kabid) and "tiket" not in kabid
         assert "tiket" in (stub.commands_for("chat", JF_PERSON) or [])
         described = {
             c["command"]: c["description"]
