@@ -33,7 +33,7 @@ from tenacity import (
 )
 
 from bot.settings.office import OfficeConfig, Site
-from checks.agent.api import DIAGNOSE_PATH, DiagnoseRequest
+from checks.agent.api import DIAGNOSE_PATH, NAMES_PATH, DiagnoseRequest, Names
 from checks.config import CheckConfig, is_loopback_host
 from checks.models import CheckResult, Finding, Report, Status
 from checks.steps import CHECK_STEPS, STEP_NAMES
@@ -71,6 +71,11 @@ class LocalAgent:
         from checks.runner import run_sop_checks
 
         return await run_sop_checks(self._config, steps=steps, on_result=on_result)
+
+    async def names(self) -> Names:
+        """The names this process checks (the bot's own config)."""
+        c = self._config
+        return Names(targets=[t.name for t in c.targets], services=[s.name for s in c.services])
 
     async def watch(
         self, steps: Collection[int], targets: Collection[str], services: Collection[str]
@@ -170,10 +175,25 @@ class RemoteAgent:
             log.warning("agent of site %s: %s %s", self.name, refused.code, refused.params)
             return self._failure(wanted, refused, started_at, time.perf_counter() - t0)
 
+    async def names(self) -> Names | None:
+        """The names the agent checks; None when it cannot be asked (logged)."""
+        try:
+            response = await self._call("GET", NAMES_PATH, None)
+            self._refuse_status(response)
+            return Names.model_validate_json(response.content)
+        except ValidationError:
+            log.warning("agent of site %s: agent.bad_response to %s", self.name, NAMES_PATH)
+        except _Refused as refused:
+            log.warning("agent of site %s: %s %s", self.name, refused.code, refused.params)
+        return None
+
     async def _ask(self, request: DiagnoseRequest) -> Report:
+        body = request.model_dump(mode="json", exclude_none=True)
+        return self._parse(await self._call("POST", DIAGNOSE_PATH, body))
+
+    async def _call(self, method: str, path: str, body: object) -> httpx.Response:
         url = self._preflight()
         headers = {"Authorization": f"Bearer {self._token}"}
-        body = request.model_dump(mode="json", exclude_none=True)
         try:
             async with httpx.AsyncClient(
                 base_url=url,
@@ -185,15 +205,14 @@ class RemoteAgent:
             ) as client:
 
                 async def send() -> httpx.Response:
-                    return await client.post(DIAGNOSE_PATH, json=body, headers=headers)
+                    return await client.request(method, path, json=body, headers=headers)
 
-                response = await self._with_retries(send)
+                return await self._with_retries(send)
         except httpx.TransportError as exc:
             if is_tls_error(exc):
                 raise _Refused("agent.tls_error", site=self.name, url=self._public_url()) from None
             log.info("agent of site %s unreachable: %s", self.name, type(exc).__name__)
             raise _Refused("agent.unreachable", site=self.name, url=self._public_url()) from None
-        return self._parse(response)
 
     def _preflight(self) -> httpx.URL:
         """Refuse before any traffic: unusable URL, token over plain HTTP, no or broken token."""
@@ -242,6 +261,15 @@ class RemoteAgent:
         return response
 
     def _parse(self, response: httpx.Response) -> Report:
+        self._refuse_status(response)
+        try:
+            return Report.model_validate_json(response.content)
+        except ValidationError:
+            raise _Refused(
+                "agent.bad_response", site=self.name, status=response.status_code
+            ) from None
+
+    def _refuse_status(self, response: httpx.Response) -> None:
         status = response.status_code
         if status in (401, 403):
             raise _Refused("agent.unauthorized", site=self.name, env=self._token_env, status=status)
@@ -249,10 +277,6 @@ class RemoteAgent:
             raise _Refused("agent.busy", site=self.name, status=status)
         if status != 200:
             raise _Refused("agent.bad_response", site=self.name, status=status)
-        try:
-            return Report.model_validate_json(response.content)
-        except ValidationError:
-            raise _Refused("agent.bad_response", site=self.name, status=status) from None
 
     def _public_url(self) -> str:
         """The agent's address without any user or path, for findings and logs."""

@@ -79,4 +79,10 @@ def test_the_openapi_document_declares_the_bearer_token(fuzzed_agent: AgentProce
         assert client.get("/v1/openapi.json").status_code == 401
     schemes = document["components"]["securitySchemes"]
     assert any(s["type"] == "http" and s["scheme"].lower() == "bearer" for s in schemes.values())
-    assert set(document["paths"]) == {"/v1/health", "/v1/version", "/v1/diagnose", "/v1/hardware"}
+    assert set(document["paths"]) == {
+        "/v1/health",
+        "/v1/version",
+        "/v1/names",
+        "/v1/diagnose",
+        "/v1/hardware",
+    }

@@ -61,6 +61,7 @@ def test_health_refuses_without_the_right_token(client: httpx.Client, headers: d
 def test_every_endpoint_needs_the_token(client: httpx.Client) -> None:
     for method, path in [
         ("GET", "/v1/version"),
+        ("GET", "/v1/names"),
         ("POST", "/v1/diagnose"),
         ("GET", "/v1/hardware"),
         ("GET", "/v1/openapi.json"),

@@ -71,6 +71,8 @@ class Office:
             "AGENT_TOKEN": TOKEN,
         }
         self.agent_url, self.ca_file = agent.url, agent.ca_file
+        self.extra_toml = ""
+        self.site_toml = ""
         self.env_mode = 0o600
         asyncio.run(self._create_db())
 
@@ -82,16 +84,20 @@ class Office:
         env_file = self.folder / ".env"
         env_file.write_text("".join(f"{k}={v}\n" for k, v in self.env.items()))
         env_file.chmod(self.env_mode)
-        (self.folder / "netmaint.toml").write_text(f"""
+        (self.folder / "netmaint.toml").write_text(
+            f"""
 [[sites]]
 name = "Kantor Dinas"
 agent_url = "{self.agent_url}"
 agent_ca_file = "{self.ca_file}"
+{self.site_toml}
 
 [[vendors]]
 name = "Telkom"
 phone = "147"
-""")
+"""
+            + self.extra_toml
+        )
 
     def doctor(self, *args: str) -> tuple[int, str]:
         self.write()
@@ -160,6 +166,21 @@ def test_a_wrong_agent_token(office: Office) -> None:
     office.env["AGENT_TOKEN"] = "not-the-agents-token-" + "y" * 20
     code, out = office.doctor()
     assert code == 2 and "menolak token" in out and "AGENT_TOKEN" in out, out
+
+
+def test_a_watched_name_the_sites_agent_lacks(office: Office) -> None:
+    """[monitor] watches the Dinas's gateway; the site's agent has only "lokal"."""
+    office.extra_toml = (
+        '[[targets]]\nname = "gateway kantor"\nhost = "127.0.0.1"\n'
+        '[monitor]\ntargets = ["gateway kantor"]\n'
+    )
+    code, out = office.doctor()
+    assert code == 2, out
+    assert 'Agen lokasi Kantor Dinas tidak punya target "gateway kantor"' in out
+    assert "monitor_targets" in out
+    office.site_toml = 'monitor_targets = ["lokal"]\n'  # the fix the sentence names
+    code, out = office.doctor()
+    assert "tidak punya target" not in out, out
 
 
 def test_a_corrupt_database(office: Office) -> None:

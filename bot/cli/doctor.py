@@ -26,6 +26,7 @@ import shutil
 import sqlite3
 import ssl
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -36,10 +37,11 @@ from typing import Any
 
 import httpx
 
-from bot.agents import DEFAULT_TOKEN_ENV, agent_environment, is_tls_error
+from bot.agents import DEFAULT_TOKEN_ENV, RemoteAgent, agent_environment, is_tls_error
 from bot.render import render
 from bot.settings.environment import Settings, SettingsError, load_settings
 from bot.settings.office import OfficeConfig, Site, load_office_config
+from bot.sop.monitor import unserved, watched_names
 from checks import redact
 from checks.agent.api import HEALTH_PATH
 from checks.config import DEFAULT_CONFIG_PATH, ConfigError, is_loopback_host
@@ -259,6 +261,32 @@ async def check_agent(site: Site, token: str | None) -> DoctorLine:
     return DoctorLine(Level.OK, "agent_ok", params)
 
 
+async def check_monitored_names(
+    config: OfficeConfig, sites: list[Site], environ: Mapping[str, str]
+) -> list[DoctorLine]:
+    """Each answering agent has every name monitoring watches at its site: a name it
+    lacks is watched nowhere (the bot leaves it out and logs it)."""
+    if config.monitor is None:
+        return []
+    found = []
+    for site in sites:
+        agent = RemoteAgent(site, environ.get(site.agent_token_env or DEFAULT_TOKEN_ENV))
+        names = await agent.names()
+        if names is None:
+            continue  # check_agent said why
+        targets, services = watched_names(config, config.monitor, site.name)
+        missing_t, missing_s = unserved(names, targets, services)
+        if missing_t or missing_s:
+            found.append(
+                DoctorLine(
+                    Level.FAIL,
+                    "monitor_names_missing",
+                    {"site": site.name, "targets": missing_t, "services": missing_s},
+                )
+            )
+    return found
+
+
 # --- this machine ----------------------------------------------------------------------------
 
 
@@ -404,6 +432,8 @@ async def diagnose(
             *(check_agent(s, environ.get(s.agent_token_env or DEFAULT_TOKEN_ENV)) for s in agents)
         )
         found.extend(results)
+        answering = [s for s, r in zip(agents, results, strict=True) if r.key == "agent_ok"]
+        found.extend(await check_monitored_names(config, answering, environ))
         if not config.vendors:
             found.append(DoctorLine(Level.WARN, "no_vendors", {}))
     found.extend(check_database(settings.netmaint_db))

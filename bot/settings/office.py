@@ -25,6 +25,10 @@ class Site(Section):
     agent_url: str | None = None  # e.g. https://10.0.0.5:8443
     agent_token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     agent_ca_file: Path | None = None  # pinned certificate of a self-signed agent
+    # What monitoring watches at this site, by the names in its agent's config (or, with
+    # no agent, this file's [[targets]]/[[services]]); None: [monitor]'s lists.
+    monitor_targets: tuple[Name, ...] | None = None
+    monitor_services: tuple[Name, ...] | None = None
 
     @field_validator("agent_url")
     @classmethod
@@ -195,12 +199,21 @@ class OfficeConfig(CheckConfig):
             return self
         for key, have in (("targets", self.targets), ("services", self.services)):
             known = {x.name for x in have}
-            unknown = [n for n in getattr(m, key) if n not in known]
-            if unknown:
-                raise ValueError(
-                    f"monitor.{key}: {', '.join(map(repr, unknown))} is not the name of any "
-                    f"[[{key}]] entry; use one of: {', '.join(sorted(known)) or '(none yet)'}"
-                )
+            # [monitor]'s own lists, and those of each site whose checks run here (a
+            # site's agent has its own config: the bot checks those names at start).
+            lists = [(f"monitor.{key}", getattr(m, key))] + [
+                (f"sites[{i}].monitor_{key}", getattr(s, f"monitor_{key}"))
+                for i, s in enumerate(self.sites)
+                if s.agent_url is None and getattr(s, f"monitor_{key}") is not None
+            ]
+            for where, names in lists:
+                unknown = [n for n in names if n not in known]
+                if unknown:
+                    raise ValueError(
+                        f"{where}: {', '.join(map(repr, unknown))} is not the name of any "
+                        f"[[{key}]] entry; use one of: "
+                        f"{', '.join(sorted(known)) or '(none yet)'}"
+                    )
         return self
 
     @model_validator(mode="after")

@@ -39,6 +39,7 @@ from bot.sop.transition import NOT_FOUND, OK, REFUSED
 from bot.sop.workflow import Press, Workflow
 from bot.storage import Database, Tx
 from bot.storage.monitor import SiteRow, WatchRow, Window
+from checks.agent.api import Names
 from checks.models import Report, Status
 
 log = logging.getLogger(__name__)
@@ -115,26 +116,84 @@ class Watcher(Protocol):
     ) -> Report: ...
 
 
+@runtime_checkable
+class NameLister(Protocol):
+    """An agent that says which targets and services it checks (``bot.agents``)."""
+
+    async def names(self) -> Names | None: ...
+
+
+def watched_names(
+    config: OfficeConfig, m: MonitorConfig, site: str | None
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The targets and services watched at ``site``: its own lists, else ``[monitor]``'s."""
+    s = next((x for x in config.sites if x.name == site), None)
+    targets = s.monitor_targets if s is not None and s.monitor_targets is not None else m.targets
+    services = (
+        s.monitor_services if s is not None and s.monitor_services is not None else m.services
+    )
+    return targets, services
+
+
+def unserved(
+    names: Names, targets: Collection[str], services: Collection[str]
+) -> tuple[list[str], list[str]]:
+    """Watched names the site's agent does not have: asking for them watches nothing."""
+    return (
+        [t for t in targets if t not in names.targets],
+        [s for s in services if s not in names.services],
+    )
+
+
 def agent_probe(agent_for: AgentLookup, config: OfficeConfig, m: MonitorConfig) -> Probe:
-    """Look at a site's watched things through its agent (the one that diagnoses it)."""
-    software = {s.name for s in config.services if s.software and s.name in m.services}
-    steps = [
-        step
-        for step, needed in (
-            (SOFTWARE_STEP, software),
-            (PING_STEP, m.targets),
-            (SERVICES_STEP, set(m.services) - software),
-        )
-        if needed
-    ]
+    """Look at a site's watched things through its agent (the one that diagnoses it).
+
+    Each site watches only names its agent has: once the agent has said which (``names``),
+    a name it lacks is logged with the fix and left out, instead of failing every look
+    (an agent refuses a request for a target it does not know).
+    """
+    software_names = {s.name for s in config.services if s.software}
+    served: dict[str | None, Names] = {}
 
     async def probe(site: str | None) -> Seen:
         agent = agent_for(site)
+        targets, services = watched_names(config, m, site)
+        if site not in served and isinstance(agent, NameLister):
+            names = await agent.names()
+            if names is not None:
+                served[site] = names
+                missing_t, missing_s = unserved(names, targets, services)
+                if missing_t or missing_s:
+                    log.error(
+                        "monitoring: the agent of %s has no %s; they are not watched there."
+                        " Add them to that agent's netmaint.toml, or list what the site"
+                        " watches with monitor_targets / monitor_services in its [[sites]]",
+                        site or "the office",
+                        ", ".join(
+                            [f"target {t!r}" for t in missing_t]
+                            + [f"service {s!r}" for s in missing_s]
+                        ),
+                    )
+        if site in served:
+            targets = tuple(t for t in targets if t in served[site].targets)
+            services = tuple(s for s in services if s in served[site].services)
+        software = {s for s in services if s in software_names}
+        steps = [
+            step
+            for step, needed in (
+                (SOFTWARE_STEP, software),
+                (PING_STEP, targets),
+                (SERVICES_STEP, set(services) - software),
+            )
+            if needed
+        ]
+        if not steps:
+            return {}
         if isinstance(agent, Watcher):
-            report = await agent.watch(steps, m.targets, m.services)
+            report = await agent.watch(steps, targets, services)
         else:  # an agent that only diagnoses: the whole steps, read for our names
             report = await agent.diagnose(steps)
-        return read_report(report, m.targets, m.services, software)
+        return read_report(report, targets, services, software)
 
     return probe
 
@@ -164,6 +223,8 @@ class MonitorLoop:
         self.probe = probe
         self.clock = clock
         self.keys = [(TARGET, n) for n in config.targets] + [(SERVICE, n) for n in config.services]
+        # What each site's last look covered (its agent may lack some of ``keys``).
+        self._watched: dict[str | None, list[Key]] = {}
         self._slots = asyncio.Semaphore(config.concurrency)
 
     async def run(self, stop: asyncio.Event) -> None:
@@ -189,25 +250,29 @@ class MonitorLoop:
     async def _look(self, site: str | None) -> Seen:
         async with self._slots:
             try:
-                return await asyncio.wait_for(self.probe(site), self.config.timeout_seconds)
+                seen = await asyncio.wait_for(self.probe(site), self.config.timeout_seconds)
+                self._watched[site] = list(seen)
+                return seen
             except TimeoutError:
                 log.warning(
                     "monitoring: the checks of %s took over %.0f s; counted as down",
                     site or "the office",
                     self.config.timeout_seconds,
                 )
-                return dict.fromkeys(self.keys, False)
+                return dict.fromkeys(self._watched.get(site, self.keys), False)
             except Exception:  # a bug, not an outage: nothing is known this time
                 log.exception("monitoring: checking %s failed", site or "the office")
-                return dict.fromkeys(self.keys, None)
+                return dict.fromkeys(self._watched.get(site, self.keys), None)
 
     async def apply(self, site: str | None, seen: Seen) -> None:
         """Store what one look saw, then open the outage or say it is over."""
         key, c = site or "", self.config
         async with self.db.write() as tx:
+            watched = list(seen)
+            await tx.monitor.drop_watches(key, watched)
             old = {(w.kind, w.name): w for w in await tx.monitor.watches(key)}
             down: list[str] = []
-            for kind, name in self.keys:
+            for kind, name in watched:
                 w = old.get((kind, name)) or WatchRow(key, kind, name, 1, 0, 0, None, None)
                 nxt = advance(
                     Count(bool(w.up), w.fails, w.goods),
@@ -363,8 +428,8 @@ class Monitoring:
         self.site_names = [s.name for s in config.sites]
         m = config.monitor
         self.loop: MonitorLoop | None = None
-        if m is not None and (m.targets or m.services):
-            sites: list[str | None] = list(dict.fromkeys(self.site_names)) or [None]
+        sites: list[str | None] = list(dict.fromkeys(self.site_names)) or [None]
+        if m is not None and any(any(watched_names(config, m, s)) for s in sites):
             self.loop = MonitorLoop(
                 db, workflow, queue, m, sites, probe or agent_probe(agent_for, config, m), clock
             )

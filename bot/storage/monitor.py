@@ -118,6 +118,15 @@ class MonitorWrites(MonitorReads):
             ),
         )
 
+    async def drop_watches(self, site: str, keep: list[tuple[str, str]]) -> None:
+        """Forget what a site no longer watches, so /status shows no stale 'down'."""
+        for w in await self.watches(site):
+            if (w.kind, w.name) not in keep:
+                await self._exec(
+                    "DELETE FROM monitor_watch WHERE site=? AND kind=? AND name=?",
+                    (site, w.kind, w.name),
+                )
+
     async def put_site(self, s: SiteRow) -> None:
         await self._exec(
             "INSERT INTO monitor_sites (site, down, changed_at, incident_id, recovered_at)"

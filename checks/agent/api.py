@@ -22,6 +22,7 @@ VERSION_PATH = f"/{API_VERSION}/version"
 DIAGNOSE_PATH = f"/{API_VERSION}/diagnose"
 HARDWARE_PATH = f"/{API_VERSION}/hardware"
 OPENAPI_PATH = f"/{API_VERSION}/openapi.json"
+NAMES_PATH = f"/{API_VERSION}/names"
 
 
 class DiagnoseRequest(BaseModel):
@@ -61,3 +62,10 @@ class Version(BaseModel):
     version: str
     api: str
     host: str
+
+
+class Names(BaseModel):
+    """What an agent checks, by name: monitoring watches only names its agent has."""
+
+    targets: list[str]
+    services: list[str]

@@ -27,11 +27,13 @@ from checks.agent.api import (
     DIAGNOSE_PATH,
     HARDWARE_PATH,
     HEALTH_PATH,
+    NAMES_PATH,
     OPENAPI_PATH,
     VERSION_PATH,
     DiagnoseRequest,
     ErrorBody,
     Health,
+    Names,
     Version,
 )
 from checks.agent.guard import MAX_BODY_BYTES, Guard, error_response
@@ -105,6 +107,13 @@ def create_app(config: CheckConfig, token: str, *, run_checks: RunChecks | None 
             version=_package_version(),
             api=API_VERSION,
             host=socket.gethostname(),
+        )
+
+    @app.get(NAMES_PATH)
+    async def names() -> Names:
+        """The names of the targets and services this agent checks (no addresses)."""
+        return Names(
+            targets=[t.name for t in config.targets], services=[s.name for s in config.services]
         )
 
     @app.post(DIAGNOSE_PATH, response_model=Report, responses={422: {"model": ErrorBody}})
