@@ -17,6 +17,7 @@ import logging
 import re
 import tomllib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Protocol, Self, TypeVar, overload
 
@@ -33,10 +34,25 @@ from pydantic import (
 log = logging.getLogger(__name__)
 
 DEFAULT_CONFIG_PATH = Path("netmaint.toml")
+TOP_LEVEL = "(top level)"  # the key of a problem with the whole file
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a setting, kept apart so a front end can word it in the
+    operator's language (``str()`` of the error stays the English wording)."""
+
+    key: str  # e.g. "services[0].port" or "TELEGRAM_BOT_TOKEN"
+    kind: str  # pydantic's error type: "missing", "int_parsing", "value_error", ...
+    detail: str  # the English wording of what is wrong
 
 
 class ConfigError(Exception):
     """The configuration cannot be used; the message says which key and what to fix."""
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class Section(BaseModel):
@@ -265,19 +281,29 @@ def _key_path(loc: tuple[int | str, ...]) -> str:
     out = ""
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
+    return out or TOP_LEVEL
+
+
+def validation_problems(exc: ValidationError) -> tuple[Problem, ...]:
+    """Each problem's key, kind and English wording."""
+    found = []
+    for err in exc.errors(include_input=False, include_url=False):
+        # pydantic prefixes our own messages with "Value error, ": jargon to an operator.
+        msg, key = err["msg"].removeprefix("Value error, "), _key_path(err["loc"])
+        # A rule across keys names its own key (err["loc"] is only the table it is in).
+        if (err["loc"] and msg.startswith(f"{key}.")) or not err["loc"]:
+            key, _, msg = msg.partition(": ") if ": " in msg else (key, "", msg)
+        found.append(Problem(key, str(err["type"]), msg))
+    return tuple(found)
 
 
 def format_validation_error(exc: ValidationError, source: str) -> str:
     """One line per problem: the key, what is wrong, and where."""
     lines = [f"{source}: invalid configuration"]
-    for err in exc.errors():
-        # pydantic prefixes our own messages with "Value error, ": jargon to an operator.
-        msg, key = err["msg"].removeprefix("Value error, "), _key_path(err["loc"])
-        # A rule across keys names its own key (err["loc"] is only the table it is in).
-        lines.append(
-            f"  {msg}" if not err["loc"] or msg.startswith(f"{key}.") else f"  {key}: {msg}"
-        )
+    lines += [
+        f"  {p.detail}" if p.key == TOP_LEVEL else f"  {p.key}: {p.detail}"
+        for p in validation_problems(exc)
+    ]
     return "\n".join(lines)
 
 
@@ -327,7 +353,7 @@ def parse_config(
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(exc, source)) from None
+        raise ConfigError(format_validation_error(exc, source), validation_problems(exc)) from None
 
 
 @overload

@@ -116,10 +116,33 @@ def _netmaint(tmp_path: Path, **env: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_netmaint_bot_without_settings_names_them_without_a_traceback(tmp_path: Path) -> None:
-    proc = _netmaint(tmp_path, ADB_USER_IDS="1")
-    assert proc.returncode == 2
-    assert "TELEGRAM_BOT_TOKEN: is missing" in proc.stderr
-    assert "Traceback" not in proc.stderr
+    """In the office's language: the variable, what is wrong, and what it should hold."""
+    proc = _netmaint(tmp_path, ADB_USER_IDS="1,dua")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("netmaint tidak dapat mulai: perbaiki variabel berikut")
+    lines = proc.stderr.splitlines()
+    token = next(line for line in lines if line.strip().startswith("TELEGRAM_BOT_TOKEN:"))
+    assert "belum diisi" in token and "token dari BotFather" in token
+    ids = next(line for line in lines if line.strip().startswith("ADB_USER_IDS:"))
+    assert "ID Telegram para ADB dipisah koma" in ids and "dua" not in ids
+    english = _netmaint(tmp_path, ADB_USER_IDS="1", NETMAINT_LANG="en")
+    assert "TELEGRAM_BOT_TOKEN: is missing; expected the token BotFather" in english.stderr
+
+
+def test_netmaint_bot_with_a_broken_toml_names_the_key_in_indonesian(tmp_path: Path) -> None:
+    (tmp_path / "n.toml").write_text('[[services]]\nname = "x"\nhost = "127.0.0.1"\nport = "abc"\n')
+    proc = _netmaint(
+        tmp_path,
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        ADB_USER_IDS="1",
+        JF_ADB_CHAT_ID="-1",
+        KABID_CHAT_ID="-2",
+        NETMAINT_CONFIG="n.toml",
+        NETMAINT_DB=str(tmp_path / "n.db"),
+    )
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "perbaiki n.toml" in proc.stderr
+    assert "services[0].port: harus bilangan bulat" in proc.stderr
 
 
 def test_netmaint_bot_that_cannot_reach_telegram_says_so_without_the_token(tmp_path: Path) -> None:

@@ -181,3 +181,16 @@ def test_in_a_group_start_and_help_point_to_the_private_chat(lang: str) -> None:
     help_text = v.html("help", roles=["jf_adb"], in_group=True)
     assert "/lapor —" not in help_text and "/agenda" in help_text
     assert "/lapor —" in v.html("help", roles=[], in_group=False)
+
+
+def test_every_setting_says_in_indonesian_what_it_expects() -> None:
+    from bot.render import render
+    from bot.settings.environment import EXPECTED
+    from checks.config import Problem
+
+    problems = tuple(Problem(name, "missing", "is missing") for name in EXPECTED)
+    lines = render("id", "setup_error.txt.j2", source="env", problems=problems, detail="")
+    body = lines.splitlines()[1:]
+    assert len(body) == len(EXPECTED)
+    for name, line in zip(EXPECTED, body, strict=True):
+        assert line.strip().startswith(f"{name}: belum diisi; yang diharapkan: "), line

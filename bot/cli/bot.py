@@ -15,12 +15,13 @@ from telegram.error import InvalidToken, NetworkError
 
 from bot.agents import DEFAULT_TOKEN_ENV, agent_environment, agent_lookup
 from bot.cli.doctor import env_file_exposed
+from bot.cli.language import operator_lang, setup_error
 from bot.settings.environment import Settings, SettingsError, load_settings
 from bot.settings.office import OfficeConfig, load_office_config
 from bot.storage.db import StorageError
 from bot.telegram.runtime import run_bot
 from checks import redact
-from checks.config import ConfigError
+from checks.config import DEFAULT_CONFIG_PATH, ConfigError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -74,12 +75,18 @@ def run(args: argparse.Namespace) -> int:
             env_file,
             env_file,
         )
+    lang = operator_lang(None, env_file)
     try:
         settings = load_settings(env_file)
-        redact.install([settings.token, settings.webhook_secret])
+    except SettingsError as exc:
+        print(setup_error(lang, exc, "env"), file=sys.stderr)
+        return 2
+    redact.install([settings.token, settings.webhook_secret])
+    try:
         config = load_office_config(settings.netmaint_config)
-    except (SettingsError, ConfigError) as exc:
-        print(exc, file=sys.stderr)
+    except ConfigError as exc:
+        source = str(settings.netmaint_config or DEFAULT_CONFIG_PATH)
+        print(setup_error(settings.lang, exc, source), file=sys.stderr)
         return 2
     # Agent tokens are read once, from the same file and environment as the settings.
     environ = agent_environment(env_file)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import os
 import shutil
 import sqlite3
 import ssl
@@ -38,6 +37,7 @@ from typing import Any
 import httpx
 
 from bot.agents import DEFAULT_TOKEN_ENV, RemoteAgent, agent_environment, is_tls_error
+from bot.cli.language import operator_lang, setup_error
 from bot.render import render
 from bot.settings.environment import Settings, SettingsError, load_settings
 from bot.settings.office import OfficeConfig, Site, load_office_config
@@ -382,12 +382,14 @@ def check_time(settings: Settings, config: OfficeConfig | None) -> DoctorLine:
     return DoctorLine(Level.OK, "tz_ok", {"tz": tz, "now": now.strftime("%Y-%m-%d %H:%M")})
 
 
-def check_config(settings: Settings) -> tuple[OfficeConfig | None, DoctorLine]:
+def check_config(settings: Settings, lang: str) -> tuple[OfficeConfig | None, DoctorLine]:
     """The office's TOML file, loaded exactly as the bot loads it."""
     try:
         config = load_office_config(settings.netmaint_config)
     except ConfigError as exc:
-        return None, DoctorLine(Level.UNREADABLE, "config_bad", {"why": str(exc)})
+        source = str(settings.netmaint_config or DEFAULT_CONFIG_PATH)
+        why = "\n".join(setup_error(lang, exc, source).splitlines()[1:])
+        return None, DoctorLine(Level.UNREADABLE, "config_bad", {"why": why})
     path = Path(settings.netmaint_config or DEFAULT_CONFIG_PATH)
     return config, DoctorLine(
         Level.OK,
@@ -423,7 +425,7 @@ async def diagnose(
             if people
             else DoctorLine(Level.WARN, "roles_by_group", {"name": name})
         )
-    config, finding = check_config(settings)
+    config, finding = check_config(settings, lang)
     found.append(finding)
     if config is not None:
         environ = agent_environment(env_file)
@@ -464,24 +466,12 @@ def report(lang: str, found: list[DoctorLine]) -> str:
     return redact.redact("\n".join(lines))
 
 
-def _lang(args: argparse.Namespace, env_file: Path | None) -> str:
-    """--lang, else NETMAINT_LANG from the environment or the file, else Indonesian."""
-    if args.lang:
-        return str(args.lang)
-    value = os.environ.get("NETMAINT_LANG")
-    if value is None and env_file is not None:
-        from dotenv import dotenv_values
-
-        value = dotenv_values(env_file).get("NETMAINT_LANG")
-    return value if value in ("id", "en") else "id"
-
-
 def run(args: argparse.Namespace) -> int:
     # Nothing below logs for the operator; httpx would log request URLs (the token).
     logging.basicConfig(level=logging.ERROR)
     redact.quiet_http_loggers()
     env_file: Path | None = args.env_file if args.env_file.exists() else None
-    lang = _lang(args, env_file)
+    lang = operator_lang(args.lang, env_file)
     try:
         settings = load_settings(env_file)
     except SettingsError as exc:
@@ -491,7 +481,8 @@ def run(args: argparse.Namespace) -> int:
             key="settings_bad",
             p={"path": str(args.env_file), "found": env_file is not None},
         )
-        print(redact.redact(f"{ICONS[Level.UNREADABLE]} {head}\n{exc}"))
+        lines = setup_error(lang, exc, "env").splitlines()[1:]  # the head says what to do
+        print(redact.redact("\n".join([f"{ICONS[Level.UNREADABLE]} {head}", *lines])))
         return int(Level.UNREADABLE)
     redact.install([settings.token])
     try:

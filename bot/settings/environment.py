@@ -21,6 +21,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from checks.config import Problem
+
 # What each variable should look like, for error messages (never the value itself).
 EXPECTED = {
     "TELEGRAM_BOT_TOKEN": "the token BotFather gave you, e.g. 123456789:AA...",
@@ -45,7 +47,14 @@ EXPECTED = {
 
 
 class SettingsError(Exception):
-    """The environment cannot be used; the message names the variable and what to fix."""
+    """The environment cannot be used; the message names the variable and what to fix.
+
+    ``problems`` holds the same per variable, for wording in the operator's language.
+    """
+
+    def __init__(self, message: str, problems: tuple[Problem, ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class AgendaSettings(BaseSettings):
@@ -211,8 +220,8 @@ class Settings(AgendaSettings):
         return frozenset(groups)
 
 
-def _describe(exc: ValidationError) -> str:
-    lines = ["cannot start: fix these environment variables (or .env entries):"]
+def _problems(exc: ValidationError) -> tuple[Problem, ...]:
+    found = []
     for err in exc.errors(include_input=False, include_url=False):
         # The one model-level rule is the webhook secret's; field errors carry their name.
         name = str(err["loc"][0]).upper() if err["loc"] else "NETMAINT_WEBHOOK_SECRET"
@@ -220,8 +229,17 @@ def _describe(exc: ValidationError) -> str:
         reason = (
             "is missing" if err["type"] == "missing" else err["msg"].removeprefix("Value error, ")
         )
-        lines.append(f"  {name}: {reason}; expected {EXPECTED.get(name, 'a valid value')}")
-    return "\n".join(lines)
+        found.append(Problem(name, str(err["type"]), reason))
+    return tuple(found)
+
+
+def _error(exc: ValidationError) -> SettingsError:
+    problems = _problems(exc)
+    lines = ["cannot start: fix these environment variables (or .env entries):"]
+    lines += [
+        f"  {p.key}: {p.detail}; expected {EXPECTED.get(p.key, 'a valid value')}" for p in problems
+    ]
+    return SettingsError("\n".join(lines), problems)
 
 
 def load_settings(env_file: Path | str | None = ".env", **values: Any) -> Settings:
@@ -229,7 +247,7 @@ def load_settings(env_file: Path | str | None = ".env", **values: Any) -> Settin
     try:
         return Settings(_env_file=env_file, **values)
     except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+        raise _error(exc) from None
 
 
 def load_agenda_settings(env_file: Path | str | None = ".env") -> AgendaSettings:
@@ -237,4 +255,4 @@ def load_agenda_settings(env_file: Path | str | None = ".env") -> AgendaSettings
     try:
         return AgendaSettings(_env_file=env_file)
     except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+        raise _error(exc) from None
