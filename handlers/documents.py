@@ -6,17 +6,80 @@ through the outbox: it is an answer to the person asking, hundreds of kilobytes
 that do not belong in the outbox table, and made again if they ask again.
 ``/agenda`` alone stays the chat summary in ``handlers/agenda.py``; ``/agenda
 <bulan> [lokasi]`` sends the Buku Agenda of that month (of one site) as a PDF here.
+
+A document takes seconds to lay out; the update loop must not wait for it, or a
+/lapor sent meanwhile waits too. The command is answered at once ("sedang
+disusun"), and the document is made and sent beside the loop, one at a time
+(``_Desk``), with at most ``MAX_WAITING`` requests queued behind it.
 """
 
 from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from telegram import InputFile, Update
 from telegram.constants import ParseMode
 
 from bot.documents.period import PeriodError
+from bot.documents.service import Document
 from bot.domain.model import Command, may
 from handlers.base import audit, roles
 from handlers.context import Ctx, services_of
+
+MAX_WAITING = 3  # document requests queued behind the one being made
+_DESK = "documents_desk"
+
+
+@dataclass
+class _Desk:
+    """One document at a time, beside the update loop."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    queued: int = 0  # requests made or waiting
+
+
+def _desk(context: Ctx) -> _Desk:
+    desk = context.bot_data.get(_DESK)
+    if not isinstance(desk, _Desk):
+        desk = context.bot_data[_DESK] = _Desk()
+    return desk
+
+
+async def _send_later(
+    update: Update,
+    context: Ctx,
+    chat_id: int,
+    build: Callable[[], Awaitable[Document]],
+    caption: Callable[[Document], str],
+    wait: str,
+    period: str,
+) -> None:
+    """Say it is being made (template ``wait``), then make and send the document beside
+    the update loop; when too many wait already, say so instead."""
+    desk, queue = _desk(context), services_of(context).queue
+    if desk.queued > MAX_WAITING:
+        await queue.reply(chat_id, "documents/busy")
+        return
+    await queue.reply(chat_id, wait, period=period)
+    desk.queued += 1
+
+    async def make_and_send() -> None:
+        try:
+            async with desk.lock:
+                doc = await build()
+                await context.bot.send_document(
+                    chat_id,
+                    InputFile(doc.data, filename=doc.filename),
+                    caption=caption(doc),
+                    parse_mode=ParseMode.HTML,
+                )
+        finally:
+            desk.queued -= 1
+
+    # With the update, a failure reaches the error handler, which tells the person.
+    context.application.create_task(make_and_send(), update=update, name="document")
 
 
 async def rekap_cmd(update: Update, context: Ctx) -> None:
@@ -34,16 +97,17 @@ async def rekap_cmd(update: Update, context: Ctx) -> None:
     except PeriodError:
         await svc.queue.reply(msg.chat.id, "documents/rekap_usage")
         return
-    lang = svc.settings.lang
-    await svc.queue.reply(msg.chat.id, "documents/rekap_wait", period=period.words(lang))
-    doc = await svc.documents.rekap_document(period, "pdf", now)
-    await context.bot.send_document(
+    words = period.words(svc.settings.lang)
+    await _send_later(
+        update,
+        context,
         msg.chat.id,
-        InputFile(doc.data, filename=doc.filename),
-        caption=svc.views.html(
-            "documents/rekap_caption", period=period.words(lang), count=doc.complaints, auto=False
+        lambda: svc.documents.rekap_document(period, "pdf", now),
+        lambda doc: svc.views.html(
+            "documents/rekap_caption", period=words, count=doc.complaints, auto=False
         ),
-        parse_mode=ParseMode.HTML,
+        "documents/rekap_wait",
+        words,
     )
 
 
@@ -64,13 +128,15 @@ async def agenda_document_cmd(update: Update, context: Ctx, args: str) -> None:
     else:
         await svc.queue.reply(msg.chat.id, "documents/agenda_usage")
         return
-    lang = svc.settings.lang
-    doc = await svc.documents.agenda_document(period, "pdf", now, site=site)
-    await context.bot.send_document(
+    named = period.words(svc.settings.lang)
+    await _send_later(
+        update,
+        context,
         msg.chat.id,
-        InputFile(doc.data, filename=doc.filename),
-        caption=svc.views.html(
-            "documents/agenda_caption", period=period.words(lang), count=doc.complaints, site=site
+        lambda: svc.documents.agenda_document(period, "pdf", now, site=site),
+        lambda doc: svc.views.html(
+            "documents/agenda_caption", period=named, count=doc.complaints, site=site
         ),
-        parse_mode=ParseMode.HTML,
+        "documents/agenda_wait",
+        named,
     )

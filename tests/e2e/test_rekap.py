@@ -149,3 +149,22 @@ async def test_the_monthly_recap_goes_to_the_kabid_once_across_restarts(
     stop.set()
     await asyncio.wait_for(task, 20)
     assert len(stub.documents) == 1
+
+
+async def test_a_complaint_sent_while_a_document_is_made_is_not_kept_waiting(
+    stub: BotApiStub, bot: Bot
+) -> None:
+    """The document is laid out beside the update loop: a /lapor sent right after
+    /rekap is acknowledged before the PDF is ready."""
+    user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
+    stub.send_text(adb, "/rekap November 2026")
+    stub.send_text(user, "/lapor internet mati di loket 3")
+    await until(lambda: stub.documents, 60, "the recap document")
+    await until(lambda: stub.find(USER_ID, "diterima"), what="the acknowledgement")
+    order = [
+        c.method
+        for c in stub.calls
+        if c.method == "sendDocument"
+        or (c.method == "sendMessage" and c.params.get("chat_id") == USER_ID)
+    ]
+    assert order.index("sendMessage") < order.index("sendDocument"), order
