@@ -6,13 +6,15 @@ handlers only parse and answer.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain.model import State
 from bot.render.views import LONG_EXCERPT, Views
 from bot.storage import Complaint, Database, Dialog, OutboxRow
+
+DIALOG_LAPSES = timedelta(minutes=30)  # a /lapor dialog unanswered this long is over
 
 
 class Queries:
@@ -59,7 +61,9 @@ class Queries:
         ]
 
     async def dialog(self, user_id: int) -> Dialog | None:
-        return await self.db.reads.complaints.dialog(user_id)
+        """The user's open /lapor dialog; one left unanswered for ``DIALOG_LAPSES`` is
+        over, so "terima kasih pak, sudah beres" weeks later files nothing."""
+        return await self.db.reads.complaints.dialog(user_id, self.db.clock() - DIALOG_LAPSES)
 
     async def filed_since(self, reporter_id: int, since: datetime) -> list[datetime]:
         return await self.db.reads.complaints.filed_since(reporter_id, since)

@@ -76,8 +76,13 @@ class ComplaintReads(Table):
         )
         return [to_event(r) for r in rows]
 
-    async def dialog(self, user_id: int) -> Dialog | None:
-        row = await self._one("SELECT stage, site FROM dialogs WHERE user_id=?", (user_id,))
+    async def dialog(self, user_id: int, since: datetime) -> Dialog | None:
+        """The user's /lapor dialog, if it moved on since ``since`` (an older one has
+        lapsed: the next plain message is not a complaint)."""
+        row = await self._one(
+            "SELECT stage, site FROM dialogs WHERE user_id=? AND updated_at>=?",
+            (user_id, iso(since)),
+        )
         return to_dialog(row) if row else None
 
 
