@@ -29,6 +29,8 @@ class Site(Section):
     # no agent, this file's [[targets]]/[[services]]); None: [monitor]'s lists.
     monitor_targets: tuple[Name, ...] | None = None
     monitor_services: tuple[Name, ...] | None = None
+    # The [[links]] from this site to SIAK, nearest first; empty: checked as a flat list.
+    path: tuple[Name, ...] = ()
 
     @field_validator("agent_url")
     @classmethod
@@ -45,6 +47,25 @@ class Vendor(Section):
     phone: str = ""
     contact: str = ""
     note: str = ""
+
+
+LinkKind = Literal["lan", "isp", "vpn", "pusat"]
+
+
+class Link(Section):
+    """One part of the path from an office to SIAK in the Kemendagri data center.
+
+    ``check`` is a [[targets]] or [[services]] name that answers while this part works
+    (on the site's agent, for a site with one); ``vendor`` the [[vendors]] entry that
+    repairs it, or for ``pusat`` (the data center, not the office's to repair) the
+    helpdesk to call; ``service_id`` the line's id, told to the vendor.
+    """
+
+    name: Name
+    kind: LinkKind
+    check: Name
+    vendor: Name | None = None
+    service_id: str = Field(default="", max_length=100)
 
 
 class Limits(Section):
@@ -190,6 +211,49 @@ class OfficeConfig(CheckConfig):
     office: Office = Office()
     sla: Sla = Sla()
     monitor: Monitor | None = None  # None: no monitoring
+    links: tuple[Link, ...] = ()
+
+    @model_validator(mode="after")
+    def _paths_are_whole(self) -> OfficeConfig:
+        """Every path names known links once each; every link is on a path, names a known
+        vendor, and (where a site's checks run in the bot) a known check."""
+        unique_names(self.links, "links")
+        links = {link.name: link for link in self.links}
+        on_a_path: set[str] = set()
+        local = {t.name for t in self.targets} | {s.name for s in self.services}
+        for i, site in enumerate(self.sites):
+            twice = sorted({n for n in site.path if site.path.count(n) > 1})
+            if twice:
+                raise ValueError(
+                    f"sites[{i}].path: {twice[0]!r} is named twice; each part of the path "
+                    "once, nearest first"
+                )
+            for name in site.path:
+                if name not in links:
+                    raise ValueError(
+                        f"sites[{i}].path: {name!r} is not the name of any [[links]] entry; "
+                        f"use one of: {', '.join(sorted(links)) or '(none yet)'}"
+                    )
+                on_a_path.add(name)
+                if site.agent_url is None and links[name].check not in local:
+                    raise ValueError(
+                        f"links.{name}.check: {links[name].check!r} is not the name of any "
+                        "[[targets]] or [[services]] entry (site "
+                        f"{site.name!r} runs its checks here)"
+                    )
+        vendors = {v.name for v in self.vendors}
+        for i, link in enumerate(self.links):
+            if link.name not in on_a_path:
+                raise ValueError(
+                    f"links[{i}]: {link.name!r} is on no site's path; add it to the path of "
+                    "the sites it serves ([[sites]] path = [...]) or remove it"
+                )
+            if link.vendor is not None and link.vendor not in vendors:
+                raise ValueError(
+                    f"links[{i}].vendor: {link.vendor!r} is not the name of any [[vendors]] "
+                    f"entry; use one of: {', '.join(sorted(vendors)) or '(none yet)'}"
+                )
+        return self
 
     @model_validator(mode="after")
     def _monitored_names_exist(self) -> OfficeConfig:
