@@ -1,5 +1,7 @@
 """End-to-end fixtures: the real bot over real HTTP against the local Bot API stand-in.
 
+The stand-in itself (``stub``) is a suite-wide fixture, in ``tests/conftest.py``.
+
 Real SQLite file in tmp_path, real checks against loopback targets and a TCP
 listener opened here. Only Telegram's servers are replaced
 (tests/support/botapi_stub.py). All traffic stays on 127.0.0.0/8. Fixtures only:
@@ -9,7 +11,7 @@ what tests share besides fixtures is in ``tests/support/``.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -20,12 +22,6 @@ from checks.config import parse_config
 from tests.support.botapi_stub import BotApiStub
 from tests.support.e2e import Bot, running
 from tests.support.office import FAST_CHECKS_TOML, SITES_TOML, make_settings
-
-
-@pytest.fixture
-def stub() -> Iterator[BotApiStub]:
-    with BotApiStub() as s:
-        yield s
 
 
 @pytest.fixture

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.crash_loop import ADB_ID, bot_env, integrity, query, start_bot
+from bench.crash_loop import bot_env, integrity, query, start_bot
 from tests.support.botapi_stub import BotApiStub
 from tests.support.e2e import QUESTION, until
-from tests.support.office import USER_ID
+from tests.support.office import ADB_ID, USER_ID
 
 # Eight pings half a second apart: the diagnosis is still running when SIGTERM comes.
 SLOW_CONFIG = """

@@ -25,8 +25,8 @@ from tests.support.agent import (
     write_tls_files,
 )
 from tests.support.botapi_stub import BotApiStub
+from tests.support.office import ADB_ID, JF_CHAT, KABID_CHAT
 
-JF_CHAT, KABID_CHAT, ADB_ID = -100200, -100300, 5001
 WRONG_TOKEN = "123456789:WRONG-token-that-telegram-refuses"
 # Without ICMP rights the ping line is a warning; everything else is as the test sets up.
 ALL_WELL = 0 if detect_mode().name != "unavailable" else 1
@@ -45,12 +45,6 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgentProcess]:
     )
     yield running
     running.stop()
-
-
-@pytest.fixture
-def stub() -> Iterator[BotApiStub]:
-    with BotApiStub() as s:
-        yield s
 
 
 class Office:
