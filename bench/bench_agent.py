@@ -33,7 +33,7 @@ from bot.settings.office import Site
 from checks.config import parse_config
 from checks.models import Report
 from checks.runner import run_sop_checks
-from tests.agent_support import (
+from tests.support.agent import (
     TOKEN,
     AttackTally,
     free_port,

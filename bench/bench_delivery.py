@@ -36,7 +36,7 @@ from bot.delivery.queue import MessageQueue  # noqa: E402
 from bot.delivery.sender import Sender, SenderOptions  # noqa: E402
 from bot.render.views import Views  # noqa: E402
 from bot.storage import Database  # noqa: E402
-from tests.botapi_stub import BotApiStub  # noqa: E402
+from tests.support.botapi_stub import BotApiStub  # noqa: E402
 
 GROUPS = (-1001, -1002)
 FAULT_KINDS = ("429", "500", "502", "late", "hang", "reset")

@@ -28,7 +28,7 @@ from bot.documents.service import Documents
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from checks.config import parse_config
-from tests.documents_support import TZ, seed
+from tests.support.documents import TZ, seed
 
 CONFIG = """
 [office]

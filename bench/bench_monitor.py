@@ -30,7 +30,7 @@ from bot.services import build_services
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from checks.config import parse_config
-from tests.e2e.conftest import make_settings
+from tests.support.office import make_settings
 
 PINGS, PORTS = 100, 100
 

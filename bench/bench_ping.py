@@ -27,7 +27,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.netns import netns, netns_unavailable, silent_hosts  # noqa: E402
+from tests.support.netns import netns, netns_unavailable, silent_hosts  # noqa: E402
 
 GOALS = {"silent": 1.1, "echo3": 1.3}  # the ping step, in process, vs fping (issue 2)
 OPEN_RANGE, CLOSED_RANGE = "0 2147483647", "1 0"

@@ -54,8 +54,8 @@ from bot.settings.office import OfficeConfig  # noqa: E402
 from bot.telegram.runtime import run_bot  # noqa: E402
 from checks import redact  # noqa: E402
 from checks.config import parse_config  # noqa: E402
-from tests.botapi_stub import OUTBOX_METHODS, BotApiStub  # noqa: E402
-from tests.e2e.conftest import FAST_CHECKS_TOML  # noqa: E402
+from tests.support.botapi_stub import OUTBOX_METHODS, BotApiStub  # noqa: E402
+from tests.support.office import FAST_CHECKS_TOML  # noqa: E402
 
 ADB = 5001
 JF_CHAT = -100200

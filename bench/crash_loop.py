@@ -40,7 +40,7 @@ if str(ROOT) not in sys.path:  # run as a script: make ``tests`` and ``bot`` imp
     sys.path.insert(0, str(ROOT))
 
 from bot.render import buttons  # noqa: E402
-from tests.botapi_stub import BotApiStub  # noqa: E402
+from tests.support.botapi_stub import BotApiStub  # noqa: E402
 
 ADB_ID = 5001
 JF_CHAT = -100200

@@ -19,7 +19,7 @@ from collections import Counter
 
 import pytest
 
-from tests.botapi_stub import BotApiStub
+from tests.support.botapi_stub import BotApiStub
 
 # The stand-in's token (the one every e2e test uses), read from its signature to stay in sync.
 TEST_BOT_TOKEN: str = inspect.signature(BotApiStub).parameters["token"].default

@@ -1,0 +1,1 @@
+"""The bot itself (in-process ``run_bot`` or its process) against the Bot API stand-in."""

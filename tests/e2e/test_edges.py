@@ -3,20 +3,9 @@ huge or hostile text, a reporter who blocked the bot, a restart mid-flow."""
 
 from __future__ import annotations
 
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import (
-    ADB_ID,
-    JF_CHAT,
-    KABID_CHAT,
-    OTHER_ID,
-    USER_ID,
-    Bot,
-    db_row,
-    file,
-    settled,
-    until,
-    wait_decision,
-)
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, db_row, file, settled, until, wait_decision
+from tests.support.office import ADB_ID, JF_CHAT, KABID_CHAT, OTHER_ID, USER_ID
 
 
 def state(bot: Bot, number: int) -> str:

@@ -13,18 +13,9 @@ from bot.delivery.pacer import PacerLimits
 from bot.delivery.sender import SenderOptions
 from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
-from tests.botapi_stub import OUTBOX_METHODS, BotApiStub
-from tests.e2e.conftest import (
-    ADB2_ID,
-    ADB_ID,
-    JF_CHAT,
-    KABID_CHAT,
-    Bot,
-    rows,
-    running,
-    until,
-    wait_decision,
-)
+from tests.support.botapi_stub import OUTBOX_METHODS, BotApiStub
+from tests.support.e2e import Bot, rows, running, until, wait_decision
+from tests.support.office import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT
 
 TIMEOUT = 0.4  # the sender's request timeout; late answers and hangs outlast it
 OUTBOX = SenderOptions(

@@ -11,19 +11,9 @@ import sys
 
 import pytest
 
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import (
-    ADB2_ID,
-    ADB_ID,
-    JF_CHAT,
-    KABID_CHAT,
-    USER_ID,
-    Bot,
-    db_row,
-    rows,
-    until,
-    wait_decision,
-)
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, db_row, rows, until, wait_decision
+from tests.support.office import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, USER_ID
 
 
 def decision_message(stub: BotApiStub, chat: int, tag: str) -> dict:

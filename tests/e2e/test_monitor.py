@@ -11,18 +11,10 @@ import pytest
 from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
 from checks.config import parse_config
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import (
-    ADB_ID,
-    FAST_CHECKS_TOML,
-    USER_ID,
-    Bot,
-    rows,
-    running,
-    until,
-    wait_decision,
-)
-from tests.monitor_support import Switch
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, rows, running, until, wait_decision
+from tests.support.monitor import Switch
+from tests.support.office import ADB_ID, FAST_CHECKS_TOML, USER_ID
 
 
 @pytest.fixture

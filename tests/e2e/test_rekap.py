@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from pypdf import PdfReader
@@ -14,18 +13,11 @@ from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from bot.telegram.runtime import run_bot
-from tests.botapi_stub import BotApiStub
-from tests.documents_support import seed
-from tests.e2e.conftest import (
-    ADB_ID,
-    FAST_OUTBOX,
-    KABID_CHAT,
-    USER_ID,
-    Bot,
-    rows,
-    settled,
-    until,
-)
+from tests.support.botapi_stub import BotApiStub
+from tests.support.clock import FakeClock
+from tests.support.documents import seed
+from tests.support.e2e import FAST_OUTBOX, Bot, rows, settled, until
+from tests.support.office import ADB_ID, KABID_CHAT, USER_ID
 
 
 def pdf_text(data: bytes) -> str:
@@ -85,14 +77,6 @@ async def test_agenda_with_a_month_and_a_site_is_the_buku_agenda_for_staff(
     await until(lambda: stub.find(ADB_ID, "Bulan tidak dikenali"), what="usage")
 
 
-@dataclass
-class Clock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 async def start(
     settings: Settings, config: OfficeConfig, clock: Callable[[], datetime]
 ) -> tuple[asyncio.Event, asyncio.Task[None]]:
@@ -110,7 +94,7 @@ async def test_the_monthly_recap_goes_to_the_kabid_once_across_restarts(
     async with Database(settings.netmaint_db) as db:
         await seed(db, [(2026, 11)], 12)
     # Monday 30 November: not yet. Tuesday 1 December 07:00 in Painan: before opening.
-    clock = Clock(datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
+    clock = FakeClock(datetime(2026, 11, 30, 3, 0, tzinfo=UTC))
     stop, task = await start(settings, config, clock)
     await settled(settings.netmaint_db)
     clock.now = datetime(2026, 12, 1, 0, 0, tzinfo=UTC)

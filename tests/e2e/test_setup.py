@@ -8,22 +8,9 @@ from pathlib import Path
 
 from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import (
-    ADB2_ID,
-    ADB_ID,
-    JF_CHAT,
-    KABID_CHAT,
-    OTHER_ID,
-    USER_ID,
-    Bot,
-    file,
-    rows,
-    running,
-    settled,
-    until,
-    wait_decision,
-)
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, file, rows, running, settled, until, wait_decision
+from tests.support.office import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, OTHER_ID, USER_ID
 
 JF_PERSON = 9100
 KABID_PERSON = 9200

@@ -9,18 +9,9 @@ import asyncio
 from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
 from checks.config import parse_config
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import (
-    ADB_ID,
-    FAST_CHECKS_TOML,
-    JF_CHAT,
-    KABID_CHAT,
-    Bot,
-    file,
-    running,
-    until,
-    wait_decision,
-)
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, file, running, until, wait_decision
+from tests.support.office import ADB_ID, FAST_CHECKS_TOML, JF_CHAT, KABID_CHAT
 
 SLA = """
 [sla]

@@ -8,18 +8,9 @@ loses and doubles nothing.
 
 from __future__ import annotations
 
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import (
-    ADB2_ID,
-    ADB_ID,
-    JF_CHAT,
-    KABID_CHAT,
-    Bot,
-    rows,
-    settled,
-    until,
-    wait_decision,
-)
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, rows, settled, until, wait_decision
+from tests.support.office import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT
 
 REPORTERS = range(7100, 7120)
 

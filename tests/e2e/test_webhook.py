@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 from pydantic import SecretStr
 
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import USER_ID, Bot, db_row, free_port, until
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, db_row, until
+from tests.support.loopback import free_port
+from tests.support.office import USER_ID
 
 SECRET = "s3cret-webhook-token-0123456789"
 

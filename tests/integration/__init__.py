@@ -1,0 +1,1 @@
+"""Real SQLite files, loopback sockets, processes and network namespaces; no bot running."""

@@ -1,0 +1,321 @@
+"""Incidents at the workflow level: joining, the decision for all, splitting, merging.
+
+Real SOP services on a real SQLite file. The checks themselves are not the subject
+here, so the agent answers at once with one passing step (an in-process stand-in for
+``bot.agents``); everything else is the production code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.domain.model import Action, Actor, Role
+from bot.services import Services, build_services
+from bot.settings.office import OfficeConfig
+from bot.sop.transition import OK, REFUSED, STALE
+from bot.sop.workflow import Press
+from bot.storage import Database
+from checks.config import parse_config
+from tests.support.clock import FakeClock
+from tests.support.office import ADB_ID, make_settings
+from tests.support.sop import InstantAgent
+
+ADB = Press(Actor(ADB_ID, "Andi ADB"), frozenset({Role.USER, Role.ADB}), ADB_ID, 1)
+CONFIG = """
+[[sites]]
+name = "Kantor Dinas"
+
+[[sites]]
+name = "Kecamatan Bayang"
+
+[limits]
+complaints_per_user = 0
+
+[grouping]
+window_minutes = 15
+"""
+
+
+async def _services(path: Path, clock: FakeClock) -> AsyncIterator[Services]:
+    config = parse_config(CONFIG, model=OfficeConfig)
+    agent = InstantAgent()
+    async with Database(path, clock) as db:
+        s = build_services(
+            make_settings(path), config, db, agent_for=lambda site: agent, clock=clock
+        )
+        try:
+            yield s
+        finally:
+            await s.diagnoses.stop()
+
+
+@pytest.fixture
+async def world(tmp_path: Path) -> AsyncIterator[tuple[Services, FakeClock]]:
+    clock = FakeClock()
+    async for s in _services(tmp_path / "n.db", clock):
+        yield s, clock
+
+
+def reporter(n: int) -> Actor:
+    return Actor(7000 + n, f"Pelapor {n}")
+
+
+async def file(s: Services, n: int, site: str | None = "Kantor Dinas") -> int:
+    who = reporter(n)
+    cid = await s.workflow.file(
+        reporter=who, reporter_chat_id=who.id, channel="chat", site=site, text=f"jaringan mati {n}"
+    )
+    assert cid is not None
+    return cid
+
+
+async def incident_of(s: Services, cid: int) -> int:
+    c = await s.db.reads.complaints.get(cid)
+    assert c is not None and c.incident_id is not None
+    return c.incident_id
+
+
+async def states(s: Services) -> list[str]:
+    return [c.state for c in await s.db.reads.complaints.all()]
+
+
+async def outbox(s: Services, sql: str, *params: object) -> list[tuple[object, ...]]:
+    return [tuple(r) for r in await s.db.connection.execute_fetchall(sql, params)]
+
+
+async def test_a_storm_is_one_incident_one_diagnosis_one_prompt(
+    world: tuple[Services, FakeClock],
+) -> None:
+    s, _ = world
+    cids = [await file(s, n) for n in range(20)]
+    await s.diagnoses.idle()
+    assert {await incident_of(s, c) for c in cids} == {1}
+    assert await states(s) == ["awaiting_decision"] * 20
+    prompts = await outbox(
+        s, "SELECT payload FROM outbox WHERE purpose='diagnosis:1' AND method='sendMessage'"
+    )
+    assert len(prompts) == 2, "one prompt in each ADB's chat, not one per complaint"
+    [(runs,)] = await outbox(s, "SELECT COUNT(*) FROM incident_checks")
+    assert runs == 1, "one diagnosis for the incident"
+    acks = await outbox(s, "SELECT payload FROM outbox WHERE purpose='ack' ORDER BY id")
+    assert len(acks) == 20 and "sudah 20 laporan" in str(acks[-1][0])
+
+    assert await s.workflow.decide(1, Action.YES, ADB) == OK
+    told = await outbox(s, "SELECT complaint_id FROM outbox WHERE purpose='outcome'")
+    assert sorted(c for (c,) in told) == cids, "every reporter is told, once"
+    reports = await outbox(
+        s, "SELECT payload FROM outbox WHERE purpose LIKE 'kabid_report%' AND method='sendMessage'"
+    )
+    assert len(reports) >= 1 and all(f"#K{c}" in str(reports) for c in cids)
+    assert await states(s) == ["closed"] * 20
+
+
+async def test_sites_make_separate_incidents_and_no_site_groups_with_no_site(
+    world: tuple[Services, FakeClock],
+) -> None:
+    s, _ = world
+    a, b = await file(s, 1), await file(s, 2, "Kecamatan Bayang")
+    c, d = await file(s, 3, None), await file(s, 4, None)
+    incidents = [await incident_of(s, x) for x in (a, b, c, d)]
+    assert incidents[0] != incidents[1] and incidents[2] == incidents[3]
+    assert len(set(incidents)) == 3
+
+
+async def test_a_join_to_a_decided_incident_reopens_nothing(
+    world: tuple[Services, FakeClock],
+) -> None:
+    s, clock = world
+    first = await file(s, 1)
+    await s.diagnoses.idle()
+    assert await s.workflow.decide(1, Action.YES, ADB) == OK
+    clock.now += timedelta(minutes=10)
+    late = await file(s, 2)
+    assert await incident_of(s, late) == 1
+    assert await states(s) == ["closed", "closed"]
+    [(ack,)] = await outbox(
+        s, "SELECT payload FROM outbox WHERE purpose='ack' AND complaint_id=?", late
+    )
+    assert "sudah dinyatakan selesai" in str(ack) and "kel 2 masih" in str(ack)
+    assert await s.workflow.decide(1, Action.NO, ADB) == STALE, "nothing reopened"
+
+    # The reporter says it is still down: a new incident, checked again.
+    still = Press(reporter(2), frozenset({Role.USER}), reporter(2).id, 5)
+    assert await s.workflow.still_down(late, still) == OK
+    await s.diagnoses.idle()
+    assert await incident_of(s, late) == 2 and await states(s) == ["closed", "awaiting_decision"]
+    assert await s.workflow.still_down(first, still) != OK, "only on one's own complaint"
+
+    # After the window, a new complaint opens a new incident.
+    assert await s.workflow.decide(2, Action.YES, ADB) == OK
+    clock.now += timedelta(minutes=16)
+    assert await incident_of(s, await file(s, 3)) == 3
+
+
+async def test_split_and_merge(world: tuple[Services, FakeClock]) -> None:
+    s, _ = world
+    a, b, c = await file(s, 1), await file(s, 2), await file(s, 3)
+    await s.diagnoses.idle()
+    user = Press(reporter(1), frozenset({Role.USER}), reporter(1).id, 5)
+    assert await s.workflow.split(b, user) == REFUSED
+    assert await s.workflow.split(b, ADB) == OK
+    await s.diagnoses.idle()
+    assert [await incident_of(s, x) for x in (a, b, c)] == [1, 2, 1]
+    assert await s.workflow.split(b, ADB) == STALE, "alone in its incident"
+    prompts = await outbox(
+        s,
+        "SELECT incident_id FROM outbox WHERE purpose='diagnosis:1'"
+        " AND method='sendMessage' ORDER BY id",
+    )
+    assert [i for (i,) in prompts] == [1, 1, 2, 2], "the split one has its own prompt"
+
+    assert await s.workflow.merge(1, 2, user) == REFUSED
+    assert await s.workflow.merge(1, 1, ADB) == STALE
+    assert await s.workflow.merge(1, 2, ADB) == OK
+    assert [await incident_of(s, x) for x in (a, b, c)] == [1, 1, 1]
+    merged = await s.db.reads.incidents.get(2)
+    assert merged is not None and merged.state == "merged" and merged.merged_into == 1
+    assert await s.workflow.decide(2, Action.YES, ADB) == STALE, "decide on the target"
+    kinds = await outbox(s, "SELECT kind FROM timeline WHERE complaint_id=? ORDER BY id", b)
+    assert ("split",) in kinds and ("merged",) in kinds
+    audit = await outbox(s, "SELECT outcome, what FROM audit ORDER BY id")
+    assert audit == [("split", f"/pisah {b}"), ("merged", "/gabung 1 2")]
+
+    assert await s.workflow.decide(1, Action.NO, ADB) == OK
+    assert await states(s) == ["escalated"] * 3
+    assert await s.workflow.split(a, ADB) == STALE, "a decided incident keeps its complaints"
+
+
+OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("file"), st.integers(0, 5), st.sampled_from(["Kantor Dinas", None])),
+        st.tuples(st.just("decide"), st.integers(1, 6), st.sampled_from(list(Action)[1:4])),
+        st.tuples(st.just("split"), st.integers(1, 12), st.just(0)),
+        st.tuples(st.just("merge"), st.integers(1, 6), st.integers(1, 6)),
+        st.tuples(st.just("wait"), st.just(0), st.just(0)),
+    ),
+    max_size=25,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=OPS)
+def test_any_interleaving_keeps_each_complaint_in_one_incident_and_tells_once(
+    tmp_path_factory: pytest.TempPathFactory,
+    ops: list[tuple[str, object, object]],
+) -> None:
+    asyncio.run(_interleave(tmp_path_factory.mktemp("prop") / "n.db", ops))
+
+
+async def _interleave(path: Path, ops: list[tuple[str, object, object]]) -> None:
+    told: dict[int, int] = {}  # complaint -> decisions (Ya/Tidak) that reached it
+    async for s in _services(path, FakeClock()):
+        for op, x, y in ops:
+            if op == "file":
+                cid = await file(s, int(str(x)), y if isinstance(y, str) else None)
+                told[cid] = 0
+            elif op == "decide" and isinstance(y, Action):
+                linked = [c.id for c in await s.db.reads.incidents.complaints(int(str(x)))]
+                if await s.workflow.decide(int(str(x)), y, ADB) == OK and y != Action.RECHECK:
+                    for cid in linked:
+                        told[cid] += 1
+            elif op == "split":
+                await s.workflow.split(int(str(x)), ADB)
+            elif op == "merge":
+                await s.workflow.merge(int(str(x)), int(str(y)), ADB)
+            else:
+                await s.diagnoses.idle()
+            for c in await s.db.reads.complaints.all():
+                inc = await s.db.reads.incidents.get(c.incident_id or 0)
+                assert inc is not None and inc.state != "merged", "in exactly one live incident"
+                assert c.state == inc.state, "a complaint mirrors its incident"
+        outcomes = await outbox(
+            s,
+            "SELECT complaint_id, COUNT(*) FROM outbox"
+            " WHERE purpose='outcome' GROUP BY complaint_id",
+        )
+        assert dict(outcomes) == {c: n for c, n in told.items() if n}, "told once per decision"
+
+
+async def test_the_adbs_note_and_closing_what_is_not_a_network_fault(
+    world: tuple[Services, FakeClock],
+) -> None:
+    s, _ = world
+    a, b = await file(s, 1), await file(s, 2)
+    await s.diagnoses.idle()
+    assert await s.workflow.add_note(1, "kabel putus", ADB) == STALE, "only after the decision"
+
+    # /tutup: B was a duplicate; it leaves the incident, its reporter is told.
+    user = Press(reporter(1), frozenset({Role.USER}), reporter(1).id, 5)
+    assert await s.workflow.dismiss(b, "laporan ganda", user) == REFUSED
+    assert await s.workflow.dismiss(b, "laporan ganda", ADB) == OK
+    assert await s.workflow.dismiss(b, "lagi", ADB) == STALE
+    told = await outbox(
+        s, "SELECT payload FROM outbox WHERE purpose='outcome' AND complaint_id=?", b
+    )
+    assert len(told) == 1 and "bukan gangguan jaringan" in str(told[0][0])
+    assert [c.id for c in await s.db.reads.incidents.complaints(1)] == [a]
+    history = await s.queries.history_text((await s.db.reads.complaints.get(b)), full=True)
+    assert "ditutup — bukan gangguan jaringan" in history and "laporan ganda" in history
+
+    assert await s.workflow.decide(1, Action.NO, ADB) == OK
+    asked = await outbox(s, "SELECT payload FROM outbox WHERE purpose='note_ask'")
+    assert len(asked) == 1 and "#K1" in str(asked[0][0])
+    assert await s.workflow.add_note(1, "kabel putus; vendor dipanggil", ADB) == OK
+    inc = await s.db.reads.incidents.get(1)
+    assert inc is not None and inc.note == "kabel putus; vendor dipanggil"
+    history = await s.queries.history_text((await s.db.reads.complaints.get(a)), full=True)
+    assert "catatan ADB: kabel putus" in history
+    assert await states(s) == ["escalated", "closed"], "B is closed apart; A follows #I1"
+
+
+async def test_closing_the_last_complaint_closes_its_incident(
+    world: tuple[Services, FakeClock],
+) -> None:
+    s, _ = world
+    only = await file(s, 1)
+    await s.diagnoses.idle()
+    assert await s.workflow.dismiss(only, "salah kirim", ADB) == OK
+    inc = await s.db.reads.incidents.get(1)
+    assert inc is not None and inc.state == "closed"
+    assert await s.workflow.decide(1, Action.YES, ADB) == STALE
+
+
+async def test_chat_reports_name_people_as_the_office_does(tmp_path: Path) -> None:
+    """[[staff]] names replace Telegram names in reports and histories; others keep theirs."""
+    config = parse_config(
+        CONFIG
+        + f"""
+[[staff]]
+telegram_id = {ADB_ID}
+name = "Andi Saputra, S.Kom"
+nip = "19900101 201501 1 001"
+position = "Administrator Database"
+""",
+        model=OfficeConfig,
+    )
+    agent = InstantAgent()
+    async with Database(tmp_path / "n.db") as db:
+        s = build_services(
+            make_settings(tmp_path / "n.db"), config, db, agent_for=lambda site: agent
+        )
+        try:
+            cid = await file(s, 1)
+            await s.diagnoses.idle()
+            assert await s.workflow.decide(1, Action.YES, ADB) == OK
+            [(report,)] = await outbox(
+                s, "SELECT payload FROM outbox WHERE purpose LIKE 'kabid_report%'"
+            )
+            assert "oleh Andi Saputra, S.Kom" in str(report) and "Andi ADB" not in str(report)
+            c = await s.db.reads.complaints.get(cid)
+            assert c is not None
+            history = await s.queries.history_text(c, full=True)
+            assert "Andi Saputra, S.Kom" in history and "Pelapor 1" in history
+        finally:
+            await s.diagnoses.stop()

@@ -1,0 +1,28 @@
+"""The one fake clock: time moves only when the test moves it.
+
+Inject it wherever production code takes a ``bot.domain.clock.Clock``; set
+``clock.now`` or call ``clock.advance(minutes=5)``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+MONDAY_0800_WIB = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)  # a working day, office hours
+
+
+class FakeClock:
+    """A ``Clock`` (called for aware UTC time) that stands still until told."""
+
+    def __init__(self, now: datetime = MONDAY_0800_WIB) -> None:
+        if now.tzinfo is None:
+            raise ValueError("a clock gives aware time")
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> datetime:
+        """Move on by ``timedelta(**kw)``; returns the new time."""
+        self.now += timedelta(**kw)
+        return self.now

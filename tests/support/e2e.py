@@ -1,0 +1,165 @@
+"""Driving the real bot (in-process ``run_bot``) against the Bot API stand-in.
+
+A ``Bot`` to start, stop and restart on one database; ``until`` to wait for what a
+user would see; reads of the bot's SQLite file while it runs; the user's and the
+ADB's usual moves. The fixtures built from these live in ``tests/e2e/conftest.py``.
+All traffic stays on 127.0.0.0/8.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bot.delivery.pacer import PacerLimits
+from bot.delivery.sender import SenderOptions
+from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
+from bot.telegram.runtime import run_bot
+from tests.support.botapi_stub import BotApiStub
+from tests.support.office import ADB_ID
+
+# Telegram's real flood limits make every group message wait 3 s; the pacing
+# itself is tested in tests/integration/test_outbox_faults.py, so flows run with fast limits.
+FAST_OUTBOX = SenderOptions(
+    limits=PacerLimits(
+        per_chat_s=0.02, group_per_min=3000, group_burst=5, global_per_s=300, global_burst=30
+    )
+)
+
+
+@dataclass
+class Bot:
+    """A running bot; ``restart()`` stops it and starts a new one on the same database."""
+
+    settings: Settings
+    config: OfficeConfig
+    sender_options: SenderOptions = FAST_OUTBOX
+    task: asyncio.Task[None] | None = None
+    stop_event: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def start(self) -> None:
+        self.stop_event = asyncio.Event()
+        ready = asyncio.Event()
+        self.task = asyncio.create_task(
+            run_bot(
+                self.settings,
+                self.config,
+                self.stop_event,
+                ready=ready,
+                sender_options=self.sender_options,
+            )
+        )
+        waiter = asyncio.ensure_future(ready.wait())
+        done, _ = await asyncio.wait(
+            {waiter, self.task}, timeout=15, return_when=asyncio.FIRST_COMPLETED
+        )
+        if self.task in done:
+            waiter.cancel()
+            self.task.result()  # raises the start-up error
+        assert waiter in done, "bot did not start"
+
+    async def stop(self) -> None:
+        if self.task is None:
+            return
+        self.stop_event.set()
+        await asyncio.wait_for(self.task, 20)
+        self.task = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+
+@contextlib.asynccontextmanager
+async def running(b: Bot) -> AsyncIterator[Bot]:
+    """Start ``b`` and stop it afterwards, whatever the test did to it."""
+    await b.start()
+    try:
+        yield b
+    finally:
+        with contextlib.suppress(Exception):
+            await b.stop()
+
+
+async def until(pred: Callable[[], Any], timeout: float = 15.0, what: str = "") -> Any:
+    """Poll ``pred`` until it returns something truthy."""
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout
+    while True:
+        value = pred()
+        if value:
+            return value
+        if loop.time() > end:
+            raise AssertionError(f"timed out waiting for {what or pred}")
+        await asyncio.sleep(0.05)
+
+
+def rows(path: Path, sql: str, *params: object) -> list[tuple]:
+    """All rows of a query on the bot's database (read while it runs: WAL allows a reader)."""
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        return db.execute(sql, params).fetchall()
+
+
+def db_row(path: Path, sql: str, *params: object) -> tuple:
+    """One row from the bot's database (read while it runs: WAL allows a reader)."""
+    found = rows(path, sql, *params)
+    return found[0] if found else None  # type: ignore[return-value]
+
+
+async def settled(db: Path, timeout: float = 20.0) -> None:
+    """Every stored update handled and nothing left to send: what the bot does, it has done.
+
+    Wait for this before asserting that something did *not* happen, instead of sleeping.
+    """
+    await until(
+        lambda: (
+            not rows(db, "SELECT 1 FROM inbox WHERE handled=0 LIMIT 1")
+            and not rows(db, "SELECT 1 FROM outbox WHERE state='pending' LIMIT 1")
+        ),
+        timeout,
+        "every update handled and the outbox empty",
+    )
+
+
+QUESTION = "Apakah jaringan sudah bisa berfungsi dengan baik ?"
+
+
+async def wait_decision(
+    stub: BotApiStub, tag: str, round_: int = 1, chat: int = ADB_ID, everything: str = ""
+) -> dict:
+    """The ADB's diagnosis message once every step finished and the buttons are there.
+
+    ``tag``: a complaint's "#K1" (its own diagnosis) or an outage's "#I1" (several
+    complaints); ``everything``: text that must be in it too (e.g. every complaint's tag).
+    """
+    title = f"Diagnosis gangguan {tag}" if tag.startswith("#I") else f"Diagnosis keluhan {tag}"
+
+    def ready() -> dict | None:
+        msgs = [
+            m
+            for m in stub.chat_messages(chat)
+            if title in m["text"]
+            and QUESTION in m["text"]
+            and everything in m["text"]
+            and (round_ == 1 or f"pemeriksaan ke-{round_}" in m["text"])
+        ]
+        return msgs[-1] if msgs and stub.buttons(msgs[-1]) else None
+
+    return await until(ready, 20, f"decision buttons for {tag}")
+
+
+async def file(stub: BotApiStub, user: dict, text: str) -> str:
+    """A user files a complaint with /lapor <text>; returns its tag once acknowledged."""
+    before = len([t for t in stub.texts(user["id"]) if "diterima" in t])
+    stub.send_text(user, f"/lapor {text}")
+    acks = await until(
+        lambda: [t for t in stub.texts(user["id"]) if "diterima" in t][before:],
+        what="the complaint's acknowledgement",
+    )
+    return "#K" + acks[0].split("#K", 1)[1].split()[0].rstrip(".")

@@ -1,0 +1,119 @@
+"""The SOP as data and as a state machine: wording, standard times, allowed moves, roles."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot.domain import model as sop
+from bot.domain.model import Action, Role, State
+
+
+def test_eleven_steps_with_the_sops_own_wording_and_standard_times() -> None:
+    assert [s.no for s in sop.STEPS] == list(range(1, 12))
+    assert sop.STEP[7].name == "Apakah jaringan sudah bisa berfungsi dengan baik ?"
+    assert sop.STEP[8].name == "Melaporkan ke JF ADB"
+    assert sop.STEP[9].name == "Melaporkan ke Kabid"
+    assert sop.STEP[10].name == "Mencatat dalam Agenda"
+    assert sop.STEP[11].name == "Hubungi pihak ke tiga untuk melakukan reparasi"
+    times = {s.no: (s.min_minutes, s.max_minutes) for s in sop.STEPS}
+    assert times[2] == (10, 30) and times[3] == (2, 2) and times[4] == (1, 1)
+    assert times[5] == (5, 5) and times[6] == (10, 20)
+    assert times[1] == times[10] == times[11] == (None, None)
+    # SOP.md: "The standard times add up to 43-73 minutes" (every timed row, 2-9).
+    lo = sum(s.min_minutes or 0 for s in sop.STEPS)
+    hi = sum(s.max_minutes or 0 for s in sop.STEPS)
+    assert (lo, hi) == (43, 73)
+
+
+def test_standard_time_is_judged_against_the_maximum() -> None:
+    assert sop.STEP[4].within_standard(timedelta(seconds=59)) is True
+    assert sop.STEP[4].within_standard(timedelta(seconds=61)) is False
+    assert sop.STEP[11].within_standard(timedelta(days=3)) is None
+
+
+def test_the_happy_and_the_escalated_paths() -> None:
+    s = State.DIAGNOSING
+    for action, expected in [
+        (Action.CHECKS_DONE, State.AWAITING_DECISION),
+        (Action.NO, State.ESCALATED),
+        (Action.CALL_VENDOR, State.VENDOR),
+        (Action.CALL_VENDOR, State.VENDOR),
+        (Action.FIXED, State.DIAGNOSING),
+        (Action.CHECKS_DONE, State.AWAITING_DECISION),
+        (Action.RECHECK, State.DIAGNOSING),
+        (Action.CHECKS_DONE, State.AWAITING_DECISION),
+        (Action.YES, State.CLOSED),
+    ]:
+        nxt = sop.next_state(s, action)
+        assert nxt == expected, (s, action)
+        s = nxt
+
+
+def test_a_closed_complaint_accepts_nothing_and_a_decision_needs_the_diagnosis() -> None:
+    for action in Action:
+        assert sop.next_state(State.CLOSED, action) is None
+    assert sop.next_state(State.DIAGNOSING, Action.YES) is None
+    assert sop.next_state(State.ESCALATED, Action.YES) is None
+    assert sop.next_state("no-such-state", "ya") is None
+    assert sop.next_state(State.AWAITING_DECISION, "drop table") is None
+
+
+def test_only_adbs_decide_and_the_jf_adb_handles_the_vendor() -> None:
+    for action in (Action.YES, Action.NO, Action.RECHECK):
+        assert sop.may({Role.ADB}, action)
+        for other in (Role.USER, Role.JF_ADB, Role.KABID):
+            assert not sop.may({other}, action)
+    for action in (Action.CALL_VENDOR, Action.FIXED):
+        assert sop.may({Role.JF_ADB}, action) and sop.may({Role.ADB}, action)
+        assert not sop.may({Role.USER, Role.KABID}, action)
+    assert not sop.may(set(Role), Action.CHECKS_DONE), "only the bot finishes the checks"
+
+
+def _reachable(start: State) -> set[State]:
+    """Every state some sequence of transitions leads to from ``start``."""
+    seen, todo = {start}, [start]
+    while todo:
+        here = todo.pop()
+        for t in sop.TRANSITIONS:
+            if t.source is here and t.target not in seen:
+                seen.add(t.target)
+                todo.append(t.target)
+    return seen
+
+
+DECISIONS = (Action.YES, Action.NO, Action.RECHECK)  # the ADB's answer to step 7's question
+
+
+@given(st.lists(st.tuples(st.sampled_from(list(Action)), st.sets(st.sampled_from(list(Role))))))
+def test_any_sequence_of_presses_stays_on_the_sop_graph(presses) -> None:
+    """A decision is taken only once step 7 asks for it, and no complaint is left
+    where it can never be closed."""
+    state = State.DIAGNOSING
+    for action, roles in presses:
+        nxt = sop.next_state(state, action)
+        if nxt is None or not (sop.may(roles, action) or action is Action.CHECKS_DONE):
+            continue
+        if action in DECISIONS:
+            assert state is State.AWAITING_DECISION, (state, action)
+        state = nxt
+        assert State.CLOSED in _reachable(state), f"{state} can never be closed"
+
+
+def test_every_step_clock_that_starts_is_stopped_somewhere() -> None:
+    """A step started but never ended would read "still running" in every report."""
+    started = {s for t in sop.TRANSITIONS for s in t.starts} | set(sop.OPENED_ON_FILING)
+    stopped = {s for t in sop.TRANSITIONS for s in t.ends}
+    reported = {t.report.step for t in sop.TRANSITIONS if t.report}  # ends on delivery
+    assert started <= stopped | reported | {sop.ENDED_BY_ACKNOWLEDGEMENT}
+    assert reported == {sop.REPORT_JF_ADB, sop.REPORT_KABID}
+
+
+def test_the_decision_reports_to_the_sops_audiences() -> None:
+    yes = sop.transition(State.AWAITING_DECISION, Action.YES)
+    no = sop.transition(State.AWAITING_DECISION, Action.NO)
+    assert yes and yes.report and yes.report.audience is Role.KABID and yes.target is State.CLOSED
+    assert no and no.report and no.report.audience is Role.JF_ADB and no.report.follow_up
+    assert sop.AGENDA in yes.ends, "closing the complaint closes its agenda entry"
