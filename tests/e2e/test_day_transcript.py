@@ -16,18 +16,9 @@ import os
 import re
 from pathlib import Path
 
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import (
-    ADB2_ID,
-    ADB_ID,
-    JF_CHAT,
-    KABID_CHAT,
-    USER_ID,
-    Bot,
-    settled,
-    until,
-    wait_decision,
-)
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, settled, until, wait_decision
+from tests.support.office import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, USER_ID
 
 KECAMATAN = range(7400, 7404)
 JF_PERSON = 9100

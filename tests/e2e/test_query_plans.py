@@ -14,8 +14,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.botapi_stub import BotApiStub
-from tests.e2e.conftest import ADB_ID, Bot, settled, until, wait_decision
+from tests.support.botapi_stub import BotApiStub
+from tests.support.e2e import Bot, settled, until, wait_decision
+from tests.support.office import ADB_ID
 
 # Tables that grow with every complaint, message and update; the others hold a row per
 # site, chat, month or maintenance window.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import trustme
@@ -19,7 +18,8 @@ from bot.agents import agent_lookup
 from bot.settings.office import Monitor, OfficeConfig, Site
 from bot.sop.monitor import SERVICE, TARGET, agent_probe
 from checks.config import ConfigError, ServiceCheck, Target, parse_config
-from tests.agent_support import (
+from tests.support import REPO
+from tests.support.agent import (
     TOKEN,
     AgentProcess,
     free_port,
@@ -112,5 +112,5 @@ def test_a_sites_own_names_must_exist_where_its_checks_run() -> None:
 
 
 def test_the_example_config_shows_a_sites_own_watch_list() -> None:
-    text = (Path(__file__).resolve().parent.parent / "netmaint.example.toml").read_text()
+    text = (REPO / "netmaint.example.toml").read_text()
     assert "monitor_targets" in text and "monitor_services" in text

@@ -9,18 +9,11 @@ from zoneinfo import ZoneInfo
 from bot.render.views import Views
 from bot.sop.queries import DIALOG_LAPSES, Queries
 from bot.storage import Database
-
-
-class _Clock:
-    def __init__(self) -> None:
-        self.now = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.clock import FakeClock
 
 
 async def test_an_unanswered_dialog_lapses_and_a_fresh_one_does_not(tmp_path: Path) -> None:
-    clock, tz = _Clock(), ZoneInfo("Asia/Jakarta")
+    clock, tz = FakeClock(datetime(2026, 12, 2, 1, 0, tzinfo=UTC)), ZoneInfo("Asia/Jakarta")
     async with Database(tmp_path / "n.db", clock=clock) as db:
         queries = Queries(db, Views("id", tz), tz)
         async with db.write() as tx:
