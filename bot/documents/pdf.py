@@ -31,7 +31,9 @@ from bot.settings.office import Office, Signatory
 
 log = logging.getLogger(__name__)
 
-BRIEF = 90  # characters of a complaint in the recap's table (the agenda has it whole)
+BRIEF = 90  # characters of a complaint in the recap's table
+LONG = 200  # characters of a complaint in the agenda's PDF: a row must fit on a page (the
+# CSV and XLSX carry the whole text; a Telegram message may hold 4,096 characters)
 
 
 class DocumentError(RuntimeError):
@@ -50,14 +52,19 @@ def _cell(text: str, lang: str) -> str:
     return breakable(printable(text), lang)
 
 
+def _shorten(text: str, limit: int, more: str = "") -> str:
+    text = " ".join(printable(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…" + more
+
+
 def _agenda_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
-    return [
-        {
-            "cells": [_cell(as_text(v), lang) for v in cells(r, lang)],
-            "late": r.within is False,
-        }
-        for r in rows
-    ]
+    more = " " + labels(lang)["cut"]
+    out = []
+    for r in rows:
+        values = [as_text(v) for v in cells(r, lang)]
+        values[COLUMNS.index("text")] = _shorten(r.text, LONG, more)
+        out.append({"cells": [_cell(v, lang) for v in values], "late": r.within is False})
+    return out
 
 
 def _rekap_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
@@ -66,8 +73,7 @@ def _rekap_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         full = dict(zip(COLUMNS, (as_text(v) for v in cells(r, lang)), strict=True))
-        text = " ".join(printable(r.text).split())
-        brief = text if len(text) <= BRIEF else text[: BRIEF - 1].rstrip() + "…"
+        brief = _shorten(r.text, BRIEF)
         action = ", ".join(word(w, "short.decision", a) for a in r.decisions)
         parts = [p for p in (action, r.officer) if p]
         if r.vendors:
