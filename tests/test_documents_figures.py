@@ -380,3 +380,25 @@ async def test_the_text_agenda_lists_a_dismissed_complaint_apart_without_the_out
     assert dismissed_part.startswith("1)") and "printer macet" in dismissed_part
     assert "Tidak - lapor JF ADB" in open_part
     assert "Tidak - lapor JF ADB" not in dismissed_part
+
+
+async def test_what_a_reporter_types_is_printed_as_text_never_read_as_template_code(
+    tmp_path: Path,
+) -> None:
+    typed = '#panic("x") #set page(fill: red) *tebal* $x^2$ <a> @b [c] `d` \\ /* e'
+    path = tmp_path / "netmaint.db"
+    async with Database(path) as db, db.write():
+        await Tx(db.connection, datetime(2026, 11, 3, 2, 0, tzinfo=UTC)).complaints.add(
+            state=State.DIAGNOSING,
+            reporter=Actor(7001, "Anto"),
+            reporter_chat_id=7001,
+            channel="chat",
+            site="Kantor Dinas",
+            text=typed,
+        )
+    async with Database(path) as db:
+        docs = Documents(db, office_config(), "id", TZ)
+        data = (await docs.agenda_document(parse_month("2026-11", TZ), "pdf", NOW)).data
+    text = re.sub(r"-? (?=[^ ])", " ", pdf_text(data))
+    for piece in ('#panic("x")', "#set page(fill: red)", "*tebal*", "$x^2$", "<a>", "@b", "`d`"):
+        assert piece in text, piece
