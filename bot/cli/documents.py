@@ -2,7 +2,8 @@
 
 Both read the same ``NETMAINT_DB``, ``NETMAINT_CONFIG`` and ``.env`` as the bot (safe
 while it runs: WAL allows readers) and exit 0 on success, 1 when there is nothing to
-read or write, 2 for a setting or an argument to fix, each time naming it.
+read or write, 2 for a setting, an argument or an edited template to fix, each time
+naming it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.documents.pdf import DocumentError
 from bot.documents.period import PeriodError
 from bot.documents.service import Document, Documents
 from bot.settings.environment import AgendaSettings, SettingsError, load_agenda_settings
@@ -75,7 +77,8 @@ def run(
         return 2
     try:
         doc = asyncio.run(_make(settings, config, make))
-    except (PeriodError, StorageError) as exc:  # a period, or a NETMAINT_DB, to fix
+    except (PeriodError, StorageError, DocumentError) as exc:  # a period, a NETMAINT_DB,
+        # or a document template the office edited, to fix
         print(exc, file=sys.stderr)
         return 2
     if out is None:

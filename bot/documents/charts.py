@@ -1,43 +1,84 @@
-"""The recap's charts as PNG bytes, drawn with matplotlib's Agg backend (no display needed).
+"""The recap's charts as data: bars, axis ticks and the standard's mark, drawn by the template.
 
-Figures are built with ``matplotlib.figure.Figure``, not ``pyplot``: no global state,
-so two recaps drawn at once (the monthly send and a /rekap) do not mix.
+The PDF template draws the bars itself (``_surat.typ``'s ``chart``): no plotting
+library to import (matplotlib cost more CPU than the whole PDF), vector bars that
+print sharp, and the same fonts as the text. Everything that decides what a chart
+says (which sites, which bins, the axis) is here, in plain Python a test can check.
+A month without complaints has no chart: the document says so in words instead of
+drawing empty axes.
 """
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from bot.documents.data import AgendaRow
 from bot.documents.period import Period
 
-if TYPE_CHECKING:
-    from matplotlib.figure import Figure
-
-# Size on the page: 16 x 5.6 cm at 150 dpi, sharp when printed; both fit under the summary.
-WIDTH_IN, HEIGHT_IN, DPI = 6.3, 2.2, 150
-SIZE_PX = (round(WIDTH_IN * DPI), round(HEIGHT_IN * DPI))
 TOP_SITES = 6
 BIN_MINUTES = 15
 MAX_MINUTES = 240  # longer times go in the last bar ("> 240")
 COLOURS = ("#1f4e79", "#2e75b6", "#9dc3e6", "#c55a11", "#f4b183", "#548235", "#a9d18e")
+LATE = "#c55a11"
 
 
-def _figure() -> Figure:
-    from matplotlib.figure import Figure
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """Stacked bars: ``bars[i][k]`` is series ``k``'s count in slot ``i``."""
 
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
-    fig.set_layout_engine("constrained")
-    return fig
+    title: str
+    xlabel: str
+    ylabel: str
+    labels: tuple[str, ...]
+    series: tuple[str, ...]  # legend names ("" for a chart without a legend)
+    colours: tuple[tuple[str, ...], ...]  # per slot, per series
+    bars: tuple[tuple[int, ...], ...]
+    top: int  # the y axis' end
+    ticks: tuple[int, ...]
+    mark: float | None = None  # where the standard falls, as a fraction of the x axis
+    mark_label: str = ""
+    edges: bool = False  # labels name the bars' left edges (a histogram), not the bars
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "title": self.title,
+            "xlabel": self.xlabel,
+            "ylabel": self.ylabel,
+            "labels": list(self.labels),
+            "series": list(self.series),
+            "colours": [list(c) for c in self.colours],
+            "bars": [list(b) for b in self.bars],
+            "top": self.top,
+            "ticks": list(self.ticks),
+            "mark": self.mark,
+            "mark_label": self.mark_label,
+            "edges": self.edges,
+        }
 
 
-def _png(fig: Figure) -> bytes:
-    out = io.BytesIO()
-    fig.savefig(out, format="png", dpi=DPI)
-    return out.getvalue()
+def axis(highest: int) -> tuple[int, tuple[int, ...]]:
+    """An integer axis from 0 to a round number at or past ``highest``, at most six ticks."""
+    step = 1
+    while highest / step > 5:
+        step = _next_step(step)
+    top = max(step, -(-highest // step) * step)
+    return top, tuple(range(0, top + 1, step))
+
+
+def _mag(step: int) -> int:
+    m = 1
+    while m * 10 <= step:
+        m *= 10
+    return m
+
+
+def _next_step(step: int) -> int:
+    """1, 2, 5, 10, 20, 50, ..."""
+    m = _mag(step)
+    lead = step // m
+    return {1: 2 * m, 2: 5 * m}.get(lead, 10 * m)
 
 
 def weeks(period: Period) -> list[tuple[int, int]]:
@@ -46,70 +87,53 @@ def weeks(period: Period) -> list[tuple[int, int]]:
     return [(d, min(d + 6, last)) for d in range(1, last + 1, 7)]
 
 
-def weekly_by_site(rows: Sequence[AgendaRow], period: Period, words: dict[str, str]) -> bytes:
-    """Stacked bars: complaints per week, one colour per site (the busiest; the rest together)."""
+def weekly_by_site(rows: Sequence[AgendaRow], period: Period, words: dict[str, str]) -> Chart:
+    """Complaints per week, one colour per site (the busiest; the rest together)."""
     spans = weeks(period)
-    top = [s for s, _ in Counter(r.site or "-" for r in rows).most_common(TOP_SITES)]
-    counts: dict[str, list[int]] = {s: [0] * len(spans) for s in [*top, words["chart.others"]]}
+    top_sites = [s for s, _ in Counter(r.site or "-" for r in rows).most_common(TOP_SITES)]
+    names = [*top_sites, words["chart.others"]]
+    counts = [[0] * len(names) for _ in spans]
     for r in rows:
         day = (r.received.date() - period.first).days
         i = min(max(day, 0) // 7, len(spans) - 1)
         site = r.site or "-"
-        counts[site if site in top else words["chart.others"]][i] += 1
-    from matplotlib.ticker import MaxNLocator
-
-    fig = _figure()
-    ax = fig.add_subplot()
-    labels = [f"{a}-{b}" if a != b else str(a) for a, b in spans]
-    bottom = [0] * len(spans)
-    for n, (site, values) in enumerate(counts.items()):
-        if not any(values):
-            continue
-        ax.bar(
-            labels, values, bottom=bottom, label=site, color=COLOURS[n % len(COLOURS)], width=0.6
-        )
-        bottom = [a + b for a, b in zip(bottom, values, strict=True)]
-    ax.set_title(words["chart.weekly"], fontsize=9)
-    ax.set_xlabel(words["chart.week"], fontsize=8)
-    ax.set_ylabel(words["chart.complaints"], fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    if rows:
-        ax.legend(fontsize=6, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
-    ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
-
-
-def resolution(rows: Sequence[AgendaRow], standard_minutes: float, words: dict[str, str]) -> bytes:
-    """Histogram of the time from receipt to closing, with the SOP's standard marked."""
-    minutes = [min(r.minutes, MAX_MINUTES + BIN_MINUTES / 2) for r in rows if r.minutes is not None]
-    from matplotlib.patches import Rectangle
-    from matplotlib.ticker import MaxNLocator
-
-    edges = list(range(0, MAX_MINUTES + BIN_MINUTES + 1, BIN_MINUTES))
-    fig = _figure()
-    ax = fig.add_subplot()
-    if minutes:
-        ax.hist(minutes, bins=edges, color=COLOURS[1], edgecolor="white")
-        for patch in ax.patches:  # the bars past the standard in the warning colour
-            if isinstance(patch, Rectangle) and patch.get_x() >= standard_minutes:
-                patch.set_facecolor(COLOURS[3])
-    ax.axvline(standard_minutes, color="#c00000", linestyle="--", linewidth=1)
-    ax.text(
-        standard_minutes + 2,
-        0.95,
-        f"{words['chart.standard']} {standard_minutes:g}",
-        transform=ax.get_xaxis_transform(),
-        fontsize=7,
-        color="#c00000",
-        va="top",
+        counts[i][names.index(site) if site in top_sites else len(names) - 1] += 1
+    used = [k for k in range(len(names)) if any(c[k] for c in counts)]
+    highest = max((sum(c) for c in counts), default=0)
+    top, ticks = axis(highest)
+    return Chart(
+        title=words["chart.weekly"],
+        xlabel=words["chart.week"],
+        ylabel=words["chart.complaints"],
+        labels=tuple(f"{a}-{b}" if a != b else str(a) for a, b in spans),
+        series=tuple(names[k] for k in used),
+        colours=tuple(tuple(COLOURS[k % len(COLOURS)] for k in used) for _ in spans),
+        bars=tuple(tuple(c[k] for k in used) for c in counts),
+        top=top,
+        ticks=ticks,
     )
-    marks = list(range(0, MAX_MINUTES, 2 * BIN_MINUTES))
-    ax.set_xticks([*marks, MAX_MINUTES + BIN_MINUTES / 2], [*map(str, marks), f"> {MAX_MINUTES}"])
-    ax.set_title(words["chart.resolution"], fontsize=9)
-    ax.set_xlabel(words["chart.minutes"], fontsize=8)
-    ax.set_ylabel(words["chart.complaints"], fontsize=8)
-    ax.tick_params(labelsize=7)
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.spines[["top", "right"]].set_visible(False)
-    return _png(fig)
+
+
+def resolution(rows: Sequence[AgendaRow], standard_minutes: float, words: dict[str, str]) -> Chart:
+    """Histogram of the time from receipt to closing, bars past the standard in orange."""
+    edges = list(range(0, MAX_MINUTES + BIN_MINUTES, BIN_MINUTES))  # 0, 15, ..., 240
+    counts = [0] * len(edges)  # the last bin: longer than MAX_MINUTES
+    for r in rows:
+        if r.minutes is not None:
+            counts[min(int(r.minutes // BIN_MINUTES), len(edges) - 1)] += 1
+    top, ticks = axis(max(counts, default=0))
+    marks = (str(e) if i % 2 == 0 else "" for i, e in enumerate(edges[:-1]))  # every 30 minutes
+    return Chart(
+        title=words["chart.resolution"],
+        xlabel=words["chart.minutes"],
+        ylabel=words["chart.complaints"],
+        labels=(*marks, f"> {MAX_MINUTES}"),
+        series=("",),
+        colours=tuple((LATE if e >= standard_minutes else COLOURS[1],) for e in edges),
+        bars=tuple((c,) for c in counts),
+        top=top,
+        ticks=ticks,
+        mark=min(standard_minutes / (BIN_MINUTES * len(edges)), 1.0),
+        mark_label=f"{words['chart.standard']} {standard_minutes:g}",
+        edges=True,
+    )

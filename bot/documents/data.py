@@ -6,11 +6,8 @@ names come from ``[[staff]]`` when the person is listed there.
 
 from __future__ import annotations
 
-import math
-import statistics
-from collections import Counter
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.documents.period import Period
@@ -56,26 +53,6 @@ class AgendaRow:
 
 
 @dataclass(frozen=True, slots=True)
-class Summary:
-    """The recap's figures."""
-
-    complaints: int
-    incidents: int
-    closed: int
-    within: int  # closed within the standard total time
-    within_share: float  # of the complaints received that were network faults (an open one
-    # has not kept it; one closed with /tutup as not a network fault is counted apart)
-    median_minutes: float | None
-    p90_minutes: float | None
-    busiest_sites: tuple[tuple[str, int], ...]
-    vendor_incidents: int
-    vendor_calls: tuple[tuple[str, int], ...]  # vendor name, incidents it was called about
-    escalated: int  # complaints whose incident got a "Tidak" (reported to the JF ADB)
-    by_state: tuple[tuple[str, int], ...]
-    faults: int = 0  # complaints that were network faults: the share's denominator
-
-
-@dataclass(frozen=True, slots=True)
 class Agenda:
     """What a document prints for ``period``."""
 
@@ -83,15 +60,6 @@ class Agenda:
     rows: tuple[AgendaRow, ...]
     standard_minutes: float
     site: str | None = None
-    summary: Summary | None = field(default=None)
-
-
-def nearest_rank(values: Sequence[float], q: float) -> float | None:
-    """The ``q`` quantile by the nearest-rank method (a value that occurred: easy to check)."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
 async def gather(
@@ -130,9 +98,11 @@ async def gather(
     rows = []
     for no, c in enumerate(complaints, 1):
         answers = decided.get(c.id) or (
-            by_incident.get(c.incident_id, []) if c.incident_id is not None else []
+            by_incident.get(c.incident_id, [])
+            if c.incident_id is not None and not c.dismissed  # /tutup: not the outage's
+            else []
         )
-        vc = calls.get(c.incident_id, []) if c.incident_id is not None else []
+        vc = calls.get(c.incident_id, []) if c.incident_id is not None and not c.dismissed else []
         # Closed as not a network fault (/tutup): listed, but counted apart from the SOP's time.
         minutes = (
             (c.closed_at - c.created_at).total_seconds() / 60
@@ -161,36 +131,6 @@ async def gather(
             )
         )
     return Agenda(period=period, rows=tuple(rows), standard_minutes=standard_minutes, site=site)
-
-
-def summarise(rows: Sequence[AgendaRow], top: int = 5) -> Summary:
-    """The recap's figures from the rows (so a test can recompute them from the CSV)."""
-    minutes = [r.minutes for r in rows if r.minutes is not None]
-    within = sum(1 for r in rows if r.within)
-    counted = [r for r in rows if r.state != "dismissed"]  # /tutup: not a network fault
-    vendor_incidents: dict[int, set[str]] = {}
-    for r in rows:
-        if r.vendors and r.incident_id is not None:
-            vendor_incidents.setdefault(r.incident_id, set()).update(r.vendors)
-    per_vendor = Counter(v for names in vendor_incidents.values() for v in names)
-    escalated_incidents = {r.incident_id for r in rows if "tidak" in r.decisions}
-    return Summary(
-        complaints=len(rows),
-        incidents=len(
-            {r.incident_id if r.incident_id is not None else -r.complaint_id for r in rows}
-        ),
-        closed=len(minutes),
-        within=within,
-        within_share=within / len(counted) if counted else 0.0,
-        median_minutes=statistics.median(minutes) if minutes else None,
-        p90_minutes=nearest_rank(minutes, 0.9),
-        busiest_sites=tuple(Counter(r.site or "-" for r in rows).most_common(top)),
-        vendor_incidents=len(vendor_incidents),
-        vendor_calls=tuple(sorted(per_vendor.items(), key=lambda kv: (-kv[1], kv[0]))),
-        escalated=sum(1 for r in rows if r.incident_id in escalated_incidents),
-        by_state=tuple(sorted(Counter(r.state for r in rows).items())),
-        faults=len(counted),
-    )
 
 
 def local_now(now: datetime, tz: tzinfo) -> datetime:

@@ -1,97 +1,154 @@
-"""Documents as A4 PDF: the jinja2 templates rendered to HTML, laid out by WeasyPrint.
+"""Documents as A4 PDF: the office-editable Typst templates, fed the document's data as JSON.
 
-WeasyPrint rather than a canvas library (reportlab): the layout lives in the
-office-editable HTML/CSS templates (kop, tables that repeat their header on each
-page, page numbers, the signature block kept whole), not in Python code.
+Typst (the ``typst`` wheel carries the compiler: no system libraries) rather than
+WeasyPrint, by measurement (``bench/bench_documents.py``): the busiest month's recap,
+834 rows on 30 pages, took WeasyPrint 9.6-19 s of CPU and 260 MB; Typst lays it out
+in under a second. The layout still lives in templates the office can edit
+(``bot/render/templates/<lang>/documents/*.typ``: kop, a table whose header repeats
+on each page, page numbers, the signature block kept with its closing line), and
+the data reaches them as JSON, never as markup, so nothing a reporter types can
+change the document's layout.
 """
 
 from __future__ import annotations
 
-import base64
+import json
 import logging
 from collections.abc import Sequence
 from datetime import date
+from functools import cache
+from importlib.resources import as_file, files
 from typing import Any
 
 from bot.documents import charts
-from bot.documents.data import SOP_MIN_MINUTES, Agenda, AgendaRow, Summary
+from bot.documents.breaks import breakable
+from bot.documents.data import SOP_MIN_MINUTES, Agenda, AgendaRow
+from bot.documents.figures import Summary
 from bot.documents.period import long_date, short_day_name
-from bot.documents.table import COLUMNS, cells, headers, labels, printable
-from bot.documents.writers import as_text
-from bot.render import render
+from bot.documents.table import COLUMNS, cells, headers, labels, printable, word
+from bot.documents.writers import as_text, summary_lines
 from bot.settings.office import Office, Signatory
 
 log = logging.getLogger(__name__)
 
-
-def _data_uri(png: bytes) -> str:
-    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
-
-
-BRIEF = 90  # characters of a complaint in the recap's table (the agenda has it whole)
+BRIEF = 90  # characters of a complaint in the recap's table
+LONG = 200  # characters of a complaint in the agenda's PDF: a row must fit on a page (the
+# CSV and XLSX carry the whole text; a Telegram message may hold 4,096 characters)
 
 
-def _rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
-    """Each row's cells as text, and the recap's one-line forms."""
-    w = labels(lang)
+class DocumentError(RuntimeError):
+    """A template the office edited does not compile; the message names the line."""
+
+
+@cache
+def _fonts() -> Any:
+    """The fonts, found once per process (the system's DejaVu, else Typst's own)."""
+    import typst
+
+    return typst.Fonts(include_system_fonts=True, include_embedded_fonts=True)
+
+
+def _cell(text: str, lang: str) -> str:
+    return breakable(printable(text), lang)
+
+
+def _shorten(text: str, limit: int, more: str = "") -> str:
+    text = " ".join(printable(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…" + more
+
+
+def _agenda_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
+    more = " " + labels(lang)["cut"]
     out = []
     for r in rows:
-        view: dict[str, Any] = {
-            k: printable(as_text(v)) for k, v in zip(COLUMNS, cells(r, lang), strict=True)
-        }
-        view["late"] = r.within is False
-        view["minutes"] = round(r.minutes) if r.minutes is not None else None
-        text = " ".join(printable(r.text).split())
-        view["brief"] = text if len(text) <= BRIEF else text[: BRIEF - 1].rstrip() + "…"
-        view["short_day"] = short_day_name(r.received.date(), lang)
-        action = ", ".join(w.get(f"short.decision.{a}", a) for a in r.decisions)
-        parts = [p for p in (action, r.officer) if p]
-        if r.vendors:
-            parts.append(", ".join(r.vendors) + (f" ({', '.join(r.tickets)})" if r.tickets else ""))
-        view["short_action"] = " · ".join(parts) or "-"
-        state = w.get(f"short.state.{r.state}", r.state)
-        view["short_state"] = (
-            f"{state}, {view['minutes']} {w['short.minutes']}"
-            if view["minutes"] is not None
-            else state
-        )
-        out.append(view)
+        values = [as_text(v) for v in cells(r, lang)]
+        values[COLUMNS.index("text")] = _shorten(r.text, LONG, more)
+        out.append({"cells": [_cell(v, lang) for v in values], "late": r.within is False})
     return out
 
 
-def _pct(share: float) -> str:
-    return f"{share * 100:.1f}%".replace(".", ",")
+def _rekap_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
+    """Each row in the recap's seven columns, in the office's words."""
+    w = labels(lang)
+    out = []
+    for r in rows:
+        full = dict(zip(COLUMNS, (as_text(v) for v in cells(r, lang)), strict=True))
+        brief = _shorten(r.text, BRIEF)
+        action = ", ".join(word(w, "short.decision", a) for a in r.decisions)
+        parts = [p for p in (action, r.officer) if p]
+        if r.vendors:
+            parts.append(", ".join(r.vendors) + (f" ({', '.join(r.tickets)})" if r.tickets else ""))
+        state = word(w, "short.state", r.state)
+        if r.minutes is not None:
+            state = f"{state}, {round(r.minutes)} {w['short.minutes']}"
+        who = " – ".join(p for p in (r.site, full["reporter"]) if p)
+        number = " / ".join(p for p in (full["number"], full["incident"]) if p)
+        when = f"{short_day_name(r.received.date(), lang)}, {full['date']} {full['time']}"
+        out.append(
+            {
+                "cells": [
+                    str(r.no),
+                    when,
+                    number,
+                    _cell(who, lang),
+                    _cell(brief, lang),
+                    _cell(" · ".join(parts) or w["none"], lang),
+                    _cell(state, lang),
+                ],
+                "late": r.within is False,
+            }
+        )
+    return out
 
 
 def _common(
     agenda: Agenda, lang: str, office: Office, signatory: Signatory, signed_on: date, title_key: str
 ) -> dict[str, Any]:
     words = labels(lang)
-    minutes = words["chart.minutes"].lower()
     return {
-        "office": office,
-        "signatory": signatory,
+        "office": {
+            "government": office.government,
+            "name": office.name,
+            "address": office.address or "",
+            "city": office.city,
+        },
+        "signatory": {
+            "position": signatory.position,
+            "name": signatory.name or "",
+            "nip": signatory.nip or "",
+        },
         "words": words,
         "title": words[title_key],
         "period": agenda.period.words(lang),
-        "year": agenda.period.last.year,
+        "year": str(agenda.period.last.year),
         "signed_on": long_date(signed_on, lang),
-        "std": agenda.standard_minutes,
-        "std_min": SOP_MIN_MINUTES,
-        "rows": _rows(agenda.rows, lang),
-        "headers": headers(lang),
-        "site": agenda.site or "",
-        "pct": _pct,
-        "mins": lambda m: "-" if m is None else f"{m:.0f} {minutes}",
+        "std": f"{agenda.standard_minutes:g}",
+        "std_min": str(SOP_MIN_MINUTES),
+        "site": printable(agenda.site or ""),
     }
 
 
-def _pdf(html: str) -> bytes:
-    from weasyprint import HTML
+def _compile(lang: str, name: str, data: dict[str, Any]) -> bytes:
+    """Compile ``templates/<lang>/documents/<name>`` with ``data`` as ``sys.inputs.data``."""
+    import typst
 
-    for name in ("weasyprint", "fontTools"):  # per-glyph chatter at INFO/DEBUG
-        logging.getLogger(name).setLevel(logging.WARNING)
-    return bytes(HTML(string=html).write_pdf())
+    folder = files("bot.render") / "templates" / lang / "documents"
+    if not folder.joinpath(name).is_file():
+        folder = files("bot.render") / "templates" / "id" / "documents"
+    with as_file(folder) as root:
+        try:
+            pdf = typst.compile(
+                str(root / name),
+                root=str(root),
+                font_paths=_fonts(),
+                format="pdf",
+                sys_inputs={"data": json.dumps(data, ensure_ascii=False)},
+                pdf_tags=False,
+            )
+        except typst.TypstError as exc:
+            raise DocumentError(f"{name}: {exc.message} {exc.diagnostic}".strip()) from exc
+    assert isinstance(pdf, bytes)
+    return pdf
 
 
 def rekap_pdf(
@@ -103,19 +160,27 @@ def rekap_pdf(
     signed_on: date,
 ) -> bytes:
     """The monthly Rekapitulasi as PDF bytes (CPU-bound: run it in a thread)."""
-    ctx = _common(agenda, lang, office, signatory, signed_on, "rekap.title")
-    words = ctx["words"]
-    ctx.update(
-        s_=summary,
-        chart_weekly=_data_uri(charts.weekly_by_site(agenda.rows, agenda.period, words)),
-        chart_resolution=_data_uri(charts.resolution(agenda.rows, agenda.standard_minutes, words)),
+    data = _common(agenda, lang, office, signatory, signed_on, "rekap.title")
+    words = data["words"]
+    lines = summary_lines(summary, lang, agenda.standard_minutes)
+    data["summary"] = [[key, value] for key, value in lines]
+    data["rows"] = _rekap_rows(agenda.rows, lang)
+    data["charts"] = (
+        [
+            charts.weekly_by_site(agenda.rows, agenda.period, words).as_dict(),
+            charts.resolution(agenda.rows, agenda.standard_minutes, words).as_dict(),
+        ]
+        if agenda.rows
+        else []
     )
-    return _pdf(render(lang, "documents/rekap.html.j2", **ctx))
+    return _compile(lang, "rekap.typ", data)
 
 
 def agenda_pdf(
     agenda: Agenda, lang: str, office: Office, signatory: Signatory, signed_on: date
 ) -> bytes:
     """The Buku Agenda as PDF bytes (A4 landscape)."""
-    ctx = _common(agenda, lang, office, signatory, signed_on, "agenda.title")
-    return _pdf(render(lang, "documents/agenda.html.j2", **ctx))
+    data = _common(agenda, lang, office, signatory, signed_on, "agenda.title")
+    data["headers"] = [breakable(h, lang) for h in headers(lang)]
+    data["rows"] = _agenda_rows(agenda.rows, lang)
+    return _compile(lang, "agenda.typ", data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from functools import cache
 
 from babel.dates import format_date, get_month_names
 
@@ -100,11 +101,13 @@ def long_date(d: date, lang: str) -> str:
     return format_date(d, "d MMMM y", locale=lang)
 
 
+@cache
 def day_name(d: date, lang: str) -> str:
     """ "Senin"."""
     return format_date(d, "EEEE", locale=lang)
 
 
+@cache
 def short_day_name(d: date, lang: str) -> str:
     """ "Sen"."""
     return format_date(d, "EEE", locale=lang)

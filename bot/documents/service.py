@@ -13,7 +13,8 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from bot.documents import pdf, writers
-from bot.documents.data import Agenda, People, gather, summarise
+from bot.documents.data import Agenda, People, gather
+from bot.documents.figures import summarise
 from bot.documents.period import Period, parse_month, previous_month
 from bot.documents.table import labels
 from bot.settings.office import OfficeConfig
@@ -88,7 +89,9 @@ class Documents:
         if fmt == "csv":
             data = writers.agenda_csv(a, self.lang, delimiter)
         elif fmt == "xlsx":
-            data = await asyncio.to_thread(writers.agenda_xlsx, a, self.lang, words["agenda.title"])
+            data = await asyncio.to_thread(
+                writers.agenda_xlsx, a, self.lang, words["agenda.title"], summarise(a.rows)
+            )
         elif fmt == "pdf":
             data = await asyncio.to_thread(
                 pdf.agenda_pdf,
@@ -100,7 +103,7 @@ class Documents:
             )
         else:
             data = writers.agenda_text(
-                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")
+                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M"), summarise(a.rows)
             ).encode()
         return Document(data, f"agenda-{period.key}.{SUFFIX[fmt]}", period, len(a.rows))
 
@@ -129,6 +132,6 @@ class Documents:
             data = writers.agenda_csv(a, self.lang, delimiter)
         else:
             data = writers.agenda_text(
-                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M")
+                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M"), s
             ).encode()
         return Document(data, f"rekap-{period.key}.{SUFFIX[fmt]}", period, len(a.rows))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import unicodedata
 from datetime import date, time
 from functools import cache
@@ -9,6 +10,8 @@ from functools import cache
 from bot.documents.data import AgendaRow
 from bot.documents.period import day_name
 from bot.render import render
+
+log = logging.getLogger(__name__)
 
 Cell = str | int | date | time | None
 
@@ -45,6 +48,20 @@ def labels(lang: str) -> dict[str, str]:
     return out
 
 
+def word(words: dict[str, str], kind: str, key: str) -> str:
+    """The office's word for a stored value (a state, a verdict, a decision), never the value.
+
+    A value without a label (a state added to the SOP but not to ``labels.txt.j2``) prints
+    as "-" and is logged, rather than printing code on an official document."""
+    if not key:
+        return ""
+    text = words.get(f"{kind}.{key}")
+    if text is None:
+        log.warning("documents/labels.txt.j2 has no %s.%s: printed as %r", kind, key, words["none"])
+        return words["none"]
+    return text
+
+
 def headers(lang: str) -> list[str]:
     words = labels(lang)
     return [words[f"col.{c}"] for c in COLUMNS]
@@ -64,10 +81,10 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         reporter,
         r.site,
         r.text,
-        w.get(f"verdict.{r.verdict}", r.verdict),
-        "; ".join(w.get(f"decision.{a}", a) for a in r.decisions),
+        word(w, "verdict", r.verdict),
+        "; ".join(word(w, "decision", a) for a in r.decisions),
         r.officer,
-        w.get(f"state.{r.state}", r.state),
+        word(w, "state", r.state),
         ", ".join(r.vendors),
         ", ".join(r.tickets),
         r.closed.replace(tzinfo=None, second=0, microsecond=0).strftime("%d/%m/%Y %H:%M")
@@ -85,6 +102,8 @@ _BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f"
 
 def printable(text: str) -> str:
     """``text`` safe for a terminal: line breaks become spaces, other controls are dropped."""
+    if text.isprintable():  # the common case, checked in C
+        return text
     out = []
     for ch in text:
         if ch in "\n\t\r":

@@ -13,7 +13,8 @@ import io
 from datetime import date, time
 from typing import Any
 
-from bot.documents.data import Agenda, Summary
+from bot.documents.data import Agenda
+from bot.documents.figures import Summary, percent
 from bot.documents.period import short_date
 from bot.documents.table import COLUMNS, Cell, cells, headers, labels, neutral, printable
 from bot.render import render
@@ -91,7 +92,7 @@ def agenda_xlsx(agenda: Agenda, lang: str, title: str, summary: Summary | None =
         ss = wb.create_sheet(w["sheet.summary"])
         ss.column_dimensions["A"].width = 48
         ss.column_dimensions["B"].width = 16
-        for key, value in summary_lines(summary, lang):
+        for key, value in summary_lines(summary, lang, agenda.standard_minutes):
             ss.append([text_cell(key), text_cell(value)])
     out = io.BytesIO()
     wb.save(out)
@@ -104,25 +105,35 @@ def _col(i: int) -> str:
     return str(get_column_letter(i))
 
 
-def summary_lines(s: Summary, lang: str) -> list[tuple[str, Any]]:
-    """The summary as (label, value) pairs, worded in ``documents/summary.txt.j2``."""
-    text = render(lang, "documents/summary.txt.j2", s=s)
-    out: list[tuple[str, Any]] = []
+def summary_lines(s: Summary, lang: str, standard_minutes: float) -> list[tuple[str, str]]:
+    """The figures as (label, value) lines, worded once in ``documents/summary.txt.j2``.
+
+    The PDF, the XLSX summary sheet and the text agenda print these same lines, so a
+    share reads the same, with the same denominator, in every format."""
+    unit = labels(lang)["chart.minutes"].lower()
+    text = render(
+        lang,
+        "documents/summary.txt.j2",
+        s=s,
+        std=f"{standard_minutes:g}",
+        pct=lambda share: percent(share, lang),
+        mins=lambda m: "-" if m is None else f"{m:.0f} {unit}",
+    )
+    out: list[tuple[str, str]] = []
     for line in text.splitlines():
         key, sep, value = line.partition("|")
         if sep:
-            v = value.strip()
-            out.append((key.strip(), int(v) if v.isdigit() else v))
+            out.append((key.strip(), value.strip()))
     return out
 
 
-def agenda_text(agenda: Agenda, lang: str, now: str) -> str:
+def agenda_text(agenda: Agenda, lang: str, now: str, summary: Summary | None = None) -> str:
     """The agenda for a terminal, every stored text stripped of control characters."""
     rows = []
     for r in agenda.rows:
         rows.append(
             {k: printable(as_text(v)) for k, v in zip(COLUMNS, cells(r, lang), strict=True)}
-            | {"open": r.state != "closed"}
+            | {"open": r.state not in ("closed", "dismissed"), "dismissed": r.state == "dismissed"}
         )
     return (
         render(
@@ -133,6 +144,12 @@ def agenda_text(agenda: Agenda, lang: str, now: str) -> str:
             period=agenda.period.words(lang),
             site=printable(agenda.site or ""),
             words=labels(lang),
+            summary=[
+                (printable(k), printable(v))
+                for k, v in summary_lines(summary, lang, agenda.standard_minutes)
+            ]
+            if summary is not None
+            else [],
         )
         + "\n"
     )

@@ -13,7 +13,6 @@ import math
 import re
 import sqlite3
 import statistics
-import struct
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -25,7 +24,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from bot.documents import charts
-from bot.documents.data import AgendaRow, summarise
+from bot.documents.data import AgendaRow
+from bot.documents.figures import Share, summarise
 from bot.documents.period import PeriodError, parse_date, parse_month
 from bot.documents.service import Documents
 from bot.documents.table import labels, neutral, printable
@@ -172,9 +172,15 @@ async def test_the_xlsx_has_real_dates_text_cells_and_the_summary(
     )
     assert formula.data_type == "s" and formula.value == SPECIAL[3]
     summary = {r[0].value: r[1].value for r in wb["Ringkasan"].iter_rows()}
-    assert summary["Jumlah keluhan"] == len(plan)
-    assert summary["Jumlah gangguan (insiden)"] == len({p.incident for p in plan})
-    assert summary["Selesai dalam mutu baku"] == expected_within(plan)
+    assert summary["Jumlah keluhan yang diterima"] == f"{len(plan)} keluhan"
+    incidents = len({p.incident for p in plan})
+    assert summary["Jumlah gangguan (satu gangguan dapat dikeluhkan beberapa unit)"] == (
+        f"{incidents} gangguan"
+    )
+    closed = sum(p.closed is not None for p in plan)
+    share = f"{expected_within(plan) * 100 / closed:.1f}%".replace(".", ",")
+    label = "Selesai dalam mutu baku (73 menit), dari keluhan yang sudah selesai"
+    assert summary[label] == f"{expected_within(plan)} dari {closed} keluhan ({share})"
 
 
 # --- the recap's figures and PDF ------------------------------------------------------------
@@ -190,8 +196,7 @@ async def test_the_summary_matches_figures_computed_from_the_plan(
     s = summarise(agenda.rows)
     minutes = sorted(p.minutes for p in plan if p.minutes is not None)
     assert s.complaints == len(plan) and s.closed == len(minutes)
-    assert s.within == expected_within(plan)
-    assert s.within_share == pytest.approx(expected_within(plan) / len(plan))
+    assert s.within == Share(expected_within(plan), len(minutes)), "of the closed complaints"
     assert s.median_minutes == pytest.approx(statistics.median(minutes))
     assert s.p90_minutes == pytest.approx(minutes[math.ceil(0.9 * len(minutes)) - 1])
     vendor_incidents = {p.incident for p in plan if p.vendor}
@@ -222,45 +227,52 @@ async def test_the_recap_pdf_reads_as_a_signed_laporan(month: tuple[Path, list[P
         f": {len({p.incident for p in plan})} gangguan",
     ):
         assert needle in flat, needle
-    share = f"{expected_within(plan) * 100 / len(plan):.1f}%".replace(".", ",")
-    assert f"{expected_within(plan)} dari {len(plan)} keluhan ({share})" in flat
+    closed = sum(p.closed is not None for p in plan)
+    share = f"{expected_within(plan) * 100 / closed:.1f}%".replace(".", ",")
+    assert f"{expected_within(plan)} dari {closed} keluhan ({share})" in flat
     for p in (plan[0], plan[-1]):
         assert f"K{p.id} / I{p.incident}" in flat
     assert "\x1b" not in text
 
 
-def test_the_charts_are_pngs_of_the_page_size() -> None:
-    from bot.documents.data import AgendaRow
-
+def test_the_charts_count_every_complaint_once_on_a_round_axis() -> None:
     period = parse_month("2026-11", TZ)
-    row = AgendaRow(
-        no=1,
-        complaint_id=1,
-        incident_id=1,
-        received=datetime(2026, 11, 3, 9, 0, tzinfo=TZ),
-        closed=None,
-        reporter="Rina",
-        logged_by="",
-        site="Kantor Dinas",
-        text="x",
-        verdict="ok",
-        decisions=(),
-        officer="",
-        state="diagnosing",
-        vendors=(),
-        tickets=(),
-        minutes=50.0,
-        within=True,
-    )
+
+    def row(n: int, day: int, site: str, minutes: float | None) -> AgendaRow:
+        return AgendaRow(
+            no=n,
+            complaint_id=n,
+            incident_id=n,
+            received=datetime(2026, 11, day, 9, 0, tzinfo=TZ),
+            closed=None,
+            reporter="Rina",
+            logged_by="",
+            site=site,
+            text="x",
+            verdict="ok",
+            decisions=(),
+            officer="",
+            state="closed" if minutes is not None else "diagnosing",
+            vendors=(),
+            tickets=(),
+            minutes=minutes,
+            within=None if minutes is None else minutes <= STANDARD,
+        )
+
+    rows = [row(1, 3, "Kantor Dinas", 50.0), row(2, 4, "Kantor Dinas", 500.0)]
+    rows += [row(3, 30, "Kecamatan Bayang", None)]
     words = labels("id")
-    for png in (
-        charts.weekly_by_site([row], period, words),
-        charts.resolution([row], STANDARD, words),
-        charts.resolution([], 73, words),
-    ):
-        assert png[:8] == b"\x89PNG\r\n\x1a\n"
-        width, height = struct.unpack(">II", png[16:24])
-        assert (width, height) == charts.SIZE_PX
+    weekly = charts.weekly_by_site(rows, period, words)
+    assert weekly.labels == ("1-7", "8-14", "15-21", "22-28", "29-30")
+    assert [sum(b) for b in weekly.bars] == [2, 0, 0, 0, 1]
+    assert weekly.series == ("Kantor Dinas", "Kecamatan Bayang"), "no empty 'Lainnya'"
+    assert weekly.top >= 2 and weekly.ticks[0] == 0 and weekly.ticks[-1] == weekly.top
+    hist = charts.resolution(rows, STANDARD, words)
+    assert sum(b[0] for b in hist.bars) == 2, "the open complaint has no time yet"
+    assert hist.bars[50 // 15][0] == 1 and hist.bars[-1][0] == 1, "500 minutes: the last bar"
+    assert hist.labels[-1] == "> 240" and hist.mark_label == "Mutu baku 73"
+    assert hist.colours[0] != hist.colours[-1], "bars past the standard stand out"
+    assert charts.axis(0) == (1, (0, 1)) and charts.axis(11) == (15, (0, 5, 10, 15))
     assert charts.weeks(period) == [(1, 7), (8, 14), (15, 21), (22, 28), (29, 30)]
 
 
@@ -426,5 +438,5 @@ def test_a_complaint_closed_as_not_a_network_fault_is_counted_apart() -> None:
     summary = summarise(
         [row(1, "closed", 30.0), row(2, "closed", 200.0), row(3, "dismissed", None)]
     )
-    assert summary.complaints == 3 and summary.faults == 2 and summary.within == 1
-    assert summary.within_share == 0.5
+    assert summary.complaints == 3 and summary.closed == 2 and summary.dismissed == 1
+    assert summary.within == Share(1, 2) and summary.within.ratio == 0.5
