@@ -31,7 +31,7 @@ from bot.storage import Database
 from bot.storage.db import Tx
 from checks.config import parse_config
 from checks.models import Status
-from tests.documents_support import TZ
+from tests.support.documents import TZ
 
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
 STANDARD = 73
@@ -333,7 +333,7 @@ async def test_a_4000_character_word_and_an_empty_month_make_signed_one_page_rep
 
 
 async def test_the_busy_months_signature_is_never_alone_on_its_page(tmp_path: Path) -> None:
-    from tests.documents_support import seed
+    from tests.support.documents import seed
 
     path = tmp_path / "netmaint.db"
     async with Database(path) as db:
