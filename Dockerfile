@@ -19,17 +19,14 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    NETMAINT_DB=/app/data/netmaint.db \
-    MPLCONFIGDIR=/tmp/matplotlib
+    NETMAINT_DB=/app/data/netmaint.db
 
 WORKDIR /app
 
-# The documents (netmaint agenda/rekap, /rekap): WeasyPrint lays out the PDF with pango and
-# subsets fonts with HarfBuzz; DejaVu is the font the templates name. Versions of bookworm.
+# The documents (netmaint agenda/rekap, /rekap): Typst's compiler ships inside its wheel;
+# DejaVu is the font the templates name first. Version of bookworm.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends \
-        libpango-1.0-0=1.50.12+ds-1 libpangoft2-1.0-0=1.50.12+ds-1 \
-        libharfbuzz-subset0=6.0.0+dfsg-3 fonts-dejavu-core=2.37-6 \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core=2.37-6 \
     && rm -rf /var/lib/apt/lists/*
 
 # Install the package first (its dependencies are the slow layer).
