@@ -16,9 +16,9 @@ from telegram import CallbackQuery, Update, User
 from telegram.error import TelegramError
 
 from bot.domain.model import Actor, Role
+from bot.domain.outcomes import Outcome, Refused
 from bot.domain.roles import roles_of
 from bot.render import buttons
-from bot.sop.transition import OK
 from bot.sop.workflow import Press
 from handlers.context import Ctx, services_of
 
@@ -26,7 +26,15 @@ log = logging.getLogger(__name__)
 
 # Their id is a number the office uses (an incident's or a complaint's): audited with the press.
 NUMBERED_PREFIXES = frozenset({"dec", "jf", "ven", "kel"})
-ButtonHandler = Callable[[Update, Ctx, buttons.Callback], Awaitable[str]]
+ButtonHandler = Callable[[Update, Ctx, buttons.Callback], Awaitable[Outcome]]
+
+
+async def outcome_of(operation: Awaitable[Outcome]) -> Outcome:
+    """The one place a refusal from the SOP layer becomes an answer: its outcome."""
+    try:
+        return await operation
+    except Refused as refusal:
+        return refusal.outcome
 
 
 def actor_of(user: User | None) -> Actor:
@@ -123,8 +131,8 @@ def route_buttons(
             await audit(update, context, "invalid")
             await answer(query, svc.views.answer("invalid"))
             return
-        key = await handler(update, context, cb)
-        if key != OK:
+        key = await outcome_of(handler(update, context, cb))
+        if key != Outcome.OK:
             await audit(
                 update, context, key, complaint_id=cb.id if cb.prefix in NUMBERED_PREFIXES else None
             )

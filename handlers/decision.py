@@ -9,6 +9,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain.model import Action
+from bot.domain.outcomes import Outcome
 from bot.render import buttons
 from handlers.base import press_of
 from handlers.context import Ctx, services_of
@@ -17,7 +18,7 @@ from handlers.context import Ctx, services_of
 DECISIONS = {"ya": Action.YES, "no": Action.NO, "re": Action.RECHECK}
 
 
-async def press_decision(update: Update, context: Ctx, cb: buttons.Callback) -> str:
+async def press_decision(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
     """Ya (step 9), Tidak (step 8) or Cek ulang (steps 2-6 again)."""
     return await services_of(context).workflow.decide(
         cb.id, DECISIONS[cb.action], press_of(update, context)

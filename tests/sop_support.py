@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from bot.agents import agent_lookup
 from bot.domain.clock import Clock, utc_now
+from bot.domain.outcomes import Outcome, Refused
 from bot.services import Services, build_services
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
@@ -27,3 +28,12 @@ async def sop_services(
             yield services
         finally:
             await services.diagnoses.stop()
+
+
+async def outcome(operation: Awaitable[object]) -> Outcome:
+    """What an SOP operation answered: ``OK``, or the outcome it was refused with."""
+    try:
+        await operation
+    except Refused as refusal:
+        return refusal.outcome
+    return Outcome.OK

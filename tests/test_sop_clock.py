@@ -15,13 +15,14 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.model import Action, Actor, Role
+from bot.domain.outcomes import Outcome
 from bot.services import Services, build_services
 from bot.settings.office import OfficeConfig
-from bot.sop.transition import OK
 from bot.sop.workflow import Press
 from bot.storage import Database
 from checks.config import parse_config
 from tests.e2e.conftest import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, make_settings
+from tests.sop_support import outcome
 from tests.test_incidents import InstantAgent
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -139,7 +140,7 @@ async def test_reminders_then_escalation_once_then_nothing_after_the_decision(
     await w.at(t0 + timedelta(minutes=12))
     assert len(await w.sent("escalate")) == 1, "escalation happens once"
 
-    assert await w.s.workflow.decide(1, Action.YES, ADB) == OK
+    assert await outcome(w.s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
     for minutes in (15, 20, 80, 200):
         await w.at(t0 + timedelta(minutes=minutes))
     assert len(await w.sent("reminder")) == 4 and await w.sent("overdue") == []
@@ -163,7 +164,7 @@ async def test_an_incident_still_open_past_the_total_goes_to_the_kabid_once(
 ) -> None:
     w = monday
     await w.file()
-    assert await w.s.workflow.decide(1, Action.NO, ADB) == OK
+    assert await outcome(w.s.workflow.decide(1, Action.NO, ADB)) == Outcome.OK
     t0 = w.clock.now
     await w.at(t0 + timedelta(minutes=72))
     assert await w.sent("overdue") == []
@@ -206,8 +207,8 @@ async def test_national_holidays_and_the_offices_own_days_off_do_not_count(
 async def test_vendor_follow_up_every_few_office_hours_until_repaired(monday: World) -> None:
     w = monday
     await w.file()
-    assert await w.s.workflow.decide(1, Action.NO, ADB) == OK
-    assert await w.s.workflow.call_vendor(1, "0", JF) == OK
+    assert await outcome(w.s.workflow.decide(1, Action.NO, ADB)) == Outcome.OK
+    assert await outcome(w.s.workflow.call_vendor(1, "0", JF)) == Outcome.OK
     t0 = w.clock.now  # 09:00 Monday
     await w.at(t0 + timedelta(hours=3, minutes=59))
     assert await w.sent("follow_up") == []
@@ -216,6 +217,6 @@ async def test_vendor_follow_up_every_few_office_hours_until_repaired(monday: Wo
     assert chat == JF_CHAT and "Telkom" in ask["text"] and "#K1" in ask["text"]
     await w.at(wib(2026, 12, 1, 9, 0))  # 4 office hours after 13:00 Monday: Tuesday 08:30
     assert len(await w.sent("follow_up")) == 2
-    assert await w.s.workflow.fixed(1, JF) == OK
+    assert await outcome(w.s.workflow.fixed(1, JF)) == Outcome.OK
     await w.at(wib(2026, 12, 1, 15, 0))
     assert len(await w.sent("follow_up")) == 2, "nothing after Sudah diperbaiki"
