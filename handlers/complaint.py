@@ -18,7 +18,7 @@ from bot.domain.model import Actor, Command, Role, may
 from bot.domain.outcomes import Outcome
 from bot.render import buttons
 from bot.sop.workflow import RateLimited
-from handlers.base import actor_of, audit, roles
+from handlers.base import actor_of, answer_first, audit, roles
 from handlers.context import Ctx, services_of
 
 # Dialog stages.
@@ -125,7 +125,7 @@ async def lapor_cmd(update: Update, context: Ctx) -> None:
 
 
 async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
-    """A site button of the /lapor dialog."""
+    """A site button of the /lapor dialog (answered before the dialog is written)."""
     svc, user, q = services_of(context), update.effective_user, update.callback_query
     if user is None or q is None or q.message is None:
         return Outcome.STALE
@@ -136,6 +136,7 @@ async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> Outc
         return Outcome.STALE
     chat_id, message_id = q.message.chat.id, q.message.message_id
     if cb.action == "cancel":
+        await answer_first(update, context, Outcome.OK)
         await svc.records.clear_dialog(
             user.id, edit=(chat_id, message_id, svc.views.html("cancelled"), None)
         )
@@ -148,6 +149,7 @@ async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> Outc
         site = sites[cb.id].name
     elif cb.action != "other":
         return Outcome.STALE
+    await answer_first(update, context, Outcome.OK)
     await svc.records.set_dialog(
         user.id,
         chat_id,

@@ -19,7 +19,7 @@ from bot.domain.purposes import Purpose
 from bot.render import buttons
 from bot.sop.workflow import Press
 from handlers import complaint
-from handlers.base import audit, outcome_of, press_of
+from handlers.base import answer_first, audit, outcome_of, press_of
 from handlers.context import Ctx, services_of
 
 _NUMBER = r"#?[KkIi]?(\d{1,12})"
@@ -137,4 +137,6 @@ async def _reply(
 
 async def press_still_down(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
     """The reporter's "my network is still down" under the acknowledgement."""
-    return await services_of(context).workflow.still_down(cb.id, press_of(update, context))
+    workflow, press = services_of(context).workflow, press_of(update, context)
+    await answer_first(update, context, await workflow.preview_still_down(cb.id, press))
+    return await workflow.still_down(cb.id, press)

@@ -13,7 +13,7 @@ from telegram import Update
 
 from bot.domain.outcomes import Outcome
 from bot.render import buttons
-from handlers.base import audit, outcome_of, press_of
+from handlers.base import answer_first, audit, outcome_of, press_of
 from handlers.context import Ctx, services_of
 
 _TICKET = re.compile(r"^#?K?(\d{1,12})\s+(\S.{0,63})$", re.IGNORECASE | re.DOTALL)
@@ -23,15 +23,17 @@ async def press_jf(update: Update, context: Ctx, cb: buttons.Callback) -> Outcom
     """Sudah diperbaiki ("fix") / Hubungi pihak ketiga ("ven")."""
     workflow, press = services_of(context).workflow, press_of(update, context)
     if cb.action == "ven":
+        await answer_first(update, context, await workflow.preview_show_vendors(cb.id, press))
         return await workflow.show_vendors(cb.id, press)
+    await answer_first(update, context, await workflow.preview_fixed(cb.id, press))
     return await workflow.fixed(cb.id, press)
 
 
 async def press_vendor(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
     """A vendor was called."""
-    return await services_of(context).workflow.call_vendor(
-        cb.id, cb.action, press_of(update, context)
-    )
+    workflow, press = services_of(context).workflow, press_of(update, context)
+    await answer_first(update, context, await workflow.preview_call_vendor(cb.id, cb.action, press))
+    return await workflow.call_vendor(cb.id, cb.action, press)
 
 
 async def ticket_cmd(update: Update, context: Ctx) -> None:

@@ -6,7 +6,7 @@ timeline and outbox through ``Transitions.apply``, and either returns
 ``Outcome.OK`` or raises ``Refused`` with the reason (what it recorded about
 the refusal committed). The diagnosis runs beside them (``Diagnoses``).
 Handlers call these after parsing; the roles are checked here again,
-whatever a button says.
+whatever a button says. ``Preview`` says beforehand what a press will answer.
 """
 
 from __future__ import annotations
@@ -15,11 +15,12 @@ from bot.domain.model import UNDECIDED
 from bot.sop.decision import Decision
 from bot.sop.filing import MONITOR_REPORTER, Filing, RateLimited
 from bot.sop.hands import Hands
+from bot.sop.preview import Preview
 from bot.sop.third_party import ThirdParty
 from bot.sop.transition import Press
 
 __all__ = ["MONITOR_REPORTER", "UNDECIDED", "Press", "RateLimited", "Workflow"]
 
 
-class Workflow(Filing, Decision, ThirdParty, Hands):
+class Workflow(Filing, Decision, ThirdParty, Hands, Preview):
     """The SOP operations, bound to one database, message queue and office config."""
