@@ -39,10 +39,9 @@ national_holidays = "ID"
 days_off = ["2026-12-24"]
 
 [sla]
-decision_minutes = 5
+# decision_minutes and total_minutes left out: the SOP's standard times (5 and 73)
 remind_every_minutes = 5
 escalate_decision_minutes = 10
-total_minutes = 73
 vendor_follow_up_hours = 4
 """
 

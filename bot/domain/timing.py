@@ -54,6 +54,14 @@ class StepTime:
     auto: bool = False
 
 
+def standard_minutes(step: int) -> float:
+    """The longest time the SOP allows for ``step``, in minutes (for a step that has one)."""
+    longest = STEP[step].max_minutes
+    if longest is None:
+        raise ValueError(f"SOP step {step} has no standard time")
+    return float(longest)
+
+
 def office_seconds(calendar: OfficeCalendar | None, start: datetime, end: datetime) -> float:
     """Seconds of ``[start, end)`` the SOP's clock counts (office time, if it pauses)."""
     if calendar is None:

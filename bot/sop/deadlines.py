@@ -20,7 +20,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.delivery.queue import URGENT, MessageQueue
-from bot.domain import model, purposes
+from bot.domain import model, purposes, timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.clock import Clock
 from bot.domain.events import EventKind
@@ -53,11 +53,17 @@ class Deadlines:
         self.sla = sla
         self.calendar = calendar
         self.clock = clock
+        # Unset in [sla]: the SOP's own standard for the decision (step 7).
+        self.decision_minutes = (
+            sla.decision_minutes
+            if sla.decision_minutes is not None
+            else timing.standard_minutes(model.DECIDE)
+        )
         # A new incident does not wake the clock: look often enough that no notice is late
         # by more than a quarter of the shortest interval (tests set seconds, not minutes).
         shortest = (
             min(
-                sla.decision_minutes,
+                self.decision_minutes,
                 sla.remind_every_minutes,
                 sla.escalate_decision_minutes,
                 sla.total_minutes,
@@ -96,7 +102,7 @@ class Deadlines:
         quiet = not self.calendar.is_office_time(now)  # nobody is paged at night
         sla, nexts = self.sla, []
         if inc.state == State.AWAITING_DECISION and inc.awaiting_since is not None:
-            first = self._due(inc.awaiting_since, sla.decision_minutes)
+            first = self._due(inc.awaiting_since, self.decision_minutes)
             if now >= first:
                 # Only the reminder due now: after a long stop, not every one missed.
                 k = 1 + int(
