@@ -5,7 +5,9 @@ from SOP no. 800/490/DKPS-PS/2022. A complaint moves through states only by
 the transitions below, and each transition says which SOP steps it ends and
 starts and which report it sends where, so the bookkeeping is read from this
 table, not written by hand at each call site (``bot/sop/transition.py``
-applies it). Time is never read here: callers pass a ``Clock``.
+applies it). That includes the moves between incidents (``Move``: joining
+one, split, still down, dismissal, merge). Time is never read here: callers
+pass a ``Clock``.
 """
 
 from __future__ import annotations
