@@ -25,6 +25,9 @@ class Purpose(StrEnum):
     MONITOR_UP = "monitor_up"  # monitoring sees the site up again
     UNREACHABLE = "unreachable"  # the ADB: a chat blocked the bot
     DIAGNOSIS = "diagnosis"  # the ADB's diagnosis message (with its round: ``diagnosis``)
+    HISTORY = "history"  # a complaint's history (/lacak, #K42)
+    AGENDA = "agenda"  # the /agenda message
+    NOT_SET_UP = "not_set_up"  # the one notice to a group the bot is not set up for
 
 
 def diagnosis(round_: int) -> str:
