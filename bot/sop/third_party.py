@@ -80,6 +80,12 @@ class ThirdParty(Part):
         """Record the vendor's own ticket number on the latest call of the complaint's
         incident (/tiket). Without a vendor call there is nothing to attach it to: the
         answer says so, and the outcome is ``STALE``."""
+        try:
+            return await self._set_ticket(cid, ticket, press)
+        finally:
+            self.queue.wake()  # the answer is queued either way: deliver it now
+
+    async def _set_ticket(self, cid: int, ticket: str, press: Press) -> Outcome:
         async with self._write() as tx:
             c = await tx.complaints.get(cid)
             if not model.may(press.roles, Command.TICKET):
