@@ -22,6 +22,7 @@ from bot.sop.deadlines import Deadlines
 from bot.sop.diagnosis import Diagnoses
 from bot.sop.monitor import Monitoring, Probe
 from bot.sop.queries import Queries
+from bot.sop.receipts import Receipts
 from bot.sop.records import Records
 from bot.sop.transition import Transitions
 from bot.sop.workflow import Workflow
@@ -64,7 +65,8 @@ def build_services(
     views = Views(
         settings.lang, calendar.tz, calendar, staff={s.telegram_id: s.name for s in config.staff}
     )
-    queue = MessageQueue(db, views, settings.adb_chats)
+    # The SOP's record of each delivery: the sender reports to it, knowing no SOP step.
+    queue = MessageQueue(db, views, settings.adb_chats, hooks=Receipts())
     chats = {Role.JF_ADB: settings.jf_adb_chat_id, Role.KABID: settings.kabid_chat_id}
     transitions = Transitions(queue, chats)
     diagnoses = Diagnoses(db, queue, transitions, agent_for)

@@ -8,3 +8,5 @@ module (the CLI's argument parser too) can use it for free.
 # SOP step number -> machine name (in reports, logs and template keys), in SOP order.
 STEP_NAMES: dict[int, str] = {2: "software", 3: "ipconfig", 4: "ping", 5: "services", 6: "hardware"}
 CHECK_STEPS: tuple[int, ...] = tuple(STEP_NAMES)
+# Each check step by name, for code that needs one of them (monitoring, the agent's hardware).
+SOFTWARE, IPCONFIG, PING, SERVICES, HARDWARE = CHECK_STEPS

@@ -2,23 +2,27 @@
 
 Also the one router for inline buttons: it parses the callback data once
 (``bot.render.buttons``) and hands it to the module that owns the prefix;
-anything malformed gets a polite answer and changes nothing. Every press that
-changes nothing, and every refused command, is an ``audit`` row.
+anything malformed gets a polite answer and changes nothing. A button's
+handler answers the press first (``answer_first``, with the outcome the SOP
+layer previews), then does the work; the router answers any press its handler
+did not. Every press that changes nothing, and every refused command, is an
+``audit`` row.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
 from typing import Any
 
 from telegram import CallbackQuery, Update, User
 from telegram.error import TelegramError
 
 from bot.domain.model import Actor, Role
+from bot.domain.outcomes import Outcome, Refused
 from bot.domain.roles import roles_of
 from bot.render import buttons
-from bot.sop.transition import OK
 from bot.sop.workflow import Press
 from handlers.context import Ctx, services_of
 
@@ -26,7 +30,15 @@ log = logging.getLogger(__name__)
 
 # Their id is a number the office uses (an incident's or a complaint's): audited with the press.
 NUMBERED_PREFIXES = frozenset({"dec", "jf", "ven", "kel"})
-ButtonHandler = Callable[[Update, Ctx, buttons.Callback], Awaitable[str]]
+ButtonHandler = Callable[[Update, Ctx, buttons.Callback], Awaitable[Outcome]]
+
+
+async def outcome_of(operation: Awaitable[Outcome]) -> Outcome:
+    """The one place a refusal from the SOP layer becomes an answer: its outcome."""
+    try:
+        return await operation
+    except Refused as refusal:
+        return refusal.outcome
 
 
 def actor_of(user: User | None) -> Actor:
@@ -53,6 +65,20 @@ def press_of(update: Update, context: Ctx) -> Press:
         message_id=msg.message_id if msg else None,
         update_id=update.update_id,
     )
+
+
+# Whether the press being routed was answered already (by its handler, before the work).
+_ANSWERED: ContextVar[list[bool] | None] = ContextVar("answered", default=None)
+
+
+async def answer_first(update: Update, context: Ctx, expected: Outcome) -> None:
+    """Answer the press now, before the write transaction, with the outcome expected."""
+    query, answered = update.callback_query, _ANSWERED.get()
+    if query is None or (answered is not None and answered[0]):
+        return
+    if answered is not None:
+        answered[0] = True
+    await answer(query, services_of(context).views.answer(expected))
 
 
 async def answer(query: CallbackQuery, text: str | None = None) -> None:
@@ -112,7 +138,7 @@ def route_buttons(
     """One callback handler for every inline button."""
 
     async def on_button(update: Update, context: Ctx) -> None:
-        """Parse the callback data, dispatch by prefix, answer the press."""
+        """Parse the callback data, dispatch by prefix; the press is answered once."""
         query = update.callback_query
         if query is None:
             return
@@ -123,11 +149,17 @@ def route_buttons(
             await audit(update, context, "invalid")
             await answer(query, svc.views.answer("invalid"))
             return
-        key = await handler(update, context, cb)
-        if key != OK:
+        answered = [False]
+        token = _ANSWERED.set(answered)
+        try:
+            key = await outcome_of(handler(update, context, cb))
+        finally:
+            _ANSWERED.reset(token)
+        if key != Outcome.OK:
             await audit(
                 update, context, key, complaint_id=cb.id if cb.prefix in NUMBERED_PREFIXES else None
             )
-        await answer(query, svc.views.answer(key))
+        if not answered[0]:
+            await answer(query, svc.views.answer(key))
 
     return on_button

@@ -15,10 +15,10 @@ from telegram import Update
 from telegram.constants import ChatType
 
 from bot.domain.model import Actor, Command, Role, may
+from bot.domain.outcomes import Outcome
 from bot.render import buttons
-from bot.sop.transition import OK, REFUSED, STALE
 from bot.sop.workflow import RateLimited
-from handlers.base import actor_of, audit, roles
+from handlers.base import actor_of, answer_first, audit, roles
 from handlers.context import Ctx, services_of
 
 # Dialog stages.
@@ -51,13 +51,12 @@ def _limited(update: Update, context: Ctx) -> bool:
 
 
 async def _over_limit(update: Update, context: Ctx) -> bool:
-    """Before asking any question: has this user filed too many complaints lately?"""
-    svc, user = services_of(context), update.effective_user
-    lim = svc.config.limits
-    if user is None or not lim.complaints_per_user or not _limited(update, context):
+    """Before asking any question: has this user filed too many complaints lately? (The
+    workflow's one limit; filing checks it again in its transaction.)"""
+    user = update.effective_user
+    if user is None or not _limited(update, context):
         return False
-    since = svc.clock() - timedelta(minutes=lim.window_minutes)
-    return len(await svc.queries.filed_since(user.id, since)) >= lim.complaints_per_user
+    return await services_of(context).workflow.over_limit(user.id)
 
 
 async def _refuse_flood(update: Update, context: Ctx) -> None:
@@ -125,30 +124,32 @@ async def lapor_cmd(update: Update, context: Ctx) -> None:
         await svc.queue.reply(msg.chat.id, "ask_text", site=None)
 
 
-async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> str:
-    """A site button of the /lapor dialog."""
+async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
+    """A site button of the /lapor dialog (answered before the dialog is written)."""
     svc, user, q = services_of(context), update.effective_user, update.callback_query
     if user is None or q is None or q.message is None:
-        return STALE
+        return Outcome.STALE
     if q.message.chat.id != user.id:  # the dialog runs in the user's private chat only
-        return REFUSED
+        return Outcome.REFUSED
     dialog = await svc.queries.dialog(user.id)
     if dialog is None or dialog.stage != ASK_SITE:
-        return STALE
+        return Outcome.STALE
     chat_id, message_id = q.message.chat.id, q.message.message_id
     if cb.action == "cancel":
+        await answer_first(update, context, Outcome.OK)
         await svc.records.clear_dialog(
             user.id, edit=(chat_id, message_id, svc.views.html("cancelled"), None)
         )
-        return OK
+        return Outcome.OK
     sites = svc.config.sites
     site: str | None = None
     if cb.action == "pick":
         if cb.id >= len(sites):
-            return STALE
+            return Outcome.STALE
         site = sites[cb.id].name
     elif cb.action != "other":
-        return STALE
+        return Outcome.STALE
+    await answer_first(update, context, Outcome.OK)
     await svc.records.set_dialog(
         user.id,
         chat_id,
@@ -156,7 +157,7 @@ async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> str:
         site,
         edit=(chat_id, message_id, svc.views.html("ask_text", site=site), None),
     )
-    return OK
+    return Outcome.OK
 
 
 async def cancel_cmd(update: Update, context: Ctx) -> None:
@@ -192,7 +193,7 @@ async def catat_cmd(update: Update, context: Ctx) -> None:
     if msg is None or user is None:
         return
     if not may(roles(update, context), Command.LOG):
-        await audit(update, context, REFUSED)
+        await audit(update, context, Outcome.REFUSED)
         await svc.queue.reply(msg.chat.id, "not_allowed")
         return
     name, sep, text = _rest(msg.text).partition(":")

@@ -9,16 +9,21 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.domain.model import Action
+from bot.domain.outcomes import Outcome
 from bot.render import buttons
-from handlers.base import press_of
+from handlers.base import answer_first, press_of
 from handlers.context import Ctx, services_of
 
 # The buttons' codes (bot.render.buttons) and the SOP action each one asks for.
 DECISIONS = {"ya": Action.YES, "no": Action.NO, "re": Action.RECHECK}
 
 
-async def press_decision(update: Update, context: Ctx, cb: buttons.Callback) -> str:
-    """Ya (step 9), Tidak (step 8) or Cek ulang (steps 2-6 again)."""
-    return await services_of(context).workflow.decide(
-        cb.id, DECISIONS[cb.action], press_of(update, context)
+async def press_decision(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
+    """Ya (step 9), Tidak (step 8) or Cek ulang (steps 2-6 again); answered first."""
+    workflow, press, action = (
+        services_of(context).workflow,
+        press_of(update, context),
+        DECISIONS[cb.action],
     )
+    await answer_first(update, context, await workflow.preview_decide(cb.id, action, press))
+    return await workflow.decide(cb.id, action, press)

@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.constants import ChatType
 
+from bot.domain.outcomes import Outcome
+from bot.domain.purposes import Purpose
 from bot.render import buttons
-from bot.sop.transition import NOT_FOUND, OK, REFUSED, STALE
 from bot.sop.workflow import Press
 from handlers import complaint
-from handlers.base import audit, press_of
+from handlers.base import answer_first, audit, outcome_of, press_of
 from handlers.context import Ctx, services_of
 
 _NUMBER = r"#?[KkIi]?(\d{1,12})"
@@ -34,7 +35,7 @@ def _args(update: Update) -> str:
     return parts[1].strip() if len(parts) > 1 else ""
 
 
-Act = Callable[[re.Match[str], Press], Awaitable[tuple[str, int, int]]]
+Act = Callable[[re.Match[str], Press], tuple[Awaitable[Outcome], int, int]]
 
 
 async def _command(
@@ -48,16 +49,17 @@ async def _command(
     if m is None:
         await svc.queue.reply(msg.chat.id, "incident_cmd", key=f"{what}_usage", number=0, other=0)
         return
-    result, number, other = await act(m, press_of(update, context))
+    operation, number, other = act(m, press_of(update, context))
+    result = await outcome_of(operation)
     await _reply(update, context, msg.chat.id, result, what, number, other)
 
 
 async def split_cmd(update: Update, context: Ctx) -> None:
     """/pisah <complaint>: the complaint is a different problem; it gets its own incident."""
 
-    async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
+    def act(m: re.Match[str], press: Press) -> tuple[Awaitable[Outcome], int, int]:
         cid = int(m.group(1))
-        return await services_of(context).workflow.split(cid, press), cid, 0
+        return services_of(context).workflow.split(cid, press), cid, 0
 
     await _command(update, context, _SPLIT, "split", act)
 
@@ -65,9 +67,9 @@ async def split_cmd(update: Update, context: Ctx) -> None:
 async def merge_cmd(update: Update, context: Ctx) -> None:
     """/gabung <target> <other>: the same outage; the other's complaints move to the target."""
 
-    async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
+    def act(m: re.Match[str], press: Press) -> tuple[Awaitable[Outcome], int, int]:
         target, source = int(m.group(1)), int(m.group(2))
-        return await services_of(context).workflow.merge(target, source, press), target, source
+        return services_of(context).workflow.merge(target, source, press), target, source
 
     await _command(update, context, _MERGE, "merge", act)
 
@@ -75,9 +77,9 @@ async def merge_cmd(update: Update, context: Ctx) -> None:
 async def note_cmd(update: Update, context: Ctx) -> None:
     """/catatan <incident> <text>: the cause and the action taken."""
 
-    async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
+    def act(m: re.Match[str], press: Press) -> tuple[Awaitable[Outcome], int, int]:
         iid, note = int(m.group(1)), m.group(2).strip()[:NOTE_LIMIT]
-        return await services_of(context).workflow.add_note(iid, note, press), iid, 0
+        return services_of(context).workflow.add_note(iid, note, press), iid, 0
 
     await _command(update, context, _WITH_TEXT, "note", act)
 
@@ -85,9 +87,9 @@ async def note_cmd(update: Update, context: Ctx) -> None:
 async def dismiss_cmd(update: Update, context: Ctx) -> None:
     """/tutup <complaint> <reason>: not a network fault (a duplicate, a mistake, ...)."""
 
-    async def act(m: re.Match[str], press: Press) -> tuple[str, int, int]:
+    def act(m: re.Match[str], press: Press) -> tuple[Awaitable[Outcome], int, int]:
         cid, reason = int(m.group(1)), m.group(2).strip()[:200]
-        return await services_of(context).workflow.dismiss(cid, reason, press), cid, 0
+        return services_of(context).workflow.dismiss(cid, reason, press), cid, 0
 
     await _command(update, context, _WITH_TEXT, "dismiss", act)
 
@@ -100,31 +102,41 @@ async def note_reply(update: Update, context: Ctx) -> None:
     if msg is None or asked is None or not msg.text:
         return
     row = await svc.queries.sent_message(msg.chat.id, asked.message_id)
-    if row is None or row.purpose != "note_ask" or row.incident_id is None:
+    if row is None or row.purpose != Purpose.NOTE_ASK or row.incident_id is None:
         if msg.chat.type == ChatType.PRIVATE:
             await complaint.text_msg(update, context)
         return
-    result = await svc.workflow.add_note(
-        row.incident_id, msg.text.strip()[:NOTE_LIMIT], press_of(update, context)
+    result = await outcome_of(
+        svc.workflow.add_note(
+            row.incident_id, msg.text.strip()[:NOTE_LIMIT], press_of(update, context)
+        )
     )
     await _reply(update, context, msg.chat.id, result, "note", row.incident_id)
 
 
 async def _reply(
-    update: Update, context: Ctx, chat_id: int, result: str, what: str, number: int, other: int = 0
+    update: Update,
+    context: Ctx,
+    chat_id: int,
+    result: Outcome,
+    what: str,
+    number: int,
+    other: int = 0,
 ) -> None:
     """Tell the ADB what happened; refusals and unknown numbers are audited."""
     queue = services_of(context).queue
-    if result == REFUSED:
-        await audit(update, context, REFUSED)
+    if result == Outcome.REFUSED:
+        await audit(update, context, Outcome.REFUSED)
         await queue.reply(chat_id, "not_allowed")
         return
-    if result == NOT_FOUND:
-        await audit(update, context, NOT_FOUND, complaint_id=number)
-    key = {OK: f"{what}_ok", STALE: f"{what}_stale"}.get(result, "not_found")
+    if result == Outcome.NOT_FOUND:
+        await audit(update, context, Outcome.NOT_FOUND, complaint_id=number)
+    key = {Outcome.OK: f"{what}_ok", Outcome.STALE: f"{what}_stale"}.get(result, "not_found")
     await queue.reply(chat_id, "incident_cmd", key=key, number=number, other=other)
 
 
-async def press_still_down(update: Update, context: Ctx, cb: buttons.Callback) -> str:
+async def press_still_down(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
     """The reporter's "my network is still down" under the acknowledgement."""
-    return await services_of(context).workflow.still_down(cb.id, press_of(update, context))
+    workflow, press = services_of(context).workflow, press_of(update, context)
+    await answer_first(update, context, await workflow.preview_still_down(cb.id, press))
+    return await workflow.still_down(cb.id, press)

@@ -12,8 +12,8 @@ from telegram import Update
 
 from bot.domain import model
 from bot.domain.model import Command
+from bot.domain.outcomes import Outcome, Refused
 from bot.sop.monitor import parse_window
-from bot.sop.transition import REFUSED
 from handlers.base import audit, press_of, roles
 from handlers.context import Ctx, services_of
 
@@ -32,7 +32,7 @@ async def status_cmd(update: Update, context: Ctx) -> None:
     if msg is None:
         return
     if not model.may(roles(update, context), Command.STATUS):
-        await audit(update, context, REFUSED)
+        await audit(update, context, Outcome.REFUSED)
         await svc.queue.reply(msg.chat.id, "not_allowed")
         return
     await svc.queue.reply(msg.chat.id, "status", **await svc.monitoring.status())
@@ -45,7 +45,7 @@ async def maintenance_cmd(update: Update, context: Ctx) -> None:
         return
     press, args, mon = press_of(update, context), _args(update), svc.monitoring
     if not model.may(press.roles, Command.MAINTENANCE):
-        await audit(update, context, REFUSED)
+        await audit(update, context, Outcome.REFUSED)
         await svc.queue.reply(msg.chat.id, "not_allowed")
         return
     if not args:
@@ -60,8 +60,10 @@ async def maintenance_cmd(update: Update, context: Ctx) -> None:
         return
     end = _END.match(args)
     if end is not None:
-        ended = await mon.end_window(int(end.group(1)), press)
-        key, w = ("ended", ended) if not isinstance(ended, str) else ("not_found", None)
+        try:
+            key, w = "ended", await mon.end_window(int(end.group(1)), press)
+        except Refused:  # the role was checked above: no such open window
+            key, w = "not_found", None
         await svc.queue.reply(
             msg.chat.id,
             "maintenance",
@@ -73,8 +75,11 @@ async def maintenance_cmd(update: Update, context: Ctx) -> None:
         )
         return
     req = parse_window(args)
-    result = await mon.open_window(req, press) if req is not None else None
-    if result is None or isinstance(result, str):
+    try:
+        result = await mon.open_window(req, press) if req is not None else None
+    except Refused:  # the role was checked above: no such site
+        result = None
+    if result is None:
         await svc.queue.reply(
             msg.chat.id,
             "maintenance",

@@ -11,27 +11,29 @@ import re
 
 from telegram import Update
 
+from bot.domain.outcomes import Outcome
 from bot.render import buttons
-from bot.sop.transition import NOT_FOUND, REFUSED
-from handlers.base import audit, press_of
+from handlers.base import answer_first, audit, outcome_of, press_of
 from handlers.context import Ctx, services_of
 
 _TICKET = re.compile(r"^#?K?(\d{1,12})\s+(\S.{0,63})$", re.IGNORECASE | re.DOTALL)
 
 
-async def press_jf(update: Update, context: Ctx, cb: buttons.Callback) -> str:
+async def press_jf(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
     """Sudah diperbaiki ("fix") / Hubungi pihak ketiga ("ven")."""
     workflow, press = services_of(context).workflow, press_of(update, context)
     if cb.action == "ven":
+        await answer_first(update, context, await workflow.preview_show_vendors(cb.id, press))
         return await workflow.show_vendors(cb.id, press)
+    await answer_first(update, context, await workflow.preview_fixed(cb.id, press))
     return await workflow.fixed(cb.id, press)
 
 
-async def press_vendor(update: Update, context: Ctx, cb: buttons.Callback) -> str:
+async def press_vendor(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
     """A vendor was called."""
-    return await services_of(context).workflow.call_vendor(
-        cb.id, cb.action, press_of(update, context)
-    )
+    workflow, press = services_of(context).workflow, press_of(update, context)
+    await answer_first(update, context, await workflow.preview_call_vendor(cb.id, cb.action, press))
+    return await workflow.call_vendor(cb.id, cb.action, press)
 
 
 async def ticket_cmd(update: Update, context: Ctx) -> None:
@@ -45,7 +47,7 @@ async def ticket_cmd(update: Update, context: Ctx) -> None:
         await svc.queue.reply(msg.chat.id, "ticket_usage")
         return
     cid, ticket = int(m.group(1)), m.group(2).strip()
-    key = await svc.workflow.set_ticket(cid, ticket, press_of(update, context))
-    if key in (NOT_FOUND, REFUSED):  # the same answer: numbers leak nothing
+    key = await outcome_of(svc.workflow.set_ticket(cid, ticket, press_of(update, context)))
+    if key in (Outcome.NOT_FOUND, Outcome.REFUSED):  # the same answer: numbers leak nothing
         await audit(update, context, key, complaint_id=cid)
         await svc.queue.reply(msg.chat.id, "not_found", number=cid)

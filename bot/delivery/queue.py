@@ -2,7 +2,10 @@
 
 Nothing here talks to Telegram. A change and the messages it causes are
 committed together; ``wake()`` then tells the sender there is work. The queue
-also says what to do when a chat cannot be reached: tell the ADB.
+also says what to do when a chat cannot be reached: tell the ADB. What a
+delivery means for the SOP (a complaint's record, a report's step that ends)
+is not known here: the SOP layer registers ``DeliveryHooks`` with the queue,
+and the sender calls them in the transaction that records the delivery.
 """
 
 from __future__ import annotations
@@ -10,8 +13,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
+from typing import Any, Protocol
 
+from bot.domain.purposes import Purpose
 from bot.render.fit import fit
 from bot.render.views import Markup, Views
 from bot.storage import Database, OutboxRow, Tx
@@ -24,13 +28,30 @@ NORMAL = 1  # replies, acknowledgements, notices
 BACKGROUND = 2  # progress edits of a diagnosis: only their last form matters
 
 
+class DeliveryHooks(Protocol):
+    """What the layer above records when the sender is done with a row, in its transaction."""
+
+    async def delivered(self, tx: Tx, row: OutboxRow) -> None:
+        """``row`` (a sendMessage) was delivered."""
+
+    async def unreachable(self, tx: Tx, row: OutboxRow) -> None:
+        """``row``'s chat blocked the bot (or no longer exists)."""
+
+
 class MessageQueue:
     """Queue messages for the sender, and wake it."""
 
-    def __init__(self, db: Database, views: Views, adb_chats: tuple[int, ...]) -> None:
+    def __init__(
+        self,
+        db: Database,
+        views: Views,
+        adb_chats: tuple[int, ...],
+        hooks: DeliveryHooks | None = None,
+    ) -> None:
         self.db = db
         self.views = views
         self.adb_chats = adb_chats
+        self.hooks = hooks  # None: nothing above wants to know (the sender's own tests)
         self._work = asyncio.Event()
 
     def wake(self) -> None:
@@ -206,4 +227,4 @@ class MessageQueue:
             "unreachable", chat_id=chat_id, c=self.views.complaint(c) if c else None
         )
         for chat in self.adb_chats:
-            await self.send(tx, chat, text, complaint_id=complaint_id, purpose="unreachable")
+            await self.send(tx, chat, text, complaint_id=complaint_id, purpose=Purpose.UNREACHABLE)

@@ -312,20 +312,8 @@ class Sender:
     async def _done(self, row: OutboxRow, message_id: int | None) -> None:
         async with self.db.write() as tx:
             await tx.outbox.done(row.id, "sent", message_id=message_id)
-            if row.method != "sendMessage":
-                return
-            # A report (a row with a step) serves every complaint of its incident: delivering
-            # it ends that step in each one's record.
-            if row.step is not None and row.incident_id is not None:
-                targets = [c.id for c in await tx.incidents.complaints(row.incident_id)]
-            else:
-                targets = [row.complaint_id] if row.complaint_id is not None else []
-            for cid in targets:
-                await tx.complaints.event(
-                    cid, "message", chat_id=row.chat_id, purpose=row.purpose, outbox_id=row.id
-                )
-                if row.step is not None:
-                    await tx.complaints.event(cid, "step_end", step=row.step)
+            if row.method == "sendMessage" and self.queue.hooks is not None:
+                await self.queue.hooks.delivered(tx, row)
 
     def backoff(self, failures: int) -> float:
         """Seconds before retry number ``failures + 1``: exponential, capped, jittered."""
@@ -360,9 +348,7 @@ class Sender:
             await tx.outbox.done(row.id, "unreachable", error=reason)
             await tx.outbox.drop_chat(row.chat_id, "unreachable")
             await tx.outbox.mark_unreachable(row.chat_id, reason[:200])
-            if row.complaint_id is not None:
-                await tx.complaints.event(
-                    row.complaint_id, "unreachable", chat_id=row.chat_id, purpose=row.purpose
-                )
+            if self.queue.hooks is not None:
+                await self.queue.hooks.unreachable(tx, row)
             await self.queue.unreachable(tx, row.chat_id, row.complaint_id)
         self.queue.wake()

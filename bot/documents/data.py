@@ -11,11 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.documents.period import Period
+from bot.domain.model import TOTAL_STANDARD
 from bot.settings.office import Staff
 from bot.storage import Database
 
 # The SOP's standard times add up to 43-73 minutes from complaint to report.
-SOP_MIN_MINUTES = 43
+SOP_MIN_MINUTES = TOTAL_STANDARD[0]
 
 
 class People:

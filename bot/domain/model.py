@@ -5,7 +5,9 @@ from SOP no. 800/490/DKPS-PS/2022. A complaint moves through states only by
 the transitions below, and each transition says which SOP steps it ends and
 starts and which report it sends where, so the bookkeeping is read from this
 table, not written by hand at each call site (``bot/sop/transition.py``
-applies it). Time is never read here: callers pass a ``Clock``.
+applies it). That includes the moves between incidents (``Move``: joining
+one, split, still down, dismissal, merge). Time is never read here: callers
+pass a ``Clock``.
 """
 
 from __future__ import annotations
@@ -63,9 +65,12 @@ class State(StrEnum):
     ESCALATED = "escalated"  # step 8 done: with the JF ADB
     VENDOR = "vendor"  # step 11: a third party was called
     CLOSED = "closed"  # step 9 done: the network runs normally
+    MERGED = "merged"  # an incident's only: its complaints moved to another incident
 
 
-MERGED = "merged"  # an incident whose complaints moved to another one (not a complaint's state)
+MERGED = State.MERGED
+UNDECIDED = (State.DIAGNOSING, State.AWAITING_DECISION)  # a complaint may join, leave, merge
+UNCLOSED = (*UNDECIDED, State.ESCALATED, State.VENDOR)
 
 
 class Action(StrEnum):
@@ -77,6 +82,19 @@ class Action(StrEnum):
     RECHECK = "cek_ulang"
     CALL_VENDOR = "hubungi_vendor"
     FIXED = "sudah_diperbaiki"
+
+
+class Move(StrEnum):
+    """What moves complaints between incidents (or out of the SOP); each is a transition.
+
+    A complaint that moves into an incident takes that incident's state, with the steps
+    that state has running; permission comes from the command that asks for it."""
+
+    JOIN = "join"  # filed into an incident, or moved into another by a merge
+    SPLIT = "split"  # out of an undecided incident into a new one of its own (/pisah)
+    STILL_DOWN = "still_down"  # closed, and the reporter says it is down again: a new incident
+    DISMISS = "dismiss"  # closed as not a network fault (/tutup); also an incident it left empty
+    MERGE = "merge"  # an undecided incident whose complaints moved to another (/gabung)
 
 
 class Command(StrEnum):
@@ -162,7 +180,7 @@ class Transition:
     """One edge of the SOP: what it changes and what the bookkeeping records."""
 
     source: State
-    action: Action
+    action: Action | Move
     target: State
     ends: tuple[int, ...] = ()  # steps whose clock stops now
     starts: tuple[int, ...] = ()  # steps whose clock starts now
@@ -178,6 +196,33 @@ OPENED_ON_FILING = (RECEIVE, AGENDA)
 ENDED_BY_ACKNOWLEDGEMENT = RECEIVE
 JF_ADB_REPORT = StepReport(REPORT_JF_ADB, "jf_report", Role.JF_ADB, follow_up=True)
 KABID_REPORT = StepReport(REPORT_KABID, "kabid_report", Role.KABID)
+
+
+def _into(source: State, move: Move, target: State) -> Transition:
+    """A complaint lands in an incident in ``target``: the steps that state has running
+    start for it (the decision is awaited for it too), and a closed one's agenda entry ends."""
+    return Transition(
+        source,
+        move,
+        target,
+        starts=(DECIDE,) if target is State.AWAITING_DECISION else (),
+        ends=(AGENDA,) if target is State.CLOSED else (),
+    )
+
+
+MOVES: tuple[Transition, ...] = (
+    # a new complaint joins whatever its incident is doing; a merge moves undecided ones
+    *(_into(State.DIAGNOSING, Move.JOIN, t) for t in (*UNCLOSED, State.CLOSED)),
+    _into(State.AWAITING_DECISION, Move.JOIN, State.DIAGNOSING),
+    _into(State.AWAITING_DECISION, Move.JOIN, State.AWAITING_DECISION),
+    # a split complaint gets a new incident, which starts with its diagnosis
+    *(_into(s, Move.SPLIT, State.DIAGNOSING) for s in UNDECIDED),
+    # after Ya: the agenda entry opens again, and so does the diagnosis
+    Transition(State.CLOSED, Move.STILL_DOWN, State.DIAGNOSING, starts=(AGENDA,)),
+    # not a network fault: the complaint (or the incident it leaves empty) closes
+    *(Transition(s, Move.DISMISS, State.CLOSED, ends=(AGENDA,)) for s in UNCLOSED),
+    *(Transition(s, Move.MERGE, State.MERGED) for s in UNDECIDED),
+)
 TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.DIAGNOSING, Action.CHECKS_DONE, State.AWAITING_DECISION, starts=(DECIDE,)),
     Transition(
@@ -204,19 +249,38 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(State.VENDOR, Action.CALL_VENDOR, State.VENDOR),
     Transition(State.ESCALATED, Action.FIXED, State.DIAGNOSING, recheck=True),
     Transition(State.VENDOR, Action.FIXED, State.DIAGNOSING, ends=(THIRD_PARTY,), recheck=True),
+    *MOVES,
 )
-_BY_EDGE = {(t.source, t.action): t for t in TRANSITIONS}
+_BY_EDGE: dict[tuple[State, Action | Move], list[Transition]] = {}
+for _t in TRANSITIONS:
+    _BY_EDGE.setdefault((_t.source, _t.action), []).append(_t)
 
 
-def transition(state: State | str, action: Action | str) -> Transition | None:
-    """The transition ``action`` takes from ``state``, or None when the SOP does not allow it."""
+def _action(action: Action | Move | str) -> Action | Move:
+    if isinstance(action, Action | Move):
+        return action
     try:
-        return _BY_EDGE.get((State(state), Action(action)))
+        return Action(action)
+    except ValueError:
+        return Move(action)
+
+
+def transition(
+    state: State | str, action: Action | Move | str, into: State | str | None = None
+) -> Transition | None:
+    """The transition ``action`` takes from ``state``, or None when the SOP does not allow it.
+
+    A move into an incident has one edge per state it may land in: ``into`` picks it."""
+    try:
+        edges = _BY_EDGE.get((State(state), _action(action)), [])
     except ValueError:
         return None
+    if len(edges) > 1 and into is not None:
+        edges = [t for t in edges if t.target == into]
+    return edges[0] if len(edges) == 1 else None
 
 
-def next_state(state: State | str, action: Action | str) -> State | None:
+def next_state(state: State | str, action: Action | Move | str) -> State | None:
     """The state after ``action``, or None when the SOP does not allow it now."""
     t = transition(state, action)
     return t.target if t else None

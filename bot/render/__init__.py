@@ -13,6 +13,8 @@ from typing import Any
 
 from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from bot.domain.events import EventKind
+
 LANGS = ("id", "en")
 DEFAULT_LANG = "id"
 
@@ -34,6 +36,7 @@ def environment(lang: str = DEFAULT_LANG) -> Environment:
         keep_trailing_newline=False,
     )
     env.globals["lang"] = lang
+    env.globals["kind"] = EventKind  # timeline kinds: a misspelt one fails, never misses
     return env
 
 

@@ -1,7 +1,7 @@
 """Turn stored complaints and results into rendered messages (text + buttons).
 
 All wording is in the templates; this module only prepares what they show
-(local times, step timing against the SOP, finding hints) and builds the
+(local times, finding hints; step timing is computed in ``bot.domain.timing``) and builds the
 inline keyboards with callback data from ``bot.render.buttons``.
 """
 
@@ -16,10 +16,10 @@ from babel.dates import format_date, format_datetime
 from jinja2 import TemplateNotFound
 
 from bot.domain.calendar import OfficeCalendar
-from bot.domain.model import SOP_NUMBER, STEP
+from bot.domain.model import SOP_NUMBER, STEP, TOTAL_STANDARD
 from bot.render import buttons, environment, render
 from bot.render.fit import excerpt
-from bot.storage.rows import Complaint, Event, Incident
+from bot.storage.rows import Complaint, Incident
 from checks.models import CheckResult, Finding
 from checks.steps import CHECK_STEPS
 
@@ -92,6 +92,7 @@ class Views:
             day=self.day,
             when_long=self.when_long,
             sop_number=SOP_NUMBER,
+            sop_total=TOTAL_STANDARD,
             person=self.person,
             **ctx,
         )
@@ -222,104 +223,6 @@ class Views:
         if not spans:
             return None
         return (max(b for _, b in spans) - min(a for a, _ in spans)).total_seconds()
-
-    def compliance(
-        self, events: Iterable[Event], now: datetime | None = None
-    ) -> list[dict[str, Any]]:
-        """People's time in each SOP step against its mutu baku, from the timeline.
-
-        Steps 2-6 are automated: one row with the machine's seconds beside the manual
-        standard they replace, not five rows of "0,0 detik against 10-30 minutes". A step
-        still running is measured up to ``now`` and marked as running, never ticked. With
-        the office calendar, time outside office hours does not count (``paused``).
-        """
-        starts: dict[int, list[datetime]] = {}
-        spans: dict[int, list[tuple[datetime, datetime]]] = {}
-        for e in events:
-            if e.step is None or e.kind not in ("step_start", "step_end"):
-                continue
-            if e.kind == "step_start":
-                starts.setdefault(e.step, []).append(e.at)
-            elif starts.get(e.step):
-                spans.setdefault(e.step, []).append((starts[e.step].pop(0), e.at))
-        out = []
-        auto = [s for no in CHECK_STEPS for s in spans.get(no, [])]
-        for no in sorted((spans.keys() | starts.keys()) - set(CHECK_STEPS)):
-            done = spans.get(no, [])
-            running = [(t, now) for t in starts.get(no, []) if now is not None]
-            out.append(
-                self._clock_row(
-                    no,
-                    STEP[no].name,
-                    done + running,
-                    bool(starts.get(no)),
-                    STEP[no].min_minutes,
-                    STEP[no].max_minutes,
-                )
-            )
-        if auto:
-            lo = [STEP[n].min_minutes or 0 for n in CHECK_STEPS]
-            hi = [STEP[n].max_minutes or 0 for n in CHECK_STEPS]
-            row = self._clock_row(0, "", auto, False, sum(lo), sum(hi))
-            row.update(
-                no="2-6",
-                auto=True,
-                mark="auto",
-                seconds=max(b for _, b in auto).timestamp() - min(a for a, _ in auto).timestamp(),
-            )
-            out.insert(1 if out and out[0]["no"] == 1 else 0, row)
-        return out
-
-    def span(
-        self,
-        start: datetime,
-        end: datetime,
-        std_min: int | None,
-        std_max: int | None,
-        *,
-        running: bool = False,
-    ) -> dict[str, Any]:
-        """One clock from ``start`` to ``end`` against a standard (a whole complaint's)."""
-        return self._clock_row(0, "", [(start, end)], running, std_min, std_max)
-
-    def _clock_row(
-        self,
-        no: int,
-        name: str,
-        spans: list[tuple[datetime, datetime]],
-        running: bool,
-        std_min: int | None,
-        std_max: int | None,
-    ) -> dict[str, Any]:
-        wall = sum(((b - a).total_seconds() for a, b in spans), 0.0)
-        counted = sum((self.office_seconds(a, b) for a, b in spans), 0.0)
-        standard = None if std_max is None else timedelta(minutes=std_max).total_seconds()
-        within = (
-            None
-            if standard is None or not spans
-            else all(self.office_seconds(a, b) <= standard for a, b in spans)
-        )
-        mark = "running" if running else "none" if within is None else "ok" if within else "late"
-        return {
-            "no": no,
-            "name": name,
-            "seconds": counted,
-            "wall_seconds": wall,
-            "paused": wall - counted > 59,
-            "times": len(spans),
-            "open": running,
-            "std_min": std_min,
-            "std_max": std_max,
-            "within": within,
-            "mark": mark,
-            "auto": False,
-        }
-
-    def office_seconds(self, start: datetime, end: datetime) -> float:
-        """Seconds of ``[start, end)`` the SOP's clock counts (office time, if paused)."""
-        if self.calendar is None:
-            return max(0.0, (end - start).total_seconds())
-        return self.calendar.office_time(start, end).total_seconds()
 
     # --- keyboards --------------------------------------------------------------------------
 

@@ -136,7 +136,7 @@ class Sla(Section):
     Defaults are the SOP's standard times (mutu baku); fractions are allowed.
     """
 
-    decision_minutes: Minutes = 5
+    decision_minutes: Minutes | None = None  # None: the SOP's standard for step 7 (5)
     remind_every_minutes: Minutes = 5
     escalate_decision_minutes: Minutes = 10
     total_minutes: Minutes = 73

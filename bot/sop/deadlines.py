@@ -20,9 +20,12 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.delivery.queue import URGENT, MessageQueue
+from bot.domain import model, purposes, timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.clock import Clock
+from bot.domain.events import EventKind
 from bot.domain.model import Role, State
+from bot.domain.purposes import Purpose
 from bot.render.views import Views
 from bot.settings.office import Sla
 from bot.storage import Database, Incident, Tx
@@ -50,11 +53,17 @@ class Deadlines:
         self.sla = sla
         self.calendar = calendar
         self.clock = clock
+        # Unset in [sla]: the SOP's own standard for the decision (step 7).
+        self.decision_minutes = (
+            sla.decision_minutes
+            if sla.decision_minutes is not None
+            else timing.standard_minutes(model.DECIDE)
+        )
         # A new incident does not wake the clock: look often enough that no notice is late
         # by more than a quarter of the shortest interval (tests set seconds, not minutes).
         shortest = (
             min(
-                sla.decision_minutes,
+                self.decision_minutes,
                 sla.remind_every_minutes,
                 sla.escalate_decision_minutes,
                 sla.total_minutes,
@@ -93,7 +102,7 @@ class Deadlines:
         quiet = not self.calendar.is_office_time(now)  # nobody is paged at night
         sla, nexts = self.sla, []
         if inc.state == State.AWAITING_DECISION and inc.awaiting_since is not None:
-            first = self._due(inc.awaiting_since, sla.decision_minutes)
+            first = self._due(inc.awaiting_since, self.decision_minutes)
             if now >= first:
                 # Only the reminder due now: after a long stop, not every one missed.
                 k = 1 + int(
@@ -109,12 +118,14 @@ class Deadlines:
             if now < escalate:
                 nexts.append(escalate)
             elif not quiet and await tx.incidents.notice(inc.id, "escalate", 0):
-                await self._tell(tx, inc, Role.JF_ADB, "escalate", since=inc.awaiting_since)
+                await self._tell(tx, inc, Role.JF_ADB, EventKind.ESCALATE, since=inc.awaiting_since)
         overdue = self._due(inc.created_at, sla.total_minutes)
         if now < overdue:
             nexts.append(overdue)
         elif not quiet and await tx.incidents.notice(inc.id, "overdue", 0):
-            await self._tell(tx, inc, Role.KABID, "overdue", since=inc.created_at, timeline=True)
+            await self._tell(
+                tx, inc, Role.KABID, EventKind.OVERDUE, since=inc.created_at, timeline=True
+            )
         if inc.state == State.VENDOR:
             calls = await tx.incidents.vendor_calls(inc.id)
             if calls:
@@ -129,7 +140,12 @@ class Deadlines:
                     and await tx.incidents.notice(inc.id, f"vendor:{last.id}", k)
                 ):
                     await self._tell(
-                        tx, inc, Role.JF_ADB, "follow_up", since=last.called_at, vendor=last.vendor
+                        tx,
+                        inc,
+                        Role.JF_ADB,
+                        EventKind.FOLLOW_UP,
+                        since=last.called_at,
+                        vendor=last.vendor,
                     )
                 nexts.append(self._due(last.called_at, (k + 1) * every))
         return nexts
@@ -149,7 +165,7 @@ class Deadlines:
         )
         prompts = {
             r.chat_id: r.message_id
-            for r in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}")
+            for r in await tx.outbox.sent_for_incident(inc.id, purposes.diagnosis(inc.round))
         }
         for chat in self.queue.adb_chats:
             await self.queue.send(
@@ -157,19 +173,21 @@ class Deadlines:
                 chat,
                 text,
                 incident_id=inc.id,
-                purpose="reminder",
+                purpose=Purpose.REMINDER,
                 priority=URGENT,
                 reply_to=prompts.get(chat),
             )
         for c in complaints:
-            await tx.complaints.event(c.id, "reminder", step=7, waited=round(waited))
+            await tx.complaints.event(
+                c.id, EventKind.REMINDER, step=model.DECIDE, waited=round(waited)
+            )
 
     async def _tell(
         self,
         tx: Tx,
         inc: Incident,
         role: Role,
-        key: str,
+        key: EventKind,
         *,
         since: datetime,
         timeline: bool = False,
@@ -196,7 +214,7 @@ class Deadlines:
             text,
             incident_id=inc.id,
             complaint_id=complaints[0].id,
-            purpose=key,
+            purpose=Purpose(key),
             priority=URGENT,
         )
         for c in complaints:

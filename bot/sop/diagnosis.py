@@ -18,6 +18,8 @@ from typing import Any
 
 from bot.agents import AgentLookup
 from bot.delivery.queue import BACKGROUND, NORMAL, URGENT, MessageQueue
+from bot.domain import purposes
+from bot.domain.events import EventKind
 from bot.domain.model import Action, State
 from bot.render.fit import LIMIT
 from bot.render.views import Views
@@ -98,7 +100,7 @@ class Diagnoses:
                 text,
                 complaint_id=complaints[0].id,
                 incident_id=inc.id,
-                purpose=f"diagnosis:{inc.round}",
+                purpose=purposes.diagnosis(inc.round),
                 priority=URGENT,
             )
 
@@ -107,7 +109,7 @@ class Diagnoses:
     ) -> None:
         """Edit this round's diagnosis message in every ADB chat."""
         markup = self.views.decision_keyboard(inc.id) if buttons else None
-        for row in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}"):
+        for row in await tx.outbox.sent_for_incident(inc.id, purposes.diagnosis(inc.round)):
             await self.queue.edit(tx, row, text, markup, priority=priority)
 
     async def refresh(self, tx: Tx, iid: int) -> None:
@@ -207,10 +209,12 @@ class Diagnoses:
             rows = tx.complaints
             complaints = await tx.incidents.complaints(iid)
             for c in complaints:  # each complaint's record shows its own steps 2-6
-                await rows.event(c.id, "step_start", step=result.step, round=round_, at=start)
-                await rows.event(c.id, "step_end", step=result.step, round=round_, at=end)
                 await rows.event(
-                    c.id, "check", step=result.step, round=round_, status=str(result.status)
+                    c.id, EventKind.STEP_START, step=result.step, round=round_, at=start
+                )
+                await rows.event(c.id, EventKind.STEP_END, step=result.step, round=round_, at=end)
+                await rows.event(
+                    c.id, EventKind.CHECK, step=result.step, round=round_, status=str(result.status)
                 )
             checks = await tx.incidents.checks(iid, round_)
             await self.edit(
@@ -229,7 +233,7 @@ class Diagnoses:
                     inc,
                     Action.CHECKS_DONE,
                     by=None,
-                    event="error",
+                    event=EventKind.ERROR,
                     round=round_,
                     what="diagnosis",
                 )
@@ -239,7 +243,7 @@ class Diagnoses:
                     inc,
                     Action.CHECKS_DONE,
                     by=None,
-                    event="diagnosis",
+                    event=EventKind.DIAGNOSIS,
                     round=round_,
                     verdict=str(report.verdict),
                     host=report.host,

@@ -29,18 +29,22 @@ from typing import Any, Protocol, runtime_checkable
 
 from bot.agents import AgentLookup
 from bot.delivery.queue import URGENT, MessageQueue
-from bot.domain import model
+from bot.domain import model, purposes
 from bot.domain.clock import Clock
+from bot.domain.events import EventKind
 from bot.domain.model import MERGED, Command, State
+from bot.domain.outcomes import Outcome, Refused
+from bot.domain.purposes import Purpose
 from bot.render.views import Views
 from bot.settings.office import Monitor as MonitorConfig
 from bot.settings.office import OfficeConfig
-from bot.sop.transition import NOT_FOUND, OK, REFUSED
-from bot.sop.workflow import Press, Workflow
+from bot.sop.transition import Press, writing
+from bot.sop.workflow import Workflow
 from bot.storage import Database, Tx
 from bot.storage.monitor import SiteRow, WatchRow, Window
 from checks.agent.api import Names
 from checks.models import Report, Status
+from checks.steps import PING, SERVICES, SOFTWARE
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +53,6 @@ Key = tuple[str, str]  # (kind, name)
 # What one look at a site saw: True up, False down, None unknown (the check could not run).
 Seen = dict[Key, bool | None]
 Probe = Callable[[str | None], Awaitable[Seen]]
-PING_STEP, SOFTWARE_STEP, SERVICES_STEP = 4, 2, 5
 MAX_WINDOW = timedelta(days=7)
 
 
@@ -88,8 +91,8 @@ def read_report(
     """
     by_step = {r.step: r for r in report.results}
     seen: Seen = {}
-    wanted = [(TARGET, n, PING_STEP) for n in targets] + [
-        (SERVICE, n, SOFTWARE_STEP if n in software else SERVICES_STEP) for n in services
+    wanted = [(TARGET, n, PING) for n in targets] + [
+        (SERVICE, n, SOFTWARE if n in software else SERVICES) for n in services
     ]
     for kind, name, step in wanted:
         r = by_step.get(step)
@@ -181,9 +184,9 @@ def agent_probe(agent_for: AgentLookup, config: OfficeConfig, m: MonitorConfig) 
         steps = [
             step
             for step, needed in (
-                (SOFTWARE_STEP, software),
-                (PING_STEP, targets),
-                (SERVICES_STEP, set(services) - software),
+                (SOFTWARE, software),
+                (PING, targets),
+                (SERVICES, set(services) - software),
             )
             if needed
         ]
@@ -338,7 +341,7 @@ class MonitorLoop:
         )
         prompts = {
             r.chat_id: r.message_id
-            for r in await tx.outbox.sent_for_incident(inc.id, f"diagnosis:{inc.round}")
+            for r in await tx.outbox.sent_for_incident(inc.id, purposes.diagnosis(inc.round))
         }
         for chat in self.queue.adb_chats:
             await self.queue.send(
@@ -346,12 +349,12 @@ class MonitorLoop:
                 chat,
                 text,
                 incident_id=inc.id,
-                purpose="monitor_up",
+                purpose=Purpose.MONITOR_UP,
                 priority=URGENT,
                 reply_to=prompts.get(chat),
             )
         for c in complaints:
-            await tx.complaints.event(c.id, "monitor_up", incident=inc.id)
+            await tx.complaints.event(c.id, EventKind.MONITOR_UP, incident=inc.id)
             if c.reporter_chat_id is not None and c.state != State.CLOSED:
                 await self.queue.send(
                     tx,
@@ -366,7 +369,7 @@ class MonitorLoop:
                         at=tx.now,
                     ),
                     complaint_id=c.id,
-                    purpose="monitor_up",
+                    purpose=Purpose.MONITOR_UP,
                 )
 
 
@@ -445,33 +448,36 @@ class Monitoring:
         ]
         return matches[0] if len(set(matches)) == 1 else None
 
-    async def open_window(self, req: WindowRequest, press: Press) -> Window | str:
-        """An ADB plans maintenance: monitoring is quiet for the site until it ends."""
-        async with self.db.write() as tx:
+    async def open_window(self, req: WindowRequest, press: Press) -> Window:
+        """An ADB plans maintenance: monitoring is quiet for the site until it ends.
+        ``Refused``: not an ADB, or no such site (``NOT_FOUND``)."""
+        async with writing(self.db) as tx:
             if not model.may(press.roles, Command.MAINTENANCE):
-                await self._audit(tx, press, REFUSED, "/pemeliharaan")
-                return REFUSED
+                await self._audit(tx, press, Outcome.REFUSED, "/pemeliharaan")
+                raise Refused(Outcome.REFUSED)
             key = self.site_key(req.site)
             if key is None:
-                return NOT_FOUND
+                raise Refused(Outcome.NOT_FOUND)
             wid = await tx.monitor.add_window(
                 key, tx.now + req.duration, req.reason, press.actor.id, press.actor.name
             )
-            await self._audit(tx, press, OK, f"/pemeliharaan {key or '-'} #{wid}")
+            await self._audit(tx, press, Outcome.OK, f"/pemeliharaan {key or '-'} #{wid}")
             window = await tx.monitor.window(key, tx.now)
         assert window is not None
         return window
 
-    async def end_window(self, wid: int, press: Press) -> Window | str:
-        """An ADB ends a window early; monitoring speaks again at its next look."""
-        async with self.db.write() as tx:
+    async def end_window(self, wid: int, press: Press) -> Window:
+        """An ADB ends a window early; monitoring speaks again at its next look.
+        ``Refused``: not an ADB, or no such open window (``NOT_FOUND``)."""
+        async with writing(self.db) as tx:
             if not model.may(press.roles, Command.MAINTENANCE):
-                await self._audit(tx, press, REFUSED, "/pemeliharaan selesai")
-                return REFUSED
+                await self._audit(tx, press, Outcome.REFUSED, "/pemeliharaan selesai")
+                raise Refused(Outcome.REFUSED)
             ended = await tx.monitor.end_window(wid)
-            if ended is not None:
-                await self._audit(tx, press, OK, f"/pemeliharaan selesai {wid}")
-        return ended if ended is not None else NOT_FOUND
+            if ended is None:
+                raise Refused(Outcome.NOT_FOUND)
+            await self._audit(tx, press, Outcome.OK, f"/pemeliharaan selesai {wid}")
+        return ended
 
     async def windows(self) -> list[Window]:
         return await self.db.reads.monitor.windows(self.clock())

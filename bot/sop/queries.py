@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.domain import timing
 from bot.domain.model import State
 from bot.render.views import LONG_EXCERPT, Views
 from bot.storage import Complaint, Database, Dialog, OutboxRow
@@ -39,7 +40,7 @@ class Queries:
             c=self.views.complaint(c, LONG_EXCERPT),
             full=full,
             events=events,
-            times=self.views.compliance(events, self.db.clock()),
+            times=timing.compliance(events, self.db.clock(), self.views.calendar),
             linked=[x.tag for x in linked],
             inc=self.views.incident(inc) if inc else None,
             vendors=await reads.incidents.vendor_calls(inc.id) if inc else [],

@@ -1,26 +1,55 @@
-"""Apply any SOP transition to an incident in the caller's transaction, as ``model`` says.
+"""Apply any SOP transition in the caller's transaction, as ``model.TRANSITIONS`` says.
 
 Authorise (the role first, so a refusal says nothing about which numbers
-exist), change the incident's state only if it is still the one the
-transition starts from, and for every complaint in it write the same change
-in its own record (what happened, the steps that end, the state, the steps
-that start); then queue the one report and each reporter's notice. Nothing
-changes a complaint's state without these rows.
+exist), change the state only if it is still the one the transition starts
+from, and write the same change in each complaint's own record (what
+happened, the steps that end, the state, the steps that start); then queue
+the one report and each reporter's notice. Two kinds of subject: an incident,
+whose complaints all move with it (the decision, the third party, a merge),
+and one complaint that moves into an incident or out of the SOP (filing,
+split, still down, dismissal). Nothing changes a state without these rows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from bot.delivery.queue import URGENT, MessageQueue
-from bot.domain import model
-from bot.domain.model import Action, Actor, Command, Role, StepReport, Transition
+from bot.domain import model, purposes, timing
+from bot.domain.events import EventKind
+from bot.domain.model import Action, Actor, Command, Move, Role, StepReport, Transition
+from bot.domain.outcomes import Outcome, Refused
+from bot.domain.purposes import Purpose
 from bot.render.views import Views
-from bot.storage import Complaint, Incident, Tx
+from bot.storage import Complaint, Database, Incident, Tx
 
-# Answers to a button press (keys of templates/*/answers.txt.j2).
-OK, REFUSED, STALE, NOT_FOUND = "ok", "refused", "stale", "not_found"
+
+@dataclass(frozen=True, slots=True)
+class Press:
+    """Who pressed a button (or sent a command), where, in which update."""
+
+    actor: Actor
+    roles: frozenset[Role]
+    chat_id: int | None
+    message_id: int | None
+    update_id: int | None = None
+
+
+@asynccontextmanager
+async def writing(db: Database) -> AsyncIterator[Tx]:
+    """A write transaction in which ``Refused`` still commits what was recorded about the
+    refusal (who pressed what, and why it changed nothing) before it reaches the caller."""
+    refusal: Refused | None = None
+    async with db.write() as tx:
+        try:
+            yield tx
+        except Refused as exc:
+            refusal = exc
+    if refusal is not None:
+        raise refusal
 
 
 class Transitions:
@@ -32,44 +61,45 @@ class Transitions:
         self.chats = chats
 
     async def authorise(
-        self,
-        tx: Tx,
-        iid: int,
-        roles: frozenset[Role],
-        what: Action | Command,
-        actor: Actor,
-        chat_id: int | None,
-        name: str,
-    ) -> Incident | str:
-        """The incident if ``roles`` may do ``what``; else the refusal key, recorded."""
+        self, tx: Tx, iid: int, press: Press, what: Action | Command, name: str
+    ) -> Incident:
+        """The incident, if ``press`` may do ``what``; else ``Refused``, recorded in the
+        record of every complaint of the incident."""
         inc = await tx.incidents.get(iid)
-        if not model.may(roles, what):
+        if not model.may(press.roles, what):
             for c in await tx.incidents.complaints(iid) if inc else []:
                 await tx.complaints.event(
-                    c.id, "refused", actor=actor, action=name, chat_id=chat_id
+                    c.id, EventKind.REFUSED, actor=press.actor, action=name, chat_id=press.chat_id
                 )
-            return REFUSED
-        return inc if inc is not None else NOT_FOUND
+            raise Refused(Outcome.REFUSED)
+        if inc is None:
+            raise Refused(Outcome.NOT_FOUND)
+        return inc
 
     async def apply(
         self,
         tx: Tx,
         inc: Incident,
-        taken: Action,
+        taken: Action | Move,
         /,
         *,
         by: Actor | None,
-        event: str,
+        event: EventKind,
+        complaint: Complaint | None = None,
         **detail: Any,
     ) -> Transition | None:
-        """Take action ``taken`` on ``inc``; None (nothing written) when it is not allowed now.
+        """Take ``taken``; None (nothing written) when the SOP does not allow it now.
 
-        ``event`` and ``detail`` are the timeline row saying what happened."""
+        Without ``complaint`` the incident moves and every complaint in it with it. With
+        it, that complaint moves into ``inc`` (taking its state) or, dismissed, out of the
+        SOP (``reason`` in ``detail``). ``event`` and ``detail`` are the timeline row
+        saying what happened."""
+        if complaint is not None:
+            return await self._move(tx, inc, complaint, taken, by, event, detail)
         t = model.transition(inc.state, taken)
         if t is None or not await tx.incidents.set_state(inc.id, inc.state, t.target):
             return None
-        complaints = await tx.incidents.complaints(inc.id)
-        for c in complaints:
+        for c in await tx.incidents.complaints(inc.id):
             await self.record(tx, c, t, inc.round, by, event, detail)
         after = await tx.incidents.get(inc.id)
         assert after is not None
@@ -81,6 +111,28 @@ class Transitions:
                 await self.tell_reporter(tx, c, t.tell_reporter)
         return t
 
+    async def _move(
+        self,
+        tx: Tx,
+        inc: Incident,
+        c: Complaint,
+        taken: Action | Move,
+        by: Actor | None,
+        event: EventKind,
+        detail: dict[str, Any],
+    ) -> Transition | None:
+        t = model.transition(c.state, taken, into=inc.state)
+        if t is None:
+            return None
+        if taken is Move.DISMISS:  # closed with its reason, from whatever state it was in
+            moved = await tx.complaints.dismiss(c.id, str(detail["reason"]))
+        else:
+            moved = await tx.complaints.set_state(c.id, c.state, t.target)
+        if not moved:
+            return None
+        await self.record(tx, c, t, inc.round, by, event, detail, moved_already=True)
+        return t
+
     @staticmethod
     async def record(
         tx: Tx,
@@ -88,21 +140,29 @@ class Transitions:
         t: Transition,
         round_: int,
         by: Actor | None,
-        event: str,
+        event: EventKind,
         detail: Mapping[str, Any],
+        *,
+        moved_already: bool = False,
     ) -> None:
         """One complaint's share of a transition: its state and its timeline rows."""
         rows = tx.complaints
-        await rows.set_state(c.id, c.state, t.target)
+        if not moved_already:
+            await rows.set_state(c.id, c.state, t.target)
         await rows.event(c.id, event, actor=by, **detail)
         for step in t.ends:
-            await rows.event(c.id, "step_end", actor=by, step=step, round=round_)
+            await rows.event(c.id, EventKind.STEP_END, actor=by, step=step, round=round_)
         if t.target is not t.source:
             await rows.event(
-                c.id, "state", actor=by, state_from=c.state, state_to=t.target, round=round_
+                c.id,
+                EventKind.STATE,
+                actor=by,
+                state_from=c.state,
+                state_to=t.target,
+                round=round_,
             )
         for step in t.starts:
-            await rows.event(c.id, "step_start", actor=by, step=step, round=round_)
+            await rows.event(c.id, EventKind.STEP_START, actor=by, step=step, round=round_)
 
     async def _report(
         self, tx: Tx, inc: Incident, complaints: list[Complaint], report: StepReport, by: Actor
@@ -110,12 +170,11 @@ class Transitions:
         """Steps 8 and 9: one report lists every complaint; delivering it ends the step."""
         for c in complaints:
             await tx.complaints.event(
-                c.id, "step_start", actor=by, step=report.step, round=inc.round
+                c.id, EventKind.STEP_START, actor=by, step=report.step, round=inc.round
             )
         lead = complaints[0]
         events = await tx.complaints.timeline(lead.id)
         v = self.views
-        total = v.span(min(c.created_at for c in complaints), tx.now, *model.TOTAL_STANDARD)
         text = v.html(
             report.template,
             c=v.complaint(lead),
@@ -123,12 +182,12 @@ class Transitions:
             inc=v.incident(inc),
             steps=v.steps(await tx.incidents.checks(inc.id, inc.round)),
             events=events,
-            times=v.compliance(events, tx.now),
+            times=timing.compliance(events, tx.now, v.calendar),
             vendors=await tx.incidents.vendor_calls(inc.id),
             by=v.person(by.id, by.name),
             at=tx.now,
             outcome=model.RECORDED_OUTCOME,
-            total=total,
+            total=timing.total(min(c.created_at for c in complaints), tx.now, v.calendar),
             note=inc.note,
         )
         markup = v.jf_keyboard(inc.id) if report.follow_up else None
@@ -151,9 +210,11 @@ class Transitions:
         text = self.views.html(
             "outcome", c=self.views.complaint(c), outcome=outcome, recorded=model.RECORDED_OUTCOME
         )
-        await self.queue.send(tx, c.reporter_chat_id, text, complaint_id=c.id, purpose="outcome")
+        await self.queue.send(
+            tx, c.reporter_chat_id, text, complaint_id=c.id, purpose=Purpose.OUTCOME
+        )
 
 
 def report_purpose(report: StepReport, round_: int) -> str:
     """The outbox purpose of a report: its template and the diagnosis round it reports."""
-    return f"{report.template}:{round_}"
+    return purposes.report(report.template, round_)

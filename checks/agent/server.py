@@ -39,6 +39,7 @@ from checks.agent.api import (
 from checks.agent.guard import MAX_BODY_BYTES, Guard, error_response
 from checks.config import CheckConfig
 from checks.models import CheckResult, Report
+from checks.steps import HARDWARE
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +143,10 @@ def create_app(config: CheckConfig, token: str, *, run_checks: RunChecks | None 
     @app.get(HARDWARE_PATH)
     async def hardware() -> CheckResult:
         """The hardware snapshot (SOP step 6) of this server."""
-        report = await run(config, [6])
-        result = report.result(6)
+        report = await run(config, [HARDWARE])
+        result = report.result(HARDWARE)
         if result is None:
-            raise RuntimeError("the runner returned no result for step 6")
+            raise RuntimeError(f"the runner returned no result for step {HARDWARE}")
         return result
 
     return app

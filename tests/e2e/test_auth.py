@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 
 from bot.domain.model import Action, Actor, Role, State
+from bot.domain.outcomes import Outcome
 from bot.services import Services
 from bot.settings.office import OfficeConfig
-from bot.sop.transition import NOT_FOUND, OK, REFUSED, STALE
 from bot.sop.workflow import Press
 from checks.config import parse_config
 from tests.support.botapi_stub import BotApiStub
 from tests.support.e2e import Bot, rows, until, wait_decision
 from tests.support.office import ADB_ID, FAST_CHECKS_TOML, JF_CHAT, OTHER_ID, USER_ID, make_settings
-from tests.support.sop import sop_services
+from tests.support.sop import outcome, sop_services
 
 CONFIG = FAST_CHECKS_TOML
 VENDORS = '\n[[vendors]]\nname = "Telkom"\n\n[[sites]]\nname = "Kantor Dinas"\n'
@@ -57,12 +57,12 @@ async def test_two_adbs_pressing_at_once_change_the_state_once(svc: Services) ->
     a, b = press(ADB_ID, Role.ADB), press(5002, Role.ADB)
     wf = svc.workflow
     answers = await asyncio.gather(
-        wf.decide(cid, Action.YES, a),
-        wf.decide(cid, Action.NO, b),
-        wf.decide(cid, Action.YES, a),
-        wf.decide(cid, Action.RECHECK, b),
+        outcome(wf.decide(cid, Action.YES, a)),
+        outcome(wf.decide(cid, Action.NO, b)),
+        outcome(wf.decide(cid, Action.YES, a)),
+        outcome(wf.decide(cid, Action.RECHECK, b)),
     )
-    assert sorted(answers) == [OK, STALE, STALE, STALE]
+    assert sorted(answers) == [Outcome.OK, Outcome.STALE, Outcome.STALE, Outcome.STALE]
     events = await svc.db.reads.complaints.timeline(cid)
     assert [e.kind for e in events].count("decision") == 1
     assert [e.kind for e in events].count("state") == 1
@@ -79,18 +79,18 @@ async def test_who_may_not_press_is_refused_before_anything_else(
     p = press(OTHER_ID, *roles)
     for number in (cid, 999_999):
         for action in (Action.YES, Action.NO, Action.RECHECK):
-            assert await svc.workflow.decide(number, action, p) == REFUSED
+            assert await outcome(svc.workflow.decide(number, action, p)) == Outcome.REFUSED
     if Role.JF_ADB not in roles:
         for number in (esc, 999_999):
-            assert await svc.workflow.fixed(number, p) == REFUSED
-            assert await svc.workflow.show_vendors(number, p) == REFUSED
-            assert await svc.workflow.call_vendor(number, "0", p) == REFUSED
-            assert await svc.workflow.call_vendor(number, "9", p) == REFUSED, (
+            assert await outcome(svc.workflow.fixed(number, p)) == Outcome.REFUSED
+            assert await outcome(svc.workflow.show_vendors(number, p)) == Outcome.REFUSED
+            assert await outcome(svc.workflow.call_vendor(number, "0", p)) == Outcome.REFUSED
+            assert await outcome(svc.workflow.call_vendor(number, "9", p)) == Outcome.REFUSED, (
                 "index checked after role"
             )
-            assert await svc.workflow.set_ticket(number, "T-1", p) == REFUSED
+            assert await outcome(svc.workflow.set_ticket(number, "T-1", p)) == Outcome.REFUSED
     else:  # the JF ADB group may act on its report, never on the decision
-        assert await svc.workflow.call_vendor(999_999, "0", p) == NOT_FOUND
+        assert await outcome(svc.workflow.call_vendor(999_999, "0", p)) == Outcome.NOT_FOUND
     states = [c.state for c in await svc.db.reads.complaints.all()]
     assert states == [State.AWAITING_DECISION, State.ESCALATED]
     refused = [e for e in await svc.db.reads.complaints.timeline(cid) if e.kind == "refused"]
@@ -153,6 +153,6 @@ async def test_a_ticket_without_a_vendor_call_is_answered_at_once(svc: Services)
     woken: list[bool] = []
     svc.queue.wake = lambda: woken.append(True)  # type: ignore[method-assign]
     p = press(ADB_ID, Role.ADB)
-    assert await svc.workflow.set_ticket(cid, "T-1", p) == STALE
+    assert await outcome(svc.workflow.set_ticket(cid, "T-1", p)) == Outcome.STALE
     assert woken and await svc.db.reads.outbox.pending_count() == 1
     assert "ticket" not in [e.kind for e in await svc.db.reads.complaints.timeline(cid)]

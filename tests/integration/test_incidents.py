@@ -17,15 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.domain.model import Action, Actor, Role
+from bot.domain.outcomes import Outcome
 from bot.services import Services, build_services
 from bot.settings.office import OfficeConfig
-from bot.sop.transition import OK, REFUSED, STALE
 from bot.sop.workflow import Press
 from bot.storage import Database
 from checks.config import parse_config
 from tests.support.clock import FakeClock
 from tests.support.office import ADB_ID, make_settings
-from tests.support.sop import InstantAgent
+from tests.support.sop import InstantAgent, outcome
 
 ADB = Press(Actor(ADB_ID, "Andi ADB"), frozenset({Role.USER, Role.ADB}), ADB_ID, 1)
 CONFIG = """
@@ -107,7 +107,7 @@ async def test_a_storm_is_one_incident_one_diagnosis_one_prompt(
     acks = await outbox(s, "SELECT payload FROM outbox WHERE purpose='ack' ORDER BY id")
     assert len(acks) == 20 and "sudah 20 laporan" in str(acks[-1][0])
 
-    assert await s.workflow.decide(1, Action.YES, ADB) == OK
+    assert await outcome(s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
     told = await outbox(s, "SELECT complaint_id FROM outbox WHERE purpose='outcome'")
     assert sorted(c for (c,) in told) == cids, "every reporter is told, once"
     reports = await outbox(
@@ -134,7 +134,7 @@ async def test_a_join_to_a_decided_incident_reopens_nothing(
     s, clock = world
     first = await file(s, 1)
     await s.diagnoses.idle()
-    assert await s.workflow.decide(1, Action.YES, ADB) == OK
+    assert await outcome(s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
     clock.now += timedelta(minutes=10)
     late = await file(s, 2)
     assert await incident_of(s, late) == 1
@@ -143,17 +143,19 @@ async def test_a_join_to_a_decided_incident_reopens_nothing(
         s, "SELECT payload FROM outbox WHERE purpose='ack' AND complaint_id=?", late
     )
     assert "sudah dinyatakan selesai" in str(ack) and "kel 2 masih" in str(ack)
-    assert await s.workflow.decide(1, Action.NO, ADB) == STALE, "nothing reopened"
+    assert await outcome(s.workflow.decide(1, Action.NO, ADB)) == Outcome.STALE, "nothing reopened"
 
     # The reporter says it is still down: a new incident, checked again.
     still = Press(reporter(2), frozenset({Role.USER}), reporter(2).id, 5)
-    assert await s.workflow.still_down(late, still) == OK
+    assert await outcome(s.workflow.still_down(late, still)) == Outcome.OK
     await s.diagnoses.idle()
     assert await incident_of(s, late) == 2 and await states(s) == ["closed", "awaiting_decision"]
-    assert await s.workflow.still_down(first, still) != OK, "only on one's own complaint"
+    assert await outcome(s.workflow.still_down(first, still)) != Outcome.OK, (
+        "only on one's own complaint"
+    )
 
     # After the window, a new complaint opens a new incident.
-    assert await s.workflow.decide(2, Action.YES, ADB) == OK
+    assert await outcome(s.workflow.decide(2, Action.YES, ADB)) == Outcome.OK
     clock.now += timedelta(minutes=16)
     assert await incident_of(s, await file(s, 3)) == 3
 
@@ -163,11 +165,11 @@ async def test_split_and_merge(world: tuple[Services, FakeClock]) -> None:
     a, b, c = await file(s, 1), await file(s, 2), await file(s, 3)
     await s.diagnoses.idle()
     user = Press(reporter(1), frozenset({Role.USER}), reporter(1).id, 5)
-    assert await s.workflow.split(b, user) == REFUSED
-    assert await s.workflow.split(b, ADB) == OK
+    assert await outcome(s.workflow.split(b, user)) == Outcome.REFUSED
+    assert await outcome(s.workflow.split(b, ADB)) == Outcome.OK
     await s.diagnoses.idle()
     assert [await incident_of(s, x) for x in (a, b, c)] == [1, 2, 1]
-    assert await s.workflow.split(b, ADB) == STALE, "alone in its incident"
+    assert await outcome(s.workflow.split(b, ADB)) == Outcome.STALE, "alone in its incident"
     prompts = await outbox(
         s,
         "SELECT incident_id FROM outbox WHERE purpose='diagnosis:1'"
@@ -175,21 +177,25 @@ async def test_split_and_merge(world: tuple[Services, FakeClock]) -> None:
     )
     assert [i for (i,) in prompts] == [1, 1, 2, 2], "the split one has its own prompt"
 
-    assert await s.workflow.merge(1, 2, user) == REFUSED
-    assert await s.workflow.merge(1, 1, ADB) == STALE
-    assert await s.workflow.merge(1, 2, ADB) == OK
+    assert await outcome(s.workflow.merge(1, 2, user)) == Outcome.REFUSED
+    assert await outcome(s.workflow.merge(1, 1, ADB)) == Outcome.STALE
+    assert await outcome(s.workflow.merge(1, 2, ADB)) == Outcome.OK
     assert [await incident_of(s, x) for x in (a, b, c)] == [1, 1, 1]
     merged = await s.db.reads.incidents.get(2)
     assert merged is not None and merged.state == "merged" and merged.merged_into == 1
-    assert await s.workflow.decide(2, Action.YES, ADB) == STALE, "decide on the target"
+    assert await outcome(s.workflow.decide(2, Action.YES, ADB)) == Outcome.STALE, (
+        "decide on the target"
+    )
     kinds = await outbox(s, "SELECT kind FROM timeline WHERE complaint_id=? ORDER BY id", b)
     assert ("split",) in kinds and ("merged",) in kinds
     audit = await outbox(s, "SELECT outcome, what FROM audit ORDER BY id")
     assert audit == [("split", f"/pisah {b}"), ("merged", "/gabung 1 2")]
 
-    assert await s.workflow.decide(1, Action.NO, ADB) == OK
+    assert await outcome(s.workflow.decide(1, Action.NO, ADB)) == Outcome.OK
     assert await states(s) == ["escalated"] * 3
-    assert await s.workflow.split(a, ADB) == STALE, "a decided incident keeps its complaints"
+    assert await outcome(s.workflow.split(a, ADB)) == Outcome.STALE, (
+        "a decided incident keeps its complaints"
+    )
 
 
 OPS = st.lists(
@@ -222,13 +228,16 @@ async def _interleave(path: Path, ops: list[tuple[str, object, object]]) -> None
                 told[cid] = 0
             elif op == "decide" and isinstance(y, Action):
                 linked = [c.id for c in await s.db.reads.incidents.complaints(int(str(x)))]
-                if await s.workflow.decide(int(str(x)), y, ADB) == OK and y != Action.RECHECK:
+                if (
+                    await outcome(s.workflow.decide(int(str(x)), y, ADB)) == Outcome.OK
+                    and y != Action.RECHECK
+                ):
                     for cid in linked:
                         told[cid] += 1
             elif op == "split":
-                await s.workflow.split(int(str(x)), ADB)
+                await outcome(s.workflow.split(int(str(x)), ADB))
             elif op == "merge":
-                await s.workflow.merge(int(str(x)), int(str(y)), ADB)
+                await outcome(s.workflow.merge(int(str(x)), int(str(y)), ADB))
             else:
                 await s.diagnoses.idle()
             for c in await s.db.reads.complaints.all():
@@ -249,13 +258,15 @@ async def test_the_adbs_note_and_closing_what_is_not_a_network_fault(
     s, _ = world
     a, b = await file(s, 1), await file(s, 2)
     await s.diagnoses.idle()
-    assert await s.workflow.add_note(1, "kabel putus", ADB) == STALE, "only after the decision"
+    assert await outcome(s.workflow.add_note(1, "kabel putus", ADB)) == Outcome.STALE, (
+        "only after the decision"
+    )
 
     # /tutup: B was a duplicate; it leaves the incident, its reporter is told.
     user = Press(reporter(1), frozenset({Role.USER}), reporter(1).id, 5)
-    assert await s.workflow.dismiss(b, "laporan ganda", user) == REFUSED
-    assert await s.workflow.dismiss(b, "laporan ganda", ADB) == OK
-    assert await s.workflow.dismiss(b, "lagi", ADB) == STALE
+    assert await outcome(s.workflow.dismiss(b, "laporan ganda", user)) == Outcome.REFUSED
+    assert await outcome(s.workflow.dismiss(b, "laporan ganda", ADB)) == Outcome.OK
+    assert await outcome(s.workflow.dismiss(b, "lagi", ADB)) == Outcome.STALE
     told = await outbox(
         s, "SELECT payload FROM outbox WHERE purpose='outcome' AND complaint_id=?", b
     )
@@ -264,10 +275,10 @@ async def test_the_adbs_note_and_closing_what_is_not_a_network_fault(
     history = await s.queries.history_text((await s.db.reads.complaints.get(b)), full=True)
     assert "ditutup — bukan gangguan jaringan" in history and "laporan ganda" in history
 
-    assert await s.workflow.decide(1, Action.NO, ADB) == OK
+    assert await outcome(s.workflow.decide(1, Action.NO, ADB)) == Outcome.OK
     asked = await outbox(s, "SELECT payload FROM outbox WHERE purpose='note_ask'")
     assert len(asked) == 1 and "#K1" in str(asked[0][0])
-    assert await s.workflow.add_note(1, "kabel putus; vendor dipanggil", ADB) == OK
+    assert await outcome(s.workflow.add_note(1, "kabel putus; vendor dipanggil", ADB)) == Outcome.OK
     inc = await s.db.reads.incidents.get(1)
     assert inc is not None and inc.note == "kabel putus; vendor dipanggil"
     history = await s.queries.history_text((await s.db.reads.complaints.get(a)), full=True)
@@ -281,10 +292,10 @@ async def test_closing_the_last_complaint_closes_its_incident(
     s, _ = world
     only = await file(s, 1)
     await s.diagnoses.idle()
-    assert await s.workflow.dismiss(only, "salah kirim", ADB) == OK
+    assert await outcome(s.workflow.dismiss(only, "salah kirim", ADB)) == Outcome.OK
     inc = await s.db.reads.incidents.get(1)
     assert inc is not None and inc.state == "closed"
-    assert await s.workflow.decide(1, Action.YES, ADB) == STALE
+    assert await outcome(s.workflow.decide(1, Action.YES, ADB)) == Outcome.STALE
 
 
 async def test_chat_reports_name_people_as_the_office_does(tmp_path: Path) -> None:
@@ -308,7 +319,7 @@ position = "Administrator Database"
         try:
             cid = await file(s, 1)
             await s.diagnoses.idle()
-            assert await s.workflow.decide(1, Action.YES, ADB) == OK
+            assert await outcome(s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
             [(report,)] = await outbox(
                 s, "SELECT payload FROM outbox WHERE purpose LIKE 'kabid_report%'"
             )

@@ -13,16 +13,17 @@ import pytest
 
 from bot.agents import agent_lookup
 from bot.domain.model import Actor, Role
+from bot.domain.outcomes import Outcome
 from bot.services import Services, build_services
 from bot.settings.office import OfficeConfig
 from bot.sop.monitor import Count, advance, parse_duration, parse_window
-from bot.sop.transition import NOT_FOUND, REFUSED
 from bot.sop.workflow import Press
 from bot.storage import Database
 from checks.config import ConfigError, parse_config
 from tests.support.clock import FakeClock
 from tests.support.monitor import Switch
 from tests.support.office import ADB_ID, USER_ID, make_settings
+from tests.support.sop import outcome
 
 SITE = "Kantor Dinas"
 
@@ -244,7 +245,7 @@ async def test_a_users_complaint_joins_the_monitored_incident_and_hears_recovery
 async def test_a_maintenance_window_keeps_quiet_until_it_ends(world: World) -> None:
     req = parse_window(f"{SITE} 2j ganti switch inti")
     assert req is not None
-    assert await world.s.monitoring.open_window(req, USER) == REFUSED
+    assert await outcome(world.s.monitoring.open_window(req, USER)) == Outcome.REFUSED
     window = await world.s.monitoring.open_window(req, ADB)
     assert not isinstance(window, str)
     await world.switch.off()
@@ -275,9 +276,9 @@ async def test_an_adb_ends_a_window_early(world: World) -> None:
     await world.switch.off()
     await world.tick(4)
     assert await world.incidents() == []
-    assert await world.s.monitoring.end_window(window.id, USER) == REFUSED
+    assert await outcome(world.s.monitoring.end_window(window.id, USER)) == Outcome.REFUSED
     assert not isinstance(await world.s.monitoring.end_window(window.id, ADB), str)
-    assert await world.s.monitoring.end_window(window.id, ADB) == NOT_FOUND
+    assert await outcome(world.s.monitoring.end_window(window.id, ADB)) == Outcome.NOT_FOUND
     await world.tick()
     assert [i[1] for i in await world.incidents()] == ["monitor"]
 

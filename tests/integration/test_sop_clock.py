@@ -15,15 +15,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.domain.model import Action, Actor, Role
+from bot.domain.outcomes import Outcome
 from bot.services import Services, build_services
 from bot.settings.office import OfficeConfig
-from bot.sop.transition import OK
 from bot.sop.workflow import Press
 from bot.storage import Database
 from checks.config import parse_config
 from tests.support.clock import FakeClock
 from tests.support.office import ADB2_ID, ADB_ID, JF_CHAT, KABID_CHAT, make_settings
-from tests.support.sop import InstantAgent
+from tests.support.sop import InstantAgent, outcome
 
 WIB = ZoneInfo("Asia/Jakarta")
 ADB = Press(Actor(ADB_ID, "Andi ADB"), frozenset({Role.USER, Role.ADB}), ADB_ID, 1)
@@ -39,10 +39,9 @@ national_holidays = "ID"
 days_off = ["2026-12-24"]
 
 [sla]
-decision_minutes = 5
+# decision_minutes and total_minutes left out: the SOP's standard times (5 and 73)
 remind_every_minutes = 5
 escalate_decision_minutes = 10
-total_minutes = 73
 vendor_follow_up_hours = 4
 """
 
@@ -132,7 +131,7 @@ async def test_reminders_then_escalation_once_then_nothing_after_the_decision(
     await w.at(t0 + timedelta(minutes=12))
     assert len(await w.sent("escalate")) == 1, "escalation happens once"
 
-    assert await w.s.workflow.decide(1, Action.YES, ADB) == OK
+    assert await outcome(w.s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
     for minutes in (15, 20, 80, 200):
         await w.at(t0 + timedelta(minutes=minutes))
     assert len(await w.sent("reminder")) == 4 and await w.sent("overdue") == []
@@ -156,7 +155,7 @@ async def test_an_incident_still_open_past_the_total_goes_to_the_kabid_once(
 ) -> None:
     w = monday
     await w.file()
-    assert await w.s.workflow.decide(1, Action.NO, ADB) == OK
+    assert await outcome(w.s.workflow.decide(1, Action.NO, ADB)) == Outcome.OK
     t0 = w.clock.now
     await w.at(t0 + timedelta(minutes=72))
     assert await w.sent("overdue") == []
@@ -199,8 +198,8 @@ async def test_national_holidays_and_the_offices_own_days_off_do_not_count(
 async def test_vendor_follow_up_every_few_office_hours_until_repaired(monday: World) -> None:
     w = monday
     await w.file()
-    assert await w.s.workflow.decide(1, Action.NO, ADB) == OK
-    assert await w.s.workflow.call_vendor(1, "0", JF) == OK
+    assert await outcome(w.s.workflow.decide(1, Action.NO, ADB)) == Outcome.OK
+    assert await outcome(w.s.workflow.call_vendor(1, "0", JF)) == Outcome.OK
     t0 = w.clock.now  # 09:00 Monday
     await w.at(t0 + timedelta(hours=3, minutes=59))
     assert await w.sent("follow_up") == []
@@ -209,6 +208,6 @@ async def test_vendor_follow_up_every_few_office_hours_until_repaired(monday: Wo
     assert chat == JF_CHAT and "Telkom" in ask["text"] and "#K1" in ask["text"]
     await w.at(wib(2026, 12, 1, 9, 0))  # 4 office hours after 13:00 Monday: Tuesday 08:30
     assert len(await w.sent("follow_up")) == 2
-    assert await w.s.workflow.fixed(1, JF) == OK
+    assert await outcome(w.s.workflow.fixed(1, JF)) == Outcome.OK
     await w.at(wib(2026, 12, 1, 15, 0))
     assert len(await w.sent("follow_up")) == 2, "nothing after Sudah diperbaiki"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection
+from collections.abc import AsyncIterator, Awaitable, Collection
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.agents import OnResult, agent_lookup
 from bot.domain.clock import Clock, utc_now
+from bot.domain.outcomes import Outcome, Refused
 from bot.services import Services, build_services
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
@@ -51,3 +52,12 @@ class InstantAgent:
         return Report(
             host="test", started_at=now, duration_s=0.01, results=(result,), verdict=Status.OK
         )
+
+
+async def outcome(operation: Awaitable[object]) -> Outcome:
+    """What an SOP operation answered: ``OK``, or the outcome it was refused with."""
+    try:
+        await operation
+    except Refused as refusal:
+        return refusal.outcome
+    return Outcome.OK

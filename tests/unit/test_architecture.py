@@ -146,4 +146,4 @@ def test_the_rules_see_the_real_tree() -> None:
         "handlers.complaint",
         "checks.runner",
     } <= modules.keys()
-    assert "bot.storage" in _imports(modules["bot.sop.workflow"], top_level_only=True)
+    assert "bot.storage" in _imports(modules["bot.sop.filing"], top_level_only=True)

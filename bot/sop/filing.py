@@ -1,0 +1,308 @@
+"""SOP step 1: a complaint, which opens an incident or joins one; and a closed one that is
+down again.
+
+People (``/lapor``, ``/catat``) and monitoring file through one path (``_file``):
+the complaint and its step 1, the incident it joins or opens (a ``Move.JOIN``
+transition), the reporter's acknowledgement and the ADB's diagnosis message, in
+one transaction; the diagnosis starts after the commit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.delivery.queue import URGENT
+from bot.domain import model
+from bot.domain.events import EventKind
+from bot.domain.model import UNDECIDED, Actor, Command, Move, State
+from bot.domain.outcomes import Outcome, Refused
+from bot.domain.purposes import Purpose
+from bot.sop.part import Part
+from bot.sop.transition import Press
+from bot.storage import Complaint, Incident, Tx
+from bot.storage.complaints import ComplaintReads
+from bot.storage.monitor import Window
+
+# Who files the complaint of an outage monitoring found (no Telegram user, no chat).
+MONITOR_REPORTER = Actor(None, "netmaint (pemantauan)")
+MONITOR_CHANNEL = "monitor"
+
+
+class RateLimited(Exception):
+    """The reporter filed ``[limits] complaints_per_user`` complaints within the window."""
+
+
+@dataclass(frozen=True, slots=True)
+class Filed:
+    """What one filing did: the complaint, its incident, and whether that is new."""
+
+    cid: int
+    inc: Incident
+    opened: bool
+
+
+class Filing(Part):
+    """Step 1 for people and for monitoring."""
+
+    async def over_limit(self, reporter_id: int) -> bool:
+        """Whether ``reporter_id`` has filed ``[limits]`` complaints within the window: the
+        one limit, asked before the /lapor dialog's first question and again in the
+        filing transaction (``file(limited=True)``), where two updates cannot both slip
+        under it."""
+        return not await self._may_file(self.db.reads.complaints, self.db.clock(), reporter_id)
+
+    async def _may_file(
+        self,
+        complaints: ComplaintReads,
+        now: datetime,
+        reporter_id: int,
+        update_id: int | None = None,
+    ) -> bool:
+        lim = self.limits
+        if not lim.complaints_per_user:
+            return True
+        since = now - timedelta(minutes=lim.window_minutes)
+        return await complaints.may_file(reporter_id, update_id, since, lim.complaints_per_user)
+
+    async def file(
+        self,
+        *,
+        reporter: Actor,
+        reporter_chat_id: int | None,
+        channel: str,
+        site: str | None,
+        text: str,
+        filed_by: Actor | None = None,
+        update_id: int | None = None,
+        limited: bool = False,
+    ) -> int | None:
+        """File a complaint; it joins its site's open incident or opens one (and its
+        diagnosis). None if this update already filed one.
+
+        ``limited``: raise ``RateLimited`` when the reporter is over ``[limits]``; checked
+        in the filing transaction, so two updates cannot both slip under the limit.
+        """
+        async with self._write() as tx:
+            if (
+                limited
+                and reporter.id is not None
+                and not await self._may_file(tx.complaints, tx.now, reporter.id, update_id)
+            ):
+                raise RateLimited
+            filed = await self._file(
+                tx,
+                reporter=reporter,
+                reporter_chat_id=reporter_chat_id,
+                channel=channel,
+                site=site,
+                text=text,
+                filed_by=filed_by,
+                update_id=update_id,
+            )
+        if filed is None:
+            return None
+        self._started(filed)
+        return filed.cid
+
+    async def file_monitored(self, site: str | None, text: str) -> int | None:
+        """Monitoring found ``site`` down: file the bot's own complaint (reporter
+        ``MONITOR_REPORTER``, channel "monitor", nobody to acknowledge), which opens an
+        incident marked as found by monitoring, its diagnosis and the ADB's prompt, before
+        anyone calls. Returns the incident, or None when there is nothing to do: the outage
+        monitoring reported is still open (a flapping link), or the site is in planned
+        maintenance. One transaction with the site's stored state, so a restart while
+        the site is down never opens a second incident.
+        """
+        key = site or ""
+        async with self._write() as tx:
+            known = await tx.monitor.site(key)
+            if known is not None and known.incident_id is not None:
+                prior = await tx.incidents.get(known.incident_id)
+                if prior is not None and prior.state not in (State.CLOSED, State.MERGED):
+                    return None
+            if await tx.monitor.window(key, tx.now) is not None:
+                return None
+            filed = await self._file(
+                tx,
+                reporter=MONITOR_REPORTER,
+                reporter_chat_id=None,
+                channel=MONITOR_CHANNEL,
+                site=site,
+                text=text,
+            )
+            assert filed is not None  # no update id: nothing to deduplicate
+            await tx.monitor.attach(key, filed.inc.id)
+        self._started(filed)
+        return filed.inc.id
+
+    async def _file(
+        self,
+        tx: Tx,
+        *,
+        reporter: Actor,
+        reporter_chat_id: int | None,
+        channel: str,
+        site: str | None,
+        text: str,
+        filed_by: Actor | None = None,
+        update_id: int | None = None,
+    ) -> Filed | None:
+        """The one filing path: the complaint, its step 1, its incident, the messages."""
+        monitored = channel == MONITOR_CHANNEL
+        cid = await tx.complaints.add(
+            state=State.DIAGNOSING,
+            reporter=reporter,
+            reporter_chat_id=reporter_chat_id,
+            channel=channel,
+            site=site,
+            text=text,
+            filed_by=filed_by,
+            source_update_id=update_id,
+        )
+        if cid is None:
+            return None
+        window = timedelta(minutes=self.grouping.window_minutes)
+        inc = await tx.incidents.joinable(site, tx.now - window)
+        if monitored and inc is not None and inc.state == State.CLOSED:
+            inc = None  # declared over, and down again: a new outage
+        opened = inc is None
+        if inc is None:
+            inc = await self._open(tx, site)
+            if monitored:
+                await tx.monitor.mark_found(inc.id)
+        await tx.incidents.link(cid, inc.id)
+        who = filed_by or reporter
+        await self._record_filing(
+            tx, cid, who, channel, site, text, acknowledged=reporter_chat_id is not None
+        )
+        count = await tx.incidents.count(inc.id)  # once: a storm files many at a time
+        if not opened:  # a new incident is diagnosing, as a new complaint is: nothing moves
+            c = await tx.complaints.get(cid)
+            assert c is not None
+            await self.transitions.apply(
+                tx,
+                inc,
+                Move.JOIN,
+                complaint=c,
+                by=who,
+                event=EventKind.JOINED,
+                incident=inc.id,
+                count=count,
+                from_incident=None,
+            )
+        if reporter_chat_id is not None:
+            c = await tx.complaints.get(cid)
+            assert c is not None
+            # Planned maintenance: the complaint is filed all the same, and its
+            # reporter is told the work is planned and until when.
+            planned = await tx.monitor.window(site or "", tx.now)
+            await self._acknowledge(tx, c, inc, opened, count, planned)
+        if opened:
+            fresh = await tx.incidents.get(inc.id)  # as monitoring marked it
+            assert fresh is not None
+            await self.diagnoses.announce(tx, fresh)
+        elif inc.state in UNDECIDED:
+            await self.diagnoses.refresh(tx, inc.id)
+        return Filed(cid, inc, opened)
+
+    def _started(self, filed: Filed) -> None:
+        """After the commit: a new incident's diagnosis runs."""
+        if filed.opened:
+            self.diagnoses.start(filed.inc.id, filed.inc.round)
+
+    @staticmethod
+    async def _record_filing(
+        tx: Tx,
+        cid: int,
+        who: Actor,
+        channel: str,
+        site: str | None,
+        text: str,
+        *,
+        acknowledged: bool,
+    ) -> None:
+        """SOP step 1 in the complaint's record; it ends when the acknowledgement is
+        delivered, or at once when there is nobody to acknowledge."""
+        rows = tx.complaints
+        await rows.event(
+            cid,
+            EventKind.FILED,
+            actor=who,
+            step=model.RECEIVE,
+            channel=channel,
+            site=site,
+            length=len(text),
+        )
+        for step in model.OPENED_ON_FILING:
+            await rows.event(cid, EventKind.STEP_START, actor=who, step=step)
+        if not acknowledged:
+            await rows.event(cid, EventKind.STEP_END, actor=who, step=model.RECEIVE)
+
+    async def _acknowledge(
+        self,
+        tx: Tx,
+        c: Complaint,
+        inc: Incident,
+        opened: bool,
+        count: int,
+        window: Window | None = None,
+    ) -> None:
+        assert c.reporter_chat_id is not None
+        still_down = inc.state == State.CLOSED and c.channel == "chat"
+        text = self.views.html(
+            "ack",
+            c=self.views.complaint(c),
+            inc=self.views.incident(inc),
+            joined=not opened,
+            count=count,
+            window=window,
+        )
+        await self.queue.send(
+            tx,
+            c.reporter_chat_id,
+            text,
+            complaint_id=c.id,
+            purpose=Purpose.ACK,
+            step=model.ENDED_BY_ACKNOWLEDGEMENT,
+            markup=self.views.still_down_keyboard(c.id) if still_down else None,
+        )
+
+    async def still_down(self, cid: int, press: Press) -> Outcome:
+        """The reporter says the network is still down after it was declared normal:
+        their complaint gets a new incident and the checks run again."""
+        async with self._write() as tx:
+            c = await tx.complaints.get(cid)
+            if (
+                c is None
+                or c.reporter_id != press.actor.id
+                or not model.may(press.roles, Command.STILL_DOWN)
+            ):
+                raise Refused(Outcome.NOT_FOUND)
+            if c.state != State.CLOSED:
+                raise Refused(Outcome.STALE)
+            new = await self._open(tx, c.site)
+            await tx.incidents.link(cid, new.id)
+            await self.transitions.apply(
+                tx,
+                new,
+                Move.STILL_DOWN,
+                complaint=c,
+                by=press.actor,
+                event=EventKind.STILL_DOWN,
+                incident=new.id,
+                count=await tx.incidents.count(new.id),
+                from_incident=c.incident_id,
+            )
+            await self.diagnoses.announce(tx, new)
+            if c.reporter_chat_id is not None:
+                await self.queue.send(
+                    tx,
+                    c.reporter_chat_id,
+                    self.views.html("still_down", c=self.views.complaint(c)),
+                    complaint_id=cid,
+                    purpose=Purpose.ACK,
+                    priority=URGENT,
+                )
+        self.diagnoses.start(new.id, new.round)
+        return Outcome.OK

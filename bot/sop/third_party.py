@@ -1,0 +1,153 @@
+"""SOP step 11, the third party: after Tidak the JF ADB calls a vendor, records its
+ticket number, and says when it is repaired, which runs the checks again (steps 2-6)
+and goes back to the decision (step 7).
+"""
+
+from __future__ import annotations
+
+from bot.domain import model
+from bot.domain.events import EventKind
+from bot.domain.model import Action, Command, Role, State
+from bot.domain.outcomes import Outcome, Refused
+from bot.domain.purposes import Purpose
+from bot.sop.part import Part
+from bot.sop.transition import Press, report_purpose
+
+
+class ThirdParty(Part):
+    """The vendor list, the call, the ticket, the repair."""
+
+    async def show_vendors(self, iid: int, press: Press) -> Outcome:
+        """List the configured third parties, each a button that records the call."""
+        async with self._write() as tx:
+            inc = await self.transitions.authorise(
+                tx, iid, press, Command.SHOW_VENDORS, "show_vendors"
+            )
+            lead = (await tx.incidents.complaints(iid))[0]
+        if model.transition(inc.state, Action.CALL_VENDOR) is None or press.chat_id is None:
+            raise Refused(Outcome.STALE)
+        await self.queue.reply(
+            press.chat_id,
+            "vendors",
+            complaint_id=lead.id,
+            c=self.views.complaint(lead),
+            inc=self.views.incident(inc),
+            vendors=list(self.vendors),
+            markup=self.views.vendor_keyboard(iid, [v.name for v in self.vendors]),
+        )
+        return Outcome.OK
+
+    async def call_vendor(self, iid: int, index: str, press: Press) -> Outcome:
+        """Record that a configured vendor was called (step 11 starts)."""
+        async with self._write() as tx:
+            inc = await self.transitions.authorise(
+                tx, iid, press, Action.CALL_VENDOR, "call_vendor"
+            )
+            if not index.isdigit() or int(index) >= len(self.vendors):
+                raise Refused(Outcome.STALE)
+            vendor = self.vendors[int(index)]
+            t = await self.transitions.apply(
+                tx,
+                inc,
+                Action.CALL_VENDOR,
+                by=press.actor,
+                event=EventKind.VENDOR_CALL,
+                step=model.THIRD_PARTY,
+                vendor=vendor.name,
+            )
+            if t is None:
+                raise Refused(Outcome.STALE)
+            await tx.incidents.add_vendor_call(iid, vendor.name, press.actor.id, press.actor.name)
+            if press.chat_id is not None:
+                lead = (await tx.incidents.complaints(iid))[0]
+                await self.queue.send(
+                    tx,
+                    press.chat_id,
+                    self.views.html(
+                        "vendor_called",
+                        c=self.views.complaint(lead),
+                        inc=self.views.incident(inc),
+                        vendor=vendor,
+                        by=self._who(press),
+                        at=tx.now,
+                    ),
+                    complaint_id=lead.id,
+                    purpose=Purpose.VENDOR,
+                )
+        return Outcome.OK
+
+    async def set_ticket(self, cid: int, ticket: str, press: Press) -> Outcome:
+        """Record the vendor's own ticket number on the latest call of the complaint's
+        incident (/tiket). Without a vendor call there is nothing to attach it to: the
+        answer says so, and the outcome is ``STALE``."""
+        try:
+            return await self._set_ticket(cid, ticket, press)
+        finally:
+            self.queue.wake()  # the answer is queued either way: deliver it now
+
+    async def _set_ticket(self, cid: int, ticket: str, press: Press) -> Outcome:
+        async with self._write() as tx:
+            c = await tx.complaints.get(cid)
+            if not model.may(press.roles, Command.TICKET):
+                if c is not None:
+                    await tx.complaints.event(
+                        cid,
+                        EventKind.REFUSED,
+                        actor=press.actor,
+                        action="ticket",
+                        chat_id=press.chat_id,
+                    )
+                raise Refused(Outcome.REFUSED)
+            if c is None or c.incident_id is None or press.chat_id is None:
+                raise Refused(Outcome.NOT_FOUND)
+            ok = await tx.incidents.set_ticket(c.incident_id, ticket)
+            if ok:
+                for linked in await tx.incidents.complaints(c.incident_id):
+                    await tx.complaints.event(
+                        linked.id,
+                        EventKind.TICKET,
+                        actor=press.actor,
+                        step=model.THIRD_PARTY,
+                        ticket=ticket,
+                    )
+            await self.queue.send(
+                tx,
+                press.chat_id,
+                self.views.html("ticket", c=self.views.complaint(c), ticket=ticket, ok=ok),
+                complaint_id=cid if ok else None,
+            )
+            if not ok:
+                raise Refused(Outcome.STALE)  # the answer above is committed with it
+        return Outcome.OK
+
+    async def fixed(self, iid: int, press: Press) -> Outcome:
+        """ "Sudah diperbaiki": re-run the checks and go back to the decision."""
+        async with self._write() as tx:
+            inc = await self.transitions.authorise(tx, iid, press, Action.FIXED, "fixed")
+            t = await self.transitions.apply(
+                tx, inc, Action.FIXED, by=press.actor, event=EventKind.FIXED, round=inc.round
+            )
+            if t is None:
+                raise Refused(Outcome.STALE)
+            if inc.state == State.VENDOR:
+                await tx.incidents.vendor_fixed(iid)
+            jf_report = report_purpose(model.JF_ADB_REPORT, inc.round)
+            for row in (await tx.outbox.sent_for_incident(iid, jf_report))[-1:]:
+                await self.queue.drop_buttons(tx, row)
+            lead = (await tx.incidents.complaints(iid))[0]
+            await self.queue.send(
+                tx,
+                self.transitions.chats[Role.JF_ADB],
+                self.views.html(
+                    "fixed",
+                    c=self.views.complaint(lead),
+                    inc=self.views.incident(inc),
+                    by=self._who(press),
+                    at=tx.now,
+                ),
+                complaint_id=lead.id,
+                purpose=Purpose.FIXED,
+            )
+            round_ = await self._new_round(tx, iid, press.actor)
+        self.diagnoses.start(iid, round_)
+        return Outcome.OK
