@@ -17,6 +17,7 @@ from bot.documents.data import Agenda, People, gather
 from bot.documents.figures import summarise
 from bot.documents.period import Period, parse_month, previous_month
 from bot.documents.table import labels
+from bot.domain import timing
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
 
@@ -53,7 +54,8 @@ class Documents:
     @property
     def standard_minutes(self) -> float:
         """The SOP's total standard time from complaint to report (``[sla] total_minutes``)."""
-        return float(self.config.sla.total_minutes)
+        total = self.config.sla.total_minutes
+        return float(total) if total is not None else timing.total_standard_minutes()
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()

@@ -62,6 +62,11 @@ def standard_minutes(step: int) -> float:
     return float(longest)
 
 
+def total_standard_minutes() -> float:
+    """The whole complaint's standard, received -> report: the SOP table's sum (73)."""
+    return float(TOTAL_STANDARD[1])
+
+
 def office_seconds(calendar: OfficeCalendar | None, start: datetime, end: datetime) -> float:
     """Seconds of ``[start, end)`` the SOP's clock counts (office time, if it pauses)."""
     if calendar is None:

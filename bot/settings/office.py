@@ -139,7 +139,7 @@ class Sla(Section):
     decision_minutes: Minutes | None = None  # None: the SOP's standard for step 7 (5)
     remind_every_minutes: Minutes = 5
     escalate_decision_minutes: Minutes = 10
-    total_minutes: Minutes = 73
+    total_minutes: Minutes | None = None  # None: the SOP's total standard (43-73: 73)
     vendor_follow_up_hours: Annotated[float, Field(gt=0, le=24 * 14, allow_inf_nan=False)] = 4
     pause_outside_office_hours: bool = True
 

@@ -59,6 +59,9 @@ class Deadlines:
             if sla.decision_minutes is not None
             else timing.standard_minutes(model.DECIDE)
         )
+        self.total_minutes = (
+            sla.total_minutes if sla.total_minutes is not None else timing.total_standard_minutes()
+        )
         # A new incident does not wake the clock: look often enough that no notice is late
         # by more than a quarter of the shortest interval (tests set seconds, not minutes).
         shortest = (
@@ -66,7 +69,7 @@ class Deadlines:
                 self.decision_minutes,
                 sla.remind_every_minutes,
                 sla.escalate_decision_minutes,
-                sla.total_minutes,
+                self.total_minutes,
             )
             * 60
         )
@@ -119,7 +122,7 @@ class Deadlines:
                 nexts.append(escalate)
             elif not quiet and await tx.incidents.notice(inc.id, "escalate", 0):
                 await self._tell(tx, inc, Role.JF_ADB, EventKind.ESCALATE, since=inc.awaiting_since)
-        overdue = self._due(inc.created_at, sla.total_minutes)
+        overdue = self._due(inc.created_at, self.total_minutes)
         if now < overdue:
             nexts.append(overdue)
         elif not quiet and await tx.incidents.notice(inc.id, "overdue", 0):

@@ -190,4 +190,5 @@ def test_the_sop_clock_defaults_to_the_tables_standard_times() -> None:
     """[sla] left out: the reminder waits for step 7's standard (tests/test_sop_clock.py
     runs the clock so), the Kabid for the total."""
     assert timing.standard_minutes(sop.DECIDE) == 5
-    assert Sla().total_minutes == sop.TOTAL_STANDARD[1] == 73
+    assert Sla().total_minutes is None and Sla().decision_minutes is None
+    assert timing.total_standard_minutes() == sop.TOTAL_STANDARD[1] == 73
