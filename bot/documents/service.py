@@ -1,12 +1,18 @@
 """What the CLI, the /rekap handler and the monthly send ask for: documents as bytes.
 
 Gathering reads the database (async, on its read connection); rendering a PDF
-or a workbook is CPU work and runs in a thread so the bot keeps answering.
+or a workbook is CPU work and runs in a child process (``_apart``), not a thread:
+in a thread it would hold the interpreter's lock, and every /lapor arriving
+meanwhile would wait for the layout. A fresh process per document also gives its
+memory back when it is done.
 """
 
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Literal
@@ -39,6 +45,15 @@ class Document:
     filename: str
     period: Period
     complaints: int
+
+
+async def _apart(fn: Callable[..., bytes], *args: object) -> bytes:
+    """``fn(*args)`` in a fresh process ("spawn": the bot's threads are not forked)."""
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+    try:
+        return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
+    finally:
+        pool.shutdown(wait=False)
 
 
 class Documents:
@@ -91,11 +106,11 @@ class Documents:
         if fmt == "csv":
             data = writers.agenda_csv(a, self.lang, delimiter)
         elif fmt == "xlsx":
-            data = await asyncio.to_thread(
+            data = await _apart(
                 writers.agenda_xlsx, a, self.lang, words["agenda.title"], summarise(a.rows)
             )
         elif fmt == "pdf":
-            data = await asyncio.to_thread(
+            data = await _apart(
                 pdf.agenda_pdf,
                 a,
                 self.lang,
@@ -117,7 +132,7 @@ class Documents:
         s = summarise(a.rows)
         words = labels(self.lang)
         if fmt == "pdf":
-            data = await asyncio.to_thread(
+            data = await _apart(
                 pdf.rekap_pdf,
                 a,
                 s,
@@ -127,9 +142,7 @@ class Documents:
                 self.today(now),
             )
         elif fmt == "xlsx":
-            data = await asyncio.to_thread(
-                writers.agenda_xlsx, a, self.lang, words["rekap.title"], s
-            )
+            data = await _apart(writers.agenda_xlsx, a, self.lang, words["rekap.title"], s)
         elif fmt == "csv":
             data = writers.agenda_csv(a, self.lang, delimiter)
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -162,11 +163,11 @@ async def _unmark(bot: Bot, update_id: int, *, reopen_dialog: bool = False) -> N
                 db.execute(
                     "UPDATE inbox SET handled=0, handled_at=NULL WHERE update_id=?", (update_id,)
                 )
-                if reopen_dialog:
+                if reopen_dialog:  # as the handler left it a moment ago
                     db.execute(
                         "INSERT INTO dialogs (user_id, chat_id, stage, site, updated_at)"
-                        " VALUES (?, ?, 'text', 'Kantor Dinas', '2024-01-01T00:00:00')",
-                        (USER_ID, USER_ID),
+                        " VALUES (?, ?, 'text', 'Kantor Dinas', ?)",
+                        (USER_ID, USER_ID, datetime.now(UTC).isoformat(timespec="microseconds")),
                     )
         finally:
             db.close()
