@@ -60,15 +60,22 @@ def previous_month(today: date, tz: tzinfo) -> Period:
     return month_period(last.year, last.month, tz)
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # 9999-12 would end in the year 10000: no date holds it
+
+
 def parse_date(text: str) -> date:
     """``YYYY-MM-DD`` or ``dd/mm/yyyy`` (as Indonesian offices write it)."""
     text = text.strip()
     try:
         if m := re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})", text):
-            return date(int(m[3]), int(m[2]), int(m[1]))
-        return date.fromisoformat(text)
+            d = date(int(m[3]), int(m[2]), int(m[1]))
+        else:
+            d = date.fromisoformat(text)
     except ValueError:
         raise PeriodError(f"{text!r} is not a date; expected YYYY-MM-DD or dd/mm/yyyy") from None
+    if not FIRST_YEAR <= d.year <= LAST_YEAR:
+        raise PeriodError(f"{text!r} is not a date the agenda can hold ({FIRST_YEAR}-{LAST_YEAR})")
+    return d
 
 
 def parse_month(text: str, tz: tzinfo, lang: str = "id") -> Period:
@@ -83,8 +90,11 @@ def parse_month(text: str, tz: tzinfo, lang: str = "id") -> Period:
         if n is None or n[1] not in names:
             raise PeriodError(f"{text!r} is not a month; expected YYYY-MM, e.g. 2026-11")
         year, month = int(n[2]), names[n[1]]
-    if not 1 <= month <= 12 or year < 2000:
-        raise PeriodError(f"{text!r} is not a month; expected YYYY-MM, e.g. 2026-11")
+    if not 1 <= month <= 12 or not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(
+            f"{text!r} is not a month the agenda can hold; expected YYYY-MM between "
+            f"{FIRST_YEAR} and {LAST_YEAR}, e.g. 2026-11"
+        )
     return month_period(year, month, tz)
 
 
