@@ -17,6 +17,7 @@ class Outcome(StrEnum):
     REFUSED = "refused"  # the role may not do this (says nothing about which numbers exist)
     STALE = "stale"  # allowed, but not in the state the button belongs to any more
     NOT_FOUND = "not_found"  # no such complaint or incident
+    LIMITED = "limited"  # the reporter is over [limits] complaints_per_user
 
 
 class Refused(Exception):

@@ -21,7 +21,6 @@ from bot.domain.purposes import Purpose
 from bot.sop.part import Part
 from bot.sop.transition import Press
 from bot.storage import Complaint, Incident, Tx
-from bot.storage.complaints import ComplaintReads
 from bot.storage.monitor import Window
 
 # Who files the complaint of an outage monitoring found (no Telegram user, no chat).
@@ -42,28 +41,27 @@ class Filed:
     opened: bool
 
 
+# "Still down" reopens a complaint closed this recently; later, it is a new /lapor.
+STILL_DOWN_WITHIN = timedelta(hours=24)
+
+
+def still_down_outcome(c: Complaint | None, press: Press, now: datetime) -> Outcome:
+    """Whether "still down" applies: the reporter's own complaint, closed as a network
+    fault (not /tutup) within ``STILL_DOWN_WITHIN``. Otherwise an old button could
+    reopen any complaint of theirs, each a new incident and an urgent prompt."""
+    if (
+        c is None
+        or c.reporter_id != press.actor.id
+        or not model.may(press.roles, Command.STILL_DOWN)
+    ):
+        return Outcome.NOT_FOUND
+    if c.state != State.CLOSED or c.dismissed or c.closed_at is None:
+        return Outcome.STALE
+    return Outcome.OK if now - c.closed_at <= STILL_DOWN_WITHIN else Outcome.STALE
+
+
 class Filing(Part):
     """Step 1 for people and for monitoring."""
-
-    async def over_limit(self, reporter_id: int) -> bool:
-        """Whether ``reporter_id`` has filed ``[limits]`` complaints within the window: the
-        one limit, asked before the /lapor dialog's first question and again in the
-        filing transaction (``file(limited=True)``), where two updates cannot both slip
-        under it."""
-        return not await self._may_file(self.db.reads.complaints, self.db.clock(), reporter_id)
-
-    async def _may_file(
-        self,
-        complaints: ComplaintReads,
-        now: datetime,
-        reporter_id: int,
-        update_id: int | None = None,
-    ) -> bool:
-        lim = self.limits
-        if not lim.complaints_per_user:
-            return True
-        since = now - timedelta(minutes=lim.window_minutes)
-        return await complaints.may_file(reporter_id, update_id, since, lim.complaints_per_user)
 
     async def file(
         self,
@@ -273,14 +271,12 @@ class Filing(Part):
         their complaint gets a new incident and the checks run again."""
         async with self._write() as tx:
             c = await tx.complaints.get(cid)
-            if (
-                c is None
-                or c.reporter_id != press.actor.id
-                or not model.may(press.roles, Command.STILL_DOWN)
-            ):
-                raise Refused(Outcome.NOT_FOUND)
-            if c.state != State.CLOSED:
-                raise Refused(Outcome.STALE)
+            found = still_down_outcome(c, press, tx.now)
+            if found is not Outcome.OK:
+                raise Refused(found)
+            assert c is not None and c.reporter_id is not None
+            if not await self._may_file(tx.complaints, tx.now, c.reporter_id):
+                raise Refused(Outcome.LIMITED)  # reopening is filing again: [limits] holds
             new = await self._open(tx, c.site)
             await tx.incidents.link(cid, new.id)
             await self.transitions.apply(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
 
 from bot.delivery.queue import MessageQueue
 from bot.domain.events import EventKind
@@ -18,6 +19,7 @@ from bot.settings.office import Grouping, Limits, Vendor
 from bot.sop.diagnosis import Diagnoses
 from bot.sop.transition import Press, Transitions, writing
 from bot.storage import Database, Incident, Tx
+from bot.storage.complaints import ComplaintReads
 
 
 class Part:
@@ -52,6 +54,26 @@ class Part:
         async with writing(self.db) as tx:
             yield tx
         self.queue.wake()
+
+    async def over_limit(self, reporter_id: int) -> bool:
+        """Whether ``reporter_id`` has filed ``[limits]`` complaints within the window: the
+        one limit, asked before the /lapor dialog's first question and again in the
+        filing transaction (``file(limited=True)``), where two updates cannot both slip
+        under it."""
+        return not await self._may_file(self.db.reads.complaints, self.db.clock(), reporter_id)
+
+    async def _may_file(
+        self,
+        complaints: ComplaintReads,
+        now: datetime,
+        reporter_id: int,
+        update_id: int | None = None,
+    ) -> bool:
+        lim = self.limits
+        if not lim.complaints_per_user:
+            return True
+        since = now - timedelta(minutes=lim.window_minutes)
+        return await complaints.may_file(reporter_id, update_id, since, lim.complaints_per_user)
 
     def _who(self, press: Press) -> str:
         """The person who pressed, as the office names them ([[staff]], else Telegram)."""

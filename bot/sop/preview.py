@@ -11,8 +11,9 @@ the answer says what was expected, and the record says what happened).
 from __future__ import annotations
 
 from bot.domain import model
-from bot.domain.model import Action, Command, State
+from bot.domain.model import Action, Command
 from bot.domain.outcomes import Outcome
+from bot.sop.filing import still_down_outcome
 from bot.sop.part import Part
 from bot.sop.transition import Press
 
@@ -48,10 +49,8 @@ class Preview(Part):
 
     async def preview_still_down(self, cid: int, press: Press) -> Outcome:
         c = await self.db.reads.complaints.get(cid)
-        if (
-            c is None
-            or c.reporter_id != press.actor.id
-            or not model.may(press.roles, Command.STILL_DOWN)
-        ):
-            return Outcome.NOT_FOUND
-        return Outcome.OK if c.state == State.CLOSED else Outcome.STALE
+        found = still_down_outcome(c, press, self.db.clock())
+        if found is Outcome.OK and c is not None and c.reporter_id is not None:
+            limited = await self.over_limit(c.reporter_id)
+            return Outcome.LIMITED if limited else found
+        return found

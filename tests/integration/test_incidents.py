@@ -330,3 +330,54 @@ position = "Administrator Database"
             assert "Andi Saputra, S.Kom" in history and "Pelapor 1" in history
         finally:
             await s.diagnoses.stop()
+
+
+async def test_still_down_or_split_on_a_dismissed_complaint_is_stale_not_a_crash(
+    world: tuple[Services, FakeClock],
+) -> None:
+    """A /tutup complaint has left its incident: "still down" and /pisah do not apply."""
+    s, _ = world
+    a, b = await file(s, 1), await file(s, 2)
+    await s.diagnoses.idle()
+    assert await outcome(s.workflow.dismiss(b, "laporan ganda", ADB)) == Outcome.OK
+    own = Press(reporter(2), frozenset({Role.USER}), reporter(2).id, 9)
+    assert await outcome(s.workflow.still_down(b, own)) == Outcome.STALE
+    assert await outcome(s.workflow.split(b, ADB)) == Outcome.STALE
+    await s.diagnoses.idle()
+    assert await states(s) == ["awaiting_decision", "closed"]
+    assert [c.id for c in await s.db.reads.incidents.complaints(1)] == [a]
+
+
+async def test_still_down_only_for_a_complaint_closed_today_and_within_the_limit(
+    tmp_path: Path,
+) -> None:
+    """An old button cannot reopen every closed complaint of a reporter: one closed more
+    than a day ago is a new /lapor, and reopening counts against [limits]."""
+    clock = FakeClock()
+    config = parse_config(
+        CONFIG.replace("complaints_per_user = 0", "complaints_per_user = 2"), model=OfficeConfig
+    )
+    agent = InstantAgent()
+    async with Database(tmp_path / "n.db", clock) as db:
+        s = build_services(
+            make_settings(tmp_path / "n.db"), config, db, agent_for=lambda site: agent, clock=clock
+        )
+        try:
+            own = Press(reporter(1), frozenset({Role.USER}), reporter(1).id, 9)
+            old = await file(s, 1)
+            await s.diagnoses.idle()
+            assert await outcome(s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
+            clock.advance(days=2)
+            assert await s.workflow.preview_still_down(old, own) == Outcome.STALE
+            assert await outcome(s.workflow.still_down(old, own)) == Outcome.STALE
+            recent = await file(s, 1, site="Kecamatan Bayang")
+            await s.diagnoses.idle()
+            inc = await incident_of(s, recent)
+            assert await outcome(s.workflow.decide(inc, Action.YES, ADB)) == Outcome.OK
+            clock.advance(minutes=5)
+            await file(s, 1)  # the second complaint within the window: at the limit now
+            assert await outcome(s.workflow.still_down(recent, own)) == Outcome.LIMITED
+            clock.advance(hours=2)  # the window has passed
+            assert await outcome(s.workflow.still_down(recent, own)) == Outcome.OK
+        finally:
+            await s.diagnoses.stop()

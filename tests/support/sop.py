@@ -57,7 +57,7 @@ class InstantAgent:
 async def outcome(operation: Awaitable[object]) -> Outcome:
     """What an SOP operation answered: ``OK``, or the outcome it was refused with."""
     try:
-        await operation
+        result = await operation
     except Refused as refusal:
         return refusal.outcome
-    return Outcome.OK
+    return result if isinstance(result, Outcome) else Outcome.OK
