@@ -20,6 +20,7 @@ from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
 from bot.sop.deadlines import Deadlines
 from bot.sop.diagnosis import Diagnoses
+from bot.sop.fault import Paths
 from bot.sop.monitor import Monitoring, Probe
 from bot.sop.queries import Queries
 from bot.sop.receipts import Receipts
@@ -68,8 +69,9 @@ def build_services(
     # The SOP's record of each delivery: the sender reports to it, knowing no SOP step.
     queue = MessageQueue(db, views, settings.adb_chats, hooks=Receipts())
     chats = {Role.JF_ADB: settings.jf_adb_chat_id, Role.KABID: settings.kabid_chat_id}
-    transitions = Transitions(queue, chats)
-    diagnoses = Diagnoses(db, queue, transitions, agent_for)
+    paths = Paths(config)
+    transitions = Transitions(queue, chats, paths)
+    diagnoses = Diagnoses(db, queue, transitions, agent_for, paths)
     workflow = Workflow(
         db,
         queue,

@@ -23,6 +23,7 @@ from bot.domain.events import EventKind
 from bot.domain.model import Action, State
 from bot.render.fit import LIMIT
 from bot.render.views import Views
+from bot.sop.fault import Paths, fault_view
 from bot.sop.transition import Transitions
 from bot.storage import Complaint, Database, Incident, Tx
 from checks.models import CheckResult, Report
@@ -34,8 +35,14 @@ class Diagnoses:
     """The running diagnoses, and the diagnosis message each incident keeps up to date."""
 
     def __init__(
-        self, db: Database, queue: MessageQueue, transitions: Transitions, agent_for: AgentLookup
+        self,
+        db: Database,
+        queue: MessageQueue,
+        transitions: Transitions,
+        agent_for: AgentLookup,
+        paths: Paths | None = None,
     ) -> None:
+        self.paths = paths
         self.db = db
         self.queue = queue
         self.views: Views = queue.views
@@ -59,6 +66,7 @@ class Diagnoses:
         """The message, with as many complaints in detail as fit one Telegram message
         (every complaint's #K tag is always there)."""
         v = self.views
+        fault = fault_view(self.paths.locate(inc.site, checks)) if done and self.paths else None
 
         def render(details: int) -> str:
             return v.html(
@@ -68,6 +76,7 @@ class Diagnoses:
                 group=v.group(complaints, details=details),
                 steps=v.steps(checks),
                 auto=v.auto_seconds(checks),
+                fault=fault,
                 done=done,
                 decision=decision,
                 error=error,

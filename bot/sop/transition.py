@@ -24,6 +24,7 @@ from bot.domain.model import Action, Actor, Command, Move, Role, StepReport, Tra
 from bot.domain.outcomes import Outcome, Refused
 from bot.domain.purposes import Purpose
 from bot.render.views import Views
+from bot.sop.fault import Paths, fault_view
 from bot.storage import Complaint, Database, Incident, Tx
 
 
@@ -55,7 +56,10 @@ async def writing(db: Database) -> AsyncIterator[Tx]:
 class Transitions:
     """Applies transitions; knows where each audience's reports go."""
 
-    def __init__(self, queue: MessageQueue, chats: Mapping[Role, int]) -> None:
+    def __init__(
+        self, queue: MessageQueue, chats: Mapping[Role, int], paths: Paths | None = None
+    ) -> None:
+        self.paths = paths
         self.queue = queue
         self.views: Views = queue.views
         self.chats = chats
@@ -174,13 +178,15 @@ class Transitions:
             )
         lead = complaints[0]
         events = await tx.complaints.timeline(lead.id)
+        checks = await tx.incidents.checks(inc.id, inc.round)
         v = self.views
         text = v.html(
             report.template,
             c=v.complaint(lead),
             group=v.group(complaints),
             inc=v.incident(inc),
-            steps=v.steps(await tx.incidents.checks(inc.id, inc.round)),
+            steps=v.steps(checks),
+            fault=fault_view(self.paths.locate(inc.site, checks)) if self.paths else None,
             events=events,
             times=timing.compliance(events, tx.now, v.calendar),
             vendors=await tx.incidents.vendor_calls(inc.id),
