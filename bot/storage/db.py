@@ -33,6 +33,7 @@ from bot.storage.inbox import InboxReads, InboxWrites
 from bot.storage.incidents import IncidentReads, IncidentWrites
 from bot.storage.monitor import MonitorReads, MonitorWrites
 from bot.storage.outbox import OutboxReads, OutboxWrites
+from bot.storage.status import StatusReads, StatusWrites
 
 log = logging.getLogger(__name__)
 MIGRATIONS = "migrations"
@@ -55,6 +56,7 @@ class Reads:
         self.audit = AuditReads(db)
         self.monitor = MonitorReads(db)
         self.documents = DocumentReads(db)
+        self.status = StatusReads(db)
 
 
 class Tx:
@@ -69,6 +71,7 @@ class Tx:
         self.audit = AuditWrites(db, now)
         self.monitor = MonitorWrites(db, now)
         self.documents = DocumentWrites(db, now)
+        self.status = StatusWrites(db, now)
 
 
 class Database:
