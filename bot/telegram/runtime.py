@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from telegram import (
     BotCommand,
@@ -31,10 +32,12 @@ from bot.settings.office import OfficeConfig
 from bot.sop import monthly
 from bot.storage import Database
 from bot.telegram.app import build_application
+from bot.telegram.clockwatch import ClockWatch, Ticks
 from bot.telegram.connect import BACKOFF, Backoff, Stopped, connect
 from bot.telegram.inbox import handle_backlog
 from bot.telegram.polling import fetch_loop
 from bot.telegram.recap import for_bot
+from handlers import guard
 from handlers.context import App
 
 log = logging.getLogger(__name__)
@@ -134,18 +137,21 @@ async def run_bot(
     ready: asyncio.Event | None = None,
     sender_options: SenderOptions | None = None,
     backoff: Backoff = BACKOFF,
+    ticks: Ticks = time.monotonic,
 ) -> None:
     """Run until ``stop`` is set: the SOP clock, monitoring and cut-short diagnoses at once;
     once Telegram answers (retried with ``backoff`` for as long as it takes), the sender,
     the backlog, then the fetch loop or webhook.
 
     ``agent_for``: where each site's checks run (default: the config's agents, with tokens
-    from the environment); ``sender_options``: tests pace and retry faster.
+    from the environment); ``sender_options``: tests pace and retry faster; ``ticks``:
+    monotonic seconds (the flood guard's and the clock watch's), ``clock`` the wall clock.
     """
     async with Database(settings.netmaint_db, clock) as db:
         agents = agent_for or agent_lookup(config, agent_environment(None))
         services = build_services(settings, config, db, agent_for=agents, clock=clock)
         app = build_application(services)
+        guard.install(app.bot_data, ticks)
         sender = Sender(db, app.bot, services.queue, clock=clock, options=sender_options)
         # What needs no Telegram starts first, so an outage at boot stops none of it.
         clock_stop = asyncio.Event()
@@ -155,6 +161,9 @@ async def run_bot(
             asyncio.create_task(monitor.run(clock_stop), name="monitor")
             if monitor is not None
             else None
+        )
+        stepping = asyncio.create_task(
+            ClockWatch(db, clock, ticks).run(clock_stop), name="clock watch"
         )
         sending: asyncio.Task[None] | None = None
         recapping: asyncio.Task[None] | None = None
@@ -189,6 +198,7 @@ async def run_bot(
         finally:
             clock_stop.set()
             await ticking
+            await stepping
             if watching is not None:
                 watching.cancel()  # a look in progress is repeated after restart
                 with contextlib.suppress(asyncio.CancelledError):
