@@ -307,8 +307,9 @@ async def crash_loop(
 
     ``storm``: 0 kills after an ordinary uptime each time; N > 0 kills N times in a row a
     moment (0-1.2 s) after the started bot's first log line (its imports done: it opens
-    the database, migrates, handles its backlog, resumes diagnoses), then once after an
-    ordinary uptime.
+    the database, migrates, resumes diagnoses, handles its backlog), then once after an
+    ordinary uptime, also counted from that line (on a loaded machine the imports alone
+    take longer than most ordinary uptimes).
     """
     seed = random.randrange(1 << 30) if seed is None else seed
     say(f"seed {seed}")
@@ -339,7 +340,7 @@ async def crash_loop(
                 logged = log.stat().st_size if log.exists() else 0
                 proc = start_bot(env, log)
                 fig.starts += 1
-                if in_storm:  # from the end of its imports, not from the exec
+                if storm:  # uptimes count from the end of its imports, not from the exec
                     with contextlib.suppress(TimeoutError):
                         await until(
                             lambda p=proc, n=logged: p.poll() is not None or log.stat().st_size > n,

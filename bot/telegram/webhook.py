@@ -124,9 +124,9 @@ async def webhook_loop(
             update_id = await queue.get()
             try:
                 await pruner.maybe(stop)  # at start, then once a day
-                rows = dict(await db.reads.inbox.unhandled())
-                if update_id in rows:  # parsed on its own: an unparsable one is marked, skipped
-                    await handle_raw(app, db, update_id, json.loads(rows[update_id]), stop)
+                raw = await db.reads.inbox.unhandled_one(update_id)
+                if raw is not None:  # parsed on its own: an unparsable one is marked, skipped
+                    await handle_raw(app, db, update_id, json.loads(raw), stop)
             except Stopped:  # left in the inbox: handled after the restart
                 pass
             except Exception:  # nothing must stop the worker
