@@ -93,6 +93,16 @@ class Records:
                 await self.queue.send(tx, chat_id, notice)
         self.queue.wake()
 
+    async def notice_once(self, chat_id: int, text: str, purpose: str) -> bool:
+        """Queue ``text`` for ``chat_id`` unless a notice of ``purpose`` was queued there
+        before (checked and queued in one transaction); True if it was queued now."""
+        async with self.db.write() as tx:
+            if await tx.notices.queued_before(chat_id, purpose):
+                return False
+            await self.queue.send(tx, chat_id, text, purpose=purpose)
+        self.queue.wake()
+        return True
+
     async def chat_wrote(self, chat_id: int) -> None:
         """A chat that writes to us again is reachable again (it unblocked the bot)."""
         if await self.db.reads.outbox.is_unreachable(chat_id):

@@ -32,6 +32,7 @@ from bot.storage.documents import DocumentReads, DocumentWrites
 from bot.storage.inbox import InboxReads, InboxWrites
 from bot.storage.incidents import IncidentReads, IncidentWrites
 from bot.storage.monitor import MonitorReads, MonitorWrites
+from bot.storage.notices import NoticeReads
 from bot.storage.outbox import OutboxReads, OutboxWrites
 from bot.storage.status import StatusReads, StatusWrites
 
@@ -57,6 +58,7 @@ class Reads:
         self.monitor = MonitorReads(db)
         self.documents = DocumentReads(db)
         self.status = StatusReads(db)
+        self.notices = NoticeReads(db)
 
 
 class Tx:
@@ -72,6 +74,7 @@ class Tx:
         self.monitor = MonitorWrites(db, now)
         self.documents = DocumentWrites(db, now)
         self.status = StatusWrites(db, now)
+        self.notices = NoticeReads(db, now)  # read inside the transaction that queues one
 
 
 class Database:
