@@ -63,8 +63,11 @@ async def forwarder(port: int, stub: BotApiStub) -> AsyncIterator[None]:
                 await writer.drain()
         writer.close()
 
+    open_writers: list[asyncio.StreamWriter] = []
+
     async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         up_reader, up_writer = await asyncio.open_connection(host, target)
+        open_writers.extend((writer, up_writer))
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
     server = await asyncio.start_server(on_conn, host, port)
@@ -72,6 +75,8 @@ async def forwarder(port: int, stub: BotApiStub) -> AsyncIterator[None]:
         yield
     finally:
         server.close()
+        for w in open_writers:  # the line goes down: open connections too
+            w.close()
 
 
 def reminders(stub: BotApiStub) -> list[str]:
@@ -155,3 +160,27 @@ async def test_stopped_while_telegram_is_unreachable_ends_cleanly(tmp_path: Path
     finally:
         stop.set()
         await asyncio.wait_for(task, 10)  # returns: no "cannot reach" error, no exit 1
+
+
+async def test_telegram_lost_while_running_is_stored_for_doctor_and_cleared_after(
+    stub: BotApiStub, tmp_path: Path
+) -> None:
+    config = parse_config(FAST_CHECKS_TOML, model=OfficeConfig)
+    db, port = tmp_path / "n.db", free_port()
+    settings = make_settings(db, stub.token, f"http://127.0.0.1:{port}/bot")
+    stop, ready = asyncio.Event(), asyncio.Event()
+    async with forwarder(port, stub):
+        task = asyncio.create_task(
+            run_bot(settings, config, stop, ready=ready, sender_options=FAST_OUTBOX, backoff=FAST)
+        )
+        await asyncio.wait_for(ready.wait(), 15)
+        assert status(db) == ("reachable", None)
+    try:  # the line is down
+        await until(lambda: (status(db) or ("",))[0] == "unreachable", what="'unreachable'")
+        async with forwarder(port, stub):  # and back
+            await until(lambda: status(db) == ("reachable", None), what="'reachable'")
+            tag = await file(stub, stub.user(7003, "Dewi"), "internet mati")
+            assert tag.startswith("#K")
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
