@@ -360,8 +360,14 @@ async def crash_loop(
                     fig.integrity_failures += 1
             await feeding
             # The last start runs until everything is done, then stops gracefully.
+            logged = log.stat().st_size if log.exists() else 0
             proc = start_bot(env, log)
             fig.starts += 1
+
+            def running() -> bool:  # SIGTERM before its handler is installed kills it
+                with log.open("rb") as f:
+                    f.seek(logged)
+                    return b"bot running" in f.read()
 
             def done() -> bool:
                 try:
@@ -404,6 +410,7 @@ async def crash_loop(
             await until(done, 60 + 8 * complaints, "the bot to finish every complaint and press")
             stop_pressing.set()
             await pressing
+            await until(running, 60, "the last start to be running")
             t0 = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             try:
