@@ -9,10 +9,17 @@ while incidents are decided, and restarted each time. At the end it checks and p
 every complaint update filed exactly one complaint, every reporter got the number,
 every complaint reached an ADB diagnosis, one decision per pressed incident, JF ADB /
 Kabid got the report listing every complaint of it, every reporter got the outcome,
-every update in the inbox handled, integrity_check ok after every kill. Exits 1 if a
-check fails.
+every update in the inbox handled, integrity_check ok after every kill, and no start
+that ended on its own (a restart that failed, e.g. "cannot start a transaction within a
+transaction") before it was killed. Exits 1 if a check fails.
+
+``--storm N`` kills in storms: N kills in a row, each a moment after the start (while
+the restarted bot migrates, handles its backlog and resumes diagnoses), then one
+ordinary uptime; that is how 200+ kills fit in ten minutes and how the restart path
+itself is killed over and over.
 
     .venv/bin/python bench/crash_loop.py [--kills 20] [--complaints 40] [--users 20]
+    .venv/bin/python bench/crash_loop.py --kills 200 --storm 8 --complaints 120
 """
 
 from __future__ import annotations
@@ -55,6 +62,10 @@ class Figures:
 
     kills: int = 0
     starts: int = 0
+    storm_kills: int = 0
+    early_exits: int = 0
+    transaction_errors: int = 0
+    elapsed_s: float = 0.0
     updates_sent: int = 0
     complaint_updates: int = 0
     complaints: int = 0
@@ -81,6 +92,10 @@ class Figures:
         bad = []
         if self.kills < 1:
             bad.append("no kill happened")
+        if self.early_exits:
+            bad.append("a started bot ended on its own before it was killed")
+        if self.transaction_errors:
+            bad.append("a write failed with 'cannot start a transaction within a transaction'")
         if self.missing_complaints or self.complaints != self.complaint_updates:
             bad.append("a complaint update did not file exactly one complaint")
         if self.duplicate_complaints:
@@ -105,7 +120,11 @@ class Figures:
 
     def lines(self) -> list[str]:
         return [
-            f"kills (SIGKILL) / starts:              {self.kills} / {self.starts}",
+            f"kills (SIGKILL) / starts:              {self.kills} / {self.starts}"
+            f" ({self.storm_kills} in storms, 0-1.2 s into the start-up)",
+            f"starts that ended on their own:        {self.early_exits}",
+            f"'transaction within a transaction':    {self.transaction_errors}",
+            f"wall time of the whole loop:           {self.elapsed_s:.0f} s",
             f"updates sent to the bot:               {self.updates_sent}",
             f"complaint updates (/lapor <text>):     {self.complaint_updates}",
             f"complaints filed:                      {self.complaints}",
@@ -281,13 +300,24 @@ async def crash_loop(
     seed: int | None = None,
     min_up_s: float = 0.3,
     max_up_s: float = 3.5,
+    storm: int = 0,
     say: Callable[[str], None] = print,
 ) -> Figures:
-    """Run the loop in ``workdir``; returns what it observed."""
+    """Run the loop in ``workdir``; returns what it observed.
+
+    ``storm``: 0 kills after an ordinary uptime each time; N > 0 kills N times in a row a
+    moment (0-1.2 s) after the started bot's first log line (its imports done: it opens
+    the database, migrates, resumes diagnoses, handles its backlog), then once after an
+    ordinary uptime, also counted from that line (on a loaded machine the imports alone
+    take longer than most ordinary uptimes).
+    """
     seed = random.randrange(1 << 30) if seed is None else seed
     say(f"seed {seed}")
     rng = random.Random(seed)
     fig = Figures()
+    began = time.monotonic()
+    stormy = [bool(storm) and i % (storm + 1) != storm for i in range(kills)]
+    uptimes = [rng.uniform(0.0, 1.2) if s else rng.uniform(min_up_s, max_up_s) for s in stormy]
     db, config, log = workdir / "netmaint.db", workdir / "netmaint.toml", workdir / "bot.log"
 
     async def on_conn(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -301,24 +331,43 @@ async def crash_loop(
         stop_pressing = asyncio.Event()
         # Complaints keep coming for about as long as the kills last.
         feeding = asyncio.create_task(
-            driver.file_complaints(complaints, kills * (min_up_s + max_up_s) / 2)
+            driver.file_complaints(complaints, sum(uptimes) + kills * 2.0)
         )
         pressing = asyncio.create_task(driver.keep_pressing(stop_pressing))
         proc: subprocess.Popen[bytes] | None = None
         try:
-            for _ in range(kills):
+            for up, in_storm in zip(uptimes, stormy, strict=True):
+                logged = log.stat().st_size if log.exists() else 0
                 proc = start_bot(env, log)
                 fig.starts += 1
-                await asyncio.sleep(rng.uniform(min_up_s, max_up_s))
+                if storm:  # uptimes count from the end of its imports, not from the exec
+                    with contextlib.suppress(TimeoutError):
+                        await until(
+                            lambda p=proc, n=logged: p.poll() is not None or log.stat().st_size > n,
+                            20,
+                            "the bot's first log line",
+                        )
+                await asyncio.sleep(up)
+                if proc.poll() is not None:  # it ended by itself: a failed restart
+                    fig.early_exits += 1
+                    fig.notes.append(f"start {fig.starts} ended by itself: {proc.returncode}")
+                    continue
                 proc.send_signal(signal.SIGKILL)
                 await asyncio.to_thread(proc.wait)
                 fig.kills += 1
+                fig.storm_kills += in_storm
                 if db.exists() and integrity(db) != "ok":
                     fig.integrity_failures += 1
             await feeding
             # The last start runs until everything is done, then stops gracefully.
+            logged = log.stat().st_size if log.exists() else 0
             proc = start_bot(env, log)
             fig.starts += 1
+
+            def running() -> bool:  # SIGTERM before its handler is installed kills it
+                with log.open("rb") as f:
+                    f.seek(logged)
+                    return b"bot running" in f.read()
 
             def done() -> bool:
                 try:
@@ -361,6 +410,7 @@ async def crash_loop(
             await until(done, 60 + 8 * complaints, "the bot to finish every complaint and press")
             stop_pressing.set()
             await pressing
+            await until(running, 60, "the last start to be running")
             t0 = time.monotonic()
             proc.send_signal(signal.SIGTERM)
             try:
@@ -368,6 +418,7 @@ async def crash_loop(
             except TimeoutError:
                 fig.notes.append("the bot ignored SIGTERM")
             fig.final_stop_s = time.monotonic() - t0
+            fig.elapsed_s = time.monotonic() - began
         finally:
             stop_pressing.set()
             for task in (feeding, pressing):
@@ -428,7 +479,9 @@ def check(fig: Figures, stub: BotApiStub, driver: Driver, db: Path, log: Path) -
     )
     fig.inbox_unhandled = query(db, "SELECT COUNT(*) FROM inbox WHERE handled=0")[0][0]
     secret = stub.token.split(":", 1)[1]
-    fig.token_in_logs = log.read_text(errors="replace").count(secret) if log.exists() else 0
+    output = log.read_text(errors="replace") if log.exists() else ""
+    fig.token_in_logs = output.count(secret)
+    fig.transaction_errors = output.count("cannot start a transaction within a transaction")
 
 
 def main() -> int:
@@ -437,13 +490,21 @@ def main() -> int:
     parser.add_argument("--complaints", type=int, default=40)
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--seed", type=int)
+    parser.add_argument(
+        "--storm", type=int, default=0, help="kill N times in a row just after each start"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work directory")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="netmaint-crash-"))
     try:
         fig = asyncio.run(
             crash_loop(
-                work, kills=args.kills, complaints=args.complaints, users=args.users, seed=args.seed
+                work,
+                kills=args.kills,
+                complaints=args.complaints,
+                users=args.users,
+                seed=args.seed,
+                storm=args.storm,
             )
         )
     finally:

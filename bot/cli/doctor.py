@@ -27,7 +27,7 @@ import ssl
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from enum import IntEnum
 from importlib import resources
@@ -51,6 +51,7 @@ AGENT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DISK_FAIL_BYTES = 100 * 1024 * 1024  # below this SQLite may fail to write the agenda
 DISK_WARN_BYTES = 1024 * 1024 * 1024
 CLOCK_WARN_S = 60.0  # the SOP's clock and Telegram's message dates disagree beyond this
+CLOCK_STEP_DAYS = 7  # a step of the clock the running bot saw is shown for a week
 
 
 class Level(IntEnum):
@@ -360,6 +361,45 @@ def check_database(path: Path) -> list[DoctorLine]:
     return found
 
 
+def check_running_bot(path: Path, now: datetime | None = None) -> list[DoctorLine]:
+    """What the running bot stored about itself (``runtime_status``): Telegram unreachable
+    since when, and a step of the server's clock in the last ``CLOCK_STEP_DAYS`` days."""
+    if not path.exists():
+        return []
+    now = now or datetime.now(UTC)
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            found = {
+                str(r[0]): (str(r[1]), r[2], datetime.fromisoformat(r[3]))
+                for r in db.execute("SELECT key, value, detail, since FROM runtime_status")
+            }
+            pending = int(
+                db.execute("SELECT COUNT(*) FROM outbox WHERE state='pending'").fetchone()[0]
+            )
+    except sqlite3.Error:  # an older schema (no table yet) or a damaged file: said above
+        return []
+    lines = []
+    telegram = found.get("telegram")
+    if telegram is not None and telegram[0] == "unreachable":
+        lines.append(
+            DoctorLine(
+                Level.WARN,
+                "bot_offline",
+                {"since": _shown(telegram[2]), "why": telegram[1] or "?", "pending": pending},
+            )
+        )
+    step = found.get("clock_step")
+    if step is not None and now - step[2] < timedelta(days=CLOCK_STEP_DAYS):
+        lines.append(
+            DoctorLine(Level.WARN, "clock_step", {"seconds": step[0], "at": _shown(step[2])})
+        )
+    return lines
+
+
+def _shown(t: datetime) -> str:
+    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def check_ping() -> DoctorLine:
     """Whether the ping step (SOP step 4) can send ICMP from this process."""
     from checks.icmp import detect_mode
@@ -439,6 +479,7 @@ async def diagnose(
         if not config.vendors:
             found.append(DoctorLine(Level.WARN, "no_vendors", {}))
     found.extend(check_database(settings.netmaint_db))
+    found.extend(check_running_bot(settings.netmaint_db))
     found.append(check_ping())
     found.append(check_time(settings, config))
     return found

@@ -1,13 +1,22 @@
 """Telegram's flood limits, as token buckets the sender asks without blocking.
 
 About 1 message a second per chat, 20 a minute per group, 30 a second overall.
+
+The buckets run on monotonic seconds, never on the wall clock: a wall clock set
+back 60 s (an NTP correction, an operator fixing the date) made every bucket owe
+a minute and stalled every send 58 s; set back 7 hours (a hardware clock in WIB
+taken for UTC), it would stall 7 hours.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.domain.clock import Clock, utc_now
+from bot.domain.clock import Clock
+
+Ticks = Callable[[], float]  # seconds that only go forward (time.monotonic)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,7 +35,7 @@ class PacerLimits:
 
 
 class _Bucket:
-    """A token bucket over the caller's clock (seconds as floats)."""
+    """A token bucket over the caller's monotonic seconds."""
 
     __slots__ = ("capacity", "rate", "stamp", "tokens")
 
@@ -53,20 +62,26 @@ class Pacer:
 
     Hand-rolled on purpose: the sender must ask "may this chat send now, and if not
     when?" without blocking (a held row must not hold up other chats) and take from
-    three buckets at once or from none, over the injectable clock. PTB's
+    three buckets at once or from none, over injectable monotonic seconds. PTB's
     ``AIORateLimiter`` blocks inside the request and retries 0 times by default;
     aiolimiter and pyrate-limiter offer one bucket per acquire with their own clock.
     """
 
-    def __init__(self, limits: PacerLimits, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, limits: PacerLimits, clock: Clock | None = None, *, ticks: Ticks = time.monotonic
+    ) -> None:
+        """``ticks``: the seconds the buckets run on. ``clock`` (the sender's wall clock) is
+        accepted for the callers that pass it and never read: pacing must not step with it.
+        """
         self.limits = limits
         self.clock = clock
+        self.ticks = ticks
         self._chats: dict[int, _Bucket] = {}
         self._groups: dict[int, _Bucket] = {}
         self._global: _Bucket | None = None
 
     def _now(self) -> float:
-        return self.clock().timestamp()
+        return self.ticks()
 
     def _buckets(self, chat_id: int, now: float) -> list[_Bucket]:
         lim = self.limits

@@ -64,6 +64,45 @@ class Records:
                 complaint_id=complaint_id,
             )
 
+    async def flood(
+        self,
+        *,
+        began: int,
+        ignored: int,
+        user: Actor,
+        chat_id: int | None,
+        kind: str,
+        what: str | None,
+        notice: str,
+    ) -> None:
+        """A flood is one audit row: the update that ``began`` it records it and queues the
+        one ``notice``, in one transaction; each update ignored after that counts in it."""
+        async with self.db.write() as tx:
+            if ignored > 1:
+                await tx.audit.flood_seen(began, ignored)
+                return
+            await tx.audit.add(
+                update_id=began,
+                user=user,
+                chat_id=chat_id,
+                kind=kind,
+                what=what,
+                outcome="flood",
+            )
+            if chat_id is not None:
+                await self.queue.send(tx, chat_id, notice)
+        self.queue.wake()
+
+    async def notice_once(self, chat_id: int, text: str, purpose: str) -> bool:
+        """Queue ``text`` for ``chat_id`` unless a notice of ``purpose`` was queued there
+        before (checked and queued in one transaction); True if it was queued now."""
+        async with self.db.write() as tx:
+            if await tx.notices.queued_before(chat_id, purpose):
+                return False
+            await self.queue.send(tx, chat_id, text, purpose=purpose)
+        self.queue.wake()
+        return True
+
     async def chat_wrote(self, chat_id: int) -> None:
         """A chat that writes to us again is reachable again (it unblocked the bot)."""
         if await self.db.reads.outbox.is_unreachable(chat_id):

@@ -32,7 +32,9 @@ from bot.storage.documents import DocumentReads, DocumentWrites
 from bot.storage.inbox import InboxReads, InboxWrites
 from bot.storage.incidents import IncidentReads, IncidentWrites
 from bot.storage.monitor import MonitorReads, MonitorWrites
+from bot.storage.notices import NoticeReads
 from bot.storage.outbox import OutboxReads, OutboxWrites
+from bot.storage.status import StatusReads, StatusWrites
 
 log = logging.getLogger(__name__)
 MIGRATIONS = "migrations"
@@ -55,6 +57,8 @@ class Reads:
         self.audit = AuditReads(db)
         self.monitor = MonitorReads(db)
         self.documents = DocumentReads(db)
+        self.status = StatusReads(db)
+        self.notices = NoticeReads(db)
 
 
 class Tx:
@@ -69,6 +73,8 @@ class Tx:
         self.audit = AuditWrites(db, now)
         self.monitor = MonitorWrites(db, now)
         self.documents = DocumentWrites(db, now)
+        self.status = StatusWrites(db, now)
+        self.notices = NoticeReads(db, now)  # read inside the transaction that queues one
 
 
 class Database:
@@ -141,16 +147,50 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[Tx]:
-        """One short write transaction; commits on success, rolls back on any error."""
+        """One short write transaction; commits on success, rolls back on any error.
+
+        BEGIN and COMMIT are inside the ``try``: a task cancelled while its BEGIN waits
+        (a diagnosis restarted, a stop) has that BEGIN run anyway on aiosqlite's thread,
+        and a COMMIT SQLite refuses (a deferred constraint) leaves the transaction open;
+        either way the ROLLBACK is queued behind it, in order, before the lock goes to
+        the next writer. Without that the shared connection stayed inside a transaction
+        and every later write failed ("cannot start a transaction within a transaction").
+        """
         async with self._lock:
             db = self.connection
-            await db.execute("BEGIN IMMEDIATE")
             try:
+                await _begin(db)
                 yield Tx(db, self.clock())
+                await db.execute("COMMIT")
             except BaseException:
-                await db.execute("ROLLBACK")
+                await _rollback(db)
                 raise
-            await db.execute("COMMIT")
+
+
+async def _begin(db: aiosqlite.Connection) -> None:
+    """``BEGIN IMMEDIATE``; a transaction someone left open (not through ``write()``) is
+    rolled back first, said in the log, instead of failing this write and all after it."""
+    try:
+        await db.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if "within a transaction" not in str(exc):
+            raise
+        log.warning(
+            "a transaction was left open on the database's write connection; "
+            "rolled back (its changes were never committed)"
+        )
+        await db.execute("ROLLBACK")
+        await db.execute("BEGIN IMMEDIATE")
+
+
+async def _rollback(db: aiosqlite.Connection) -> None:
+    """Roll back whatever is open; none open (BEGIN failed, SQLite already rolled back
+    after an error, a cancelled COMMIT that ran) is fine, and must not hide the error."""
+    try:
+        await db.execute("ROLLBACK")
+    except sqlite3.OperationalError as exc:
+        if "no transaction is active" not in str(exc):
+            log.warning("rolling back a write failed (%s); the next write rolls it back", exc)
 
 
 def _create_private(path: Path) -> None:
@@ -273,14 +313,14 @@ async def _migrate(db: aiosqlite.Connection) -> None:
         if number <= version:
             continue
         log.info("applying schema migration %s", f.name)
-        await db.execute("BEGIN IMMEDIATE")
         try:
+            await _begin(db)
             for statement in _statements(f.read_text(encoding="utf-8")):
                 await db.execute(statement)
             await db.execute(f"PRAGMA user_version={number:d}")
             await db.execute("COMMIT")
         except BaseException:
-            await db.execute("ROLLBACK")
+            await _rollback(db)
             raise
 
 

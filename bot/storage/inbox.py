@@ -17,6 +17,17 @@ class InboxReads(Table):
         )
         return [(r["update_id"], r["raw"]) for r in rows]
 
+    async def unhandled_one(self, update_id: int) -> str | None:
+        """One stored update's JSON if it is not handled yet (one row by its key: the
+        webhook's worker asked for every unhandled one per update, quadratic in a backlog)."""
+        row = await self._one("SELECT raw FROM inbox WHERE update_id=? AND handled=0", (update_id,))
+        return None if row is None else str(row["raw"])
+
+    async def last_received(self) -> datetime | None:
+        """When the newest stored update arrived (a clock set back shows as now before it)."""
+        row = await self._one("SELECT MAX(received_at) AS m FROM inbox")
+        return None if row is None or row["m"] is None else datetime.fromisoformat(row["m"])
+
     async def next_offset(self) -> int | None:
         row = await self._one("SELECT MAX(update_id) AS m FROM inbox")
         return None if row is None or row["m"] is None else int(row["m"]) + 1

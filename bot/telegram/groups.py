@@ -63,17 +63,7 @@ async def guard_unknown_groups(update: Update, context: Ctx) -> None:
 async def _notice_once(update: Update, context: Ctx, chat_id: int) -> None:
     """Queue the not-set-up notice for ``chat_id`` unless it was queued before."""
     svc = services_of(context)
-    text = svc.views.html(NOTICE)
-    queued = False
-    async with svc.db.write() as tx:
-        cur = await svc.db.connection.execute(
-            "SELECT 1 FROM outbox WHERE chat_id=? AND purpose=? LIMIT 1", (chat_id, NOTICE)
-        )
-        if await cur.fetchone() is None:
-            await svc.queue.send(tx, chat_id, text, purpose=NOTICE)
-            queued = True
-    if queued:
-        svc.queue.wake()
+    await svc.records.notice_once(chat_id, svc.views.html(NOTICE), NOTICE)
     message = update.effective_message
     if update.callback_query is not None or (
         message is not None and (message.text or "").startswith("/")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import warnings
 from functools import partial
 from typing import Any
@@ -20,6 +21,7 @@ from telegram.warnings import PTBUserWarning
 
 from bot.delivery.sender import retry_seconds
 from bot.storage import Database
+from bot.telegram.connect import set_reachable, why
 from bot.telegram.inbox import (
     ALLOWED_UPDATES,
     Pruner,
@@ -59,6 +61,7 @@ async def fetch_loop(app: App, db: Database, poll_s: int, stop: asyncio.Event) -
     offset = await db.reads.inbox.next_offset()
     pruner = Pruner(db, services_of_app(app).config.limits.inbox_days)
     backoff = 1.0
+    down = False
     while not stop.is_set():
         try:
             await pruner.maybe(stop)  # at start, then once a day
@@ -93,10 +96,15 @@ async def fetch_loop(app: App, db: Database, poll_s: int, stop: asyncio.Event) -
             continue
         except NetworkError as exc:
             log.warning("getUpdates failed (%s); retrying in %.0f s", exc, backoff)
+            if not down:  # for netmaint doctor: the running bot cannot reach Telegram
+                down = await _note_reachable(db, False, why(exc))
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 30.0)
             continue
         backoff = 1.0
+        if down:
+            log.info("getUpdates answers again")
+            down = not await _note_reachable(db, True)
         ids = [uid for uid in map(update_id_of, batch) if uid is not None]
         if not ids:
             continue
@@ -107,3 +115,14 @@ async def fetch_loop(app: App, db: Database, poll_s: int, stop: asyncio.Event) -
         except Stopped:  # what was not stored or marked is fetched or handled after restart
             break
         offset = max(ids) + 1
+
+
+async def _note_reachable(db: Database, reachable: bool, detail: str | None = None) -> bool:
+    """Store whether Telegram answers; True if stored (a locked database is not a crash:
+    the next change of state tries again)."""
+    try:
+        await set_reachable(db, reachable, detail)
+    except sqlite3.OperationalError as exc:
+        log.warning("could not store whether Telegram answers (%s)", exc)
+        return False
+    return True

@@ -1,7 +1,9 @@
 """The bot's life: start-up, the fetch loop or the webhook, and a graceful stop.
 
-On start, updates stored but not handled (a crash) are handled first, and
-diagnoses cut short are run again. On stop, no new update is taken; running
+On start, the SOP clock, monitoring and the diagnoses cut short by a crash start
+before Telegram is reached, so a boot during an outage stops none of them
+(``connect.py`` retries meanwhile); then updates stored but not handled are
+handled. On stop, no new update is taken; running
 diagnoses finish and what they cause is sent, within ``STOP_BUDGET_S``.
 """
 
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from telegram import (
     BotCommand,
@@ -29,9 +32,12 @@ from bot.settings.office import OfficeConfig
 from bot.sop import monthly
 from bot.storage import Database
 from bot.telegram.app import build_application
+from bot.telegram.clockwatch import ClockWatch, Ticks
+from bot.telegram.connect import BACKOFF, Backoff, Stopped, connect
 from bot.telegram.inbox import handle_backlog
 from bot.telegram.polling import fetch_loop
 from bot.telegram.recap import for_bot
+from handlers import guard
 from handlers.context import App
 
 log = logging.getLogger(__name__)
@@ -131,58 +137,80 @@ async def run_bot(
     clock: Clock = utc_now,
     ready: asyncio.Event | None = None,
     sender_options: SenderOptions | None = None,
+    backoff: Backoff = BACKOFF,
+    ticks: Ticks = time.monotonic,
 ) -> None:
-    """Run until ``stop`` is set: the sender, the backlog, then the fetch loop or webhook.
+    """Run until ``stop`` is set: the SOP clock, monitoring and cut-short diagnoses at once;
+    once Telegram answers (retried with ``backoff`` for as long as it takes), the sender,
+    the backlog, then the fetch loop or webhook.
 
     ``agent_for``: where each site's checks run (default: the config's agents, with tokens
-    from the environment); ``sender_options``: tests pace and retry faster.
+    from the environment); ``sender_options``: tests pace and retry faster; ``ticks``:
+    monotonic seconds (the flood guard's and the clock watch's), ``clock`` the wall clock.
     """
     async with Database(settings.netmaint_db, clock) as db:
         agents = agent_for or agent_lookup(config, agent_environment(None))
         services = build_services(settings, config, db, agent_for=agents, clock=clock)
         app = build_application(services)
+        guard.install(app.bot_data, ticks)
         sender = Sender(db, app.bot, services.queue, clock=clock, options=sender_options)
-        async with app:
-            if not settings.netmaint_webhook_url:
-                await app.bot.delete_webhook(drop_pending_updates=False)
+        # What needs no Telegram starts first, so an outage at boot stops none of it.
+        clock_stop = asyncio.Event()
+        ticking = asyncio.create_task(services.deadlines.run(clock_stop), name="sop-clock")
+        monitor = services.monitoring.loop  # beside the bot, never in a handler
+        watching = (
+            asyncio.create_task(monitor.run(clock_stop), name="monitor")
+            if monitor is not None
+            else None
+        )
+        stepping = asyncio.create_task(
+            ClockWatch(db, clock, ticks).run(clock_stop), name="clock watch"
+        )
+        sending: asyncio.Task[None] | None = None
+        recapping: asyncio.Task[None] | None = None
+        try:
+            resumed = await services.diagnoses.resume()
+            try:
+                await connect(
+                    app, db, stop, polling=not settings.netmaint_webhook_url, backoff=backoff
+                )
+            except Stopped:
+                log.info("stopped before Telegram could be reached")
+                return
             await set_commands(app, settings)
             sending = asyncio.create_task(sender.run(), name="sender")
-            clock_stop = asyncio.Event()
-            ticking = asyncio.create_task(services.deadlines.run(clock_stop), name="sop-clock")
-            monitor = services.monitoring.loop  # beside the bot, never in a handler
-            watching = (
-                asyncio.create_task(monitor.run(clock_stop), name="monitor")
-                if monitor is not None
-                else None
-            )
             recap, send_document = for_bot(services, app.bot)  # last month's, to Kabid
             recapping = asyncio.create_task(recap.run(send_document, stop), name="monthly recap")
-            try:
-                handled = await handle_backlog(app, db)
-                resumed = await services.diagnoses.resume()
-                log.info(
-                    "bot running (%d stored updates handled, %d diagnoses resumed)",
-                    handled,
-                    resumed,
-                )
-                if settings.netmaint_webhook_url:
-                    # Imported only in webhook mode: uvicorn is not needed for polling.
-                    from bot.telegram.webhook import webhook_loop
+            handled = await handle_backlog(app, db)
+            log.info(
+                "bot running (%d stored updates handled, %d diagnoses resumed)",
+                handled,
+                resumed,
+            )
+            if settings.netmaint_webhook_url:
+                # Imported only in webhook mode: uvicorn is not needed for polling.
+                from bot.telegram.webhook import webhook_loop
 
-                    await webhook_loop(app, db, settings, stop, ready)
-                else:
-                    if ready is not None:
-                        ready.set()
-                    await fetch_loop(app, db, int(settings.netmaint_poll_timeout), stop)
-            finally:
-                clock_stop.set()
-                await ticking
-                if watching is not None:
-                    watching.cancel()  # a look in progress is repeated after restart
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await watching
+                await webhook_loop(app, db, settings, stop, ready)
+            else:
+                if ready is not None:
+                    ready.set()
+                await fetch_loop(app, db, int(settings.netmaint_poll_timeout), stop)
+        finally:
+            clock_stop.set()
+            await ticking
+            await stepping
+            if watching is not None:
+                watching.cancel()  # a look in progress is repeated after restart
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watching
+            if recapping is not None:
                 await monthly.finish(recapping)
+            if sending is not None:
                 await finish_in_flight(services, sender, sending)
+            else:  # never reached Telegram: the outbox waits for the next start
+                await services.diagnoses.stop()
+            await app.shutdown()
 
 
 async def finish_in_flight(services: Services, sender: Sender, sending: asyncio.Task[None]) -> None:

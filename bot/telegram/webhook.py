@@ -24,6 +24,8 @@ from starlette.routing import Route
 
 from bot.settings.environment import Settings
 from bot.storage import Database
+from bot.telegram import connect
+from bot.telegram.connect import reach
 from bot.telegram.inbox import ALLOWED_UPDATES, Pruner, Stopped, handle_raw, is_locked, store
 from checks import redact
 from handlers.context import App, services_of_app
@@ -98,7 +100,17 @@ async def webhook_loop(
             raise RuntimeError("the webhook server stopped during start-up")
         await asyncio.sleep(0.02)
     redact.add_secrets([secret])  # python-telegram-bot logs setWebhook's parameters at DEBUG
-    await app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES)
+    try:  # Telegram may drop again between getMe and this: wait for it as at start
+        await reach(
+            db,
+            stop,
+            lambda: app.bot.set_webhook(url, secret_token=secret, allowed_updates=ALLOWED_UPDATES),
+        )
+    except connect.Stopped:
+        server.should_exit = True
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(serving, 3)
+        return
     log.info("webhook set; listening on %s", settings.netmaint_webhook_listen)
     if ready is not None:
         ready.set()
@@ -112,9 +124,9 @@ async def webhook_loop(
             update_id = await queue.get()
             try:
                 await pruner.maybe(stop)  # at start, then once a day
-                rows = dict(await db.reads.inbox.unhandled())
-                if update_id in rows:  # parsed on its own: an unparsable one is marked, skipped
-                    await handle_raw(app, db, update_id, json.loads(rows[update_id]), stop)
+                raw = await db.reads.inbox.unhandled_one(update_id)
+                if raw is not None:  # parsed on its own: an unparsable one is marked, skipped
+                    await handle_raw(app, db, update_id, json.loads(raw), stop)
             except Stopped:  # left in the inbox: handled after the restart
                 pass
             except Exception:  # nothing must stop the worker
