@@ -189,6 +189,7 @@ class Transitions:
             fault=fault_view(self.paths.locate(inc.site, checks)) if self.paths else None,
             events=events,
             times=timing.compliance(events, tx.now, v.calendar),
+            this_step=report.step,  # the report is that step: "laporan ini", not "running"
             vendors=await tx.incidents.vendor_calls(inc.id),
             by=v.person(by.id, by.name),
             at=tx.now,

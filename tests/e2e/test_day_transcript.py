@@ -122,6 +122,12 @@ async def test_a_whole_day_reads_as_plain_indonesian_in_every_chat(
     )
     for title, chat in chats.items():
         assert stub.chat_messages(chat), f"{title} heard nothing all day"
+    for title, chat in (("JF ADB", JF_CHAT), ("Kabid", KABID_CHAT)):
+        for report in stub.chat_messages(chat):
+            if "LAPORAN" in report["text"]:  # the report is its own step: not "running"
+                running = [ln for ln in report["text"].splitlines() if "sedang berlangsung" in ln]
+                assert not any("Melaporkan ke" in ln for ln in running), (title, running)
+                assert "laporan ini" in report["text"], title
     for chat in chats.values():
         for m in stub.chat_messages(chat):
             assert len(m["text"]) <= 4096
