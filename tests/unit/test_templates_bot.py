@@ -22,11 +22,48 @@ def test_both_languages_have_the_same_templates() -> None:
     assert ids and ids == ens
 
 
+def _complaint(**changes: object) -> Complaint:
+    now = datetime(2026, 1, 10, 1, 0, tzinfo=UTC)
+    c = Complaint(
+        id=12,
+        state=State.DIAGNOSING,
+        reporter_id=None,
+        reporter_chat_id=None,
+        reporter_name="Bu Sari",
+        filed_by_id=5001,
+        filed_by_name="Andi ADB",
+        channel="catat",
+        site="Kecamatan Lengayang",
+        text="SIAK tidak bisa dibuka",
+        round=1,
+        created_at=now,
+        updated_at=now,
+        closed_at=None,
+        incident_id=4,
+    )
+    return replace(c, **changes)  # type: ignore[arg-type]
+
+
+def _incident(state: str) -> Incident:
+    now = datetime(2026, 1, 10, 1, 0, tzinfo=UTC)
+    return Incident(
+        id=4,
+        site="Kecamatan Lengayang",
+        state=state,
+        round=1,
+        merged_into=None,
+        created_at=now,
+        updated_at=now,
+        decided_at=now,
+        closed_at=None,
+    )
+
+
 @pytest.mark.parametrize("lang", ["id", "en"])
 def test_user_text_is_escaped_everywhere_it_appears(lang: str) -> None:
     v = Views(lang, ZoneInfo("Asia/Jakarta"))
     now = datetime(2026, 1, 10, 1, 0, tzinfo=UTC)
-    c = Complaint(
+    c = _complaint(
         id=7,
         state=State.CLOSED,
         reporter_id=1,
@@ -37,25 +74,12 @@ def test_user_text_is_escaped_everywhere_it_appears(lang: str) -> None:
         channel="chat",
         site="Kantor <Dinas>",
         text="a <b> & c",
-        round=1,
-        created_at=now,
-        updated_at=now,
         closed_at=now,
         incident_id=3,
     )
     other = replace(c, id=8, reporter_name="<u>Budi</u>", text="<script> d")
     inc = v.incident(
-        Incident(
-            id=3,
-            site="Kantor <Dinas>",
-            state="awaiting_decision",
-            round=1,
-            merged_into=None,
-            created_at=now,
-            updated_at=now,
-            decided_at=None,
-            closed_at=None,
-        )
+        replace(_incident("awaiting_decision"), id=3, site="Kantor <Dinas>", decided_at=None)
     )
     view = v.complaint(c)
     texts = [
@@ -104,43 +128,6 @@ def test_user_text_is_escaped_everywhere_it_appears(lang: str) -> None:
         assert "#K7" in text
     assert "#K8" in texts[3] and "Budi" not in texts[3], "every tag, details as many as fit"
     assert "08:00" in texts[5], "times are shown in the office's time zone (WIB)"
-
-
-def _complaint(**changes: object) -> Complaint:
-    now = datetime(2026, 1, 10, 1, 0, tzinfo=UTC)
-    c = Complaint(
-        id=12,
-        state=State.DIAGNOSING,
-        reporter_id=None,
-        reporter_chat_id=None,
-        reporter_name="Bu Sari",
-        filed_by_id=5001,
-        filed_by_name="Andi ADB",
-        channel="catat",
-        site="Kecamatan Lengayang",
-        text="SIAK tidak bisa dibuka",
-        round=1,
-        created_at=now,
-        updated_at=now,
-        closed_at=None,
-        incident_id=4,
-    )
-    return replace(c, **changes)  # type: ignore[arg-type]
-
-
-def _incident(state: str) -> Incident:
-    now = datetime(2026, 1, 10, 1, 0, tzinfo=UTC)
-    return Incident(
-        id=4,
-        site="Kecamatan Lengayang",
-        state=state,
-        round=1,
-        merged_into=None,
-        created_at=now,
-        updated_at=now,
-        decided_at=now,
-        closed_at=None,
-    )
 
 
 @pytest.mark.parametrize("state", ["diagnosing", "escalated"])
