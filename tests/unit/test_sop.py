@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -192,3 +193,15 @@ def test_the_sop_clock_defaults_to_the_tables_standard_times() -> None:
     assert timing.standard_minutes(sop.DECIDE) == 5
     assert Sla().total_minutes is None and Sla().decision_minutes is None
     assert timing.total_standard_minutes() == sop.TOTAL_STANDARD[1] == 73
+
+
+def test_the_automated_checks_count_their_own_time_not_the_gap_between_rounds() -> None:
+    """Two rounds of checks, half a second each and 50 s apart: 1 second of checks."""
+    t0 = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+    spans = [
+        (t0, t0 + timedelta(seconds=0.5)),  # round 1: steps side by side
+        (t0 + timedelta(seconds=0.1), t0 + timedelta(seconds=0.4)),
+        (t0 + timedelta(seconds=50), t0 + timedelta(seconds=50.5)),  # round 2
+    ]
+    assert timing.covered_seconds(spans) == pytest.approx(1.0)
+    assert timing.covered_seconds([]) == 0.0
