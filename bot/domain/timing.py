@@ -98,7 +98,7 @@ def clock(
         name=name,
         seconds=counted,
         wall_seconds=wall,
-        paused=wall - counted > 59,
+        paused=wall - counted >= 1,  # shown beside the office time, with the reason
         times=len(spans),
         open=running,
         std_min=std_min,

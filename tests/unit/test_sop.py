@@ -205,3 +205,22 @@ def test_the_automated_checks_count_their_own_time_not_the_gap_between_rounds() 
     ]
     assert timing.covered_seconds(spans) == pytest.approx(1.0)
     assert timing.covered_seconds([]) == 0.0
+
+
+def test_a_complaint_handled_before_opening_shows_its_whole_time_beside_office_time() -> None:
+    """At 04:25 WIB the office clock is paused: the report says 0 office seconds and,
+    beside it, how long it really took and why the two differ."""
+    from zoneinfo import ZoneInfo
+
+    from bot.domain.calendar import OfficeCalendar
+    from bot.render import environment
+    from bot.settings.office import Office
+
+    calendar = OfficeCalendar(Office(), ZoneInfo("Asia/Jakarta"))
+    start = datetime(2026, 12, 1, 21, 25, tzinfo=UTC)  # Wednesday 04:25 WIB
+    span = [(start, start + timedelta(seconds=60))]
+    t = timing.total(*span[0], calendar)
+    assert (t.seconds, t.wall_seconds, t.paused) == (0.0, 60.0, True)
+    macros = environment("id").get_template("_m.html.j2").module
+    text = str(macros.compliance([timing.clock(7, "Keputusan", span, False, 5, 5, calendar)]))  # type: ignore[attr-defined]
+    assert "0,0 detik" in text and "di luar jam kantor tidak dihitung (seluruhnya 1 menit)" in text
