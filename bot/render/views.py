@@ -35,6 +35,10 @@ LONG_WHEN = {"id": "EEEE, d MMMM y 'pukul' HH.mm z", "en": "EEEE d MMMM y, HH:mm
 Markup = dict[str, Any]
 
 
+# Findings whose wording is a set-up instruction for the ADB, not a finding about the network.
+SETUP_HINTS = frozenset({"software.not_configured", "services.not_configured", "ping.no_targets"})
+
+
 class Views:
     """Renderers for one language and time zone."""
 
@@ -179,8 +183,14 @@ class Views:
                 log.exception("findings.j2 could not name step %s", no)
         return None
 
-    def steps(self, checks: Iterable[CheckResult]) -> list[dict[str, Any]]:
-        """Steps 2-6 with the newest result of each (None while it runs)."""
+    def steps(
+        self, checks: Iterable[CheckResult], *, official: bool = False
+    ) -> list[dict[str, Any]]:
+        """Steps 2-6 with the newest result of each (None while it runs).
+
+        ``official``: a report to the JF ADB or the Kabid; a finding that is a set-up
+        hint ("tambahkan [[services]] ...") reads as "not set up here", the fix being
+        the ADB's (their diagnosis message and ``netmaint doctor`` keep it)."""
         latest = {r.step: r for r in checks}
         out = []
         said: set[str] = set()  # an unreachable agent fails every step: say it once
@@ -200,7 +210,12 @@ class Views:
                 "summary": None,
             }
             if r is not None:
-                texts = [(f, self.finding(f)) for f in r.findings]
+                texts = [
+                    (f, self.plain("answers", "not_set_up_here"))
+                    if official and f.code in SETUP_HINTS
+                    else (f, self.finding(f))
+                    for f in r.findings
+                ]
                 texts = [
                     (f, t) for f, t in texts if not (f.code.startswith("agent.") and t in said)
                 ]

@@ -185,7 +185,7 @@ class Transitions:
             c=v.complaint(lead),
             group=v.group(complaints),
             inc=v.incident(inc),
-            steps=v.steps(checks),
+            steps=v.steps(checks, official=True),
             fault=fault_view(self.paths.locate(inc.site, checks)) if self.paths else None,
             events=events,
             times=timing.compliance(events, tx.now, v.calendar),

@@ -181,3 +181,24 @@ def test_every_setting_says_in_indonesian_what_it_expects() -> None:
     assert len(body) == len(EXPECTED)
     for name, line in zip(EXPECTED, body, strict=True):
         assert line.strip().startswith(f"{name}: belum diisi; yang diharapkan: "), line
+
+
+def test_official_reports_carry_no_set_up_instructions() -> None:
+    """The Kabid's report says a check is not set up; how to set it up is the ADB's."""
+    from checks.models import CheckResult, Finding, Status
+
+    now = datetime(2026, 1, 10, 1, 0, tzinfo=UTC)
+    r = CheckResult(
+        step=5,
+        name="services",
+        status=Status.UNAVAILABLE,
+        summary="no services configured",
+        findings=(Finding(code="services.not_configured", severity=Status.UNAVAILABLE),),
+        started_at=now,
+        duration_s=0.0,
+    )
+    v = Views("id", ZoneInfo("Asia/Jakarta"))
+    adb = [f["text"] for s in v.steps([r]) for f in s["findings"]]
+    kabid = [f["text"] for s in v.steps([r], official=True) for f in s["findings"]]
+    assert any("tambahkan" in t for t in adb)
+    assert kabid == ["pemeriksaan ini belum disiapkan di server ini"]
