@@ -166,7 +166,8 @@ async def test_telegram_lost_while_running_is_stored_for_doctor_and_cleared_afte
     try:  # the line is down
         await until(lambda: (status(db) or ("",))[0] == "unreachable", what="'unreachable'")
         async with forwarder(port, stub):  # and back
-            await until(lambda: status(db) == ("reachable", None), what="'reachable'")
+            # the fetch loop's backoff may have grown to 16 s while the line was down
+            await until(lambda: status(db) == ("reachable", None), 45, what="'reachable'")
             tag = await file(stub, stub.user(7003, "Dewi"), "internet mati")
             assert tag.startswith("#K")
     finally:
