@@ -15,6 +15,7 @@ from typing import Any
 from babel.dates import format_date, format_datetime
 from jinja2 import TemplateNotFound
 
+from bot.domain import timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.model import SOP_NUMBER, STEP, TOTAL_STANDARD
 from bot.render import buttons, environment, render
@@ -233,11 +234,9 @@ class Views:
 
     @staticmethod
     def auto_seconds(checks: Iterable[CheckResult]) -> float | None:
-        """How long the automated steps 2-6 took, first start to last end."""
+        """How long the automated steps 2-6 ran (one round's steps run side by side)."""
         spans = [(r.started_at, r.started_at + timedelta(seconds=r.duration_s)) for r in checks]
-        if not spans:
-            return None
-        return (max(b for _, b in spans) - min(a for a, _ in spans)).total_seconds()
+        return timing.covered_seconds(spans) if spans else None
 
     # --- keyboards --------------------------------------------------------------------------
 
