@@ -49,7 +49,7 @@ from telegram.error import RetryAfter  # noqa: E402
 from telegram.ext import Application, CommandHandler, ContextTypes  # noqa: E402
 
 from bot.delivery.sender import SenderOptions, retry_seconds  # noqa: E402
-from bot.settings.environment import Settings  # noqa: E402
+from bot.settings.environment import EXPECTED, Settings  # noqa: E402
 from bot.settings.office import OfficeConfig  # noqa: E402
 from bot.telegram.runtime import run_bot  # noqa: E402
 from checks import redact  # noqa: E402
@@ -63,22 +63,7 @@ KABID_CHAT = -100300
 FIRST_USER = 700_000
 TAG = re.compile(r"#K(\d+)\b")
 ACK = "diterima"
-ENV_NAMES = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_API_BASE_URL",
-    "ADB_USER_IDS",
-    "ADB_CHAT_ID",
-    "JF_ADB_CHAT_ID",
-    "KABID_CHAT_ID",
-    "NETMAINT_DB",
-    "NETMAINT_CONFIG",
-    "NETMAINT_LANG",
-    "NETMAINT_TZ",
-    "NETMAINT_POLL_TIMEOUT",
-    "NETMAINT_WEBHOOK_URL",
-    "NETMAINT_WEBHOOK_SECRET",
-    "NETMAINT_WEBHOOK_LISTEN",
-)
+ENV_NAMES = tuple(EXPECTED)  # every variable the bot reads
 
 
 def config_toml(sites: int) -> str:

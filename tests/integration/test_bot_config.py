@@ -12,25 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.settings.environment import SettingsError, load_settings
+from bot.settings.environment import EXPECTED, SettingsError, load_settings
 
 TOKEN = "123456789:AAHsecretsecretsecretsecretsecret"
-NAMES = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_API_BASE_URL",
-    "ADB_USER_IDS",
-    "ADB_CHAT_ID",
-    "JF_ADB_CHAT_ID",
-    "KABID_CHAT_ID",
-    "NETMAINT_DB",
-    "NETMAINT_CONFIG",
-    "NETMAINT_LANG",
-    "NETMAINT_TZ",
-    "NETMAINT_POLL_TIMEOUT",
-    "NETMAINT_WEBHOOK_URL",
-    "NETMAINT_WEBHOOK_SECRET",
-    "NETMAINT_WEBHOOK_LISTEN",
-)
+NAMES = tuple(EXPECTED)  # every variable the bot reads
 
 
 @pytest.fixture(autouse=True)

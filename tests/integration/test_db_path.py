@@ -16,22 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from bot.settings.environment import EXPECTED
 from bot.storage import Database
 
 ROOT = Path(__file__).resolve().parents[2]
 TOKEN = "123456789:" + "AAH-db-path-test-token-0123456789"  # fake, built from parts
-ENV_NAMES = (
-    "TELEGRAM_BOT_TOKEN",
-    "TELEGRAM_API_BASE_URL",
-    "ADB_USER_IDS",
-    "ADB_CHAT_ID",
-    "JF_ADB_CHAT_ID",
-    "KABID_CHAT_ID",
-    "NETMAINT_DB",
-    "NETMAINT_CONFIG",
-    "NETMAINT_WEBHOOK_URL",
-    "NETMAINT_WEBHOOK_SECRET",
-)
+ENV_NAMES = tuple(EXPECTED)  # every variable the bot reads
 
 
 def netmaint_bot(
