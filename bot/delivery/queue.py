@@ -15,6 +15,7 @@ import contextlib
 import logging
 from typing import Any, Protocol
 
+from bot.domain import purposes
 from bot.domain.purposes import Purpose
 from bot.render.fit import fit
 from bot.render.views import Markup, Views
@@ -106,6 +107,26 @@ class MessageQueue:
                 )
             )
         return ids
+
+    async def to_adbs_under_prompt(
+        self, tx: Tx, incident_id: int, round_: int, text: str, purpose: str
+    ) -> None:
+        """An urgent word about an incident to every ADB chat, as a reply to the
+        incident's diagnosis prompt there (so it reads under the Ya/Tidak buttons)."""
+        prompts = {
+            r.chat_id: r.message_id
+            for r in await tx.outbox.sent_for_incident(incident_id, purposes.diagnosis(round_))
+        }
+        for chat in self.adb_chats:
+            await self.send(
+                tx,
+                chat,
+                text,
+                incident_id=incident_id,
+                purpose=purpose,
+                priority=URGENT,
+                reply_to=prompts.get(chat),
+            )
 
     async def edit(
         self,

@@ -20,7 +20,7 @@ import logging
 from datetime import datetime, timedelta
 
 from bot.delivery.queue import URGENT, MessageQueue
-from bot.domain import model, purposes, timing
+from bot.domain import model, timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.clock import Clock
 from bot.domain.events import EventKind
@@ -166,20 +166,7 @@ class Deadlines:
             seconds=waited,
             since=inc.awaiting_since,
         )
-        prompts = {
-            r.chat_id: r.message_id
-            for r in await tx.outbox.sent_for_incident(inc.id, purposes.diagnosis(inc.round))
-        }
-        for chat in self.queue.adb_chats:
-            await self.queue.send(
-                tx,
-                chat,
-                text,
-                incident_id=inc.id,
-                purpose=Purpose.REMINDER,
-                priority=URGENT,
-                reply_to=prompts.get(chat),
-            )
+        await self.queue.to_adbs_under_prompt(tx, inc.id, inc.round, text, Purpose.REMINDER)
         for c in complaints:
             await tx.complaints.event(
                 c.id, EventKind.REMINDER, step=model.DECIDE, waited=round(waited)

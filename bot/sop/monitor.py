@@ -28,8 +28,8 @@ from datetime import timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from bot.agents import AgentLookup
-from bot.delivery.queue import URGENT, MessageQueue
-from bot.domain import model, purposes
+from bot.delivery.queue import MessageQueue
+from bot.domain import model
 from bot.domain.clock import Clock
 from bot.domain.events import EventKind
 from bot.domain.model import MERGED, Command, State
@@ -339,20 +339,7 @@ class MonitorLoop:
             group=v.group(complaints, details=0),
             at=tx.now,
         )
-        prompts = {
-            r.chat_id: r.message_id
-            for r in await tx.outbox.sent_for_incident(inc.id, purposes.diagnosis(inc.round))
-        }
-        for chat in self.queue.adb_chats:
-            await self.queue.send(
-                tx,
-                chat,
-                text,
-                incident_id=inc.id,
-                purpose=Purpose.MONITOR_UP,
-                priority=URGENT,
-                reply_to=prompts.get(chat),
-            )
+        await self.queue.to_adbs_under_prompt(tx, inc.id, inc.round, text, Purpose.MONITOR_UP)
         for c in complaints:
             await tx.complaints.event(c.id, EventKind.MONITOR_UP, incident=inc.id)
             if c.reporter_chat_id is not None and c.state != State.CLOSED:
