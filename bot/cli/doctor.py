@@ -270,9 +270,13 @@ async def check_monitored_names(
     if config.monitor is None:
         return []
     found = []
-    for site in sites:
-        agent = RemoteAgent(site, environ.get(site.agent_token_env or DEFAULT_TOKEN_ENV))
-        names = await agent.names()
+    answers = await asyncio.gather(
+        *(
+            RemoteAgent(s, environ.get(s.agent_token_env or DEFAULT_TOKEN_ENV)).names()
+            for s in sites
+        )
+    )  # all agents at once, as check_agent asks them
+    for site, names in zip(sites, answers, strict=True):
         if names is None:
             continue  # check_agent said why
         targets, services = watched_names(config, config.monitor, site.name)
