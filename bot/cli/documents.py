@@ -14,6 +14,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
+from bot.cli.language import operator_lang, setup_error
 from bot.documents.pdf import DocumentError
 from bot.documents.period import PeriodError
 from bot.documents.service import Document, Documents
@@ -21,7 +22,7 @@ from bot.settings.environment import AgendaSettings, SettingsError, load_agenda_
 from bot.settings.office import OfficeConfig, load_office_config
 from bot.storage import Database
 from bot.storage.db import StorageError
-from checks.config import ConfigError
+from checks.config import DEFAULT_CONFIG_PATH, ConfigError
 
 DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
 
@@ -52,11 +53,17 @@ def run(
     args: argparse.Namespace, make: Callable[[Documents, AgendaSettings], Awaitable[Document]]
 ) -> int:
     """Load settings and config, open the database, make the document, write it."""
+    env_file = args.env_file if args.env_file.exists() else None
     try:
-        settings = load_agenda_settings(args.env_file if args.env_file.exists() else None)
+        settings = load_agenda_settings(env_file)
+    except SettingsError as exc:
+        print(setup_error(operator_lang(None, env_file), exc, "env"), file=sys.stderr)
+        return 2
+    try:
         config = load_office_config(settings.netmaint_config)
-    except (SettingsError, ConfigError) as exc:
-        print(exc, file=sys.stderr)
+    except ConfigError as exc:
+        source = str(settings.netmaint_config or DEFAULT_CONFIG_PATH)
+        print(setup_error(settings.lang, exc, source), file=sys.stderr)
         return 2
     if not settings.netmaint_db.exists():
         print(

@@ -375,6 +375,24 @@ def test_netmaint_rekap_and_agenda_write_files_and_name_problems(
     assert wrong.returncode == 2 and b"nickname" in wrong.stderr
 
 
+def test_agenda_and_rekap_name_a_bad_setting_in_the_office_language(tmp_path: Path) -> None:
+    """A wrong NETMAINT_TZ or TOML key: said in Indonesian as ``netmaint bot`` says it, exit 2."""
+    (tmp_path / ".env").write_text("NETMAINT_TZ=Asia/Painan\n")
+    bad_env = _cli(tmp_path / "n.db", "agenda", cwd=tmp_path)
+    assert bad_env.returncode == 2
+    said = bad_env.stderr.decode()
+    assert "perbaiki variabel berikut di .env" in said and "NETMAINT_TZ" in said
+    assert "zona waktu IANA seperti Asia/Jakarta" in said
+    assert "expected" not in said and "Traceback" not in said
+    (tmp_path / ".env").write_text("NETMAINT_LANG=id\n")
+    (tmp_path / "netmaint.toml").write_text("[signatory]\nnickname = 'x'\n")
+    bad_toml = _cli(tmp_path / "n.db", "rekap", "--format", "csv", cwd=tmp_path)
+    assert bad_toml.returncode == 2
+    said = bad_toml.stderr.decode()
+    assert "perbaiki netmaint.toml" in said and "signatory.nickname" in said
+    assert "kunci ini tidak dikenal" in said and "Traceback" not in said
+
+
 async def test_a_failed_monthly_send_is_tried_again_after_an_hour_not_every_look(
     tmp_path: Path,
 ) -> None:
