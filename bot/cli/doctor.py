@@ -11,9 +11,7 @@ Exit status, for scripts: 0 all is well, 1 warnings only, 2 something must be
 fixed, 3 the configuration cannot be read. The token is never printed (every
 line goes through ``checks.redact``) and no traceback reaches the terminal.
 
-Telegram is asked with plain HTTP calls rather than python-telegram-bot:
-doctor must explain a refused token or a missing chat, not raise on it, and
-its answers' raw fields (``status``, ``permissions``) are all it needs.
+The Telegram checks are in ``doctor_telegram``, a finding's shape in ``doctor_lines``.
 """
 
 from __future__ import annotations
@@ -26,10 +24,7 @@ import sqlite3
 import ssl
 import stat
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
-from enum import IntEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,6 +32,8 @@ from typing import Any
 import httpx
 
 from bot.agents import DEFAULT_TOKEN_ENV, RemoteAgent, agent_environment, is_tls_error
+from bot.cli.doctor_lines import ICONS, DoctorLine, Level
+from bot.cli.doctor_telegram import TELEGRAM_TIMEOUT, check_telegram
 from bot.cli.language import operator_lang, setup_error
 from bot.render import render
 from bot.settings.environment import Settings, SettingsError, load_settings
@@ -46,33 +43,10 @@ from checks import redact
 from checks.agent.api import HEALTH_PATH
 from checks.config import DEFAULT_CONFIG_PATH, ConfigError, is_loopback_host
 
-TELEGRAM_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 AGENT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DISK_FAIL_BYTES = 100 * 1024 * 1024  # below this SQLite may fail to write the agenda
 DISK_WARN_BYTES = 1024 * 1024 * 1024
-CLOCK_WARN_S = 60.0  # the SOP's clock and Telegram's message dates disagree beyond this
 CLOCK_STEP_DAYS = 7  # a step of the clock the running bot saw is shown for a week
-
-
-class Level(IntEnum):
-    """How bad a finding is; the worst one decides the exit status."""
-
-    OK = 0
-    WARN = 1
-    FAIL = 2
-    UNREADABLE = 3  # the configuration itself cannot be read
-
-
-ICONS = {Level.OK: "✅", Level.WARN: "⚠️", Level.FAIL: "❌", Level.UNREADABLE: "❌"}
-
-
-@dataclass(frozen=True, slots=True)
-class DoctorLine:
-    """One line of the report: its level, its wording's key and what the wording shows."""
-
-    level: Level
-    key: str
-    params: dict[str, Any] = field(default_factory=dict)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,122 +73,6 @@ def env_file_exposed(path: Path) -> bool:
         return bool(stat.S_IMODE(path.stat().st_mode) & 0o077)
     except OSError:
         return False
-
-
-# --- Telegram --------------------------------------------------------------------------------
-
-
-class BotApi:
-    """The few Bot API calls doctor makes, answering (ok, result or description, Date)."""
-
-    def __init__(self, settings: Settings, client: httpx.AsyncClient) -> None:
-        self._url = f"{settings.api_base_url}{settings.token}/"
-        self._client = client
-
-    async def call(self, method: str, **params: Any) -> tuple[bool, Any, datetime | None]:
-        try:
-            response = await self._client.post(self._url + method, json=params)
-        except httpx.HTTPError as exc:
-            return False, f"network: {type(exc).__name__}", None
-        when = None
-        if date := response.headers.get("date"):
-            try:
-                when = parsedate_to_datetime(date)
-            except (TypeError, ValueError):
-                when = None
-        try:
-            body = response.json()
-        except ValueError:
-            return False, f"HTTP {response.status_code}", when
-        if isinstance(body, dict) and body.get("ok"):
-            return True, body.get("result"), when
-        description = body.get("description") if isinstance(body, dict) else None
-        return False, str(description or f"HTTP {response.status_code}"), when
-
-
-def _chats(settings: Settings) -> list[tuple[str, int]]:
-    chats = [("JF_ADB_CHAT_ID", settings.jf_adb_chat_id), ("KABID_CHAT_ID", settings.kabid_chat_id)]
-    if settings.adb_chat_id is not None:
-        chats.append(("ADB_CHAT_ID", settings.adb_chat_id))
-    return chats
-
-
-async def check_telegram(
-    settings: Settings, lang: str, send_test: bool, client: httpx.AsyncClient
-) -> list[DoctorLine]:
-    """The token (getMe), each configured chat, each ADB, and the clock against Telegram's."""
-    api = BotApi(settings, client)
-    ok, me, when = await api.call("getMe")
-    if not ok:
-        if str(me).startswith(("network", "HTTP 5")):
-            return [DoctorLine(Level.FAIL, "api_unreachable", {"why": me})]
-        return [DoctorLine(Level.FAIL, "token_refused", {"why": me})]
-    found = [DoctorLine(Level.OK, "token_ok", {"username": me.get("username", "?")})]
-    bot_id = me.get("id")
-    for name, chat_id in _chats(settings):
-        found.append(await _check_chat(api, name, chat_id, bot_id, lang, send_test))
-    for user_id in settings.adb_user_ids:
-        ok, why, _ = await api.call("getChat", chat_id=user_id)
-        found.append(
-            DoctorLine(Level.OK, "adb_ok", {"id": user_id})
-            if ok
-            else DoctorLine(Level.FAIL, "adb_not_started", {"id": user_id, "why": why})
-        )
-        if ok and send_test and settings.adb_chat_id is None:
-            found.extend(await _send_test(api, "ADB_USER_IDS", user_id, lang))
-    if when is not None:
-        skew = (datetime.now(UTC) - when).total_seconds()
-        found.append(
-            DoctorLine(Level.WARN, "clock_off", {"seconds": round(skew)})
-            if abs(skew) > CLOCK_WARN_S
-            else DoctorLine(Level.OK, "clock_ok", {})
-        )
-    return found
-
-
-async def _check_chat(
-    api: BotApi, name: str, chat_id: int, bot_id: int | None, lang: str, send_test: bool
-) -> DoctorLine:
-    """A configured group: it exists, the bot is in it and may post there."""
-    params: dict[str, Any] = {"name": name, "id": chat_id, "title": ""}
-    ok, chat, _ = await api.call("getChat", chat_id=chat_id)
-    if not ok:
-        # Telegram says "Forbidden: bot is not a member" for a group it left or was removed
-        # from, and "chat not found" for an id it never knew (a typo, a group it never joined)
-        key = "chat_not_member" if "forbidden" in str(chat).lower() else "chat_missing"
-        return DoctorLine(Level.FAIL, key, {**params, "why": chat})
-    params["title"] = chat.get("title") or chat.get("first_name") or ""
-    ok, member, _ = await api.call("getChatMember", chat_id=chat_id, user_id=bot_id)
-    if not ok:
-        return DoctorLine(Level.FAIL, "chat_not_member", {**params, "why": member})
-    status = member.get("status")
-    if status in ("left", "kicked"):
-        return DoctorLine(Level.FAIL, "chat_not_member", {**params, "why": status})
-    may_post = True
-    if status == "restricted":
-        may_post = bool(member.get("can_send_messages"))
-    elif status == "member":
-        may_post = (chat.get("permissions") or {}).get("can_send_messages") is not False
-    elif status == "administrator" and chat.get("type") == "channel":
-        may_post = bool(member.get("can_post_messages"))
-    if not may_post:
-        return DoctorLine(Level.FAIL, "chat_cannot_post", params)
-    if send_test:
-        sent = await _send_test(api, name, chat_id, lang)
-        if sent:
-            return sent[0]
-    return DoctorLine(Level.OK, "chat_ok", {**params, "tested": send_test})
-
-
-async def _send_test(api: BotApi, name: str, chat_id: int, lang: str) -> list[DoctorLine]:
-    ok, why, _ = await api.call(
-        "sendMessage", chat_id=chat_id, text=render(lang, "doctor.txt.j2", key="test_message", p={})
-    )
-    return (
-        []
-        if ok
-        else [DoctorLine(Level.FAIL, "test_failed", {"name": name, "id": chat_id, "why": why})]
-    )
 
 
 # --- the office's config and its agents ------------------------------------------------------

@@ -212,3 +212,39 @@ def test_a_configuration_that_cannot_be_read(office: Office) -> None:
     )
     assert done.returncode == 3, done.stdout
     assert "nmae" in done.stdout and "Traceback" not in done.stdout + done.stderr
+
+
+def test_a_check_telegram_did_not_answer_is_not_called_a_refusal(office: Office) -> None:
+    """5xx or 429: doctor says it could not check, not that the bot is out of the group."""
+    office.stub.fail_next("getChat", 502, "Bad Gateway")  # JF ADB's group
+    office.stub.fail_next("getChat", 429, "Too Many Requests: retry after 5", parameters={})
+    office.stub.fail_next("getChat", 503, "Service Unavailable")  # the ADB
+    code, out = office.doctor()
+    assert code == 2, out
+    assert (
+        f"JF_ADB_CHAT_ID={JF_CHAT}: tidak dapat diperiksa: Bot API sedang bermasalah (HTTP 502)"
+        in out
+    )
+    assert f"KABID_CHAT_ID={KABID_CHAT}: tidak dapat diperiksa: Telegram meminta menunggu" in out
+    assert f"ADB {ADB_ID}: tidak dapat diperiksa: Bot API sedang bermasalah (HTTP 503)" in out
+    assert "bukan anggota" not in out and "tidak ditemukan" not in out
+    assert "belum dapat dihubungi" not in out
+    office.stub.fail_next("getChatMember", 500, "Internal Server Error")
+    code, out = office.doctor()
+    assert f"JF_ADB_CHAT_ID={JF_CHAT} («group {JF_CHAT}»): tidak dapat diperiksa" in out, out
+    assert "bukan anggota" not in out
+    office.stub.bot_status[KABID_CHAT] = "kicked"  # a real refusal still says so
+    code, out = office.doctor()
+    assert f"KABID_CHAT_ID={KABID_CHAT}" in out and "bot bukan anggota grup ini" in out, out
+
+
+def test_a_bot_api_nobody_listens_on(office: Office) -> None:
+    office.env["TELEGRAM_API_BASE_URL"] = f"http://127.0.0.1:{free_port()}/bot"
+    code, out = office.doctor()
+    assert code == 2, out
+    assert "Server Telegram tidak dapat dihubungi: Bot API tidak terjangkau" in out
+    assert "ditolak" not in out and "network" not in out and "Error" not in out
+    office.env["TELEGRAM_API_BASE_URL"] = office.stub.base_url
+    office.stub.fail_next("getMe", 429, "Too Many Requests: retry after 5", parameters={})
+    code, out = office.doctor()
+    assert code == 2 and "Telegram meminta menunggu" in out and "ditolak" not in out, out
