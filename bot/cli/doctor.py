@@ -24,10 +24,11 @@ import sqlite3
 import ssl
 import stat
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -35,7 +36,7 @@ from bot.agents import DEFAULT_TOKEN_ENV, RemoteAgent, agent_environment, is_tls
 from bot.cli.doctor_lines import ICONS, DoctorLine, Level
 from bot.cli.doctor_telegram import TELEGRAM_TIMEOUT, check_telegram
 from bot.cli.language import operator_lang, setup_error
-from bot.render import render
+from bot.render import dates, render
 from bot.settings.environment import Settings, SettingsError, load_settings
 from bot.settings.office import OfficeConfig, Site, load_office_config
 from bot.sop.monitor import unserved, watched_names
@@ -223,7 +224,9 @@ def check_database(path: Path) -> list[DoctorLine]:
     return found
 
 
-def check_running_bot(path: Path, now: datetime | None = None) -> list[DoctorLine]:
+def check_running_bot(
+    path: Path, now: datetime | None = None, *, tz: tzinfo = UTC, lang: str = "id"
+) -> list[DoctorLine]:
     """What the running bot stored about itself (``runtime_status``): Telegram unreachable
     since when, and a step of the server's clock in the last ``CLOCK_STEP_DAYS`` days."""
     if not path.exists():
@@ -247,19 +250,25 @@ def check_running_bot(path: Path, now: datetime | None = None) -> list[DoctorLin
             DoctorLine(
                 Level.WARN,
                 "bot_offline",
-                {"since": _shown(telegram[2]), "why": telegram[1] or "?", "pending": pending},
+                {
+                    "since": _shown(telegram[2], tz, lang),
+                    "why": telegram[1] or "?",
+                    "pending": pending,
+                },
             )
         )
     step = found.get("clock_step")
     if step is not None and now - step[2] < timedelta(days=CLOCK_STEP_DAYS):
         lines.append(
-            DoctorLine(Level.WARN, "clock_step", {"seconds": step[0], "at": _shown(step[2])})
+            DoctorLine(
+                Level.WARN, "clock_step", {"seconds": step[0], "at": _shown(step[2], tz, lang)}
+            )
         )
     return lines
 
 
-def _shown(t: datetime) -> str:
-    return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _shown(t: datetime, tz: tzinfo, lang: str) -> str:
+    return dates.moment(t.astimezone(tz), lang)
 
 
 def check_ping() -> DoctorLine:
@@ -275,13 +284,15 @@ def check_ping() -> DoctorLine:
     )
 
 
-def check_time(settings: Settings, config: OfficeConfig | None) -> DoctorLine:
-    """The office's time zone, shown with the time it gives, for the operator to compare."""
-    tz = config.office.timezone if config and config.office.timezone else settings.netmaint_tz
-    from zoneinfo import ZoneInfo
+def office_zone(settings: Settings, config: OfficeConfig | None) -> str:
+    return config.office.timezone if config and config.office.timezone else settings.netmaint_tz
 
+
+def check_time(settings: Settings, config: OfficeConfig | None, lang: str) -> DoctorLine:
+    """The office's time zone, shown with the time it gives, for the operator to compare."""
+    tz = office_zone(settings, config)
     now = datetime.now(ZoneInfo(tz))
-    return DoctorLine(Level.OK, "tz_ok", {"tz": tz, "now": now.strftime("%Y-%m-%d %H:%M")})
+    return DoctorLine(Level.OK, "tz_ok", {"tz": tz, "now": dates.moment(now, lang)})
 
 
 def check_config(settings: Settings, lang: str) -> tuple[OfficeConfig | None, DoctorLine]:
@@ -341,9 +352,10 @@ async def diagnose(
         if not config.vendors:
             found.append(DoctorLine(Level.WARN, "no_vendors", {}))
     found.extend(check_database(settings.netmaint_db))
-    found.extend(check_running_bot(settings.netmaint_db))
+    zone = ZoneInfo(office_zone(settings, config))
+    found.extend(check_running_bot(settings.netmaint_db, tz=zone, lang=lang))
     found.append(check_ping())
-    found.append(check_time(settings, config))
+    found.append(check_time(settings, config, lang))
     return found
 
 

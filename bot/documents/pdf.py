@@ -24,9 +24,9 @@ from bot.documents import charts
 from bot.documents.breaks import breakable
 from bot.documents.data import SOP_MIN_MINUTES, Agenda, AgendaRow
 from bot.documents.figures import Summary
-from bot.documents.period import long_date, short_day_name
 from bot.documents.table import COLUMNS, cells, headers, labels, printable, word
 from bot.documents.writers import as_text, summary_lines
+from bot.render.dates import date_of, short_weekday
 from bot.settings.office import Office, Signatory
 
 log = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ def _agenda_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
     more = " " + labels(lang)["cut"]
     out = []
     for r in rows:
-        values = [as_text(v) for v in cells(r, lang)]
+        values = [as_text(v, lang) for v in cells(r, lang)]
         values[COLUMNS.index("text")] = _shorten(r.text, LONG, more)
         out.append({"cells": [_cell(v, lang) for v in values], "late": r.within is False})
     return out
@@ -72,7 +72,7 @@ def _rekap_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
     w = labels(lang)
     out = []
     for r in rows:
-        full = dict(zip(COLUMNS, (as_text(v) for v in cells(r, lang)), strict=True))
+        full = dict(zip(COLUMNS, (as_text(v, lang) for v in cells(r, lang)), strict=True))
         brief = _shorten(r.text, BRIEF)
         action = ", ".join(word(w, "short.decision", a) for a in r.decisions)
         parts = [p for p in (action, r.officer) if p]
@@ -83,7 +83,7 @@ def _rekap_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
             state = f"{state}, {round(r.minutes)} {w['short.minutes']}"
         who = " – ".join(p for p in (r.site, full["reporter"]) if p)
         number = " / ".join(p for p in (full["number"], full["incident"]) if p)
-        when = f"{short_day_name(r.received.date(), lang)}, {full['date']} {full['time']}"
+        when = f"{short_weekday(r.received.date(), lang)}, {full['date']} {full['time']}"
         out.append(
             {
                 "cells": [
@@ -121,7 +121,7 @@ def _common(
         "title": words[title_key],
         "period": agenda.period.words(lang),
         "year": str(agenda.period.last.year),
-        "signed_on": long_date(signed_on, lang),
+        "signed_on": date_of(signed_on, lang),
         "std": f"{agenda.standard_minutes:g}",
         "std_min": str(SOP_MIN_MINUTES),
         "site": printable(agenda.site or ""),

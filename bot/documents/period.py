@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from functools import cache
 
 from babel.dates import format_date, get_month_names
+
+from bot.render.dates import date_of
 
 
 class PeriodError(ValueError):
@@ -45,8 +46,8 @@ class Period:
         if self.month:
             return format_date(self.first, "MMMM y", locale=lang)
         if self.first == self.last:
-            return long_date(self.first, lang)
-        return f"{long_date(self.first, lang)} - {long_date(self.last, lang)}"
+            return date_of(self.first, lang)
+        return f"{date_of(self.first, lang)} - {date_of(self.last, lang)}"
 
 
 def month_period(year: int, month: int, tz: tzinfo) -> Period:
@@ -104,25 +105,3 @@ def _month_names(lang: str) -> dict[str, int]:
         for no, name in get_month_names(width, locale=lang).items():
             out[str(name).lower().rstrip(".")] = int(no)
     return out
-
-
-def long_date(d: date, lang: str) -> str:
-    """ "1 Desember 2026" (the place-and-date line of a letter)."""
-    return format_date(d, "d MMMM y", locale=lang)
-
-
-@cache
-def day_name(d: date, lang: str) -> str:
-    """ "Senin"."""
-    return format_date(d, "EEEE", locale=lang)
-
-
-@cache
-def short_day_name(d: date, lang: str) -> str:
-    """ "Sen"."""
-    return format_date(d, "EEE", locale=lang)
-
-
-def short_date(d: date) -> str:
-    """dd/mm/yyyy: how the office's spreadsheets read dates."""
-    return f"{d:%d/%m/%Y}"

@@ -24,6 +24,7 @@ from bot.documents.figures import summarise
 from bot.documents.period import Period, parse_month, previous_month
 from bot.documents.table import labels
 from bot.domain import timing
+from bot.render.dates import moment
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
 
@@ -120,7 +121,7 @@ class Documents:
             )
         else:
             data = writers.agenda_text(
-                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M"), summarise(a.rows)
+                a, self.lang, moment(now.astimezone(self.tz), self.lang), summarise(a.rows)
             ).encode()
         return Document(data, f"agenda-{period.key}.{SUFFIX[fmt]}", period, len(a.rows))
 
@@ -147,6 +148,6 @@ class Documents:
             data = writers.agenda_csv(a, self.lang, delimiter)
         else:
             data = writers.agenda_text(
-                a, self.lang, now.astimezone(self.tz).strftime("%d/%m/%Y %H:%M"), s
+                a, self.lang, moment(now.astimezone(self.tz), self.lang), s
             ).encode()
         return Document(data, f"rekap-{period.key}.{SUFFIX[fmt]}", period, len(a.rows))

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from datetime import date, time
+from datetime import date, datetime, time
 from functools import cache
 
 from bot.documents.data import AgendaRow
-from bot.documents.period import day_name
 from bot.render import render
+from bot.render.dates import weekday
 
 log = logging.getLogger(__name__)
 
-Cell = str | int | date | time | None
+Cell = str | int | datetime | date | time | None  # a datetime is local and naive
 
 COLUMNS = (
     "no",
@@ -73,7 +73,7 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
     reporter = r.reporter + (f" ({w['logged_by']} {r.logged_by})" if r.logged_by else "")
     return [
         r.no,
-        day_name(r.received.date(), lang),
+        weekday(r.received.date(), lang),
         r.received.date(),
         r.received.time().replace(second=0, microsecond=0),
         f"K{r.complaint_id}",
@@ -87,9 +87,7 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         word(w, "state", r.state),
         ", ".join(r.vendors),
         ", ".join(r.tickets),
-        r.closed.replace(tzinfo=None, second=0, microsecond=0).strftime("%d/%m/%Y %H:%M")
-        if r.closed
-        else "",
+        r.closed.replace(tzinfo=None, second=0, microsecond=0) if r.closed else "",
         round(r.minutes) if r.minutes is not None else None,
         "" if r.within is None else w["within.yes" if r.within else "within.no"],
     ]

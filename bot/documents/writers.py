@@ -2,38 +2,49 @@
 
 CSV is for the spreadsheet programs of Indonesian offices: UTF-8 with a BOM (so
 Excel reads the encoding), ``,`` or ``;`` (Excel with Indonesian regional
-settings splits on ``;``), dates dd/mm/yyyy, and every text cell that a
-spreadsheet would run as a formula neutralised (OWASP CSV Injection).
+settings splits on ``;``), dates dd/mm/yyyy and times HH:MM (``bot.render.dates``),
+and every text cell that a spreadsheet would run as a formula neutralised (OWASP
+CSV Injection).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Any
 
 from bot.documents.data import Agenda
 from bot.documents.figures import Summary, percent
-from bot.documents.period import short_date
 from bot.documents.table import COLUMNS, Cell, cells, headers, labels, neutral, printable
 from bot.render import render
+from bot.render.dates import sheet_time, short_date, short_moment, time_of
 
 BOM = "\ufeff"
 
 
-def as_text(value: Cell) -> str:
+def as_text(value: Cell, lang: str) -> str:
+    """A cell as people read it in a table's narrow column (PDF, terminal): "02/12/2026 10.15"."""
     if value is None:
         return ""
+    if isinstance(value, datetime):
+        return short_moment(value, lang)
     if isinstance(value, date):
         return short_date(value)
     if isinstance(value, time):
-        return f"{value:%H:%M}"
+        return time_of(value, lang)
     return str(value)
 
 
-def _csv_text(value: Cell) -> str:
-    return neutral(value) if isinstance(value, str) else as_text(value)
+def _csv_text(value: Cell, lang: str) -> str:
+    """A CSV cell: dates and times as spreadsheet programs read them ("02/12/2026 10:15")."""
+    if isinstance(value, str):
+        return neutral(value)
+    if isinstance(value, datetime):
+        return f"{short_date(value)} {sheet_time(value)}"
+    if isinstance(value, time):
+        return sheet_time(value)
+    return as_text(value, lang)
 
 
 def agenda_csv(agenda: Agenda, lang: str, delimiter: str = ",") -> bytes:
@@ -42,7 +53,7 @@ def agenda_csv(agenda: Agenda, lang: str, delimiter: str = ",") -> bytes:
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n")
     writer.writerow([neutral(h) for h in headers(lang)])
     for r in agenda.rows:
-        writer.writerow([_csv_text(v) for v in cells(r, lang)])
+        writer.writerow([_csv_text(v, lang) for v in cells(r, lang)])
     return (BOM + out.getvalue()).encode("utf-8")
 
 
@@ -80,7 +91,9 @@ def agenda_xlsx(agenda: Agenda, lang: str, title: str, summary: Summary | None =
         row = []
         for v in cells(r, lang):
             c = text_cell(v)
-            if isinstance(v, date):
+            if isinstance(v, datetime):
+                c.number_format = "DD/MM/YYYY HH:MM"
+            elif isinstance(v, date):
                 c.number_format = "DD/MM/YYYY"
             elif isinstance(v, time):
                 c.number_format = "HH:MM"
@@ -132,7 +145,7 @@ def agenda_text(agenda: Agenda, lang: str, now: str, summary: Summary | None = N
     rows = []
     for r in agenda.rows:
         rows.append(
-            {k: printable(as_text(v)) for k, v in zip(COLUMNS, cells(r, lang), strict=True)}
+            {k: printable(as_text(v, lang)) for k, v in zip(COLUMNS, cells(r, lang), strict=True)}
             | {"open": r.state not in ("closed", "dismissed"), "dismissed": r.state == "dismissed"}
         )
     return (

@@ -12,13 +12,12 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
-from babel.dates import format_date, format_datetime
 from jinja2 import TemplateNotFound
 
 from bot.domain import timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.model import SOP_NUMBER, STEP, TOTAL_STANDARD
-from bot.render import buttons, environment, render
+from bot.render import buttons, dates, environment, render
 from bot.render.fit import excerpt
 from bot.storage.rows import Complaint, Incident
 from checks.models import CheckResult, Finding
@@ -30,8 +29,6 @@ EXCERPT = 600  # characters of a complaint shown in reports; /lacak shows more
 LONG_EXCERPT = 2500
 GROUP_EXCERPT = 60  # first words of each complaint in an incident's list
 MAX_FINDINGS = 6  # per step, to keep a diagnosis inside one message
-# Babel patterns of a report's date and time (the office's time zone named, e.g. WIB).
-LONG_WHEN = {"id": "EEEE, d MMMM y 'pukul' HH.mm z", "en": "EEEE d MMMM y, HH:mm z"}
 
 Markup = dict[str, Any]
 
@@ -66,26 +63,20 @@ class Views:
     def local(self, t: datetime | None) -> datetime | None:
         return t.astimezone(self.tz) if t else None
 
+    # One style per kind (``bot.render.dates``): "10.15", "Rabu, 2 Desember 2026",
+    # "2 Desember 2026 pukul 10.15 WIB"; "-" for a moment that has not happened.
+
     def hm(self, t: datetime | None) -> str:
         lt = self.local(t)
-        return lt.strftime("%H:%M") if lt else "-"
+        return dates.time_of(lt, self.lang) if lt else "-"
 
     def when(self, t: datetime | None) -> str:
         lt = self.local(t)
-        return lt.strftime("%d-%m-%Y %H:%M") if lt else "-"
+        return dates.moment(lt, self.lang) if lt else "-"
 
     def day(self, t: datetime | None) -> str:
-        """The local day, e.g. "Senin, 10 Maret 2025" (Babel, in the bot's language)."""
         lt = self.local(t)
-        return format_date(lt, "full", locale=self.lang) if lt else "-"
-
-    def when_long(self, t: datetime | None) -> str:
-        """For reports: "Senin, 10 Maret 2025 pukul 08.05 WIB"."""
-        lt = self.local(t)
-        if lt is None:
-            return "-"
-        pattern = LONG_WHEN.get(self.lang, LONG_WHEN["en"])
-        return format_datetime(lt, pattern, tzinfo=self.tz, locale=self.lang)
+        return dates.day_of(lt.date(), self.lang) if lt else "-"
 
     def html(self, template: str, **ctx: Any) -> str:
         """Render ``<template>.html.j2``."""
@@ -95,7 +86,6 @@ class Views:
             hm=self.hm,
             when=self.when,
             day=self.day,
-            when_long=self.when_long,
             sop_number=SOP_NUMBER,
             sop_total=TOTAL_STANDARD,
             person=self.person,
