@@ -13,6 +13,7 @@ from bot.cli import documents as common
 from bot.documents.period import Period, PeriodError, parse_date
 from bot.documents.service import Document, Documents
 from bot.domain.clock import utc_now
+from bot.render.dates import short_date
 from bot.settings.environment import AgendaSettings
 
 
@@ -44,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             first = parse_date(args.from_) if args.from_ else None
         if first is not None and first > last:
-            raise PeriodError(f"--from {first:%d/%m/%Y} is after --to {last:%d/%m/%Y}")
+            raise PeriodError(f"--from {short_date(first)} is after --to {short_date(last)}")
         period = Period(first if first is not None else last, last, docs.tz)
         return await docs.agenda_document(
             period,

@@ -6,9 +6,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from babel.dates import format_date, get_month_names
+from babel.dates import get_month_names
 
-from bot.render.dates import date_of
+from bot.render.dates import date_of, month_of
 
 
 class PeriodError(ValueError):
@@ -44,7 +44,7 @@ class Period:
     def words(self, lang: str) -> str:
         """The period as a reader says it: "November 2026", or "2 - 6 November 2026"."""
         if self.month:
-            return format_date(self.first, "MMMM y", locale=lang)
+            return month_of(self.first, lang)
         if self.first == self.last:
             return date_of(self.first, lang)
         return f"{date_of(self.first, lang)} - {date_of(self.last, lang)}"

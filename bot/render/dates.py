@@ -6,7 +6,8 @@ moment three ways (issue 18 saw "02-12-2026 10:15", "02/12/2026 10:15" and "Rabu
 in English "10:15"; the zone is the office's, by its Indonesian name (WIB, WITA, WIT).
 
 - ``time_of``: "10.15", after a day already named (a timeline, "mulai pukul ...").
-- ``date_of``: "2 Desember 2026"; ``day_of``: "Rabu, 2 Desember 2026" (a heading).
+- ``date_of``: "2 Desember 2026"; ``day_of``: "Rabu, 2 Desember 2026" (a heading);
+  ``month_of``: "Desember 2026".
 - ``moment``: "2 Desember 2026 pukul 10.15 WIB", a moment in a sentence or a list.
 - ``weekday``/``short_weekday``: "Rabu"/"Rab", a table's day column.
 - ``short_date``/``short_moment``: "02/12/2026", "02/12/2026 10.15", only in the narrow
@@ -53,6 +54,11 @@ def weekday(d: date, lang: str) -> str:
 def short_weekday(d: date, lang: str) -> str:
     """ "Rab"."""
     return format_date(d, "EEE", locale=lang)
+
+
+def month_of(d: date, lang: str) -> str:
+    """ "Desember 2026" (a month's document)."""
+    return format_date(d, "MMMM y", locale=lang)
 
 
 def day_of(d: date, lang: str) -> str:
