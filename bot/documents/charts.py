@@ -90,13 +90,14 @@ def weeks(period: Period) -> list[tuple[int, int]]:
 def weekly_by_site(rows: Sequence[AgendaRow], period: Period, words: dict[str, str]) -> Chart:
     """Complaints per week, one colour per site (the busiest; the rest together)."""
     spans = weeks(period)
-    top_sites = [s for s, _ in Counter(r.site or "-" for r in rows).most_common(TOP_SITES)]
+    unknown = words["site.unknown"]
+    top_sites = [s for s, _ in Counter(r.site or unknown for r in rows).most_common(TOP_SITES)]
     names = [*top_sites, words["chart.others"]]
     counts = [[0] * len(names) for _ in spans]
     for r in rows:
         day = (r.received.date() - period.first).days
         i = min(max(day, 0) // 7, len(spans) - 1)
-        site = r.site or "-"
+        site = r.site or unknown
         counts[i][names.index(site) if site in top_sites else len(names) - 1] += 1
     used = [k for k in range(len(names)) if any(c[k] for c in counts)]
     highest = max((sum(c) for c in counts), default=0)

@@ -61,6 +61,11 @@ def nearest_rank(values: Sequence[float], q: float) -> float | None:
     return ordered[max(0, math.ceil(q * len(ordered)) - 1)]
 
 
+def _outage(r: AgendaRow) -> int:
+    """The outage a row belongs to: its incident, else the complaint alone (negative id)."""
+    return r.incident_id if r.incident_id is not None else -r.complaint_id
+
+
 def summarise(rows: Sequence[AgendaRow], top: int = 5) -> Summary:
     """The figures from the agenda's rows (so a test can recompute them from the CSV)."""
     closed = [r for r in rows if r.state == CLOSED and r.minutes is not None]
@@ -70,24 +75,23 @@ def summarise(rows: Sequence[AgendaRow], top: int = 5) -> Summary:
         if r.vendors and r.incident_id is not None:
             vendor_incidents.setdefault(r.incident_id, set()).update(r.vendors)
     per_vendor = Counter(v for names in vendor_incidents.values() for v in names)
-    escalated_incidents = {r.incident_id for r in rows if "tidak" in r.decisions}
+    # An outage answered "Tidak" (a complaint outside any outage is its own).
+    escalated_incidents = {_outage(r) for r in rows if "tidak" in r.decisions}
     dismissed = sum(1 for r in rows if r.state == DISMISSED)
     return Summary(
         complaints=len(rows),
-        incidents=len(
-            {r.incident_id if r.incident_id is not None else -r.complaint_id for r in rows}
-        ),
+        incidents=len({_outage(r) for r in rows}),
         closed=len(closed),
         dismissed=dismissed,
         open=len(rows) - len(closed) - dismissed,
         within=Share(sum(1 for r in closed if r.within), len(closed)),
         median_minutes=statistics.median(minutes) if minutes else None,
         p90_minutes=nearest_rank(minutes, 0.9),
-        busiest_sites=tuple(Counter(r.site or "-" for r in rows).most_common(top)),
+        busiest_sites=tuple(Counter(r.site for r in rows).most_common(top)),  # "": unknown
         vendor_incidents=len(vendor_incidents),
         vendor_calls=tuple(sorted(per_vendor.items(), key=lambda kv: (-kv[1], kv[0]))),
         escalated=sum(
-            1 for r in rows if r.incident_id in escalated_incidents and r.state != DISMISSED
+            1 for r in rows if _outage(r) in escalated_incidents and r.state != DISMISSED
         ),
         by_state=tuple(sorted(Counter(r.state for r in rows).items())),
     )

@@ -131,6 +131,7 @@ def summary_lines(s: Summary, lang: str, standard_minutes: float) -> list[tuple[
         std=f"{standard_minutes:g}",
         pct=lambda share: percent(share, lang),
         mins=lambda m: "-" if m is None else f"{m:.0f} {unit}",
+        unknown=labels(lang)["site.unknown"],
     )
     out: list[tuple[str, str]] = []
     for line in text.splitlines():
