@@ -117,6 +117,17 @@ async def documents(path: Path) -> dict[str, bytes]:
         }
 
 
+def _sheet_words(data: bytes) -> str:
+    """The agenda sheet's cells but the complaint's own words (a reporter may type "ok")."""
+    sheet = load_workbook(io.BytesIO(data)).worksheets[0]
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert "Hasil Pemeriksaan" in rows[0] and "Waktu Penyelesaian (menit)" in rows[0]
+    text_col = list(rows[0]).index("Uraian Gangguan")
+    return " ".join(
+        str(v) for row in rows[1:] for i, v in enumerate(row) if v is not None and i != text_col
+    )
+
+
 def pdf_text(data: bytes) -> str:
     """The PDF's text as one line, without the soft hyphens of the table cells."""
     text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
@@ -195,6 +206,7 @@ def test_every_format_shows_the_oracles_figures_in_the_same_words(hs: list[Histo
         ("csv", docs["csv"].decode("utf-8-sig")),
         ("text", lines),
         ("xlsx", " ".join(str(v) for v in summary.values())),
+        ("xlsx agenda", _sheet_words(docs["xlsx"])),
     ):
         found = raw.findall(body)
         assert not found, f"{name}: {found}"
