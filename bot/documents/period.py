@@ -42,7 +42,7 @@ class Period:
         return f"{self.first:%Y%m%d}-{self.last:%Y%m%d}"
 
     def words(self, lang: str) -> str:
-        """The period as a reader says it: "November 2026", or "2 - 6 November 2026"."""
+        """As a reader says it: "November 2026", or "2 November 2026 - 6 November 2026"."""
         if self.month:
             return month_of(self.first, lang)
         if self.first == self.last:
