@@ -96,7 +96,9 @@ class Recovery(Part):
                 await self._report(tx, inc, complaints, press)
         return Outcome.OK
 
-    async def _report(self, tx: Tx, inc: Incident, complaints: list[Complaint], press: Press) -> None:
+    async def _report(
+        self, tx: Tx, inc: Incident, complaints: list[Complaint], press: Press
+    ) -> None:
         """The follow-up "Laporan recovery database" to the Kabid group: step 9's report
         again, with the decision as it was (who pressed Ya, when) and the recovery."""
         yes = [

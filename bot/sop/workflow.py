@@ -1,5 +1,6 @@
 """The SOP operations people start, as one service: filing (step 1), the decision (7-9),
-the database recovery after Ya, the third party (11), and the ADB's hands on incidents (split, merge, dismiss).
+the database recovery after Ya, the third party (11), and the ADB's hands on incidents
+(split, merge, dismiss).
 
 Each part is its own module; each operation is one transaction of state,
 timeline and outbox through ``Transitions.apply``, and either returns

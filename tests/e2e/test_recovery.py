@@ -4,6 +4,7 @@ and the Kabid's "Laporan recovery database"; wrong, second and early presses cha
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from tests.support.botapi_stub import BotApiStub
 from tests.support.e2e import Bot, file, rows, settled, until, wait_decision
@@ -18,19 +19,20 @@ async def answered(stub: BotApiStub, query_id: str) -> str:
     return str(answer.get("text", ""))
 
 
-async def closed_with_question(stub: BotApiStub) -> dict:
+async def closed_with_question(stub: BotApiStub) -> dict[str, Any]:
     """A complaint filed, diagnosed and decided Ya: the ADB's recovery question."""
     user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
     tag = await file(stub, user, "SIAK tidak bisa dibuka di loket 2")
     msg = await wait_decision(stub, tag)
     stub.press(adb, ADB_ID, msg["message_id"], stub.buttons(msg)["✅ Ya"])
     await until(lambda: stub.find(KABID_CHAT, "Melaporkan ke Kabid"), what="the Kabid report")
-    return await until(
+    ask: dict[str, Any] = await until(
         lambda: stub.find(ADB_ID, "Apakah perlu recovery database?"), what="the question"
     )
+    return ask
 
 
-def recoveries(db: Path) -> list[tuple]:
+def recoveries(db: Path) -> list[tuple[Any, ...]]:
     return rows(
         db,
         "SELECT actor_id, json_extract(detail, '$.answer'), json_extract(detail, '$.incident')"

@@ -10,7 +10,6 @@ import csv
 import io
 import re
 from collections.abc import AsyncIterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -151,3 +150,9 @@ async def test_the_agenda_documents_show_each_outages_recovery(
     chunks = re.split(r" \d+ Senin ", body)[1:]
     printed = [row.split(" Halaman ", 1)[0].split() for row in chunks]  # a page may end there
     assert [(row[2], row[-1]) for row in printed] == list(expected.items())
+
+    # The terminal's agenda says it beside the action of a closed complaint, only if asked.
+    lines = (await docs.agenda_document(march, "text", now)).data.decode().splitlines()
+    said = [x.strip() for x in lines if "recovery database" in x]
+    assert len(said) == 2
+    assert said[0].endswith("· recovery database: Ya") and said[1].endswith("database: Tidak")
