@@ -29,7 +29,7 @@ from handlers.context import Ctx, services_of
 log = logging.getLogger(__name__)
 
 # Their id is a number the office uses (an incident's or a complaint's): audited with the press.
-NUMBERED_PREFIXES = frozenset({"dec", "jf", "ven", "kel"})
+NUMBERED_PREFIXES = frozenset({"dec", "rec", "jf", "ven", "kel"})
 ButtonHandler = Callable[[Update, Ctx, buttons.Callback], Awaitable[Outcome]]
 
 

@@ -1,4 +1,5 @@
-"""SOP step 7: the Ya / Tidak / Cek ulang buttons under the diagnosis.
+"""SOP step 7: the Ya / Tidak / Cek ulang buttons under the diagnosis; after Ya, the
+"recovery database" buttons (done / not needed).
 
 Only configured ADBs may decide; the workflow re-checks the role and the
 complaint's state on the server, whatever the button says.
@@ -27,3 +28,10 @@ async def press_decision(update: Update, context: Ctx, cb: buttons.Callback) -> 
     )
     await answer_first(update, context, await workflow.preview_decide(cb.id, action, press))
     return await workflow.decide(cb.id, action, press)
+
+
+async def press_recovery(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
+    """After Ya: "Ya, recovery database sudah dilakukan" / "Tidak perlu recovery"."""
+    workflow, press = services_of(context).workflow, press_of(update, context)
+    await answer_first(update, context, await workflow.preview_recovery(cb.id, press))
+    return await workflow.answer_recovery(cb.id, cb.action == "ya", press)

@@ -51,6 +51,7 @@ class AgendaRow:
     tickets: tuple[str, ...]
     minutes: float | None  # receipt to closing
     within: bool | None  # closed within the SOP's total standard time
+    recovery: str = ""  # after Ya, was a database recovery done: "ya", "tidak"; "" unasked
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +92,13 @@ async def gather(
     for c in complaints:
         if c.incident_id is not None and decided.get(c.id):
             by_incident.setdefault(c.incident_id, decided[c.id])
+    # The recovery answer of the outage a complaint is in now (one that joined after the
+    # answer shares it; one that left for a new outage does not take the old one along).
+    recovered = {
+        r.incident_id: r.answer
+        for r in reversed(await reads.recoveries(min(lo, start), end))
+        if r.incident_id is not None
+    }
     verdicts = {v.complaint_id: v.verdict for v in await reads.verdicts(min(lo, start), end)}
     calls: dict[int, list[tuple[str, str]]] = {}
     for v in await reads.vendor_calls(min(lo, start), end):
@@ -129,6 +137,9 @@ async def gather(
                 tickets=tuple(t for _, t in vc if t),
                 minutes=minutes,
                 within=None if minutes is None else minutes <= standard_minutes,
+                recovery=recovered.get(c.incident_id, "")
+                if c.incident_id is not None and not c.dismissed
+                else "",
             )
         )
     return Agenda(period=period, rows=tuple(rows), standard_minutes=standard_minutes, site=site)

@@ -34,6 +34,7 @@ COLUMNS = (
     "closed",
     "minutes",
     "within",
+    "recovery",
 )
 
 
@@ -90,6 +91,7 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         r.closed.replace(tzinfo=None, second=0, microsecond=0) if r.closed else "",
         round(r.minutes) if r.minutes is not None else None,
         "" if r.within is None else w["within.yes" if r.within else "within.no"],
+        word(w, "recovery", r.recovery) or w["none"],
     ]
 
 
@@ -121,7 +123,7 @@ FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 def neutral(value: str) -> str:
     """A CSV text cell: never a formula; line breaks as LF; no other control characters."""
-    formula = value.startswith(FORMULA_START)
+    formula = value.startswith(FORMULA_START) and value != "-"  # "-": no value, not a formula
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch) != "Cc")
     return "'" + value if formula else value

@@ -69,7 +69,7 @@ def agenda_xlsx(agenda: Agenda, lang: str, title: str, summary: Summary | None =
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(w["sheet.agenda"])
     ws.freeze_panes = "A3"
-    widths = (5, 9, 11, 6, 10, 10, 22, 22, 45, 18, 28, 18, 24, 18, 12, 16, 10, 10)
+    widths = (5, 9, 11, 6, 10, 10, 22, 22, 45, 18, 28, 18, 24, 18, 12, 16, 10, 10, 12)
     for i, width in enumerate(widths, 1):
         ws.column_dimensions[_col(i)].width = width
     bold = Font(bold=True)

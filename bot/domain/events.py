@@ -32,6 +32,7 @@ class EventKind(StrEnum):
     # step 7 and after
     DECISION = "decision"  # Ya / Tidak / Cek ulang
     NOTE = "note"  # the ADB's cause and action
+    RECOVERY = "recovery"  # after Ya: was a database recovery done (answer ya / tidak)
     VENDOR_CALL = "vendor_call"  # step 11: a third party was called
     TICKET = "ticket"  # the third party's own ticket number
     FIXED = "fixed"  # "Sudah diperbaiki"

@@ -109,6 +109,7 @@ class Command(StrEnum):
     MERGE = "gabung"  # merge two incidents (the same outage)
     STILL_DOWN = "masih_gangguan"  # a reporter says the network is still down after Ya
     NOTE = "catatan"  # the ADB's cause and action, after Ya or Tidak
+    RECOVERY = "recovery_database"  # the ADB says whether a database recovery was done
     DISMISS = "tutup"  # close a complaint that is not a network fault
     MAINTENANCE = "pemeliharaan"  # open, list or end a planned maintenance window
     STATUS = "status"  # every site's state as monitoring sees it
@@ -142,6 +143,7 @@ PERMITTED: dict[Action | Command, frozenset[Role]] = {
     Command.MERGE: frozenset({Role.ADB}),
     Command.STILL_DOWN: frozenset({Role.USER}),  # on their own complaint only
     Command.NOTE: frozenset({Role.ADB}),
+    Command.RECOVERY: frozenset({Role.ADB}),
     Command.DISMISS: frozenset({Role.ADB}),
     Command.MAINTENANCE: frozenset({Role.ADB}),
     Command.STATUS: STAFF,

@@ -16,6 +16,8 @@ class Purpose(StrEnum):
     ACK = "ack"  # the reporter's acknowledgement (ends step 1)
     OUTCOME = "outcome"  # the reporter is told the decision (or the dismissal)
     NOTE_ASK = "note_ask"  # the ADB is asked for the cause and the action
+    RECOVERY_ASK = "recovery_ask"  # the ADB is asked whether a database recovery was done
+    RECOVERY_REPORT = "recovery_report"  # the Kabid: "Laporan recovery database"
     VENDOR = "vendor"  # a third party was called
     FIXED = "fixed"  # the JF ADB is told it was repaired
     REMINDER = "reminder"  # the SOP's clock: the ADB is reminded

@@ -20,6 +20,7 @@ PREFIXES: dict[str, frozenset[str] | None] = {
     "ven": None,  # a vendor chosen: action = its index in [[vendors]]
     "lap": None,  # /lapor dialog: id = site index (or 0), action = pick | other | cancel
     "kel": frozenset({"masih"}),  # a reporter's complaint: the network is still down
+    "rec": frozenset({"ya", "no"}),  # id = the incident; after Ya: recovery database done / not
 }
 # ASCII: without it \d also matches other scripts' digits ("dec ١ ya" would read as 1).
 # No leading zeros: each button has exactly one spelling ("dec 01 ya" is not "dec 1 ya").

@@ -249,6 +249,15 @@ class Views:
             ]
         )
 
+    def recovery_keyboard(self, iid: int) -> Markup:
+        """After Ya: was a database recovery done (SOP steps 7-9, "recovery database")?"""
+        return self.keyboard(
+            [
+                [(self.label("recovery_done"), buttons.make("rec", iid, "ya"))],
+                [(self.label("recovery_none"), buttons.make("rec", iid, "no"))],
+            ]
+        )
+
     def jf_keyboard(self, iid: int) -> Markup:
         return self.keyboard(
             [

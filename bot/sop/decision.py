@@ -1,5 +1,6 @@
 """SOP step 7, the ADB's decision (Ya / Tidak / Cek ulang), which sends the report of step
-8 or 9; and the ADB's note (cause and action) once it is decided.
+8 or 9; and the ADB's note (cause and action) once it is decided. After Ya the ADB is
+also asked whether a database recovery was done (``bot.sop.recovery``).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from bot.domain.model import MERGED, UNDECIDED, Action, Command
 from bot.domain.outcomes import Outcome, Refused
 from bot.domain.purposes import Purpose
 from bot.sop.part import Part
+from bot.sop.recovery import ask_recovery
 from bot.sop.transition import Press
 
 
@@ -61,6 +63,10 @@ class Decision(Part):
                     incident_id=iid,
                     purpose=Purpose.NOTE_ASK,
                 )
+                if action is Action.YES:  # "recovery database" (bot.sop.recovery)
+                    await ask_recovery(
+                        tx, self.queue, inc, press.chat_id, self.views.group(linked, details=0)
+                    )
         if restart is not None:
             self.diagnoses.start(iid, restart)
         return Outcome.OK

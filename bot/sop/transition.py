@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from bot.delivery.queue import URGENT, MessageQueue
@@ -176,11 +177,39 @@ class Transitions:
             await tx.complaints.event(
                 c.id, EventKind.STEP_START, actor=by, step=report.step, round=inc.round
             )
+        v = self.views
+        markup = v.jf_keyboard(inc.id) if report.follow_up else None
+        await self.queue.send(
+            tx,
+            self.chats[report.audience],
+            await self.report_text(tx, inc, complaints, report, by),
+            markup=markup,
+            complaint_id=complaints[0].id,
+            incident_id=inc.id,
+            purpose=report_purpose(report, inc.round),
+            step=report.step,
+            priority=URGENT,
+        )
+
+    async def report_text(
+        self,
+        tx: Tx,
+        inc: Incident,
+        complaints: list[Complaint],
+        report: StepReport,
+        by: Actor,
+        *,
+        at: datetime | None = None,
+        **extra: Any,
+    ) -> str:
+        """A step report's text; ``at`` the decision's time (default now), ``extra`` more
+        for its template (the database recovery of a "Laporan recovery database")."""
+        at = at or tx.now
         lead = complaints[0]
         events = await tx.complaints.timeline(lead.id)
         checks = await tx.incidents.checks(inc.id, inc.round)
         v = self.views
-        text = v.html(
+        return v.html(
             report.template,
             c=v.complaint(lead),
             group=v.group(complaints),
@@ -192,22 +221,11 @@ class Transitions:
             this_step=report.step,  # the report is that step: "laporan ini", not "running"
             vendors=await tx.incidents.vendor_calls(inc.id),
             by=v.person(by.id, by.name),
-            at=tx.now,
+            at=at,
             outcome=model.RECORDED_OUTCOME,
-            total=timing.total(min(c.created_at for c in complaints), tx.now, v.calendar),
+            total=timing.total(min(c.created_at for c in complaints), at, v.calendar),
             note=inc.note,
-        )
-        markup = v.jf_keyboard(inc.id) if report.follow_up else None
-        await self.queue.send(
-            tx,
-            self.chats[report.audience],
-            text,
-            markup=markup,
-            complaint_id=lead.id,
-            incident_id=inc.id,
-            purpose=report_purpose(report, inc.round),
-            step=report.step,
-            priority=URGENT,
+            **extra,
         )
 
     async def tell_reporter(self, tx: Tx, c: Complaint, outcome: str) -> None:

@@ -26,6 +26,15 @@ class Decision:
 
 
 @dataclass(frozen=True, slots=True)
+class Recovery:
+    """An ADB's answer after Ya: whether a database recovery was done for an incident."""
+
+    complaint_id: int
+    incident_id: int | None
+    answer: str  # "ya" or "tidak"
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """The outcome of one diagnosis run (steps 2-6) for one complaint."""
 
@@ -83,6 +92,24 @@ class DocumentReads(Table):
                 r["actor_id"],
                 r["actor_name"],
                 str(r["action"] or ""),
+            )
+            for r in rows
+        ]
+
+    async def recoveries(self, start: datetime, end: datetime) -> list[Recovery]:
+        """Every answer to the recovery database question on those complaints, oldest first."""
+        rows = await self._all(
+            "SELECT complaint_id, json_extract(detail, '$.incident') AS incident,"
+            " json_extract(detail, '$.answer') AS answer FROM timeline"
+            " WHERE kind = 'recovery' AND complaint_id IN"
+            " (SELECT id FROM complaints WHERE created_at >= ? AND created_at < ?) ORDER BY id",
+            (iso(start), iso(end)),
+        )
+        return [
+            Recovery(
+                r["complaint_id"],
+                int(r["incident"]) if r["incident"] is not None else None,
+                str(r["answer"] or ""),
             )
             for r in rows
         ]

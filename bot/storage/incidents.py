@@ -73,6 +73,18 @@ class IncidentReads(Table):
         )
         return [CheckResult.model_validate_json(r["result"]) for r in rows]
 
+    async def recovery(self, incident_id: int) -> str | None:
+        """The ADB's answer to "Apakah perlu recovery database?" for this incident ("ya",
+        "tidak"), None before it: the first "recovery" row its complaints record about it
+        (one that left the incident keeps its row, naming this incident, not its new one)."""
+        row = await self._one(
+            "SELECT json_extract(detail, '$.answer') AS answer FROM timeline"
+            " WHERE complaint_id IN (SELECT id FROM complaints WHERE incident_id=?)"
+            " AND kind='recovery' AND json_extract(detail, '$.incident')=? ORDER BY id LIMIT 1",
+            (incident_id, incident_id),
+        )
+        return str(row["answer"]) if row else None
+
     async def vendor_calls(self, incident_id: int) -> list[VendorCall]:
         rows = await self._all(
             "SELECT * FROM vendor_calls WHERE incident_id=? ORDER BY id", (incident_id,)

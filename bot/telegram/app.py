@@ -83,6 +83,7 @@ def build_application(services: Services) -> App:
                 {
                     "lap": complaint.press_site,
                     "dec": decision.press_decision,
+                    "rec": decision.press_recovery,
                     "jf": vendor.press_jf,
                     "ven": vendor.press_vendor,
                     "kel": incident.press_still_down,

@@ -124,12 +124,12 @@ async def test_the_csv_neutralises_formulas_and_can_use_semicolons(
     path, plan = month
     data = await document(path, "agenda", "csv", delimiter=";")
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
-    assert len(rows) == len(plan) + 1 and len(rows[0]) == 18
+    assert len(rows) == len(plan) + 1 and len(rows[0]) == 19
     cells = [c for r in rows for c in r]
     formula = next(c for c in cells if "HYPERLINK" in c)
     assert formula == "'" + SPECIAL[3]
     for c in cells:
-        assert not c.startswith(("=", "+", "-", "@", "\t", "\r")), c
+        assert c == "-" or not c.startswith(("=", "+", "-", "@", "\t", "\r")), c
     assert all(re.fullmatch(r"\d\d/\d\d/2026", r[2]) for r in rows[1:])
 
 
@@ -138,6 +138,7 @@ def test_neutral_covers_the_owasp_characters() -> None:
         assert neutral(start + "1+1") == "'" + start + "1+1"
     assert neutral("\r=1+1") == "'\n=1+1"  # a CR is a line break, and still neutralised
     assert neutral("SIAK mati") == "SIAK mati"
+    assert neutral("-") == "-"  # the documents' "no value": no formula, printed as it is
 
 
 # --- text -----------------------------------------------------------------------------------

@@ -10,12 +10,16 @@ so tests compute the expected figures from it, not from the code under test.
 
 from __future__ import annotations
 
+import io
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pypdf import PdfReader
+
+from bot.documents.breaks import plain
 from bot.domain.model import Actor, State
 from bot.storage import Database
 from bot.storage.db import Tx
@@ -288,3 +292,9 @@ async def _decide(
 async def seed_file(path: Path, months: list[tuple[int, int]], per_month: int) -> list[Planned]:
     async with Database(path) as db:
         return await seed(db, months, per_month)
+
+
+def pdf_text(data: bytes) -> str:
+    """A PDF's text as one line, without the soft hyphens and breaks of the table cells."""
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
+    return " ".join(plain(text).split())
