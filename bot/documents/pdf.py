@@ -63,6 +63,9 @@ def _agenda_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
     for r in rows:
         values = [as_text(v, lang) for v in cells(r, lang)]
         values[COLUMNS.index("text")] = _shorten(r.text, LONG, more)
+        # The narrow last column: "-" says "not asked", where a blank would read as cut off.
+        i = COLUMNS.index("recovery")
+        values[i] = values[i] or labels(lang)["none"]
         out.append({"cells": [_cell(v, lang) for v in values], "late": r.within is False})
     return out
 

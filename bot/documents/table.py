@@ -91,7 +91,7 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         r.closed.replace(tzinfo=None, second=0, microsecond=0) if r.closed else "",
         round(r.minutes) if r.minutes is not None else None,
         "" if r.within is None else w["within.yes" if r.within else "within.no"],
-        word(w, "recovery", r.recovery) or w["none"],
+        word(w, "recovery", r.recovery) if r.recovery else "",
     ]
 
 
