@@ -17,6 +17,7 @@ class Purpose(StrEnum):
     OUTCOME = "outcome"  # the reporter is told the decision (or the dismissal)
     NOTE_ASK = "note_ask"  # the ADB is asked for the cause and the action
     VENDOR = "vendor"  # a third party was called
+    VENDORS = "vendors"  # the JF ADB's list of third parties, one button each
     FIXED = "fixed"  # the JF ADB is told it was repaired
     REMINDER = "reminder"  # the SOP's clock: the ADB is reminded
     ESCALATE = "escalate"  # the JF ADB: the decision is late

@@ -65,6 +65,16 @@ class OutboxReads(Table):
         )
         return [to_outbox(r) for r in rows]
 
+    async def buttons_dropped(self, row_id: int) -> bool:
+        """Whether the removal of the buttons under row ``row_id``'s message is queued."""
+        return bool(
+            await self._count(
+                "SELECT COUNT(*) FROM outbox WHERE ref_outbox_id=?"
+                " AND method='editMessageReplyMarkup'",
+                (row_id,),
+            )
+        )
+
     async def by_message(self, chat_id: int, message_id: int) -> OutboxRow | None:
         """The row that sent message ``message_id`` in ``chat_id`` (to read a reply to it)."""
         row = await self._one(
