@@ -170,7 +170,8 @@ def route_buttons(
 
 def _carrying(query: CallbackQuery) -> tuple[int, int] | None:
     """The pressed message (chat, message id), if Telegram shows it carrying the pressed
-    data: a client can forge data under any message, and must not strip a live one."""
+    data: a client can forge data under any message, and must not strip a live one. A
+    message Telegram no longer shows the bot (too old) is left as it is."""
     msg = query.message
     markup = msg.reply_markup if isinstance(msg, Message) else None
     if msg is None or markup is None:

@@ -72,7 +72,7 @@ def key(name: str) -> str:
     A position in the config changes when someone reorders it, and a press on an
     older message would then record a different item; a name does not fit the
     action's 8 characters. So: the first 8 hex digits of the SHA-256 of the
-    name (Unicode-normalised, case and surrounding spaces ignored). A renamed item
+    name (Unicode-normalised; case and extra spaces ignored). A renamed item
     gets a new key: its old buttons are then stale, never someone else's. Always
     8 characters, so it never reads as an old index ("0", "12")."""
     norm = unicodedata.normalize("NFC", " ".join(name.split())).casefold()
