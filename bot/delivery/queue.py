@@ -175,6 +175,7 @@ class MessageQueue:
             "editMessageReplyMarkup",
             {},
             complaint_id=row.complaint_id,
+            purpose=row.purpose,  # as an edit of its text does: found with its message
             ref_outbox_id=row.id,
             priority=priority,
             incident_id=incident_id if incident_id is not None else row.incident_id,
@@ -185,8 +186,9 @@ class MessageQueue:
         ``purposes``, once: a message without them (or already queued to lose them)
         costs no call to Telegram."""
         for purpose in purposes:
+            dropped = await tx.outbox.buttons_dropped(incident_id, purpose)
             for row in await tx.outbox.sent_for_incident(incident_id, purpose):
-                if "reply_markup" in row.payload and not await tx.outbox.buttons_dropped(row.id):
+                if "reply_markup" in row.payload and row.id not in dropped:
                     await self.drop_buttons(tx, row)
 
     async def drop_pressed(self, tx: Tx, chat_id: int, message_id: int) -> int:
