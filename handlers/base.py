@@ -2,7 +2,8 @@
 
 Also the one router for inline buttons: it parses the callback data once
 (``bot.render.buttons``) and hands it to the module that owns the prefix;
-anything malformed gets a polite answer and changes nothing. A button's
+anything malformed gets a polite answer and changes nothing; a button that no longer
+applies loses its keyboard (a message's buttons all wait for the same state). A button's
 handler answers the press first (``answer_first``, with the outcome the SOP
 layer previews), then does the work; the router answers any press its handler
 did not. Every press that changes nothing, and every refused command, is an
@@ -16,7 +17,7 @@ from collections.abc import Awaitable, Callable, Coroutine
 from contextvars import ContextVar
 from typing import Any
 
-from telegram import CallbackQuery, Update, User
+from telegram import CallbackQuery, Message, Update, User
 from telegram.error import TelegramError
 
 from bot.domain.model import Actor, Role
@@ -161,5 +162,19 @@ def route_buttons(
             )
         if not answered[0]:
             await answer(query, svc.views.answer(key))
+        if key == Outcome.STALE and (pressed := _carrying(query)) is not None:
+            await svc.queue.drop_pressed_now(*pressed)  # nobody sees the stale button again
 
     return on_button
+
+
+def _carrying(query: CallbackQuery) -> tuple[int, int] | None:
+    """The pressed message (chat, message id), if Telegram shows it carrying the pressed
+    data: a client can forge data under any message, and must not strip a live one. A
+    message Telegram no longer shows the bot (too old) is left as it is."""
+    msg = query.message
+    markup = msg.reply_markup if isinstance(msg, Message) else None
+    if msg is None or markup is None:
+        return None
+    datas = {b.callback_data for row in markup.inline_keyboard for b in row}
+    return (msg.chat.id, msg.message_id) if query.data in datas else None

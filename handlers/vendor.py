@@ -30,7 +30,7 @@ async def press_jf(update: Update, context: Ctx, cb: buttons.Callback) -> Outcom
 
 
 async def press_vendor(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
-    """A vendor was called."""
+    """A vendor was called: the action is its key (``buttons.key``), not its position."""
     workflow, press = services_of(context).workflow, press_of(update, context)
     await answer_first(update, context, await workflow.preview_call_vendor(cb.id, cb.action, press))
     return await workflow.call_vendor(cb.id, cb.action, press)

@@ -163,16 +163,46 @@ class MessageQueue:
     async def drop_buttons(
         self, tx: Tx, row: OutboxRow, *, priority: int = NORMAL, incident_id: int | None = None
     ) -> int:
-        """Queue the removal of the buttons under the message an outbox row sent."""
+        """Queue the removal of the buttons under the message an outbox row sent.
+
+        A send that has not started yet just goes out without them (``fold``)."""
+        if row.method == "sendMessage" and "reply_markup" in row.payload:
+            bare = {k: v for k, v in row.payload.items() if k != "reply_markup"}
+            if await tx.outbox.fold(row.id, bare, priority):
+                return row.id
         return await tx.outbox.enqueue(
             row.chat_id,
             "editMessageReplyMarkup",
             {},
             complaint_id=row.complaint_id,
+            purpose=row.purpose,  # as an edit of its text does: found with its message
             ref_outbox_id=row.id,
             priority=priority,
             incident_id=incident_id if incident_id is not None else row.incident_id,
         )
+
+    async def drop_buttons_of(self, tx: Tx, incident_id: int, *purposes: str) -> None:
+        """Take the buttons away from every message of an incident sent for one of
+        ``purposes``, once: a message without them (or already queued to lose them)
+        costs no call to Telegram."""
+        for purpose in purposes:
+            dropped = await tx.outbox.buttons_dropped(incident_id, purpose)
+            for row in await tx.outbox.sent_for_incident(incident_id, purpose):
+                if "reply_markup" in row.payload and row.id not in dropped:
+                    await self.drop_buttons(tx, row)
+
+    async def drop_pressed(self, tx: Tx, chat_id: int, message_id: int) -> int:
+        """Queue the removal of the buttons under a message whose id Telegram told us
+        (the one a button was pressed on)."""
+        return await tx.outbox.enqueue(
+            chat_id, "editMessageReplyMarkup", {"message_id": message_id}
+        )
+
+    async def drop_pressed_now(self, chat_id: int, message_id: int) -> None:
+        """``drop_pressed`` in its own transaction (a stale press: nothing else to write)."""
+        async with self.db.write() as tx:
+            await self.drop_pressed(tx, chat_id, message_id)
+        self.wake()
 
     async def edit_direct(
         self,

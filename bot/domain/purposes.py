@@ -19,6 +19,7 @@ class Purpose(StrEnum):
     RECOVERY_ASK = "recovery_ask"  # the ADB is asked whether a database recovery was done
     RECOVERY_REPORT = "recovery_report"  # the Kabid: "Laporan recovery database"
     VENDOR = "vendor"  # a third party was called
+    VENDORS = "vendors"  # the JF ADB's list of third parties, one button each
     FIXED = "fixed"  # the JF ADB is told it was repaired
     REMINDER = "reminder"  # the SOP's clock: the ADB is reminded
     ESCALATE = "escalate"  # the JF ADB: the decision is late

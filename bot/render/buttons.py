@@ -7,17 +7,23 @@ pressed and whether the complaint is in the state the button belongs to.
 
 from __future__ import annotations
 
+import hashlib
 import re
+import unicodedata
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import TypeVar
 
 MAX_BYTES = 64  # Telegram's limit
+KEY_CHARS = 8  # a ``key``: 32 bits of a hash, in the action's alphabet
+T = TypeVar("T")
 
-# prefix -> the actions it may carry ("" = any short token, e.g. an index)
+# prefix -> the actions it may carry (None = any short token, e.g. a ``key``)
 PREFIXES: dict[str, frozenset[str] | None] = {
     # id = the incident
     "dec": frozenset({"ya", "no", "re"}),  # decision (step 7): Ya / Tidak / Cek ulang
     "jf": frozenset({"fix", "ven"}),  # JF ADB report: Sudah diperbaiki / Hubungi pihak ketiga
-    "ven": None,  # a vendor chosen: action = its index in [[vendors]]
+    "ven": None,  # a vendor chosen: action = its stable key (``key``), not its position
     "lap": None,  # /lapor dialog: id = site index (or 0), action = pick | other | cancel
     "kel": frozenset({"masih"}),  # a reporter's complaint: the network is still down
     "rec": frozenset({"ya", "no"}),  # id = the incident; after Ya: recovery database done / not
@@ -59,3 +65,21 @@ def parse(data: object) -> Callback | None:
     if allowed is not None and action not in allowed:
         return None
     return Callback(prefix, item_id, action)
+
+
+def key(name: str) -> str:
+    """A stable button key for a configured item (a vendor, a site), from its name.
+
+    A position in the config changes when someone reorders it, and a press on an
+    older message would then record a different item; a name does not fit the
+    action's 8 characters. So: the first 8 hex digits of the SHA-256 of the
+    name (Unicode-normalised; case and extra spaces ignored). A renamed item
+    gets a new key: its old buttons are then stale, never someone else's. Always
+    8 characters, so it never reads as an old index ("0", "12")."""
+    norm = unicodedata.normalize("NFC", " ".join(name.split())).casefold()
+    return hashlib.sha256(norm.encode("utf-8")).hexdigest()[:KEY_CHARS]
+
+
+def find(items: Iterable[T], wanted: str, name: Callable[[T], str]) -> T | None:
+    """The item whose ``key`` is ``wanted`` (the first, if two names normalise alike)."""
+    return next((item for item in items if key(name(item)) == wanted), None)

@@ -267,10 +267,11 @@ class Views:
         )
 
     def vendor_keyboard(self, iid: int, names: list[str]) -> Markup:
+        """One button per vendor, named by its key: the list may be reordered meanwhile."""
         return self.keyboard(
             [
-                [(self.label("vendor_called", vendor=n), buttons.make("ven", iid, str(i)))]
-                for i, n in enumerate(names)
+                [(self.label("vendor_called", vendor=n), buttons.make("ven", iid, buttons.key(n)))]
+                for n in names
             ]
             + [[(self.label("fixed"), buttons.make("jf", iid, "fix"))]]
         )

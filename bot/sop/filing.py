@@ -291,6 +291,8 @@ class Filing(Part):
                 from_incident=c.incident_id,
             )
             await self.diagnoses.announce(tx, new)
+            if press.chat_id is not None and press.message_id is not None:
+                await self.queue.drop_pressed(tx, press.chat_id, press.message_id)  # used
             if c.reporter_chat_id is not None:
                 await self.queue.send(
                     tx,

@@ -13,6 +13,7 @@ from bot.domain.model import UNDECIDED, Command, Move, State
 from bot.domain.outcomes import Outcome, Refused
 from bot.domain.purposes import Purpose
 from bot.sop.part import Part
+from bot.sop.third_party import drop_follow_up_buttons
 from bot.sop.transition import Press
 
 
@@ -128,6 +129,7 @@ class Hands(Part):
                     tx, inc, Move.DISMISS, by=press.actor, event=EventKind.DISMISSED
                 ):
                     emptied = inc.id  # its prompt says so, without the buttons
+                    await drop_follow_up_buttons(self.queue, tx, inc)  # after Tidak
                     checks = await tx.incidents.checks(inc.id, inc.round)
                     await self.diagnoses.edit(
                         tx,

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bot.domain import model
 from bot.domain.model import Action, Command
 from bot.domain.outcomes import Outcome
+from bot.render import buttons
 from bot.sop.filing import still_down_outcome
 from bot.sop.part import Part
 from bot.sop.transition import Press
@@ -41,9 +42,9 @@ class Preview(Part):
         found = await self._incident_outcome(iid, press, Command.SHOW_VENDORS, Action.CALL_VENDOR)
         return Outcome.STALE if found is Outcome.OK and press.chat_id is None else found
 
-    async def preview_call_vendor(self, iid: int, index: str, press: Press) -> Outcome:
+    async def preview_call_vendor(self, iid: int, key: str, press: Press) -> Outcome:
         found = await self._incident_outcome(iid, press, Action.CALL_VENDOR, Action.CALL_VENDOR)
-        if found is Outcome.OK and (not index.isdigit() or int(index) >= len(self.vendors)):
+        if found is Outcome.OK and buttons.find(self.vendors, key, lambda v: v.name) is None:
             return Outcome.STALE
         return found
 

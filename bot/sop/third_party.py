@@ -5,13 +5,23 @@ and goes back to the decision (step 7).
 
 from __future__ import annotations
 
+from bot.delivery.queue import MessageQueue
 from bot.domain import model
 from bot.domain.events import EventKind
 from bot.domain.model import Action, Command, Role, State
 from bot.domain.outcomes import Outcome, Refused
 from bot.domain.purposes import Purpose
+from bot.render import buttons
 from bot.sop.part import Part
 from bot.sop.transition import Press, report_purpose
+from bot.storage import Incident, Tx
+
+
+async def drop_follow_up_buttons(queue: MessageQueue, tx: Tx, inc: Incident) -> None:
+    """The JF ADB's buttons about this round (the report's, the vendor lists') stop
+    applying: the repair was reported, or the incident was closed."""
+    jf_report = report_purpose(model.JF_ADB_REPORT, inc.round)
+    await queue.drop_buttons_of(tx, inc.id, jf_report, Purpose.VENDORS)
 
 
 class ThirdParty(Part):
@@ -24,28 +34,36 @@ class ThirdParty(Part):
                 tx, iid, press, Command.SHOW_VENDORS, "show_vendors"
             )
             lead = (await tx.incidents.complaints(iid))[0]
-        if model.transition(inc.state, Action.CALL_VENDOR) is None or press.chat_id is None:
-            raise Refused(Outcome.STALE)
-        await self.queue.reply(
-            press.chat_id,
-            "vendors",
-            complaint_id=lead.id,
-            c=self.views.complaint(lead),
-            inc=self.views.incident(inc),
-            vendors=list(self.vendors),
-            markup=self.views.vendor_keyboard(iid, [v.name for v in self.vendors]),
-        )
+            if model.transition(inc.state, Action.CALL_VENDOR) is None or press.chat_id is None:
+                raise Refused(Outcome.STALE)
+            await self.queue.send(
+                tx,
+                press.chat_id,
+                self.views.html(
+                    "vendors",
+                    complaint_id=lead.id,
+                    c=self.views.complaint(lead),
+                    inc=self.views.incident(inc),
+                    vendors=list(self.vendors),
+                ),
+                markup=self.views.vendor_keyboard(iid, [v.name for v in self.vendors]),
+                complaint_id=lead.id,
+                incident_id=iid,  # found again to take its buttons away once one is pressed
+                purpose=Purpose.VENDORS,
+            )
         return Outcome.OK
 
-    async def call_vendor(self, iid: int, index: str, press: Press) -> Outcome:
-        """Record that a configured vendor was called (step 11 starts)."""
+    async def call_vendor(self, iid: int, key: str, press: Press) -> Outcome:
+        """Record that a configured vendor was called (step 11 starts). ``key`` names the
+        vendor (``buttons.key``), so a reordered [[vendors]] still records the one pressed;
+        a key no vendor has (renamed, removed, forged) is stale and records nothing."""
         async with self._write() as tx:
             inc = await self.transitions.authorise(
                 tx, iid, press, Action.CALL_VENDOR, "call_vendor"
             )
-            if not index.isdigit() or int(index) >= len(self.vendors):
+            vendor = buttons.find(self.vendors, key, lambda v: v.name)
+            if vendor is None:
                 raise Refused(Outcome.STALE)
-            vendor = self.vendors[int(index)]
             t = await self.transitions.apply(
                 tx,
                 inc,
@@ -58,6 +76,9 @@ class ThirdParty(Part):
             if t is None:
                 raise Refused(Outcome.STALE)
             await tx.incidents.add_vendor_call(iid, vendor.name, press.actor.id, press.actor.name)
+            # Called: every list of this incident loses its buttons (another call starts
+            # from the report's "Hubungi pihak ke tiga", which lists them again).
+            await self.queue.drop_buttons_of(tx, iid, Purpose.VENDORS)
             if press.chat_id is not None:
                 lead = (await tx.incidents.complaints(iid))[0]
                 await self.queue.send(
@@ -131,9 +152,7 @@ class ThirdParty(Part):
                 raise Refused(Outcome.STALE)
             if inc.state == State.VENDOR:
                 await tx.incidents.vendor_fixed(iid)
-            jf_report = report_purpose(model.JF_ADB_REPORT, inc.round)
-            for row in (await tx.outbox.sent_for_incident(iid, jf_report))[-1:]:
-                await self.queue.drop_buttons(tx, row)
+            await drop_follow_up_buttons(self.queue, tx, inc)
             lead = (await tx.incidents.complaints(iid))[0]
             await self.queue.send(
                 tx,

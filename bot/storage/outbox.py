@@ -65,6 +65,16 @@ class OutboxReads(Table):
         )
         return [to_outbox(r) for r in rows]
 
+    async def buttons_dropped(self, incident_id: int, purpose: str) -> set[int]:
+        """The rows of an incident with this purpose whose buttons are queued to go (the
+        ``editMessageReplyMarkup`` rows carry their message's incident and purpose)."""
+        rows = await self._all(
+            "SELECT ref_outbox_id FROM outbox WHERE incident_id=? AND purpose=?"
+            " AND method='editMessageReplyMarkup'",
+            (incident_id, purpose),
+        )
+        return {r["ref_outbox_id"] for r in rows}
+
     async def by_message(self, chat_id: int, message_id: int) -> OutboxRow | None:
         """The row that sent message ``message_id`` in ``chat_id`` (to read a reply to it)."""
         row = await self._one(

@@ -86,7 +86,7 @@ async def test_who_may_not_press_is_refused_before_anything_else(
             assert await outcome(svc.workflow.show_vendors(number, p)) == Outcome.REFUSED
             assert await outcome(svc.workflow.call_vendor(number, "0", p)) == Outcome.REFUSED
             assert await outcome(svc.workflow.call_vendor(number, "9", p)) == Outcome.REFUSED, (
-                "index checked after role"
+                "the key is checked after the role"
             )
             assert await outcome(svc.workflow.set_ticket(number, "T-1", p)) == Outcome.REFUSED
     else:  # the JF ADB group may act on its report, never on the decision

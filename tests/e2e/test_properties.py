@@ -307,6 +307,8 @@ async def test_long_hostile_complaint_and_history_fit(
 
 # --- 1,000 forged presses -----------------------------------------------------------------
 
+TELKOM, PADANG = buttons.key("Telkom Indihome"), buttons.key("Vendor (Padang) - Co.")
+
 
 def _bot_buttons(w: World) -> list[str]:
     """Every button the bot has queued so far (read from the outbox, delivered or not)."""
@@ -346,8 +348,8 @@ async def _complaints_in_every_state(w: World) -> None:
     stub.press(adb, ADB_ID, 1, "dec 2 no")
     await _states(w, "closed", "escalated")
     stub.press(jf, JF_CHAT, 1, "jf 2 ven")
-    await until(lambda: "ven 2 0" in _bot_buttons(w), what="the vendor list")
-    stub.press(jf, JF_CHAT, 1, "ven 2 0")
+    await until(lambda: f"ven 2 {TELKOM}" in _bot_buttons(w), what="the vendor list")
+    stub.press(jf, JF_CHAT, 1, f"ven 2 {TELKOM}")
     await file(OTHER_ID, "printer jaringan", "closed", "vendor", "awaiting_decision")
     assert w.sql("SELECT COUNT(*) FROM incidents") == [(3,)]
 
@@ -368,11 +370,15 @@ async def test_1000_forged_presses_change_nothing(world: World) -> None:
 
     # Every button the bot made, and every valid-looking one it could have made.
     made = _bot_buttons(w)
-    assert {"dec 1 ya", "jf 2 fix", "ven 2 1", "dec 3 no"} <= set(made), made
+    assert {"dec 1 ya", "jf 2 fix", f"ven 2 {PADANG}", "dec 3 no"} <= set(made), made
     forged = [
         f"{p} {cid} {a}"
         for cid in (1, 2, 3)
-        for p, acts in (("dec", ("ya", "no", "re")), ("jf", ("fix", "ven")), ("ven", ("0", "1")))
+        for p, acts in (
+            ("dec", ("ya", "no", "re")),
+            ("jf", ("fix", "ven")),
+            ("ven", ("0", "1", TELKOM, PADANG)),
+        )
         for a in acts
     ]
     rng = random.Random(1000)

@@ -276,6 +276,29 @@ async def test_sent_for_incident(parts: Parts) -> None:
     assert (await parts.row(edit_id)).incident_id == 7, "an edit keeps its message's incident"
 
 
+async def test_buttons_go_once_and_a_message_not_sent_yet_goes_without_them(
+    parts: Parts,
+) -> None:
+    """Issue 18: ``drop_buttons_of`` asked twice costs one editMessageReplyMarkup for the
+    message Telegram shows, and none for a send still queued (it loses its buttons)."""
+    async with parts.db.write() as tx:
+        await parts.queue.send(tx, CHAT, "first list", markup=BUTTONS, purpose="l", incident_id=7)
+    await _drain(parts.sender())
+    async with parts.db.write() as tx:
+        await parts.queue.send(tx, CHAT, "second list", markup=BUTTONS, purpose="l", incident_id=7)
+        await parts.queue.send(tx, CHAT, "another's", markup=BUTTONS, purpose="l", incident_id=8)
+        await parts.queue.drop_buttons_of(tx, 7, "l")
+    await _drain(parts.sender())
+    async with parts.db.write() as tx:
+        await parts.queue.drop_buttons_of(tx, 7, "l")  # again, as a later step would
+    await _drain(parts.sender())
+    shown = {m["text"]: parts.stub.buttons(m) for m in parts.stub.chat_messages(CHAT)}
+    assert shown == {"first list": {}, "second list": {}, "another's": {"Ya": "dec 1 ya"}}
+    assert len(parts.stub.calls_to("editMessageReplyMarkup")) == 1
+    sent = {c.params["text"]: c.params.get("reply_markup") for c in parts.stub.sent(CHAT)}
+    assert sent["second list"] is None, "folded: sent without the buttons"
+
+
 # --- 5. the stand-in's flood limits -----------------------------------------------------------
 
 

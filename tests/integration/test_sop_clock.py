@@ -16,6 +16,7 @@ import pytest
 
 from bot.domain.model import Action, Actor, Role
 from bot.domain.outcomes import Outcome
+from bot.render import buttons
 from bot.services import Services, build_services
 from bot.settings.office import OfficeConfig
 from bot.sop.workflow import Press
@@ -199,7 +200,7 @@ async def test_vendor_follow_up_every_few_office_hours_until_repaired(monday: Wo
     w = monday
     await w.file()
     assert await outcome(w.s.workflow.decide(1, Action.NO, ADB)) == Outcome.OK
-    assert await outcome(w.s.workflow.call_vendor(1, "0", JF)) == Outcome.OK
+    assert await outcome(w.s.workflow.call_vendor(1, buttons.key("Telkom"), JF)) == Outcome.OK
     t0 = w.clock.now  # 09:00 Monday
     await w.at(t0 + timedelta(hours=3, minutes=59))
     assert await w.sent("follow_up") == []

@@ -313,6 +313,8 @@ class BotApiStub:
             "from": BOT_USER,
             "text": stored["text"] if stored else "?",
         }
+        if stored and stored.get("reply_markup"):  # as Telegram does: the buttons it shows
+            message["reply_markup"] = stored["reply_markup"]
         query_id = str(next(self._query_ids))
         self._push(
             {

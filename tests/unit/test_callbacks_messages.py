@@ -73,6 +73,30 @@ def test_built_data_fits_telegrams_limit(number: int, prefix: str) -> None:
     assert len(buttons.make(prefix, number, action).encode()) <= 64
 
 
+@given(st.text(min_size=1, max_size=300), st.integers(min_value=0, max_value=10**12 - 1))
+def test_any_name_makes_a_key_that_fits_and_reads_back(name: str, number: int) -> None:
+    """A vendor's key: always a button action (whatever the name: spaces, emoji, 300
+    characters), within Telegram's 64 bytes, and 8 characters long, so never the
+    spelling of an old position ("0", "12")."""
+    k = buttons.key(name)
+    assert len(k) == buttons.KEY_CHARS
+    cb = buttons.parse(buttons.make("ven", number, k))
+    assert cb == buttons.Callback("ven", number, k)
+
+
+def test_a_key_follows_the_name_not_its_position() -> None:
+    names = ["Telkom Indihome", "Lintasarta", "Vendor (Padang) - Co."]
+    keys = {n: buttons.key(n) for n in names}
+    assert len(set(keys.values())) == 3
+    for order in (names, names[::-1], names[1:] + names[:1]):
+        for n in names:
+            assert buttons.find(order, keys[n], str) == n
+    # the same name as the office may retype it; another name, or an old index: none
+    assert buttons.key("  telkom   INDIHOME ") == keys["Telkom Indihome"]
+    for unknown in ("0", "1", "2", buttons.key("Telkom"), "zzzzzzzz"):
+        assert buttons.find(names, unknown, str) is None, unknown
+
+
 @given(
     st.lists(st.text(alphabet=st.characters(exclude_characters="\n"), max_size=6000), max_size=30)
 )
