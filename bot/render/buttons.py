@@ -18,7 +18,7 @@ PREFIXES: dict[str, frozenset[str] | None] = {
     "dec": frozenset({"ya", "no", "re"}),  # decision (step 7): Ya / Tidak / Cek ulang
     "jf": frozenset({"fix", "ven"}),  # JF ADB report: Sudah diperbaiki / Hubungi pihak ketiga
     "ven": None,  # a vendor chosen: action = its index in [[vendors]]
-    "lap": None,  # /lapor dialog: id = site index (or 0), action = pick | other | cancel
+    "lap": None,  # /lapor dialog: id = the site's key (or 0), action = pick | other | cancel
     "kel": frozenset({"masih"}),  # a reporter's complaint: the network is still down
 }
 # ASCII: without it \d also matches other scripts' digits ("dec ١ ya" would read as 1).

@@ -18,6 +18,7 @@ from jinja2 import TemplateNotFound
 from bot.domain import timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.model import SOP_NUMBER, STEP, TOTAL_STANDARD
+from bot.domain.sites import site_key
 from bot.render import buttons, environment, render
 from bot.render.fit import excerpt
 from bot.storage.rows import Complaint, Incident
@@ -280,7 +281,8 @@ class Views:
         return self.keyboard([[(self.label("still_down"), buttons.make("kel", cid, "masih"))]])
 
     def site_keyboard(self, sites: list[str]) -> Markup:
-        rows = [[(s, buttons.make("lap", i, "pick"))] for i, s in enumerate(sites)]
+        """Each site's button carries its name's key, never its place in ``[[sites]]``."""
+        rows = [[(s, buttons.make("lap", site_key(s), "pick"))] for s in sites]
         rows.append([(self.label("other_site"), buttons.make("lap", 0, "other"))])
         rows.append([(self.label("cancel"), buttons.make("lap", 0, "cancel"))])
         return self.keyboard(rows)
