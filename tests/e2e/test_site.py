@@ -55,7 +55,10 @@ def config() -> OfficeConfig:
 
 
 def site_of(bot: Bot, cid: int) -> str | None:
-    return db_row(bot.settings.netmaint_db, "SELECT site FROM complaints WHERE id=?", cid)[0]
+    site: str | None = db_row(
+        bot.settings.netmaint_db, "SELECT site FROM complaints WHERE id=?", cid
+    )[0]
+    return site
 
 
 def questions(stub: BotApiStub, chat: int) -> int:

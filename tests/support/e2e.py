@@ -158,7 +158,7 @@ SITE_QUESTION = "Di lokasi/unit mana"
 OTHER_SITE = "Lainnya / tidak ada di daftar"  # the site question's "no site" button
 
 
-def _question(stub: BotApiStub, chat: int, after: int) -> dict | None:
+def _question(stub: BotApiStub, chat: int, after: int) -> dict[str, Any] | None:
     """The newest site question in ``chat`` sent after message ``after``, still unanswered."""
     asked = [
         m
@@ -169,21 +169,26 @@ def _question(stub: BotApiStub, chat: int, after: int) -> dict | None:
 
 
 async def answer_site(
-    stub: BotApiStub, user: dict, site: str | None = None, chat: int | None = None, after: int = 0
-) -> dict:
+    stub: BotApiStub,
+    user: dict[str, Any],
+    site: str | None = None,
+    chat: int | None = None,
+    after: int = 0,
+) -> dict[str, Any]:
     """``user`` presses ``site``'s button (None: "Lainnya") on the bot's site question in
     ``chat`` (their private chat unless given); returns the question once it is answered."""
     chat = user["id"] if chat is None else chat
     ask = await until(lambda: _question(stub, chat, after), what="the site question")
     stub.press(user, chat, ask["message_id"], stub.buttons(ask)[site or OTHER_SITE])
     key = (chat, ask["message_id"])
-    return await until(
+    answered: dict[str, Any] = await until(
         lambda: not stub.buttons(stub.messages[key]) and stub.messages[key],
         what="the site question answered",
     )
+    return answered
 
 
-async def file(stub: BotApiStub, user: dict, text: str, site: str | None = None) -> str:
+async def file(stub: BotApiStub, user: dict[str, Any], text: str, site: str | None = None) -> str:
     """A user files a complaint with /lapor <text>; returns its tag once acknowledged.
 
     A complaint whose site the bot cannot tell gets the site question first: answered
@@ -199,5 +204,5 @@ async def file(stub: BotApiStub, user: dict, text: str, site: str | None = None)
     await until(lambda: acked() or _question(stub, user["id"], last), what="an answer")
     if not acked():
         await answer_site(stub, user, site, after=last)
-    acks = await until(acked, what="the complaint's acknowledgement")
+    acks: list[str] = await until(acked, what="the complaint's acknowledgement")
     return "#K" + acks[0].split("#K", 1)[1].split()[0].rstrip(".")
