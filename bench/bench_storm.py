@@ -178,7 +178,7 @@ async def storm(n: int, limit_s: float) -> dict[str, Any]:
             queued: dict[int, float] = {}
             for i in range(n):
                 queued[FIRST_USER + i] = time.monotonic()
-                stub.send_text(user(i), f"/lapor jaringan mati di meja {i}")
+                stub.send_text(user(i), f"/lapor jaringan Kantor 1 mati di meja {i}")
                 await asyncio.sleep(1.0 / n)
             last = max(queued.values())
             watch = Watch(stub)
@@ -304,7 +304,7 @@ async def burst(stub: BotApiStub, n: int, limit_s: float, text: str = ACK) -> fl
     """Queue n /lapor updates at once; acknowledgements per second until the last."""
     start = time.monotonic()
     for i in range(n):
-        stub.send_text(user(i), f"/lapor jaringan mati di meja {i}")
+        stub.send_text(user(i), f"/lapor jaringan Kantor 1 mati di meja {i}")
     deadline = start + limit_s
     while time.monotonic() < deadline and len(acks(stub, text)) < n:
         await asyncio.sleep(0.05)
@@ -361,7 +361,7 @@ def size(complaints: int, limit_s: float) -> dict[str, Any]:
             idle = rss.memory_info().rss
             t0 = time.monotonic()
             for i in range(complaints):
-                stub.send_text(user(i), f"/lapor jaringan mati di meja {i}")
+                stub.send_text(user(i), f"/lapor jaringan Kantor 1 mati di meja {i}")
             filed, peak, pressed = 0, idle, set()
             while time.monotonic() - t0 < limit_s:
                 # A year of a busy office: the ADB decides each outage as its prompt comes,

@@ -1,5 +1,10 @@
 """SOP step 1: /lapor (guided or one message), /catat for ADBs, the site buttons.
 
+The reporter's site is known, in order, from a site named in the complaint, their
+``[[staff]] site``, or their last choice; still unknown (and sites configured), the
+bot asks once with the site buttons and files when one is pressed. /catat asks the
+ADB the same way when the text names no site.
+
 The dialog's state lives in SQLite (``dialogs``), not in memory, so a restart
 between "which site?" and "what is wrong?" loses nothing. A user who files more
 than ``[limits]`` allows is told politely when they may file again (at most once
@@ -16,7 +21,9 @@ from telegram.constants import ChatType
 
 from bot.domain.model import Actor, Command, Role, may
 from bot.domain.outcomes import Outcome
+from bot.domain.sites import named_site
 from bot.render import buttons
+from bot.services import Services
 from bot.sop.workflow import RateLimited
 from handlers.base import actor_of, answer_first, audit, roles
 from handlers.context import Ctx, services_of
@@ -79,7 +86,44 @@ async def _refuse_flood(update: Update, context: Ctx) -> None:
         )
 
 
-async def _file(update: Update, context: Ctx, site: str | None, text: str) -> None:
+async def _known_site(
+    svc: Services, user_id: int | None, text: str
+) -> tuple[str | None, str | None]:
+    """The site without asking, and how it is known ("text", "staff", "last"): named in
+    the complaint, the reporter's ``[[staff]] site``, their last choice. (None, None): ask,
+    or no sites are configured."""
+    names = [s.name for s in svc.config.sites]
+    named = named_site(text, names)
+    if named is not None:
+        return named, "text"
+    if user_id is None:
+        return None, None
+    staff = svc.config.staff_site(user_id)
+    if staff is not None:
+        return staff, "staff"
+    last = await svc.queries.last_site(user_id)
+    if last in names:  # a site since removed from the config is not guessed
+        return last, "last"
+    return None, None
+
+
+async def _ask_site(
+    svc: Services, user_id: int, chat_id: int, *, text: str | None, reporter: str | None = None
+) -> None:
+    """Ask which site, with its buttons; ``text`` (and ``reporter``) wait in the dialog."""
+    await svc.records.set_dialog(user_id, chat_id, ASK_SITE, None, text=text, reporter=reporter)
+    await svc.queue.reply(
+        chat_id,
+        "ask_site",
+        markup=svc.views.site_keyboard([s.name for s in svc.config.sites]),
+        text=text,
+        reporter=reporter,
+    )
+
+
+async def _file(
+    update: Update, context: Ctx, site: str | None, text: str, site_from: str | None = None
+) -> None:
     msg, user = update.effective_message, update.effective_user
     if msg is None or user is None:
         return
@@ -92,9 +136,29 @@ async def _file(update: Update, context: Ctx, site: str | None, text: str) -> No
             text=text,
             update_id=update.update_id,
             limited=_limited(update, context),
+            site_from=site_from,
         )
     except RateLimited:
         await _refuse_flood(update, context)
+
+
+async def _log(
+    update: Update, context: Ctx, reporter: str, site: str | None, text: str, chat_id: int
+) -> None:
+    """File an ADB's /catat on behalf of ``reporter`` (acknowledged in ``chat_id``)."""
+    user = update.effective_user
+    if user is None:
+        return
+    await services_of(context).workflow.file(
+        reporter=Actor(None, reporter),
+        reporter_chat_id=chat_id,
+        channel="catat",
+        site=site,
+        text=text,
+        filed_by=actor_of(user),
+        update_id=update.update_id,
+        site_from="text" if site else None,
+    )
 
 
 async def lapor_cmd(update: Update, context: Ctx) -> None:
@@ -113,25 +177,35 @@ async def lapor_cmd(update: Update, context: Ctx) -> None:
         await _refuse_flood(update, context)
         return
     if text:
+        site, how = await _known_site(svc, user.id, text)
+        if site is None and svc.config.sites:  # asked once; filed when a site is pressed
+            await _ask_site(svc, user.id, msg.chat.id, text=text)
+            return
         await svc.records.clear_dialog(user.id)
-        await _file(update, context, None, text)
+        await _file(update, context, site, text, how)
         return
-    sites = [s.name for s in svc.config.sites]
-    await svc.records.set_dialog(user.id, msg.chat.id, ASK_SITE if sites else ASK_TEXT, None)
-    if sites:
-        await svc.queue.reply(msg.chat.id, "ask_site", markup=svc.views.site_keyboard(sites))
-    else:
-        await svc.queue.reply(msg.chat.id, "ask_text", site=None)
+    # Guided: the office's staff list names their site, so only the text is asked (the
+    # question says which site); a last choice is only a guess, so the buttons come.
+    staff = svc.config.staff_site(user.id)
+    if svc.config.sites and staff is None:
+        await _ask_site(svc, user.id, msg.chat.id, text=None)
+        return
+    await svc.records.set_dialog(user.id, msg.chat.id, ASK_TEXT, staff)
+    await svc.queue.reply(msg.chat.id, "ask_text", site=staff)
 
 
 async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:
-    """A site button of the /lapor dialog (answered before the dialog is written)."""
+    """A site button of the /lapor or /catat dialog (answered before the dialog is written).
+
+    The button carries the site's key (``buttons.key``), not its place in the config: a key no
+    configured site has is stale, and nothing is recorded."""
     svc, user, q = services_of(context), update.effective_user, update.callback_query
     if user is None or q is None or q.message is None:
         return Outcome.STALE
-    if q.message.chat.id != user.id:  # the dialog runs in the user's private chat only
-        return Outcome.REFUSED
     dialog = await svc.queries.dialog(user.id)
+    # The dialog runs where it began: the user's private chat, or the ADB's /catat chat.
+    if q.message.chat.id != (dialog.chat_id if dialog and dialog.chat_id else user.id):
+        return Outcome.REFUSED
     if dialog is None or dialog.stage != ASK_SITE:
         return Outcome.STALE
     chat_id, message_id = q.message.chat.id, q.message.message_id
@@ -141,15 +215,16 @@ async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> Outc
             user.id, edit=(chat_id, message_id, svc.views.html("cancelled"), None)
         )
         return Outcome.OK
-    sites = svc.config.sites
     site: str | None = None
-    if cb.action == "pick":
-        if cb.id >= len(sites):
+    if cb.action != "other":
+        found = buttons.find(svc.config.sites, cb.action, lambda s: s.name)
+        if found is None or cb.id != 0:
             return Outcome.STALE
-        site = sites[cb.id].name
-    elif cb.action != "other":
-        return Outcome.STALE
+        site = found.name
     await answer_first(update, context, Outcome.OK)
+    if dialog.text is not None:
+        await _file_waiting(update, context, dialog.text, dialog.reporter, site)
+        return Outcome.OK
     await svc.records.set_dialog(
         user.id,
         chat_id,
@@ -158,6 +233,23 @@ async def press_site(update: Update, context: Ctx, cb: buttons.Callback) -> Outc
         edit=(chat_id, message_id, svc.views.html("ask_text", site=site), None),
     )
     return Outcome.OK
+
+
+async def _file_waiting(
+    update: Update, context: Ctx, text: str, reporter: str | None, site: str | None
+) -> None:
+    """The site of a complaint given before the question: file it, then close the dialog
+    (a crash in between files nothing twice: the press's update filed it), showing the
+    choice on the question."""
+    svc, user, q = services_of(context), update.effective_user, update.callback_query
+    assert user is not None and q is not None and q.message is not None
+    chat_id = q.message.chat.id
+    if reporter is not None:
+        await _log(update, context, reporter, site, text, chat_id)
+    else:
+        await _file(update, context, site, text)
+    chosen = svc.views.html("site_chosen", site=site)
+    await svc.records.clear_dialog(user.id, edit=(chat_id, q.message.message_id, chosen, None))
 
 
 async def cancel_cmd(update: Update, context: Ctx) -> None:
@@ -200,12 +292,9 @@ async def catat_cmd(update: Update, context: Ctx) -> None:
     if not sep or _blank(name) or _blank(text):  # nothing readable in either part
         await svc.queue.reply(msg.chat.id, "catat_usage")
         return
-    await svc.workflow.file(
-        reporter=Actor(None, name.strip()[:100]),
-        reporter_chat_id=msg.chat.id,
-        channel="catat",
-        site=None,
-        text=text.strip(),
-        filed_by=actor_of(user),
-        update_id=update.update_id,
-    )
+    reporter, text = name.strip()[:100], text.strip()
+    site = named_site(text, [s.name for s in svc.config.sites])
+    if site is None and svc.config.sites:  # the ADB is asked, in this chat
+        await _ask_site(svc, user.id, msg.chat.id, text=text, reporter=reporter)
+        return
+    await _log(update, context, reporter, site, text, msg.chat.id)

@@ -24,7 +24,7 @@ PREFIXES: dict[str, frozenset[str] | None] = {
     "dec": frozenset({"ya", "no", "re"}),  # decision (step 7): Ya / Tidak / Cek ulang
     "jf": frozenset({"fix", "ven"}),  # JF ADB report: Sudah diperbaiki / Hubungi pihak ketiga
     "ven": None,  # a vendor chosen: action = its stable key (``key``), not its position
-    "lap": None,  # /lapor dialog: id = site index (or 0), action = pick | other | cancel
+    "lap": None,  # /lapor, /catat dialog: id 0, action = a site's ``key`` | other | cancel
     "kel": frozenset({"masih"}),  # a reporter's complaint: the network is still down
     "rec": frozenset({"ya", "no"}),  # id = the incident; after Ya: recovery database done / not
 }

@@ -280,7 +280,8 @@ class Views:
         return self.keyboard([[(self.label("still_down"), buttons.make("kel", cid, "masih"))]])
 
     def site_keyboard(self, sites: list[str]) -> Markup:
-        rows = [[(s, buttons.make("lap", i, "pick"))] for i, s in enumerate(sites)]
+        """Each site's button carries its name's key, never its place in ``[[sites]]``."""
+        rows = [[(s, buttons.make("lap", 0, buttons.key(s)))] for s in sites]
         rows.append([(self.label("other_site"), buttons.make("lap", 0, "other"))])
         rows.append([(self.label("cancel"), buttons.make("lap", 0, "cancel"))])
         return self.keyboard(rows)

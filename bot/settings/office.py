@@ -180,13 +180,15 @@ class Staff(Section):
     """Someone of the office, as documents name them: a Telegram id, the name, NIP and position.
 
     The agenda and the recap print this name instead of the Telegram one; someone not
-    listed appears under their Telegram name.
+    listed appears under their Telegram name. ``site``: the [[sites]] entry they work
+    at, so their one-line /lapor is filed there without asking.
     """
 
     telegram_id: int
     name: PersonName
     nip: NIP = ""
     position: str = Field(default="", max_length=200)
+    site: Name | None = None
 
 
 class Signatory(Section):
@@ -288,6 +290,22 @@ class OfficeConfig(CheckConfig):
 
     staff: tuple[Staff, ...] = ()
     signatory: Signatory = Signatory()
+
+    @model_validator(mode="after")
+    def _staff_sites_exist(self) -> OfficeConfig:
+        """A staff member's site must be configured: a typo would file at no site, silently."""
+        sites = {s.name for s in self.sites}
+        for i, person in enumerate(self.staff):
+            if person.site is not None and person.site not in sites:
+                raise ValueError(
+                    f"staff[{i}].site: {person.site!r} is not the name of any [[sites]] entry; "
+                    f"use one of: {', '.join(sorted(sites)) or '(none yet)'}"
+                )
+        return self
+
+    def staff_site(self, telegram_id: int) -> str | None:
+        """The site the office's staff list gives this person, if any."""
+        return next((s.site for s in self.staff if s.telegram_id == telegram_id), None)
 
     @field_validator("staff")
     @classmethod

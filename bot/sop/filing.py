@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.delivery.queue import URGENT
 from bot.domain import model
@@ -74,12 +75,15 @@ class Filing(Part):
         filed_by: Actor | None = None,
         update_id: int | None = None,
         limited: bool = False,
+        site_from: str | None = None,
     ) -> int | None:
         """File a complaint; it joins its site's open incident or opens one (and its
         diagnosis). None if this update already filed one.
 
         ``limited``: raise ``RateLimited`` when the reporter is over ``[limits]``; checked
         in the filing transaction, so two updates cannot both slip under the limit.
+        ``site_from``: how the site was known without asking ("text", "staff", "last"),
+        recorded with step 1 and told in the acknowledgement so a wrong guess is seen.
         """
         async with self._write() as tx:
             if (
@@ -97,6 +101,7 @@ class Filing(Part):
                 text=text,
                 filed_by=filed_by,
                 update_id=update_id,
+                site_from=site_from,
             )
         if filed is None:
             return None
@@ -145,6 +150,7 @@ class Filing(Part):
         text: str,
         filed_by: Actor | None = None,
         update_id: int | None = None,
+        site_from: str | None = None,
     ) -> Filed | None:
         """The one filing path: the complaint, its step 1, its incident, the messages."""
         monitored = channel == MONITOR_CHANNEL
@@ -172,7 +178,14 @@ class Filing(Part):
         await tx.incidents.link(cid, inc.id)
         who = filed_by or reporter
         await self._record_filing(
-            tx, cid, who, channel, site, text, acknowledged=reporter_chat_id is not None
+            tx,
+            cid,
+            who,
+            channel,
+            site,
+            text,
+            acknowledged=reporter_chat_id is not None,
+            site_from=site_from,
         )
         count = await tx.incidents.count(inc.id)  # once: a storm files many at a time
         if not opened:  # a new incident is diagnosing, as a new complaint is: nothing moves
@@ -195,7 +208,7 @@ class Filing(Part):
             # Planned maintenance: the complaint is filed all the same, and its
             # reporter is told the work is planned and until when.
             planned = await tx.monitor.window(site or "", tx.now)
-            await self._acknowledge(tx, c, inc, opened, count, planned)
+            await self._acknowledge(tx, c, inc, opened, count, planned, site_from)
         if opened:
             fresh = await tx.incidents.get(inc.id)  # as monitoring marked it
             assert fresh is not None
@@ -219,10 +232,12 @@ class Filing(Part):
         text: str,
         *,
         acknowledged: bool,
+        site_from: str | None = None,
     ) -> None:
         """SOP step 1 in the complaint's record; it ends when the acknowledgement is
         delivered, or at once when there is nobody to acknowledge."""
         rows = tx.complaints
+        known: dict[str, Any] = {"site_from": site_from} if site_from else {}
         await rows.event(
             cid,
             EventKind.FILED,
@@ -231,6 +246,7 @@ class Filing(Part):
             channel=channel,
             site=site,
             length=len(text),
+            **known,
         )
         for step in model.OPENED_ON_FILING:
             await rows.event(cid, EventKind.STEP_START, actor=who, step=step)
@@ -245,6 +261,7 @@ class Filing(Part):
         opened: bool,
         count: int,
         window: Window | None = None,
+        site_from: str | None = None,
     ) -> None:
         assert c.reporter_chat_id is not None
         still_down = inc.state == State.CLOSED and c.channel == "chat"
@@ -255,6 +272,7 @@ class Filing(Part):
             joined=not opened,
             count=count,
             window=window,
+            site_from=site_from,
         )
         await self.queue.send(
             tx,

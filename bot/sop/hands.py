@@ -73,6 +73,9 @@ class Hands(Part):
             )
             count = await tx.incidents.count(target)
             for c in moved:
+                # One outage, one site: a complaint filed without one takes the incident's,
+                # so /lacak, the agenda and the recap list it there.
+                took = into.site is not None and await tx.complaints.take_site(c.id, into.site)
                 await self.transitions.apply(
                     tx,
                     into,
@@ -83,6 +86,7 @@ class Hands(Part):
                     incident=target,
                     count=count,
                     from_incident=source,
+                    **({"site": into.site} if took else {}),
                 )
             await self._audit(tx, press, "merged", f"/gabung {target} {source}", None)
             await self.diagnoses.show_outcome(tx, src, merged_into=target)

@@ -66,6 +66,10 @@ class Queries:
         over, so "terima kasih pak, sudah beres" weeks later files nothing."""
         return await self.db.reads.complaints.dialog(user_id, self.db.clock() - DIALOG_LAPSES)
 
+    async def last_site(self, reporter_id: int) -> str | None:
+        """The reporter's last choice: the site of their latest complaint that had one."""
+        return await self.db.reads.complaints.last_site(reporter_id)
+
     async def filed_since(self, reporter_id: int, since: datetime) -> list[datetime]:
         return await self.db.reads.complaints.filed_since(reporter_id, since)
 

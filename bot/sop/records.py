@@ -22,11 +22,20 @@ class Records:
         self.queue = queue
 
     async def set_dialog(
-        self, user_id: int, chat_id: int, stage: str, site: str | None, *, edit: Edit | None = None
+        self,
+        user_id: int,
+        chat_id: int,
+        stage: str,
+        site: str | None,
+        *,
+        text: str | None = None,
+        reporter: str | None = None,
+        edit: Edit | None = None,
     ) -> None:
-        """Where the user is in the /lapor dialog; ``edit`` shows the next question."""
+        """Where the user is in the /lapor dialog (``text``: the complaint awaiting its
+        site; ``reporter``: whom a /catat logs it for); ``edit`` shows the next question."""
         async with self.db.write() as tx:
-            await tx.complaints.set_dialog(user_id, chat_id, stage, site)
+            await tx.complaints.set_dialog(user_id, chat_id, stage, site, text, reporter)
             if edit is not None:
                 await self.queue.edit_direct(tx, *edit)
         if edit is not None:

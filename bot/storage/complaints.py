@@ -80,10 +80,20 @@ class ComplaintReads(Table):
         """The user's /lapor dialog, if it moved on since ``since`` (an older one has
         lapsed: the next plain message is not a complaint)."""
         row = await self._one(
-            "SELECT stage, site FROM dialogs WHERE user_id=? AND updated_at>=?",
+            "SELECT stage, site, chat_id, text, reporter FROM dialogs"
+            " WHERE user_id=? AND updated_at>=?",
             (user_id, iso(since)),
         )
         return to_dialog(row) if row else None
+
+    async def last_site(self, reporter_id: int) -> str | None:
+        """The site of the reporter's most recent complaint that had one."""
+        row = await self._one(
+            "SELECT site FROM complaints WHERE reporter_id=? AND site IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            (reporter_id,),
+        )
+        return row["site"] if row else None
 
 
 class ComplaintWrites(ComplaintReads):
@@ -182,12 +192,31 @@ class ComplaintWrites(ComplaintReads):
             ),
         )
 
-    async def set_dialog(self, user_id: int, chat_id: int, stage: str, site: str | None) -> None:
+    async def set_dialog(
+        self,
+        user_id: int,
+        chat_id: int,
+        stage: str,
+        site: str | None,
+        text: str | None = None,
+        reporter: str | None = None,
+    ) -> None:
         await self._exec(
-            "INSERT INTO dialogs (user_id, chat_id, stage, site, updated_at) VALUES (?,?,?,?,?)"
-            " ON CONFLICT(user_id) DO UPDATE SET chat_id=excluded.chat_id, stage=excluded.stage,"
-            " site=excluded.site, updated_at=excluded.updated_at",
-            (user_id, chat_id, stage, site, iso(self.now)),
+            "INSERT INTO dialogs (user_id, chat_id, stage, site, text, reporter, updated_at)"
+            " VALUES (?,?,?,?,?,?,?) ON CONFLICT(user_id) DO UPDATE SET"
+            " chat_id=excluded.chat_id, stage=excluded.stage, site=excluded.site,"
+            " text=excluded.text, reporter=excluded.reporter, updated_at=excluded.updated_at",
+            (user_id, chat_id, stage, site, text, reporter, iso(self.now)),
+        )
+
+    async def take_site(self, complaint_id: int, site: str) -> bool:
+        """A complaint without a site takes its incident's (joined or merged into it)."""
+        return (
+            await self._exec(
+                "UPDATE complaints SET site=?, updated_at=? WHERE id=? AND site IS NULL",
+                (site, iso(self.now), complaint_id),
+            )
+            == 1
         )
 
     async def clear_dialog(self, user_id: int) -> None:

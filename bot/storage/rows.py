@@ -130,10 +130,17 @@ class VendorCall:
 
 @dataclass(frozen=True, slots=True)
 class Dialog:
-    """Where a user is in the /lapor dialog."""
+    """Where a user is in the /lapor (or /catat) dialog.
+
+    ``text``: the complaint, when it came before the site question; ``reporter``: the
+    name an ADB's /catat logs it for (None: the user files their own).
+    """
 
     stage: str
     site: str | None
+    chat_id: int | None = None
+    text: str | None = None
+    reporter: str | None = None
 
 
 def _time(v: Any) -> datetime | None:

@@ -104,7 +104,7 @@ async def test_refusals_are_audited_and_shown_to_staff(tmp_path: Path) -> None:
         await bot.start()
         try:
             user, other = stub.user(USER_ID, "Rina"), stub.user(OTHER_ID, "Sari")
-            stub.send_text(user, "/lapor internet mati")
+            stub.send_text(user, "/lapor internet Kantor Dinas mati")
             msg = await wait_decision(stub, "#K1")
             # Sari starts a /lapor dialog, then presses a forged site button on the ADB's
             # diagnosis message: the dialog's buttons only work in her own chat.

@@ -88,7 +88,7 @@ async def test_a_whole_day_reads_as_plain_indonesian_in_every_chat(
         await until(lambda u=uid: stub.find(u, "Jelaskan gangguannya"), what="text question")
         stub.send_text(stub.user(uid, f"Staf Tarusan {n}"), f"Aplikasi SIAK putus di meja {n}")
     storm = await wait_decision(stub, "#I2", everything="#K5")
-    stub.send_text(adb, "/catat Bu Sari: printer KTP-el di loket 1 tidak tersambung")
+    stub.send_text(adb, "/catat Bu Sari: printer KTP-el di loket 1 Kantor Dinas tidak tersambung")
     await until(lambda: stub.find(ADB_ID, "Dicatat atas nama"), what="catat ack")
     stub.press(adb, ADB_ID, storm["message_id"], stub.buttons(storm)["✅ Ya"])
     await until(lambda: stub.find(KECAMATAN[0], "selesai"), what="storm reporters told")

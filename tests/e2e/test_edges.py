@@ -4,7 +4,7 @@ huge or hostile text, a reporter who blocked the bot, a restart mid-flow."""
 from __future__ import annotations
 
 from tests.support.botapi_stub import BotApiStub
-from tests.support.e2e import Bot, db_row, file, settled, until, wait_decision
+from tests.support.e2e import Bot, answer_site, db_row, file, settled, until, wait_decision
 from tests.support.office import ADB_ID, JF_CHAT, KABID_CHAT, OTHER_ID, USER_ID
 
 
@@ -121,7 +121,7 @@ async def test_html_in_a_complaint_is_shown_as_text(stub: BotApiStub, bot: Bot) 
 async def test_reporter_who_blocked_the_bot(stub: BotApiStub, bot: Bot) -> None:
     user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
     stub.blocked.add(USER_ID)
-    stub.send_text(user, "/lapor printer jaringan mati")
+    stub.send_text(user, "/lapor printer jaringan Kantor Dinas mati")  # no question
     warn = await until(lambda: stub.find(ADB_ID, "Pesan tidak terkirim"), what="ADB told")
     assert "#K1" in warn["text"] and "Rina" in warn["text"]
     msg = await wait_decision(stub, "#K1")
@@ -181,7 +181,7 @@ async def test_restart_in_the_middle_of_the_flow(stub: BotApiStub, bot: Bot) -> 
 
 async def test_redelivered_update_files_one_complaint(stub: BotApiStub, bot: Bot) -> None:
     user = stub.user(USER_ID, "Rina")
-    update_id = stub.send_text(user, "/lapor listrik aman, jaringan mati")
+    update_id = stub.send_text(user, "/lapor listrik aman, jaringan Kantor Dinas mati")
     await until(lambda: stub.find(USER_ID, "#K1 diterima"), what="ack")
     await bot.stop()
     stub.redeliver(update_id)
@@ -198,6 +198,7 @@ async def test_adb_logs_a_phone_complaint_with_catat(stub: BotApiStub, bot: Bot)
     stub.send_text(user, "/catat Pak Budi: internet mati")
     await until(lambda: stub.find(USER_ID, "hanya untuk ADB"), what="non-ADB refused")
     stub.send_text(adb, "/catat Pak Budi (Kec. Lengayang): jaringan kecamatan putus sejak pagi")
+    await answer_site(stub, adb)  # not a configured site: "Lainnya"
     ack = await until(lambda: stub.find(ADB_ID, "#K1 diterima"), what="ack to the ADB")
     assert "Pak Budi (Kec. Lengayang)" in ack["text"]
     msg = await wait_decision(stub, "#K1")
@@ -226,7 +227,7 @@ async def test_english_when_configured(stub: BotApiStub, settings, config) -> No
     await english.start()
     try:
         user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
-        stub.send_text(user, "/lapor the network is down")
+        stub.send_text(user, "/lapor the network at Kantor Dinas is down")
         await until(lambda: stub.find(USER_ID, "Complaint #K1 received"), what="English ack")
         msg = await until(
             lambda: (

@@ -49,7 +49,9 @@ async def test_the_sop_survives_a_fifth_of_calls_failing(
     )
     adb, jf = stub.user(ADB_ID, "Andi ADB"), stub.user(9100, "Joko JF")
     for n, uid in enumerate(USERS, 1):
-        stub.send_text(stub.user(uid, f"Pelapor {n}"), f"/lapor gangguan nomor {n} di loket")
+        stub.send_text(
+            stub.user(uid, f"Pelapor {n}"), f"/lapor gangguan nomor {n} di loket Kantor Dinas"
+        )
     tags = " ".join(f"#K{n}" for n in range(1, len(USERS) + 1))
 
     # One outage: both ADBs get its finished diagnosis, listing every complaint, with buttons.

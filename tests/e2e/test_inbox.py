@@ -49,7 +49,7 @@ async def test_unparsable_update_is_kept_marked_and_skipped(
     user = stub.user(USER_ID, "Rina")
     # One batch: a good complaint between two updates PTB cannot parse.
     bad1 = push_raw(stub, json.loads(json.dumps(BROKEN[0])))
-    good = stub.send_text(user, "/lapor jaringan lantai 2 mati")
+    good = stub.send_text(user, "/lapor jaringan lantai 2 Kantor Dinas mati")
     bad2 = push_raw(stub, json.loads(json.dumps(BROKEN[1])))
     b = Bot(settings, config)
     await b.start()
@@ -78,7 +78,7 @@ async def test_complaint_handled_again_after_a_crash_files_nothing_twice(
     stub: BotApiStub, bot: Bot
 ) -> None:
     user = stub.user(USER_ID, "Rina")
-    uid = stub.send_text(user, "/lapor jaringan mati")
+    uid = stub.send_text(user, "/lapor jaringan Kantor Dinas mati")
     tag = await until(lambda: acks(stub), what="ack")
     await wait_decision(stub, "#K1")
     await bot.stop()
@@ -195,7 +195,7 @@ async def test_webhook_unparsable_update_answered_kept_and_skipped(
         "message": {
             "message_id": 1,
             "date": 1700000000,
-            "text": "/lapor jaringan mati",
+            "text": "/lapor jaringan Kantor Dinas mati",
             "from": {"id": USER_ID, "is_bot": False, "first_name": "Rina"},
             "chat": {"id": USER_ID, "type": "private", "first_name": "Rina"},
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
@@ -252,7 +252,7 @@ async def test_a_lone_surrogate_is_stored_escaped_and_skipped_and_polling_goes_o
 ) -> None:
     user = stub.user(USER_ID, "Rina")
     bad = lone_surrogate(stub, user)
-    good = stub.send_text(user, "/lapor printer mati")
+    good = stub.send_text(user, "/lapor printer Kantor Dinas mati")
     b = Bot(settings, config)
     await b.start()
     try:

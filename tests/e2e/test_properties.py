@@ -339,7 +339,8 @@ async def _complaints_in_every_state(w: World) -> None:
     stub, adb, jf = w.stub, BotApiStub.user(ADB_ID, "Andi ADB"), BotApiStub.user(9100, "Joko JF")
 
     async def file(user_id: int, text: str, *states: str) -> None:
-        stub.send_text(BotApiStub.user(user_id, "Rina"), f"/lapor {text}")
+        # Naming a configured site files it without the site question.
+        stub.send_text(BotApiStub.user(user_id, "Rina"), f"/lapor {text} di Kantor Dinas")
         await _states(w, *states)
 
     await file(USER_ID, "internet mati", "awaiting_decision")

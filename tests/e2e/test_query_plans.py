@@ -87,7 +87,9 @@ async def test_the_storm_path_scans_no_growing_table(
 ) -> None:
     statements.clear()  # the start-up's migrations are not the storm's path
     for n, uid in enumerate(range(7300, 7306)):
-        stub.send_text(stub.user(uid, f"Pelapor {n}"), f"/lapor internet loket {n} mati")
+        stub.send_text(
+            stub.user(uid, f"Pelapor {n}"), f"/lapor internet loket {n} Kantor Dinas mati"
+        )
     prompt = await wait_decision(stub, "#I1", everything="#K6")
     adb = stub.user(ADB_ID, "Andi ADB")
     stub.press(adb, ADB_ID, prompt["message_id"], stub.buttons(prompt)["✅ Ya"])

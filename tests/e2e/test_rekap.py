@@ -54,7 +54,7 @@ async def test_agenda_with_a_month_and_a_site_is_the_buku_agenda_for_staff(
     stub: BotApiStub, bot: Bot
 ) -> None:
     user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
-    for text in ("/lapor internet mati di loket 1", "/lapor internet mati di loket 2"):
+    for text in ("/lapor internet Kantor Dinas mati di loket 1", "/lapor internet mati di loket 2"):
         stub.send_text(user, text)
     await until(
         lambda: len(rows(bot.settings.netmaint_db, "SELECT 1 FROM complaints")) == 2,
@@ -145,7 +145,7 @@ async def test_a_complaint_sent_while_a_document_is_made_is_not_kept_waiting(
     user, adb = stub.user(USER_ID, "Rina"), stub.user(ADB_ID, "Andi ADB")
     async with running(Bot(settings, config)):
         stub.send_text(adb, "/rekap November 2026")
-        stub.send_text(user, "/lapor internet mati di loket 3")
+        stub.send_text(user, "/lapor internet Kantor Dinas mati di loket 3")
         await until(lambda: stub.documents, 60, "the recap document")
         await until(lambda: stub.find(USER_ID, "diterima"), what="the acknowledgement")
     order = [

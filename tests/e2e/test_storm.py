@@ -18,7 +18,9 @@ REPORTERS = range(7100, 7120)
 def _burst(stub: BotApiStub, users: range, first: int = 0) -> str:
     """Every user files at once; returns the tags the complaints will have, in order."""
     for n, uid in enumerate(users):
-        stub.send_text(stub.user(uid, f"Pelapor {n}"), f"/lapor internet loket {n} mati")
+        stub.send_text(
+            stub.user(uid, f"Pelapor {n}"), f"/lapor internet loket {n} Kantor Dinas mati"
+        )
     return " ".join(f"#K{first + n + 1}" for n in range(len(users)))
 
 

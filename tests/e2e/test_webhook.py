@@ -56,7 +56,7 @@ async def test_webhook_stores_then_answers_and_refuses_forgeries(
             for _ in range(2):  # Telegram retries when unsure: still one complaint
                 ok = await client.post(
                     url,
-                    json=_update(51, "/lapor jaringan mati"),
+                    json=_update(51, "/lapor jaringan Kantor Dinas mati"),
                     headers={"X-Telegram-Bot-Api-Secret-Token": SECRET},
                 )
                 assert ok.status_code == 200

@@ -154,12 +154,55 @@ async def wait_decision(
     return await until(ready, 20, f"decision buttons for {tag}")
 
 
-async def file(stub: BotApiStub, user: dict, text: str) -> str:
-    """A user files a complaint with /lapor <text>; returns its tag once acknowledged."""
-    before = len([t for t in stub.texts(user["id"]) if "diterima" in t])
-    stub.send_text(user, f"/lapor {text}")
-    acks = await until(
-        lambda: [t for t in stub.texts(user["id"]) if "diterima" in t][before:],
-        what="the complaint's acknowledgement",
+SITE_QUESTION = "Di lokasi/unit mana"
+OTHER_SITE = "Lainnya / tidak ada di daftar"  # the site question's "no site" button
+
+
+def _question(stub: BotApiStub, chat: int, after: int) -> dict[str, Any] | None:
+    """The newest site question in ``chat`` sent after message ``after``, still unanswered."""
+    asked = [
+        m
+        for m in stub.chat_messages(chat)
+        if m["message_id"] > after and SITE_QUESTION in m["text"] and stub.buttons(m)
+    ]
+    return asked[-1] if asked else None
+
+
+async def answer_site(
+    stub: BotApiStub,
+    user: dict[str, Any],
+    site: str | None = None,
+    chat: int | None = None,
+    after: int = 0,
+) -> dict[str, Any]:
+    """``user`` presses ``site``'s button (None: "Lainnya") on the bot's site question in
+    ``chat`` (their private chat unless given); returns the question once it is answered."""
+    chat = user["id"] if chat is None else chat
+    ask = await until(lambda: _question(stub, chat, after), what="the site question")
+    stub.press(user, chat, ask["message_id"], stub.buttons(ask)[site or OTHER_SITE])
+    key = (chat, ask["message_id"])
+    answered: dict[str, Any] = await until(
+        lambda: not stub.buttons(stub.messages[key]) and stub.messages[key],
+        what="the site question answered",
     )
+    return answered
+
+
+async def file(stub: BotApiStub, user: dict[str, Any], text: str, site: str | None = None) -> str:
+    """A user files a complaint with /lapor <text>; returns its tag once acknowledged.
+
+    A complaint whose site the bot cannot tell gets the site question first: answered
+    with ``site``'s button, or "Lainnya" (filed without a site) when ``site`` is None.
+    """
+    before = len([t for t in stub.texts(user["id"]) if "diterima" in t])
+    last = max((m["message_id"] for m in stub.chat_messages(user["id"])), default=0)
+    stub.send_text(user, f"/lapor {text}")
+
+    def acked() -> list[str]:
+        return [t for t in stub.texts(user["id"]) if "diterima" in t][before:]
+
+    await until(lambda: acked() or _question(stub, user["id"], last), what="an answer")
+    if not acked():
+        await answer_site(stub, user, site, after=last)
+    acks: list[str] = await until(acked, what="the complaint's acknowledgement")
     return "#K" + acks[0].split("#K", 1)[1].split()[0].rstrip(".")
