@@ -8,7 +8,8 @@ and its own HTTP protocol class, uvicorn's ``H11Protocol`` with a gate in
 front. The moment after accept (``connection_made`` on the plain TCP
 transport) the gate
 
-* closes a peer outside ``[agent] allow`` before a byte is read or TLS begins;
+* closes a peer outside ``[agent] allow`` before a byte is read or TLS begins,
+  and one past the open-connection bounds (all addresses, and each address);
 * upgrades the rest to TLS itself (``loop.start_tls``, TLS 1.2 at least, set
   here rather than left to the system's OpenSSL policy);
 * gives the TLS handshake and each request's head ``header_timeout_s`` to
@@ -28,6 +29,7 @@ import logging
 import socket
 import ssl
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,6 +46,9 @@ log = logging.getLogger(__name__)
 # Above this many open connections (all from allowed addresses) new ones are closed
 # at accept: the process keeps file descriptors for its probes under a 1024 ulimit.
 MAX_CONNECTIONS = 512
+# ... and above this many from one address: ``allow`` may be a whole /24, and one
+# noisy host in it must not use up the 512 the bot's own connections need.
+MAX_CONNECTIONS_PER_ADDRESS = 64
 _LOG_EVERY_S = 60.0  # one log line per refused address per minute, not one per attempt
 _LOGGED_ADDRESSES = 1024
 
@@ -95,11 +100,36 @@ class Gate:
     tls: ssl.SSLContext | None
     header_timeout_s: float
     max_connections: int = MAX_CONNECTIONS
+    max_per_address: int = MAX_CONNECTIONS_PER_ADDRESS
     open: set[asyncio.Protocol] = field(default_factory=set)
+    per_address: Counter[str] = field(default_factory=Counter)
     _logged: dict[str, float] = field(default_factory=dict)
 
     def admits(self, host: str | None) -> bool:
         return not self.allow or is_allowed(host, self.allow)
+
+    def enter(self, connection: asyncio.Protocol, host: str | None) -> str | None:
+        """Count a new connection in, or say why it is refused (it is then not counted)."""
+        if not self.admits(host):
+            return "not in [agent] allow"
+        if len(self.open) >= self.max_connections:
+            return f"{self.max_connections} connections already open"
+        key = host or "?"
+        if self.per_address[key] >= self.max_per_address:
+            return f"{self.max_per_address} connections from this address already open"
+        self.open.add(connection)
+        self.per_address[key] += 1
+        return None
+
+    def leave(self, connection: asyncio.Protocol, host: str | None) -> None:
+        """Count a closed connection out; one that ``enter`` refused was never in."""
+        if connection not in self.open:
+            return
+        self.open.discard(connection)
+        key = host or "?"
+        self.per_address[key] -= 1
+        if self.per_address[key] <= 0:
+            del self.per_address[key]
 
     def note_refusal(self, host: str | None, why: str) -> None:
         """Log a refused address at most once a minute: a flood must not flood the log."""
@@ -149,15 +179,11 @@ class GatedH11Protocol(H11Protocol):
         self._raw = transport
         peer = transport.get_extra_info("peername")
         self._peer = str(peer[0]) if peer else None
-        if not gate.admits(self._peer):
-            gate.note_refusal(self._peer, "not in [agent] allow")
+        refusal = gate.enter(self, self._peer)
+        if refusal is not None:
+            gate.note_refusal(self._peer, refusal)
             transport.abort()
             return
-        if len(gate.open) >= gate.max_connections:
-            gate.note_refusal(self._peer, f"{gate.max_connections} connections already open")
-            transport.abort()
-            return
-        gate.open.add(self)
         self._arm_head_timer()
         if gate.tls is None:
             self._start(transport)
@@ -206,7 +232,7 @@ class GatedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_timer()
-        self.gate.open.discard(self)
+        self.gate.leave(self, self._peer)
         if self._started:
             super().connection_lost(exc)
 
