@@ -31,9 +31,10 @@ from starlette.routing import Route
 
 from bot.settings.environment import Settings
 from bot.storage import Database
+from bot.storage.locked import Stopped, is_locked
 from bot.telegram import connect
 from bot.telegram.connect import reach
-from bot.telegram.inbox import ALLOWED_UPDATES, Pruner, Stopped, handle_raw, is_locked, store
+from bot.telegram.inbox import ALLOWED_UPDATES, Pruner, handle_raw, store
 from checks import redact
 from checks.agent.listener import Gate, gated_protocol
 from handlers.context import App, services_of_app
