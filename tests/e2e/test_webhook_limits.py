@@ -16,6 +16,7 @@ import httpx
 from pydantic import SecretStr
 
 from bot.settings.environment import Settings
+from bot.settings.office import OfficeConfig
 from tests.support.botapi_stub import BotApiStub
 from tests.support.e2e import Bot, until
 from tests.support.loopback import free_port, idle_connections
@@ -36,7 +37,7 @@ def _hooked(settings: Settings, port: int) -> Settings:
     )
 
 
-def _lapor(update_id: int) -> dict:
+def _lapor(update_id: int) -> dict[str, object]:
     user = {"id": USER_ID, "is_bot": False, "first_name": "Rina"}
     return {
         "update_id": update_id,
@@ -76,7 +77,7 @@ async def _closed_by_server(reader: asyncio.StreamReader) -> bool:
 
 
 async def test_1100_idle_sockets_do_not_keep_telegrams_post_out(
-    stub: BotApiStub, settings: Settings, config
+    stub: BotApiStub, settings: Settings, config: OfficeConfig
 ) -> None:
     port = free_port()
     hooked = _hooked(settings, port)
@@ -100,7 +101,7 @@ async def test_1100_idle_sockets_do_not_keep_telegrams_post_out(
 
 
 async def test_a_silent_or_dribbling_connection_is_closed(
-    stub: BotApiStub, settings: Settings, config
+    stub: BotApiStub, settings: Settings, config: OfficeConfig
 ) -> None:
     port = free_port()
     hooked = _hooked(settings, port)
@@ -115,7 +116,7 @@ async def test_a_silent_or_dribbling_connection_is_closed(
         )
         silent.close()
         dribble.close()
-        assert closed == [True, True]
+        assert list(closed) == [True, True]
         async with httpx.AsyncClient(timeout=15) as client:  # and the listener still serves
             response = await client.post(
                 f"http://127.0.0.1:{port}/telegram/hook",

@@ -95,8 +95,11 @@ async def test_a_diagnosis_finished_under_a_long_lock_is_stored_and_shown(
         checks = await db.connection.execute_fetchall(
             "SELECT step FROM incident_checks WHERE incident_id=1 AND round=1", ()
         )
-        prompts = await db.connection.execute_fetchall(
-            "SELECT payload FROM outbox WHERE purpose='diagnosis:1' AND method='sendMessage'", ()
+        prompts = list(
+            await db.connection.execute_fetchall(
+                "SELECT payload FROM outbox WHERE purpose='diagnosis:1' AND method='sendMessage'",
+                (),
+            )
         )
     assert [tuple(r) for r in states] == [("awaiting_decision",)]
     assert [tuple(r) for r in checks] == [(2,)], "the finished step is stored"
