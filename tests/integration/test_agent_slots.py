@@ -13,6 +13,7 @@ import socket
 from pathlib import Path
 
 import httpx
+import psutil
 import pytest
 
 from tests.support.agent import OUTSIDE_SOURCE, loopback_config, start_agent
@@ -32,7 +33,8 @@ def _source_usable(address: str) -> bool:
 
 
 async def test_diagnoses_whose_client_left_free_their_turns(tmp_path: Path) -> None:
-    """Four diagnoses stuck on a silent service, their bot gone: the next one is served."""
+    """Four diagnoses stuck on a silent service, their bot gone: their probes stop and the
+    next diagnosis is served, not told "busy"."""
     with unanswered_port() as silent:
         config = loopback_config(
             max_concurrent=4,
@@ -50,7 +52,17 @@ async def test_diagnoses_whose_client_left_free_their_turns(tmp_path: Path) -> N
                             "/v1/diagnose", headers=agent.headers(), json={"steps": [5]}
                         )
 
-            await asyncio.gather(*(abandoned() for _ in range(4)))
+            def probing() -> int:  # the agent's connects to the silent service, under way
+                return sum(
+                    1
+                    for c in psutil.Process(agent.proc.pid).net_connections("tcp")
+                    if c.status == psutil.CONN_SYN_SENT and c.raddr and c.raddr[1] == silent
+                )
+
+            leaving = asyncio.gather(*(abandoned() for _ in range(4)))
+            await until(lambda: probing() == 4, what="four diagnoses probing the service")
+            await leaving
+            await until(lambda: probing() == 0, what="the abandoned probes stopped")
             async with agent.async_client(timeout=20.0) as client:
                 response = await client.post(
                     "/v1/diagnose", headers=agent.headers(), json={"steps": [3]}
