@@ -87,7 +87,7 @@ async def test_1100_idle_sockets_do_not_keep_telegrams_post_out(
     try:
         with file_limit(OFFICE_FILE_LIMIT):
             async with idle_connections(port, IDLE_SOCKETS) as connected:
-                assert connected == IDLE_SOCKETS
+                assert connected > OFFICE_FILE_LIMIT  # more than the bot could ever hold
                 async with httpx.AsyncClient(timeout=15) as client:
                     response = await client.post(
                         url,
