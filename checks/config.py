@@ -232,6 +232,8 @@ class Agent(Section):
     queue_wait_s: float = Field(default=5.0, ge=0, le=60)  # a request waits this for a slot
     header_timeout_s: float = Field(default=5.0, ge=1, le=60)  # TLS handshake + request head
     idle_timeout_s: int = Field(default=5, ge=1, le=300)  # a kept-alive connection between requests
+    # open connections from one client address (the whole listener takes at most 512)
+    max_connections_per_address: int = Field(default=64, ge=1, le=512)
 
     @field_validator("allow")
     @classmethod

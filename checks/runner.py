@@ -2,7 +2,8 @@
 
 The bot shows each step as it finishes (``on_result``), so a slow step does
 not hide the fast ones. A check that crashes becomes that step's ERROR
-result; the run itself never raises for a failed probe.
+result; the run itself never raises for a failed probe. A cancelled run
+cancels every step still running: no probe outlives the request it was for.
 """
 
 from __future__ import annotations
@@ -81,14 +82,19 @@ async def run_sop_checks(
         raise ValueError(f"unknown SOP step(s) {unknown}; diagnostic steps are {first}-{last}")
     started, t0 = datetime.now(UTC), time.perf_counter()
     results: list[CheckResult] = []
-    for next_done in asyncio.as_completed([_guarded(s, config) for s in chosen]):
-        result = await next_done
-        results.append(result)
-        if on_result is not None:
-            try:
-                await on_result(result)
-            except Exception:
-                log.exception("on_result callback failed for step %d", result.step)
+    running = [asyncio.ensure_future(_guarded(s, config)) for s in chosen]
+    try:
+        for next_done in asyncio.as_completed(running):
+            result = await next_done
+            results.append(result)
+            if on_result is not None:
+                try:
+                    await on_result(result)
+                except Exception:
+                    log.exception("on_result callback failed for step %d", result.step)
+    finally:  # a run cancelled (its client left, a stop) stops its probes too
+        for step in running:
+            step.cancel()
     results.sort(key=lambda r: r.step)
     return Report(
         host=socket.gethostname(),

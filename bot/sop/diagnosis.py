@@ -2,7 +2,8 @@
 
 One run per incident at a time, however many complaints joined it: a storm
 of complaints about one site costs one diagnosis and one message to the ADB.
-Each result is committed as it arrives, into the incident and into every
+Each result is committed as it arrives (waiting out another program's lock
+on the database, never dropped), into the incident and into every
 complaint's own record, and the ADB's diagnosis message is edited to show it;
 when the run ends the ``CHECKS_DONE`` transition puts the Ya/Tidak buttons
 under it. A run cut short by a restart is run again (``resume``).
@@ -26,9 +27,14 @@ from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
 from bot.sop.transition import Transitions
 from bot.storage import Complaint, Database, Incident, Tx
+from bot.storage.locked import patiently
 from checks.models import CheckResult, Report
 
 log = logging.getLogger(__name__)
+# A finished check is not thrown away because another program (a backup, an sqlite3
+# shell) holds the database past SQLite's busy timeout: its write is tried again, for
+# up to a day; a restart meanwhile runs the diagnosis again (``resume``).
+LOCKED_PATIENCE_S = 24 * 3600.0
 
 
 class Diagnoses:
@@ -208,6 +214,13 @@ class Diagnoses:
         await self._finish(iid, round_, report)
 
     async def _on_result(self, iid: int, round_: int, result: CheckResult) -> None:
+        what = f"storing step {result.step} of incident {iid}'s diagnosis"
+        await patiently(
+            what, lambda: self._store_result(iid, round_, result), give_up_after_s=LOCKED_PATIENCE_S
+        )
+        self.queue.wake()
+
+    async def _store_result(self, iid: int, round_: int, result: CheckResult) -> None:
         async with self.db.write() as tx:
             inc = await tx.incidents.get(iid)
             if inc is None or inc.round != round_ or inc.state != State.DIAGNOSING:
@@ -229,9 +242,15 @@ class Diagnoses:
             await self.edit(
                 tx, inc, self.text(inc, complaints, checks, done=False), priority=BACKGROUND
             )
-        self.queue.wake()
 
     async def _finish(self, iid: int, round_: int, report: Report | None) -> None:
+        what = f"storing the end of incident {iid}'s diagnosis"
+        await patiently(
+            what, lambda: self._store_finish(iid, round_, report), give_up_after_s=LOCKED_PATIENCE_S
+        )
+        self.queue.wake()
+
+    async def _store_finish(self, iid: int, round_: int, report: Report | None) -> None:
         async with self.db.write() as tx:
             inc = await tx.incidents.get(iid)
             if inc is None or inc.round != round_:
@@ -266,4 +285,3 @@ class Diagnoses:
             checks = await tx.incidents.checks(iid, round_)
             text = self.text(after, complaints, checks, done=True, error=report is None)
             await self.edit(tx, after, text, buttons=True, priority=URGENT)
-        self.queue.wake()

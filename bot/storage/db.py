@@ -39,6 +39,7 @@ from bot.storage.status import StatusReads, StatusWrites
 log = logging.getLogger(__name__)
 MIGRATIONS = "migrations"
 OUR_TABLES = frozenset({"complaints", "timeline", "inbox", "outbox"})  # since migration 0001
+BUSY_TIMEOUT_S = 10.0  # SQLite waits this for another program's lock, then the write fails
 FIX = "set NETMAINT_DB to the bot's database file, or to a new path to start an empty one"
 
 
@@ -80,9 +81,12 @@ class Tx:
 class Database:
     """``async with Database(path) as db:`` opens, migrates and closes."""
 
-    def __init__(self, path: Path | str, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, path: Path | str, clock: Clock = utc_now, busy_timeout_s: float = BUSY_TIMEOUT_S
+    ) -> None:
         self.path = Path(path)
         self.clock = clock
+        self.busy_timeout_s = busy_timeout_s
         self._writer: aiosqlite.Connection | None = None
         self._reader: aiosqlite.Connection | None = None
         self._reads: Reads | None = None
@@ -102,7 +106,7 @@ class Database:
         _check_path(self.path)
         _create_private(self.path)
         try:
-            writer = await _connect(self.path)
+            writer = await _connect(self.path, self.busy_timeout_s)
         except sqlite3.Error as exc:
             raise StorageError(
                 f"NETMAINT_DB={self.path}: cannot open it ({exc}); check that "
@@ -115,7 +119,7 @@ class Database:
             await writer.execute("PRAGMA synchronous=FULL")
             await writer.execute("PRAGMA foreign_keys=ON")
             await _migrate(writer)
-            reader = await _connect(self.path)
+            reader = await _connect(self.path, self.busy_timeout_s)
             await reader.execute("PRAGMA query_only=ON")
         except sqlite3.Error as exc:
             await writer.close()
@@ -296,10 +300,10 @@ def _explain(path: Path, exc: sqlite3.Error) -> str:
     return f"NETMAINT_DB={path} cannot be used (SQLite says: {text}); {FIX}"
 
 
-async def _connect(path: Path) -> aiosqlite.Connection:
+async def _connect(path: Path, busy_timeout_s: float) -> aiosqlite.Connection:
     db = await aiosqlite.connect(path, isolation_level=None)
     db.row_factory = aiosqlite.Row
-    await db.execute("PRAGMA busy_timeout=10000")
+    await db.execute(f"PRAGMA busy_timeout={round(busy_timeout_s * 1000)}")
     return db
 
 

@@ -16,69 +16,19 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import sqlite3
-from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 from telegram import Update
 
 from bot.storage import Database, Tx
+from bot.storage.locked import patiently
 from checks import redact
 from handlers.context import App
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 UNPARSABLE = "unparsable"  # inbox.error of an update python-telegram-bot cannot read
-LOCKED_WAIT_S = (1.0, 2.0, 5.0, 10.0, 30.0)  # waits between tries on a locked database
-T = TypeVar("T")
-
-
-class Stopped(Exception):
-    """The bot is stopping while it waited for a locked database; the work stays undone."""
-
-
-def is_locked(exc: BaseException) -> bool:
-    """SQLite's "database is locked" / "busy" after its busy timeout."""
-    return isinstance(exc, sqlite3.OperationalError) and any(
-        w in str(exc) for w in ("locked", "busy")
-    )
-
-
-async def patiently(
-    what: str, write: Callable[[], Awaitable[T]], stop: asyncio.Event | None = None
-) -> T:
-    """Run ``write``; while the database is locked by another program, log, wait, retry.
-
-    Raises ``Stopped`` if ``stop`` is set while waiting: the update stays in Telegram's
-    queue (not stored) or in the inbox (not marked), and is handled after the restart.
-    """
-    tries = 0
-    while True:
-        try:
-            return await write()
-        except sqlite3.OperationalError as exc:
-            if not is_locked(exc):
-                raise
-            wait = LOCKED_WAIT_S[min(tries, len(LOCKED_WAIT_S) - 1)]
-            tries += 1
-            log.warning(
-                "the database is locked by another program (SQLite: %s) while %s; "
-                "waiting %.0f s and trying again (try %d). Close the other program "
-                "(a backup, an sqlite3 shell) if this goes on",
-                exc,
-                what,
-                wait,
-                tries,
-            )
-        if stop is None:
-            await asyncio.sleep(wait)
-        else:
-            try:
-                await asyncio.wait_for(stop.wait(), wait)
-            except TimeoutError:
-                continue
-            raise Stopped(what)
 
 
 def update_id_of(raw: Any) -> int | None:

@@ -2,7 +2,7 @@
 
 The stock updater confirms an update to Telegram before the handler has run;
 here the offset moves past an update only after it is stored and handled. A
-database locked by another program is waited for (``inbox.patiently``): the
+database locked by another program is waited for (``bot.storage.locked.patiently``): the
 loop goes on when the lock is released instead of ending the bot.
 """
 
@@ -21,16 +21,9 @@ from telegram.warnings import PTBUserWarning
 
 from bot.delivery.sender import retry_seconds
 from bot.storage import Database
+from bot.storage.locked import Stopped, patiently
 from bot.telegram.connect import set_reachable, why
-from bot.telegram.inbox import (
-    ALLOWED_UPDATES,
-    Pruner,
-    Stopped,
-    handle_raw,
-    patiently,
-    store_batch,
-    update_id_of,
-)
+from bot.telegram.inbox import ALLOWED_UPDATES, Pruner, handle_raw, store_batch, update_id_of
 from handlers.context import App, services_of_app
 
 log = logging.getLogger(__name__)

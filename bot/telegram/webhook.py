@@ -4,6 +4,13 @@ The stock webhook answers before the handler runs; here the update is in the
 inbox (SQLite, committed) before Telegram hears "OK", and a single worker then
 handles stored updates in order. A request without the secret Telegram was
 given (``X-Telegram-Bot-Api-Secret-Token``) is refused and stores nothing.
+
+The listener is the agent's gated one (``checks.agent.listener``), without an
+allow list or TLS (a reverse proxy does those): a connection must send its
+request head within ``HEADER_TIMEOUT_S``, one idle between requests is closed
+after ``IDLE_TIMEOUT_S``, and at most ``MAX_CONNECTIONS`` are open, the oldest
+idle one making room for a newcomer. Stock uvicorn has none of these: 1,100
+idle sockets under a 1,024 file limit kept Telegram's genuine POST out.
 """
 
 from __future__ import annotations
@@ -24,15 +31,21 @@ from starlette.routing import Route
 
 from bot.settings.environment import Settings
 from bot.storage import Database
+from bot.storage.locked import Stopped, is_locked
 from bot.telegram import connect
 from bot.telegram.connect import reach
-from bot.telegram.inbox import ALLOWED_UPDATES, Pruner, Stopped, handle_raw, is_locked, store
+from bot.telegram.inbox import ALLOWED_UPDATES, Pruner, handle_raw, store
 from checks import redact
+from checks.agent.listener import Gate, gated_protocol
 from handlers.context import App, services_of_app
 
 log = logging.getLogger(__name__)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header name, not a secret)
 MAX_BODY = 1_000_000  # an update is a few KB; refuse anything absurd
+HEADER_TIMEOUT_S = 5.0  # Telegram sends its request at once
+IDLE_TIMEOUT_S = 5  # between two requests on one connection
+MAX_CONNECTIONS = 256  # Telegram opens at most 100 (setWebhook's max_connections)
+ACCEPT_BATCH = 128  # sockets asyncio accepts at once, before the gate sees any of them
 
 
 def webhook_app(db: Database, secret: str, path: str, queue: asyncio.Queue[int]) -> Starlette:
@@ -82,11 +95,22 @@ async def webhook_loop(
     assert url is not None and secret is not None
     host, _, port = settings.netmaint_webhook_listen.rpartition(":")
     queue: asyncio.Queue[int] = asyncio.Queue()
+    # One proxy in front may be every peer: no bound per address below the whole one.
+    gate = Gate(
+        allow=(),
+        tls=None,
+        header_timeout_s=HEADER_TIMEOUT_S,
+        max_connections=MAX_CONNECTIONS,
+        max_per_address=MAX_CONNECTIONS,
+    )
     server = uvicorn.Server(
         uvicorn.Config(
             webhook_app(db, secret, urlsplit(url).path or "/", queue),
             host=host.strip("[]"),
             port=int(port),
+            http=gated_protocol(gate),
+            backlog=ACCEPT_BATCH,
+            timeout_keep_alive=IDLE_TIMEOUT_S,
             log_config=None,
             lifespan="off",
             ws="none",

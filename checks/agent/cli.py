@@ -192,6 +192,7 @@ def describe(plan: Plan) -> str:
             f"{agent.max_concurrent} requests at once, others wait up to "
             f"{agent.queue_wait_s:g} s then get 503; request within {agent.header_timeout_s:g} s "
             f"of connecting; idle connections closed after {agent.idle_timeout_s} s; "
+            f"at most {agent.max_connections_per_address} open connections from one address; "
             f"bodies up to {MAX_BODY_BYTES // 1024} KiB",
         ),
         ("api", ", ".join(ENDPOINTS)),
@@ -251,6 +252,7 @@ def _serve(plan: Plan, token: SecretStr, log_level: str) -> int:
         allow=parse_allow(agent.allow),
         tls=tls_context(*plan.tls) if plan.tls else None,
         header_timeout_s=agent.header_timeout_s,
+        max_per_address=agent.max_connections_per_address,
     )
     try:
         sock = listen_socket(plan.host, plan.port)

@@ -5,7 +5,8 @@ reads and parses the body before dependencies run: the client address, the
 token and the declared size must be checked first, so an unauthenticated or
 oversized request costs nothing and changes nothing. The concurrency bound
 counts requests, not connections: a request past ``max_concurrent`` waits up
-to ``queue_wait_s`` for a turn and only then is answered 503 ``busy``.
+to ``queue_wait_s`` for a turn and only then is answered 503 ``busy``; a
+request whose client leaves is stopped and its turn freed (``departure``).
 (Addresses outside ``allow`` are already closed at accept by
 ``checks.agent.listener``; the check here covers any other server.)
 Every refusal is a short JSON body: ``{"error": code, "message": text}``.
@@ -20,7 +21,9 @@ import logging
 from collections.abc import Iterable, Mapping
 
 from starlette.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from checks.agent.departure import ClientGone, Departure
 
 log = logging.getLogger(__name__)
 
@@ -107,11 +110,25 @@ class Guard:
             )
             await slow(scope, receive, send)
             return
-        if not await self._take_turn():
-            await self._busy()(scope, receive, send)
+        departure = Departure(receive)
+        try:
+            await self._serve(scope, body, send, departure)
+        except ClientGone:
+            log.info(
+                "the client of %s %s left before its answer: its work was stopped",
+                scope.get("method", "?"),
+                scope.get("path", "?"),
+            )
+        finally:
+            departure.close()
+
+    async def _serve(self, scope: Scope, body: bytes, send: Send, departure: Departure) -> None:
+        """A turn, then the app; either is given up when the client leaves (``ClientGone``)."""
+        if not await departure.finish(self._take_turn()):
+            await self._busy()(scope, departure.replay(b""), send)
             return
         try:
-            await self.app(scope, _replay(body, receive), send)
+            await departure.finish(self.app(scope, departure.replay(body), departure.through(send)))
         finally:
             self._slots.release()
 
@@ -204,17 +221,3 @@ def _header(scope: Scope, name: bytes) -> bytes | None:
         if key == name:
             return bytes(value)
     return None
-
-
-def _replay(body: bytes, receive: Receive) -> Receive:
-    """A receive callable that hands the buffered body to the app once."""
-    sent = False
-
-    async def replay() -> Message:
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        return await receive()
-
-    return replay

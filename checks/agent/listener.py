@@ -9,6 +9,8 @@ front. The moment after accept (``connection_made`` on the plain TCP
 transport) the gate
 
 * closes a peer outside ``[agent] allow`` before a byte is read or TLS begins;
+* bounds open connections per address and in all: at a bound the oldest
+  connection still waiting for its head makes room (see ``Gate``);
 * upgrades the rest to TLS itself (``loop.start_tls``, TLS 1.2 at least, set
   here rather than left to the system's OpenSSL policy);
 * gives the TLS handshake and each request's head ``header_timeout_s`` to
@@ -28,6 +30,7 @@ import logging
 import socket
 import ssl
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
@@ -44,6 +47,9 @@ log = logging.getLogger(__name__)
 # Above this many open connections (all from allowed addresses) new ones are closed
 # at accept: the process keeps file descriptors for its probes under a 1024 ulimit.
 MAX_CONNECTIONS = 512
+# ... and above this many from one address: ``allow`` may be a whole /24, and one
+# noisy host in it must not use up the 512 the bot's own connections need.
+MAX_CONNECTIONS_PER_ADDRESS = 64
 _LOG_EVERY_S = 60.0  # one log line per refused address per minute, not one per attempt
 _LOGGED_ADDRESSES = 1024
 
@@ -89,17 +95,60 @@ def serves_ipv4(host: str) -> bool:
 
 @dataclass
 class Gate:
-    """What the listener enforces before HTTP: shared by every connection of one server."""
+    """What the listener enforces before HTTP: shared by every connection of one server.
+
+    At a bound (``max_per_address`` of its address, ``max_connections`` in all) a
+    newcomer does not simply lose to whoever came first: the oldest connection
+    still waiting for its request head (an idle socket, a dribbling client; of
+    the same address at its bound) makes room, so idle sockets cannot keep a
+    real request out. Only when every connection is busy is the newcomer closed.
+    """
 
     allow: tuple[IPNetwork, ...]
     tls: ssl.SSLContext | None
     header_timeout_s: float
     max_connections: int = MAX_CONNECTIONS
-    open: set[asyncio.Protocol] = field(default_factory=set)
+    max_per_address: int = MAX_CONNECTIONS_PER_ADDRESS
+    open: dict[GatedH11Protocol, str] = field(default_factory=dict)  # -> its address
+    waiting: dict[GatedH11Protocol, None] = field(default_factory=dict)  # oldest first
+    per_address: Counter[str] = field(default_factory=Counter)
     _logged: dict[str, float] = field(default_factory=dict)
 
     def admits(self, host: str | None) -> bool:
         return not self.allow or is_allowed(host, self.allow)
+
+    def enter(self, connection: GatedH11Protocol, host: str | None) -> str | None:
+        """Count a new connection in, or say why it is refused (it is then not counted)."""
+        if not self.admits(host):
+            return "not in [agent] allow"
+        key = host or "?"
+        if self.per_address[key] >= self.max_per_address and not self._evict(key):
+            return f"{self.max_per_address} connections from this address already open"
+        if len(self.open) >= self.max_connections and not self._evict(None):
+            return f"{self.max_connections} connections already open"
+        self.open[connection] = key
+        self.per_address[key] += 1
+        return None
+
+    def _evict(self, address: str | None) -> bool:
+        """Close the oldest connection waiting for its head (from ``address``, if given)."""
+        victim = next((c for c in self.waiting if address in (None, self.open[c])), None)
+        if victim is None:
+            return False
+        self.note_refusal(self.open[victim], "too many connections: the oldest idle one closed")
+        self.leave(victim)
+        victim.evict()
+        return True
+
+    def leave(self, connection: GatedH11Protocol) -> None:
+        """Count a closed connection out; one that ``enter`` refused was never in."""
+        self.waiting.pop(connection, None)
+        key = self.open.pop(connection, None)
+        if key is None:
+            return
+        self.per_address[key] -= 1
+        if self.per_address[key] <= 0:
+            del self.per_address[key]
 
     def note_refusal(self, host: str | None, why: str) -> None:
         """Log a refused address at most once a minute: a flood must not flood the log."""
@@ -149,15 +198,11 @@ class GatedH11Protocol(H11Protocol):
         self._raw = transport
         peer = transport.get_extra_info("peername")
         self._peer = str(peer[0]) if peer else None
-        if not gate.admits(self._peer):
-            gate.note_refusal(self._peer, "not in [agent] allow")
+        refusal = gate.enter(self, self._peer)
+        if refusal is not None:
+            gate.note_refusal(self._peer, refusal)
             transport.abort()
             return
-        if len(gate.open) >= gate.max_connections:
-            gate.note_refusal(self._peer, f"{gate.max_connections} connections already open")
-            transport.abort()
-            return
-        gate.open.add(self)
         self._arm_head_timer()
         if gate.tls is None:
             self._start(transport)
@@ -206,17 +251,27 @@ class GatedH11Protocol(H11Protocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_head_timer()
-        self.gate.open.discard(self)
+        self.gate.leave(self)
         if self._started:
             super().connection_lost(exc)
 
     def _arm_head_timer(self) -> None:
         self._head_timer = self.loop.call_later(self.gate.header_timeout_s, self._head_timeout)
+        if self in self.gate.open:
+            self.gate.waiting[self] = None
 
     def _disarm_head_timer(self) -> None:
+        self.gate.waiting.pop(self, None)
         if self._head_timer is not None:
             self._head_timer.cancel()
             self._head_timer = None
+
+    def evict(self) -> None:
+        """Close this connection, still waiting for its head, to make room for a newcomer."""
+        self._disarm_head_timer()
+        log.debug("closed a connection from %s: room for a newer one", self._peer)
+        if self._raw is not None:
+            self._raw.abort()
 
     def _head_timeout(self) -> None:
         self._head_timer = None

@@ -47,7 +47,8 @@ def test_check_prints_what_would_be_served(tmp_path: Path) -> None:
     assert "TLS 1.2 or later" in out
     assert (
         "4 requests at once, others wait up to 5 s then get 503; request within 5 s of "
-        "connecting; idle connections closed after 5 s; bodies up to 64 KiB"
+        "connecting; idle connections closed after 5 s; at most 64 open connections from "
+        "one address; bodies up to 64 KiB"
     ) in out
     assert "lokal (127.0.0.1), lokal-dua (127.0.0.2)" in out
     assert "POST /v1/diagnose" in out

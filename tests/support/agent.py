@@ -49,6 +49,7 @@ def loopback_config(
     service_port: int | None = None,
     ping_count: int = 3,
     limits: dict[str, float] | None = None,
+    tcp_timeout_s: float = 1.0,
 ) -> str:
     """A TOML config whose targets and services are all on 127.0.0.1."""
     lines = [
@@ -62,7 +63,7 @@ def loopback_config(
         f"ping_count = {ping_count}",
         "ping_interval_s = 0.2",
         "ping_timeout_s = 1.0",
-        "tcp_timeout_s = 1.0",
+        f"tcp_timeout_s = {tcp_timeout_s:g}",
     ]
     if service_port is not None:
         lines[0:0] = [
