@@ -1,6 +1,6 @@
-"""The gate every update passes first: edits are ignored, and one user's flood is cut.
+"""The gate every update passes first: edits are ignored, floods are cut.
 
-Registered in group -2 (before everything, ``note_chat`` included). Two jobs:
+Registered before every other handler (``note_chat`` included). Three jobs:
 
 * **Edits.** A complaint is what was sent; an edited message would be a second
   command (a second ``/lapor``, a second ``/tiket``). ``allowed_updates`` asks
@@ -12,6 +12,8 @@ Registered in group -2 (before everything, ``note_chat`` included). Two jobs:
   they send no more than the limit in a minute again. A flood is one ``audit`` row
   (outcome ``flood``) whose ``count`` grows with every update ignored, so a
   thousand presses are one row, not a thousand.
+* **Repeats.** A group's /bantuan from many members is answered once a minute
+  (``handlers/repeats.py``); the others are one ``audit`` row (outcome ``repeat``).
 
 Group chatter the bot does not answer (a message that is not a command or a
 ``#K`` tag) is not counted. The counts are kept in memory (``bot_data``): they
@@ -21,9 +23,6 @@ the audit needs (who, when, where, the command and the first ``inbox.PREFIX``
 characters): ``ignored`` hands its id to ``bot.telegram.inbox``, which shrinks the row
 when it marks the update handled, so a flood of 4,000-character messages is not
 stored whole for ``inbox_days``.
-
-A group's flood of /bantuan from many members is collapsed to one answer a minute
-(``handlers/repeats.py``).
 
 The minute is counted in monotonic seconds, not on the wall clock: with the
 clock set back an hour, updates seen "in the future" never left the window and
@@ -148,7 +147,8 @@ def ignored(bot_data: MutableMapping[Any, Any], update_id: int) -> bool:
 
 
 async def guard(update: Update, context: Ctx) -> None:
-    """Drop edits; count the user's updates, tell them once, then ignore a flood."""
+    """Drop edits; count the user's updates, tell them once, then ignore a flood; answer
+    a group's help once a minute."""
     if update.edited_message is not None or update.edited_channel_post is not None:
         _ignore(context, update)
     user = update.effective_user
@@ -169,15 +169,14 @@ async def _collapse(update: Update, context: Ctx) -> None:
     msg = update.message
     if msg is None or msg.chat.type == ChatType.PRIVATE or not msg.text:
         return
-    command = command_of(msg.text)
-    if command not in COLLAPSED:
+    command = COLLAPSED.get(command_of(msg.text))
+    if command is None:
         return
     burst = _repeats(context).seen(msg.chat.id, command, update.update_id)
     if burst is None:
         return
-    assert burst.began is not None
     await services_of(context).records.flood(
-        began=burst.began,
+        began=burst.began or update.update_id,
         ignored=burst.ignored,
         user=actor_of(update.effective_user),
         chat_id=msg.chat.id,

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 
 REPEAT = "repeat"  # audit outcome
 REPEAT_S = 60.0
-COLLAPSED = frozenset({"/bantuan", "/help", "/start"})
+# The commands collapsed, each to the answer it shares (/help is /bantuan).
+COLLAPSED = {"/bantuan": "/bantuan", "/help": "/bantuan", "/start": "/start"}
 FORGET_AT = 1_000  # groups remembered before the quiet ones are dropped
 
 

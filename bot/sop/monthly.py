@@ -17,7 +17,8 @@ and marked January done, and the real one was lost). So a recap goes out only wh
 * no forward step of the wall clock (more than ``STEP_S`` ahead of the monotonic
   seconds between two looks) was seen in the last ``HOLD_S`` monotonic seconds: a
   clock set ahead and corrected within the day sends nothing, a clock that really was
-  behind sends a day late;
+  behind sends a day late (so does a server suspended and resumed: its monotonic
+  seconds stood still);
 * it is not "long after" the month (more than ``QUIET_DAYS`` after its end) with no
   update stored since the month ended: a clock set ahead while the bot was down looks
   like that; the recap waits until the office uses the bot again.
