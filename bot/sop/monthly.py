@@ -15,7 +15,8 @@ and marked January done, and the real one was lost). So a recap goes out only wh
 
 * the month has ended in the office's zone by the wall clock (``due``);
 * no forward step of the wall clock (more than ``STEP_S`` ahead of the monotonic
-  seconds between two looks) was seen in the last ``HOLD_S`` monotonic seconds: a
+  seconds between two looks, or stored by the clock watch, ``runtime_status``
+  ``clock_step``, so a restart does not forget it) was seen in the last ``HOLD_S``: a
   clock set ahead and corrected within the day sends nothing, a clock that really was
   behind sends a day late (so does a server suspended and resumed: its monotonic
   seconds stood still);
@@ -43,7 +44,7 @@ from bot.domain.calendar import OfficeCalendar
 from bot.domain.clock import Clock, Ticks, ticks_for
 from bot.settings.office import Office
 from bot.storage import Database
-from bot.storage.status import RECAP_DEFERRED
+from bot.storage.status import CLOCK_STEP, RECAP_DEFERRED
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,14 @@ def first_working_day(year: int, month: int, calendar: OfficeCalendar) -> date:
         if d.month != month:  # no working day at all: the 1st
             return date(year, month, 1)
     return d
+
+
+def _seconds(value: str) -> float:
+    """A stored clock step ("+7200", "-60") in seconds; 0 if it does not read as one."""
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
 
 
 class MonthlyRecap:
@@ -115,6 +124,13 @@ class MonthlyRecap:
     async def _doubt(self, period: Period, now: datetime, ticks: float) -> str | None:
         """Why the recap of ``period`` must wait although the wall clock says it is due."""
         if self._hold_until is not None and ticks < self._hold_until:
+            return JUMPED
+        step = await self.db.reads.status.get(CLOCK_STEP)
+        if (
+            step is not None
+            and _seconds(step.value) > STEP_S
+            and timedelta() <= now - step.since < timedelta(seconds=HOLD_S)
+        ):
             return JUMPED
         if now - period.end > timedelta(days=QUIET_DAYS):
             last = await self.db.reads.inbox.last_received()

@@ -25,6 +25,7 @@ from bot.delivery.pacer import PacerLimits
 from bot.delivery.queue import MessageQueue
 from bot.delivery.sender import Sender, SenderOptions
 from bot.render.views import Views
+from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from bot.telegram.clockwatch import ClockWatch
@@ -199,7 +200,7 @@ async def test_doctor_says_the_running_bot_cannot_reach_telegram(tmp_path: Path)
 
 
 async def test_a_clock_set_ahead_tells_the_jf_adb_and_the_kabid_nothing_early(
-    stub: BotApiStub, settings
+    stub: BotApiStub, settings: Settings
 ) -> None:
     """Issue 19: set 2 h ahead, the JF ADB and the Kabid were told of a 1-minute-old
     incident "terlambat" / "melewati mutu baku", recorded as sent. The ADB's reminder,

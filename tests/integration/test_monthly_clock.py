@@ -19,6 +19,7 @@ from bot.documents.service import Document, Documents
 from bot.settings.office import OfficeConfig
 from bot.sop.monthly import MonthlyRecap
 from bot.storage import Database
+from bot.storage.status import CLOCK_STEP
 from checks.config import parse_config
 from tests.support.clock import FakeClock
 from tests.support.documents import TZ, seed
@@ -26,8 +27,8 @@ from tests.support.documents import TZ, seed
 KABID = -100300
 
 
-def wib(*args: int) -> datetime:
-    return datetime(*args, tzinfo=TZ).astimezone(UTC)
+def wib(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=TZ).astimezone(UTC)
 
 
 class Kabid:
@@ -117,3 +118,19 @@ async def test_a_recap_recorded_as_sent_in_the_future_does_not_count(tmp_path: P
         clock.advance(days=2)
         assert not await recap.tick(kabid), "the real one counts"
         assert kabid.got == ["rekap-2027-01.pdf"]
+
+
+async def test_a_forward_step_the_clock_watch_stored_holds_the_recap_after_a_restart(
+    tmp_path: Path,
+) -> None:
+    path, kabid = tmp_path / "n.db", Kabid()
+    clock = FakeClock(wib(2027, 2, 2, 9, 0))  # the clock set ahead; the bot restarted since
+    async with Database(path, clock=clock) as db:
+        await seed(db, [(2026, 12)], 5)
+        async with db.write() as tx:
+            await tx.status.put(CLOCK_STEP, "+4665600")  # as ClockWatch.record stores it
+        recap = recap_of(db, clock)
+        assert not await recap.tick(kabid) and kabid.got == []
+        assert "melompat maju" in deferred(path)[0]
+        clock.advance(days=1, minutes=1)  # a day later, and still this date: it is believed
+        assert await recap.tick(kabid) and kabid.got == ["rekap-2027-01.pdf"]
