@@ -194,8 +194,7 @@ class MonthlyRecap:
             return False
         async with self.db.write() as tx:
             await tx.documents.sent_monthly(period.key, message_id)
-            if self._deferred is not None:
-                await tx.status.put(RECAP_DEFERRED, "", None)
+            await tx.status.put(RECAP_DEFERRED, "", None)  # held by this process or another
         self._deferred = None
         log.info("monthly recap for %s sent to chat %s", period.key, self.chat_id)
         return True
