@@ -14,6 +14,7 @@ Registered before every other handler (``note_chat`` included). Three jobs:
   thousand presses are one row, not a thousand.
 * **Repeats.** A group's /bantuan from many members is answered once a minute
   (``handlers/repeats.py``); the others are one ``audit`` row (outcome ``repeat``).
+  So is the flood notice: many members flooding one group get one notice a minute.
 
 Group chatter the bot does not answer (a message that is not a command or a
 ``#K`` tag) is not counted. The counts are kept in memory (``bot_data``): they
@@ -203,6 +204,11 @@ async def _flood(update: Update, context: Ctx, limit: int, began: int, ignored: 
             chat_id,
             limit,
         )
+    # In a group the notice reads the same for every member: once a minute, like help.
+    grouped = msg is not None and msg.chat.type != ChatType.PRIVATE
+    told = (
+        ignored == 1 and grouped and _repeats(context).seen(chat_id or 0, FLOOD, began) is not None
+    )
     await svc.records.flood(
         began=began,
         ignored=ignored,
@@ -210,5 +216,5 @@ async def _flood(update: Update, context: Ctx, limit: int, began: int, ignored: 
         chat_id=chat_id,
         kind="button" if query is not None else "command",
         what=what,
-        notice=svc.views.html("flood", limit=limit),
+        notice=None if told else svc.views.html("flood", limit=limit),
     )

@@ -123,3 +123,22 @@ async def test_ignored_flood_messages_are_kept_only_as_the_audit_needs(
         assert kept["date"] and kept["text"] == f"/bantuan {word}"[:PREFIX]
     audit = rows(settings.netmaint_db, "SELECT what, count FROM audit WHERE outcome='flood'")
     assert audit == [("/bantuan", 20 - LIMIT)]
+
+
+async def test_many_members_flooding_a_group_get_one_notice_a_minute(
+    stub: BotApiStub, bot: tuple[Settings, Ticks]
+) -> None:
+    settings, _ = bot
+    members = [stub.user(8000 + i, f"Anggota {i}") for i in range(10)]
+    for _ in range(LIMIT + 2):
+        for m in members:
+            stub.send_text(m, "/bantuan", JF_CHAT)
+    await until(lambda: stub.pending_updates() == 0, what="every update fetched")
+    await settled(settings.netmaint_db)
+    assert helps(stub, JF_CHAT) == 1
+    notices = [t for t in stub.texts(JF_CHAT) if "terlalu banyak pesan" in t]
+    assert len(notices) == 1, "one flood notice for the group, not one per member"
+    flood = rows(
+        settings.netmaint_db, "SELECT COUNT(*), SUM(count) FROM audit WHERE outcome='flood'"
+    )
+    assert flood == [(10, 10 * 2)], "each member's flood is still audited"
