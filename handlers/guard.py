@@ -1,6 +1,6 @@
-"""The gate every update passes first: edits are ignored, and one user's flood is cut.
+"""The gate every update passes first: edits are ignored, floods are cut.
 
-Registered in group -2 (before everything, ``note_chat`` included). Two jobs:
+Registered before every other handler (``note_chat`` included). Three jobs:
 
 * **Edits.** A complaint is what was sent; an edited message would be a second
   command (a second ``/lapor``, a second ``/tiket``). ``allowed_updates`` asks
@@ -12,12 +12,18 @@ Registered in group -2 (before everything, ``note_chat`` included). Two jobs:
   they send no more than the limit in a minute again. A flood is one ``audit`` row
   (outcome ``flood``) whose ``count`` grows with every update ignored, so a
   thousand presses are one row, not a thousand.
+* **Repeats.** A group's /bantuan from many members is answered once a minute
+  (``handlers/repeats.py``); the others are one ``audit`` row (outcome ``repeat``).
+  So is the flood notice: many members flooding one group get one notice a minute.
 
 Group chatter the bot does not answer (a message that is not a command or a
 ``#K`` tag) is not counted. The counts are kept in memory (``bot_data``): they
 cover one minute, and a restart forgetting them lets a flooder in for at most
-one more minute's allowance. The updates are still in the inbox (pruned after
-``inbox_days``).
+one more minute's allowance. An ignored update is kept in the inbox only as much as
+the audit needs (who, when, where, the command and the first ``inbox.PREFIX``
+characters): ``ignored`` hands its id to ``bot.telegram.inbox``, which shrinks the row
+when it marks the update handled, so a flood of 4,000-character messages is not
+stored whole for ``inbox_days``.
 
 The minute is counted in monotonic seconds, not on the wall clock: with the
 clock set back an hour, updates seen "in the future" never left the window and
@@ -31,7 +37,7 @@ import time
 from collections import deque
 from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from telegram import Update
 from telegram.constants import ChatType
@@ -41,12 +47,15 @@ from bot.domain.model import Role
 from handlers.agenda import HASHTAG
 from handlers.base import actor_of, roles
 from handlers.context import Ctx, services_of
+from handlers.repeats import COLLAPSED, REPEAT, Repeats, command_of
 
 log = logging.getLogger(__name__)
 FLOOD = "flood"  # audit outcome
 WINDOW_S = 60.0
 FORGET_AT = 10_000  # users remembered before the idle ones are dropped
 _KEY = "flood_guard"
+_REPEATS = "help_repeats"
+_IGNORED = "ignored_updates"
 
 
 @dataclass
@@ -103,6 +112,7 @@ class Counts:
 def install(bot_data: MutableMapping[Any, Any], ticks: Callable[[], float]) -> None:
     """Count on ``ticks`` (the runtime's monotonic seconds; tests pass their own)."""
     bot_data[_KEY] = Counts(ticks)
+    bot_data[_REPEATS] = Repeats(ticks)
 
 
 def _counts(context: Ctx) -> Counts:
@@ -112,23 +122,71 @@ def _counts(context: Ctx) -> Counts:
     return counts
 
 
+def _repeats(context: Ctx) -> Repeats:
+    repeats = context.bot_data.get(_REPEATS)
+    if not isinstance(repeats, Repeats):
+        repeats = context.bot_data[_REPEATS] = Repeats(_counts(context).ticks)
+    return repeats
+
+
+def _ignore(context: Ctx, update: Update) -> NoReturn:
+    """Remember that ``update`` was ignored (its inbox row is shrunk), and stop it."""
+    ids = context.bot_data.setdefault(_IGNORED, set())
+    if len(ids) > FORGET_AT:  # only if something handles updates without the inbox
+        ids.clear()
+    ids.add(update.update_id)
+    raise ApplicationHandlerStop
+
+
+def ignored(bot_data: MutableMapping[Any, Any], update_id: int) -> bool:
+    """Whether the guard ignored ``update_id`` (asked once, after it was processed)."""
+    ids = bot_data.get(_IGNORED)
+    if not isinstance(ids, set) or update_id not in ids:
+        return False
+    ids.discard(update_id)
+    return True
+
+
 async def guard(update: Update, context: Ctx) -> None:
-    """Drop edits; count the user's updates, tell them once, then ignore a flood."""
+    """Drop edits; count the user's updates, tell them once, then ignore a flood; answer
+    a group's help once a minute."""
     if update.edited_message is not None or update.edited_channel_post is not None:
-        raise ApplicationHandlerStop
+        _ignore(context, update)
     user = update.effective_user
     if user is None or not _counted(update):
         return
     limit = _limit(update, context)
-    if not limit:
+    state = _counts(context).seen(user.id, limit) if limit else None
+    if state is not None:
+        if state.flood_update_id is None:
+            state.flood_update_id = update.update_id
+        await _flood(update, context, limit, state.flood_update_id, state.ignored)
+        _ignore(context, update)
+    await _collapse(update, context)
+
+
+async def _collapse(update: Update, context: Ctx) -> None:
+    """A group's repeated help request within the minute: counted in the audit, ignored."""
+    msg = update.message
+    if msg is None or msg.chat.type == ChatType.PRIVATE or not msg.text:
         return
-    state = _counts(context).seen(user.id, limit)
-    if state is None:
+    command = COLLAPSED.get(command_of(msg.text))
+    if command is None:
         return
-    if state.flood_update_id is None:
-        state.flood_update_id = update.update_id
-    await _flood(update, context, limit, state.flood_update_id, state.ignored)
-    raise ApplicationHandlerStop
+    burst = _repeats(context).seen(msg.chat.id, command, update.update_id)
+    if burst is None:
+        return
+    await services_of(context).records.flood(
+        began=burst.began or update.update_id,
+        ignored=burst.ignored,
+        user=actor_of(update.effective_user),
+        chat_id=msg.chat.id,
+        kind="command",
+        what=command[:32],
+        notice=None,
+        outcome=REPEAT,
+    )
+    _ignore(context, update)
 
 
 async def _flood(update: Update, context: Ctx, limit: int, began: int, ignored: int) -> None:
@@ -146,6 +204,11 @@ async def _flood(update: Update, context: Ctx, limit: int, began: int, ignored: 
             chat_id,
             limit,
         )
+    # In a group the notice reads the same for every member: once a minute, like help.
+    grouped = msg is not None and msg.chat.type != ChatType.PRIVATE
+    told = (
+        ignored == 1 and grouped and _repeats(context).seen(chat_id or 0, FLOOD, began) is not None
+    )
     await svc.records.flood(
         began=began,
         ignored=ignored,
@@ -153,5 +216,5 @@ async def _flood(update: Update, context: Ctx, limit: int, began: int, ignored: 
         chat_id=chat_id,
         kind="button" if query is not None else "command",
         what=what,
-        notice=svc.views.html("flood", limit=limit),
+        notice=None if told else svc.views.html("flood", limit=limit),
     )

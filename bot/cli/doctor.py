@@ -228,7 +228,8 @@ def check_running_bot(
     path: Path, now: datetime | None = None, *, tz: tzinfo = UTC, lang: str = "id"
 ) -> list[DoctorLine]:
     """What the running bot stored about itself (``runtime_status``): Telegram unreachable
-    since when, and a step of the server's clock in the last ``CLOCK_STEP_DAYS`` days."""
+    since when, a step of the server's clock in the last ``CLOCK_STEP_DAYS`` days, and a
+    monthly recap held back because the clock could not be trusted."""
     if not path.exists():
         return []
     now = now or datetime.now(UTC)
@@ -262,6 +263,15 @@ def check_running_bot(
         lines.append(
             DoctorLine(
                 Level.WARN, "clock_step", {"seconds": step[0], "at": _shown(step[2], tz, lang)}
+            )
+        )
+    deferred = found.get("recap_deferred")
+    if deferred is not None and deferred[0]:
+        lines.append(
+            DoctorLine(
+                Level.WARN,
+                "recap_deferred",
+                {"month": deferred[0], "why": deferred[1] or "", "since": _shown(deferred[2])},
             )
         )
     return lines

@@ -10,6 +10,17 @@ Kabid group with its timeline; after a vendor call the JF ADB group is asked eve
 clocks, closing stops the rest. With ``pause_outside_office_hours`` only office time
 counts and nothing is sent outside office hours. Each notice is a new message (an
 edit notifies no one) carrying the incident's #K tags.
+
+A notice never fires early because the wall clock was set forward. Each incident is
+anchored when the clock first sees it: the wall time and monotonic seconds of the
+look before (if the incident's ``created_at`` is not after that look's time carried
+on by monotonic seconds) or of this one. Its "now" is the earlier of the wall clock and
+that anchor plus the monotonic seconds since, so a deadline computed from the stored
+instants has passed by both. Issue 19: with the clock set 2 h ahead and corrected, the
+JF ADB and the Kabid were told a 1-minute-old incident was late, the notices were
+recorded as sent, and the real ones never came. A clock set back delays notices by
+the step (late, never early). What the bot cannot see: a step while it was down, or
+before its first look after a start, is taken for time that passed.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from datetime import datetime, timedelta
 from bot.delivery.queue import URGENT, MessageQueue
 from bot.domain import model, timing
 from bot.domain.calendar import OfficeCalendar
-from bot.domain.clock import Clock
+from bot.domain.clock import Clock, Ticks, ticks_for
 from bot.domain.events import EventKind
 from bot.domain.model import Role, State
 from bot.domain.purposes import Purpose
@@ -45,7 +56,9 @@ class Deadlines:
         sla: Sla,
         calendar: OfficeCalendar,
         clock: Clock,
+        ticks: Ticks | None = None,
     ) -> None:
+        """``ticks``: monotonic seconds (default: the ones that go with ``clock``)."""
         self.db = db
         self.queue = queue
         self.views: Views = queue.views
@@ -53,6 +66,9 @@ class Deadlines:
         self.sla = sla
         self.calendar = calendar
         self.clock = clock
+        self.ticks = ticks or ticks_for(clock)
+        self._last: tuple[datetime, float] | None = None  # the previous look: wall, ticks
+        self._anchors: dict[int, tuple[datetime, float]] = {}  # incident -> wall, ticks
         # Unset in [sla]: the SOP's own standard for the decision (step 7).
         self.decision_minutes = (
             sla.decision_minutes
@@ -89,14 +105,33 @@ class Deadlines:
                 await asyncio.wait_for(stop.wait(), wait)
 
     async def tick(self) -> datetime | None:
-        """Send every notice due now; returns when the next one falls due (None: none)."""
-        now = self.clock()
-        upcoming: list[datetime] = []
+        """Send every notice due now; returns when the next one falls due (None: none),
+        on the wall clock."""
+        now, ticks = self.clock(), self.ticks()
+        waits: list[timedelta] = []
         async with self.db.write() as tx:
-            for inc in await tx.incidents.unclosed():
-                upcoming += await self._incident(tx, inc, now)
+            unclosed = await tx.incidents.unclosed()
+            for inc in unclosed:
+                its_now = self._now_of(inc, now, ticks)
+                waits += [due - its_now for due in await self._incident(tx, inc, its_now)]
+        self._last = (now, ticks)
+        for gone in self._anchors.keys() - {inc.id for inc in unclosed}:
+            del self._anchors[gone]
         self.queue.wake()
-        return min(upcoming, default=None)
+        return now + min(waits) if waits else None
+
+    def _now_of(self, inc: Incident, now: datetime, ticks: float) -> datetime:
+        """The incident's "now": the wall clock, unless it ran ahead of the monotonic
+        seconds since the incident was anchored (see the module's docstring)."""
+        anchor = self._anchors.get(inc.id)
+        if anchor is None:
+            anchor = (now, ticks)
+            if self._last is not None:
+                before = self._last[0] + timedelta(seconds=ticks - self._last[1])
+                if inc.created_at <= before:
+                    anchor = self._last
+            self._anchors[inc.id] = anchor
+        return min(now, anchor[0] + timedelta(seconds=ticks - anchor[1]))
 
     def _due(self, start: datetime, minutes: float) -> datetime:
         return self.calendar.after(start, timedelta(minutes=minutes))
@@ -121,13 +156,15 @@ class Deadlines:
             if now < escalate:
                 nexts.append(escalate)
             elif not quiet and await tx.incidents.notice(inc.id, "escalate", 0):
-                await self._tell(tx, inc, Role.JF_ADB, EventKind.ESCALATE, since=inc.awaiting_since)
+                await self._tell(
+                    tx, inc, Role.JF_ADB, EventKind.ESCALATE, now, since=inc.awaiting_since
+                )
         overdue = self._due(inc.created_at, self.total_minutes)
         if now < overdue:
             nexts.append(overdue)
         elif not quiet and await tx.incidents.notice(inc.id, "overdue", 0):
             await self._tell(
-                tx, inc, Role.KABID, EventKind.OVERDUE, since=inc.created_at, timeline=True
+                tx, inc, Role.KABID, EventKind.OVERDUE, now, since=inc.created_at, timeline=True
             )
         if inc.state == State.VENDOR:
             calls = await tx.incidents.vendor_calls(inc.id)
@@ -147,6 +184,7 @@ class Deadlines:
                         inc,
                         Role.JF_ADB,
                         EventKind.FOLLOW_UP,
+                        now,
                         since=last.called_at,
                         vendor=last.vendor,
                     )
@@ -178,6 +216,7 @@ class Deadlines:
         inc: Incident,
         role: Role,
         key: EventKind,
+        now: datetime,
         *,
         since: datetime,
         timeline: bool = False,
@@ -187,7 +226,7 @@ class Deadlines:
         if not complaints:
             return
         events = await tx.complaints.timeline(complaints[0].id) if timeline else []
-        waited = self.calendar.office_time(since, self.clock()).total_seconds()
+        waited = self.calendar.office_time(since, now).total_seconds()
         text = self.views.html(
             "sop_clock",
             key=key,

@@ -82,13 +82,15 @@ class Records:
         chat_id: int | None,
         kind: str,
         what: str | None,
-        notice: str,
+        notice: str | None,
+        outcome: str = "flood",
     ) -> None:
         """A flood is one audit row: the update that ``began`` it records it and queues the
-        one ``notice``, in one transaction; each update ignored after that counts in it."""
+        one ``notice`` (None: none), in one transaction; each update ignored after that
+        counts in it. ``outcome`` "repeat": a group's collapsed help requests."""
         async with self.db.write() as tx:
             if ignored > 1:
-                await tx.audit.flood_seen(began, ignored)
+                await tx.audit.flood_seen(began, ignored, outcome)
                 return
             await tx.audit.add(
                 update_id=began,
@@ -96,9 +98,9 @@ class Records:
                 chat_id=chat_id,
                 kind=kind,
                 what=what,
-                outcome="flood",
+                outcome=outcome,
             )
-            if chat_id is not None:
+            if chat_id is not None and notice is not None:
                 await self.queue.send(tx, chat_id, notice)
         self.queue.wake()
 

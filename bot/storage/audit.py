@@ -53,8 +53,10 @@ class AuditWrites(AuditReads):
             == 1
         )
 
-    async def flood_seen(self, update_id: int, count: int) -> None:
-        """The flood that began with ``update_id`` has now ignored ``count`` updates."""
+    async def flood_seen(self, update_id: int, count: int, outcome: str = "flood") -> None:
+        """The flood (or collapsed repeats) that began with ``update_id`` has now ignored
+        ``count`` updates."""
         await self._exec(
-            "UPDATE audit SET count=? WHERE update_id=? AND outcome='flood'", (count, update_id)
+            "UPDATE audit SET count=? WHERE update_id=? AND outcome=?",
+            (count, update_id, outcome),
         )

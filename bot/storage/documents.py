@@ -152,12 +152,14 @@ class DocumentWrites(DocumentReads):
     """The monthly send's bookkeeping; only valid inside ``Database.write()``."""
 
     async def claim_monthly(self, month: str, chat_id: int) -> bool:
-        """Claim ``month``'s send: True if it was not sent yet (a crashed claim is re-taken)."""
+        """Claim ``month``'s send: True if it was not sent yet (a crashed claim is re-taken,
+        and so is a send recorded later than now: it was made under a clock set ahead)."""
+        now = iso(self.now)
         await self._exec(
             "INSERT INTO monthly_reports (month, chat_id, claimed_at) VALUES (?,?,?)"
-            " ON CONFLICT(month) DO UPDATE SET claimed_at = excluded.claimed_at"
-            " WHERE monthly_reports.sent_at IS NULL",
-            (month, chat_id, iso(self.now)),
+            " ON CONFLICT(month) DO UPDATE SET claimed_at = excluded.claimed_at, sent_at = NULL"
+            " WHERE monthly_reports.sent_at IS NULL OR monthly_reports.sent_at > ?",
+            (month, chat_id, now, now),
         )
         return (
             await self._count(

@@ -46,10 +46,15 @@ class InboxWrites(InboxReads):
             == 1
         )
 
-    async def done(self, update_id: int, error: str | None = None) -> None:
+    async def done(
+        self, update_id: int, error: str | None = None, *, raw: str | None = None
+    ) -> None:
+        """Mark an update handled; ``raw``: what to keep instead (an ignored update's
+        audit copy), None keeps what was stored."""
         await self._exec(
-            "UPDATE inbox SET handled=1, handled_at=?, error=? WHERE update_id=?",
-            (iso(self.now), error, update_id),
+            "UPDATE inbox SET handled=1, handled_at=?, error=?, raw=COALESCE(?, raw)"
+            " WHERE update_id=?",
+            (iso(self.now), error, raw, update_id),
         )
 
     async def prune(self, received_before: datetime) -> int:

@@ -11,6 +11,7 @@ from bot.storage.rows import iso
 
 TELEGRAM = "telegram"  # value: REACHABLE or UNREACHABLE
 CLOCK_STEP = "clock_step"  # value: the step in whole seconds, signed ("+3600", "-60")
+RECAP_DEFERRED = "recap_deferred"  # value: the month ("2027-01") or "" (none); detail: why
 REACHABLE, UNREACHABLE = "reachable", "unreachable"
 
 

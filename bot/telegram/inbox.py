@@ -9,6 +9,9 @@ in its text is not valid UTF-8): it is kept with the surrogate escaped.
 A database locked by another program (a backup, someone's ``sqlite3`` shell)
 past SQLite's busy timeout is waited for, said in the log, not a crash.
 Handled updates older than ``[limits] inbox_days`` are pruned at start and daily.
+An update the gate ignored (a flood, a repeated help request, an edit) is kept only as
+the audit needs it (``audit_copy``: who, when, where, the first ``PREFIX`` characters):
+a flood of 4,000-character messages was stored whole for those days.
 """
 
 from __future__ import annotations
@@ -24,11 +27,14 @@ from telegram import Update
 from bot.storage import Database, Tx
 from bot.storage.locked import patiently
 from checks import redact
+from handlers import guard
 from handlers.context import App
 
 log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ["message", "callback_query"]
 UNPARSABLE = "unparsable"  # inbox.error of an update python-telegram-bot cannot read
+PREFIX = 64  # characters of an ignored update's text (or a name) kept for the audit
+_KINDS = ("message", "edited_message", "channel_post", "edited_channel_post")
 
 
 def update_id_of(raw: Any) -> int | None:
@@ -73,25 +79,80 @@ async def store_batch(db: Database, batch: list[Any]) -> list[tuple[int, Any]]:
     return fresh
 
 
+def _short(value: Any) -> Any:
+    return value[:PREFIX] if isinstance(value, str) else value
+
+
+def _person(raw: Any) -> dict[str, Any] | None:
+    if not isinstance(raw, dict):
+        return None
+    return {k: _short(raw[k]) for k in ("id", "is_bot", "first_name", "type") if k in raw}
+
+
+def _message(raw: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {k: raw[k] for k in ("message_id", "date") if k in raw}
+    for key in ("chat", "from"):
+        if (person := _person(raw.get(key))) is not None:
+            out[key] = person
+    for key in ("text", "caption"):
+        if isinstance(raw.get(key), str):
+            out[key] = raw[key][:PREFIX]
+    return out
+
+
+def audit_copy(raw: dict[str, Any]) -> dict[str, Any]:
+    """What an ignored update keeps: who, when, which chat, the command and a short prefix.
+
+    Still an update in Telegram's shape (ids, ``date``, ``chat``, ``from``), so a reader of
+    the inbox reads it like any other; every string is cut to ``PREFIX`` characters.
+    """
+    out: dict[str, Any] = {"update_id": raw.get("update_id")}
+    for key in _KINDS:
+        if isinstance(raw.get(key), dict):
+            out[key] = _message(raw[key])
+    query = raw.get("callback_query")
+    if isinstance(query, dict):
+        out["callback_query"] = {
+            "id": _short(query.get("id")),
+            "from": _person(query.get("from")),
+            "data": _short(query.get("data")),
+            "message": _message(query["message"])
+            if isinstance(query.get("message"), dict)
+            else None,
+        }
+    return out
+
+
 async def mark_done(
-    db: Database, update_id: int, error: str | None, stop: asyncio.Event | None = None
+    db: Database,
+    update_id: int,
+    error: str | None,
+    stop: asyncio.Event | None = None,
+    *,
+    raw: str | None = None,
 ) -> None:
+    """Mark an update handled; ``raw``: what to keep of it instead of what came."""
+
     async def write() -> None:
         async with db.write() as tx:
-            await tx.inbox.done(update_id, error)
+            await tx.inbox.done(update_id, error, raw=raw)
 
     await patiently(f"marking update {update_id} handled", write, stop)
 
 
 async def handle(app: App, db: Database, update: Update, stop: asyncio.Event | None = None) -> None:
-    """Run the handlers for one stored update, then mark it handled."""
+    """Run the handlers for one stored update, then mark it handled (an ignored one
+    shrunk to its ``audit_copy``)."""
     error = None
     try:
         await app.process_update(update)
     except Exception as exc:  # process_update routes handler errors; this is a last resort
         log.exception("update %s could not be processed", update.update_id)
         error = type(exc).__name__
-    await mark_done(db, update.update_id, error, stop)
+    raw = None
+    if guard.ignored(app.bot_data, update.update_id):
+        raw = json.dumps(audit_copy(update.to_dict()), ensure_ascii=False)
+    await mark_done(db, update.update_id, error, stop, raw=raw)
 
 
 async def handle_raw(

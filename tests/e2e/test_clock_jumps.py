@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -24,6 +25,7 @@ from bot.delivery.pacer import PacerLimits
 from bot.delivery.queue import MessageQueue
 from bot.delivery.sender import Sender, SenderOptions
 from bot.render.views import Views
+from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
 from bot.telegram.clockwatch import ClockWatch
@@ -31,8 +33,8 @@ from bot.telegram.runtime import run_bot
 from checks import redact
 from checks.config import parse_config
 from tests.support.botapi_stub import BotApiStub
-from tests.support.e2e import FAST_OUTBOX, until
-from tests.support.office import FAST_CHECKS_TOML, USER_ID
+from tests.support.e2e import FAST_OUTBOX, db_row, file, until, wait_decision
+from tests.support.office import ADB_ID, FAST_CHECKS_TOML, JF_CHAT, KABID_CHAT, USER_ID
 
 CHAT = 4242
 
@@ -45,6 +47,12 @@ class Wall:
 
     def __call__(self) -> datetime:
         return datetime.now(UTC) + self.offset
+
+    @staticmethod
+    def ticks() -> float:
+        """Monotonic seconds go with it (``bot.domain.clock.ticks_for``): the steps are not
+        in them."""
+        return time.monotonic()
 
 
 class Ticks:
@@ -189,3 +197,43 @@ async def test_doctor_says_the_running_bot_cannot_reach_telegram(tmp_path: Path)
     async with Database(path) as db, db.write() as tx:
         await tx.status.put("telegram", "reachable")
     assert check_running_bot(path) == []
+
+
+async def test_a_clock_set_ahead_tells_the_jf_adb_and_the_kabid_nothing_early(
+    stub: BotApiStub, settings: Settings
+) -> None:
+    """Issue 19: set 2 h ahead, the JF ADB and the Kabid were told of a 1-minute-old
+    incident "terlambat" / "melewati mutu baku", recorded as sent. The ADB's reminder,
+    due within seconds, shows that the SOP clock has looked after the step."""
+    sla = """
+[sla]
+decision_minutes = 0.03
+remind_every_minutes = 0.03
+escalate_decision_minutes = 60
+total_minutes = 120
+pause_outside_office_hours = false
+"""
+    config = parse_config(FAST_CHECKS_TOML + sla, model=OfficeConfig)
+    wall, stop, ready = Wall(), asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(
+        run_bot(settings, config, stop, ready=ready, sender_options=FAST_OUTBOX, clock=wall)
+    )
+    try:
+        await asyncio.wait_for(ready.wait(), 15)
+        tag = await file(stub, stub.user(USER_ID, "Rina"), "internet mati")
+        await wait_decision(stub, tag)
+        wall.offset += timedelta(hours=2)
+        await until(
+            lambda: [m for m in stub.chat_messages(ADB_ID) if "Pengingat" in m["text"]],
+            what="the ADB's reminder, due by the time that really passed",
+        )
+        assert not [m for m in stub.chat_messages(JF_CHAT) if "terlambat" in m["text"]]
+        assert not [m for m in stub.chat_messages(KABID_CHAT) if "mutu baku" in m["text"]]
+        db = settings.netmaint_db
+        assert db_row(db, "SELECT COUNT(*) FROM notices WHERE kind IN ('escalate','overdue')") == (
+            0,
+        )
+    finally:
+        stop.set()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(task, 20)

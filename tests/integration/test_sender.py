@@ -351,3 +351,30 @@ def test_a_429_holds_the_whole_chat_in_the_limiter() -> None:
     lim.hold(CHAT, 5.0)
     assert lim.reserve(CHAT) == pytest.approx(5.0)
     assert lim.reserve(CHAT + 1) == 0, "other chats are not held"
+
+
+async def test_a_groups_backlog_at_telegrams_pace_holds_no_private_chat_up(
+    parts: Parts,
+) -> None:
+    """Issue 19: the JF ADB's own /agenda must not wait behind the answers queued for a
+    group at 20 a minute. Telegram's real limits; the private row is queued last."""
+    group, private = -100200, 9100
+    for i in range(200):
+        await _send(parts.db, group, f"bantuan {i}")
+    await _send(parts.db, private, "agenda")
+    sender = parts.sender(limits=PacerLimits())
+    task = asyncio.create_task(sender.run())
+    try:
+        await asyncio.wait_for(_until_sent(parts.stub, private), 10)
+    finally:
+        sender.stop()
+        await asyncio.wait_for(task, 10)
+    first = parts.stub.calls.index(parts.stub.sent(private)[0])
+    ahead = [c for c in parts.stub.calls[:first] if c.params.get("chat_id") == group]
+    assert len(ahead) <= 1, f"{len(ahead)} group messages went first"
+    assert await parts.db.reads.outbox.pending_count() >= 190, "the group is paced, not flooded"
+
+
+async def _until_sent(stub: BotApiStub, chat: int) -> None:
+    while not stub.sent(chat):
+        await asyncio.sleep(0.02)

@@ -138,6 +138,37 @@ async def test_reminders_then_escalation_once_then_nothing_after_the_decision(
     assert len(await w.sent("reminder")) == 4 and await w.sent("overdue") == []
 
 
+async def test_a_clock_set_ahead_and_corrected_fires_nothing_early(monday: World) -> None:
+    """Issue 19: set 2 h ahead and back, the JF ADB and the Kabid were told a 1-minute-old
+    incident was late, recorded as sent, and the real notices never came."""
+    w = monday
+    t0 = w.clock.now
+    await w.at(t0)  # the clock looked before the incident (it is anchored to that look)
+    await w.file()
+    w.clock.advance(minutes=1)
+    for hours in (2, -2):  # ahead before the clock's next look, then corrected
+        w.clock.step(hours=hours)
+        await w.s.deadlines.tick()
+        for purpose in ("reminder", "escalate", "overdue"):
+            assert await w.sent(purpose) == [], f"{purpose} fired {hours:+} h early"
+    await w.at(t0 + timedelta(minutes=5))
+    assert len(await w.sent("reminder")) == 2, "the real reminder, at its time"
+    await w.at(t0 + timedelta(minutes=10))
+    [(chat, notice)] = await w.sent("escalate")
+    assert chat == JF_CHAT and "10 menit" in notice["text"]
+    # Set ahead again after the incident was seen: the Kabid hears at 73 min, not before.
+    w.clock.step(hours=3)
+    await w.s.deadlines.tick()
+    assert await w.sent("overdue") == []
+    w.clock.advance(minutes=62)
+    await w.s.deadlines.tick()
+    assert await w.sent("overdue") == [], "72 minutes have passed, not 3 h 72 min"
+    w.clock.advance(minutes=2)
+    await w.s.deadlines.tick()
+    [(chat, _)] = await w.sent("overdue")
+    assert chat == KABID_CHAT
+
+
 async def test_after_a_restart_nothing_fires_twice(tmp_path: Path) -> None:
     start = wib(2026, 11, 30, 9, 0)
     async with World(tmp_path / "n.db", start) as w:
