@@ -25,7 +25,10 @@ from bot.domain.outcomes import Outcome, Refused
 from bot.domain.purposes import Purpose
 from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
-from bot.storage import Complaint, Database, Incident, Tx
+from bot.storage import Complaint, Database, Event, Incident, Tx
+
+# The ADB's answers at step 7 that say the network was not working on that round.
+NOT_WORKING = frozenset({str(Action.NO), str(Action.RECHECK)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,7 +189,8 @@ class Transitions:
             group=v.group(complaints),
             inc=v.incident(inc),
             steps=v.steps(checks, official=True),
-            fault=fault_view(self.paths.locate(inc.site, checks)) if self.paths else None,
+            found=v.found(inc, min(complaints, key=lambda c: c.created_at)),
+            decisive=await self._decisive(tx, inc, events),
             events=events,
             times=timing.compliance(events, tx.now, v.calendar),
             this_step=report.step,  # the report is that step: "laporan ini", not "running"
@@ -209,6 +213,34 @@ class Transitions:
             step=report.step,
             priority=URGENT,
         )
+
+    async def _decisive(self, tx: Tx, inc: Incident, events: list[Event]) -> dict[str, Any] | None:
+        """What decided the incident: the failed and warning findings of one diagnosis
+        round, and the fault point they locate. The round is the newest the ADB answered
+        Tidak or Cek ulang (the network was not working then), else the newest with a
+        finding: a Kabid report after a repair names what failed, not the clean (or merely
+        busy) last round. None: no round found anything."""
+        not_working = {
+            e.round
+            for e in events
+            if e.kind == EventKind.DECISION
+            and e.detail.get("action") in NOT_WORKING
+            and e.round is not None
+        }
+        newest = range(inc.round, 0, -1)
+        for round_ in [*sorted(not_working, reverse=True), *newest]:
+            checks = await tx.incidents.checks(inc.id, round_)
+            findings = self.views.decisive(checks)
+            if findings:
+                located = self.paths.locate(inc.site, checks) if self.paths else None
+                return {
+                    "round": round_,
+                    "latest": round_ == inc.round,
+                    "at": max(r.started_at for r in checks),
+                    "findings": findings,
+                    "fault": fault_view(located),
+                }
+        return None
 
     async def tell_reporter(self, tx: Tx, c: Complaint, outcome: str) -> None:
         """The reporter's notice of the decision, in their own chat (if they have one)."""
