@@ -17,11 +17,12 @@ from jinja2 import TemplateNotFound
 
 from bot.domain import timing
 from bot.domain.calendar import OfficeCalendar
+from bot.domain.decisive import DECISIVE
 from bot.domain.model import SOP_NUMBER, STEP, TOTAL_STANDARD
 from bot.render import buttons, environment, render
 from bot.render.fit import excerpt
 from bot.storage.rows import Complaint, Incident
-from checks.models import CheckResult, Finding, Status
+from checks.models import CheckResult, Finding
 from checks.steps import CHECK_STEPS
 
 log = logging.getLogger(__name__)
@@ -51,8 +52,6 @@ AGENT_SETUP_HINTS = frozenset(
         "agent.bad_url",
     }
 )
-# Finding severities an official report names as what decided the incident.
-DECISIVE = frozenset({Status.FAIL, Status.WARN})
 
 
 class Views:

@@ -19,6 +19,7 @@ from typing import Any
 
 from bot.delivery.queue import URGENT, MessageQueue
 from bot.domain import model, purposes, timing
+from bot.domain.decisive import deciding_round
 from bot.domain.events import EventKind
 from bot.domain.model import Action, Actor, Command, Move, Role, StepReport, Transition
 from bot.domain.outcomes import Outcome, Refused
@@ -26,9 +27,6 @@ from bot.domain.purposes import Purpose
 from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
 from bot.storage import Complaint, Database, Event, Incident, Tx
-
-# The ADB's answers at step 7 that say the network was not working on that round.
-NOT_WORKING = frozenset({str(Action.NO), str(Action.RECHECK)})
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,32 +213,24 @@ class Transitions:
         )
 
     async def _decisive(self, tx: Tx, inc: Incident, events: list[Event]) -> dict[str, Any] | None:
-        """What decided the incident: the failed and warning findings of one diagnosis
-        round, and the fault point they locate. The round is the newest the ADB answered
-        Tidak or Cek ulang (the network was not working then), else the newest with a
-        finding: a Kabid report after a repair names what failed, not the clean (or merely
-        busy) last round. None: no round found anything."""
-        not_working = {
-            e.round
-            for e in events
-            if e.kind == EventKind.DECISION
-            and e.detail.get("action") in NOT_WORKING
-            and e.round is not None
+        """What decided the incident (``bot.domain.decisive``): that round's failed and
+        warning findings and the fault point they locate; None: no round found anything."""
+        rounds = {r: await tx.incidents.checks(inc.id, r) for r in range(1, inc.round + 1)}
+        answers = [
+            (e.round, e.detail.get("action", "")) for e in events if e.kind == EventKind.DECISION
+        ]
+        round_ = deciding_round(rounds, answers)
+        if round_ is None:
+            return None
+        checks = rounds[round_]
+        located = self.paths.locate(inc.site, checks) if self.paths else None
+        return {
+            "round": round_,
+            "latest": round_ == inc.round,
+            "at": max(r.started_at for r in checks),
+            "findings": self.views.decisive(checks),
+            "fault": fault_view(located),
         }
-        newest = range(inc.round, 0, -1)
-        for round_ in [*sorted(not_working, reverse=True), *newest]:
-            checks = await tx.incidents.checks(inc.id, round_)
-            findings = self.views.decisive(checks)
-            if findings:
-                located = self.paths.locate(inc.site, checks) if self.paths else None
-                return {
-                    "round": round_,
-                    "latest": round_ == inc.round,
-                    "at": max(r.started_at for r in checks),
-                    "findings": findings,
-                    "fault": fault_view(located),
-                }
-        return None
 
     async def tell_reporter(self, tx: Tx, c: Complaint, outcome: str) -> None:
         """The reporter's notice of the decision, in their own chat (if they have one)."""

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.domain.decisive import deciding_round
 from bot.render import environment
 from bot.render.views import Views
 from checks.models import CheckResult, Finding, Status
@@ -101,3 +102,16 @@ def test_the_report_pieces_render_in_both_languages(lang: str) -> None:
     assert "oracle" in lines and "01-10" not in lines and "10-01-2026 08:00" in lines
     for text in (by_monitor, by_user, lines, nothing):
         assert "None" not in text and "fail" not in text.replace("❌", "")
+
+
+def test_the_deciding_round_is_the_one_the_network_did_not_work_on() -> None:
+    """After a repair the last round is clean or only busy: the round answered Tidak
+    (or Cek ulang) that found something decided; without one, the newest finding."""
+    down = [result(5, Status.FAIL, f("process.missing", Status.FAIL, name="oracle"))]
+    busy = [result(6, Status.WARN, f("hw.cpu_high", Status.WARN, pct=97))]
+    clean = [result(5, Status.OK)]
+    assert deciding_round({1: down, 2: busy}, [(1, "tidak"), (2, "ya")]) == 1
+    assert deciding_round({1: down, 2: clean}, [(1, "cek_ulang"), (2, "ya")]) == 1
+    assert deciding_round({1: down, 2: busy}, [(2, "ya")]) == 2
+    assert deciding_round({1: down, 2: clean, 3: down}, [(1, "tidak"), (3, "tidak")]) == 3
+    assert deciding_round({1: clean}, [(1, "tidak")]) is None
