@@ -32,6 +32,7 @@ from bot.settings.office import Office, Signatory
 log = logging.getLogger(__name__)
 
 BRIEF = 90  # characters of a complaint in the recap's table
+CHECKS = 100  # characters of the checks column in the agenda's PDF ("…" marks a cut)
 LONG = 200  # characters of a complaint in the agenda's PDF: a row must fit on a page (the
 # CSV and XLSX carry the whole text; a Telegram message may hold 4,096 characters)
 
@@ -63,6 +64,8 @@ def _agenda_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
     for r in rows:
         values = [as_text(v) for v in cells(r, lang)]
         values[COLUMNS.index("text")] = _shorten(r.text, LONG, more)
+        checks = COLUMNS.index("checks")  # a narrow column: the findings in brief
+        values[checks] = _shorten(values[checks], CHECKS)
         out.append({"cells": [_cell(v, lang) for v in values], "late": r.within is False})
     return out
 

@@ -7,7 +7,7 @@ import unicodedata
 from datetime import date, time
 from functools import cache
 
-from bot.documents.data import AgendaRow
+from bot.documents.data import AgendaRow, Found
 from bot.documents.period import day_name
 from bot.render import render
 
@@ -71,6 +71,8 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
     """One row's cells; dates and times stay typed (the writers format them)."""
     w = labels(lang)
     reporter = r.reporter + (f" ({w['logged_by']} {r.logged_by})" if r.logged_by else "")
+    if r.found is not None:
+        reporter += f" ({found_words(r.found, r.received.date(), w)})"
     return [
         r.no,
         day_name(r.received.date(), lang),
@@ -81,7 +83,7 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         reporter,
         r.site,
         r.text,
-        word(w, "verdict", r.verdict),
+        checks_cell(r, w),
         "; ".join(word(w, "decision", a) for a in r.decisions),
         r.officer,
         word(w, "state", r.state),
@@ -93,6 +95,22 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         round(r.minutes) if r.minutes is not None else None,
         "" if r.within is None else w["within.yes" if r.within else "within.no"],
     ]
+
+
+def checks_cell(r: AgendaRow, w: dict[str, str]) -> str:
+    """The checks column: the last diagnosis's verdict and the findings that decided."""
+    parts = [word(w, "verdict", r.verdict)]
+    if r.findings:
+        parts.append(f"{w['decisive']}: {'; '.join(r.findings)}")
+    return ". ".join(p for p in parts if p)
+
+
+def found_words(f: Found, received: date, w: dict[str, str]) -> str:
+    """How the row's outage was found, for a complaint that joined it later."""
+    at = f.at.strftime("%H:%M" if f.at.date() == received else "%d/%m/%Y %H:%M")
+    if f.monitored:
+        return f"{w['found.monitor']} {at}"
+    return f"{w['found.reported']} {f.by} {w['found.at']} {at}"
 
 
 # Terminal control: C0 and C1 controls (ESC, BEL, CR, ...) and the bidirectional overrides
