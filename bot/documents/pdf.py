@@ -77,6 +77,8 @@ def _rekap_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
     for r in rows:
         full = dict(zip(COLUMNS, (as_text(v) for v in cells(r, lang)), strict=True))
         brief = _shorten(r.text, BRIEF)
+        if r.findings:  # what decided the outage, in brief: the agenda has it whole
+            brief += " — " + _shorten("; ".join(r.findings), BRIEF)
         action = ", ".join(word(w, "short.decision", a) for a in r.decisions)
         parts = [p for p in (action, r.officer) if p]
         if r.vendors:

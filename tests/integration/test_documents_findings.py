@@ -14,7 +14,10 @@ import io
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from pypdf import PdfReader
+
 from bot.agents import agent_lookup
+from bot.documents.breaks import plain
 from bot.documents.period import parse_month
 from bot.domain.model import Action, Actor, Role
 from bot.services import build_services
@@ -100,6 +103,7 @@ async def test_the_agenda_names_the_deciding_finding_and_who_found_the_outage(
             march = parse_month("2026-03", ZoneInfo("Asia/Jakarta"))
             doc = await s.documents.agenda_document(march, "csv", clock.now)
             terminal = (await s.documents.agenda_document(march, "text", clock.now)).data
+            recap = (await s.documents.rekap_document(march, "pdf", clock.now)).data
         finally:
             await s.diagnoses.stop()
     table = list(csv.reader(io.StringIO(doc.data.decode("utf-8-sig"))))
@@ -118,3 +122,7 @@ async def test_the_agenda_names_the_deciding_finding_and_who_found_the_outage(
     assert f"Hasil pemeriksaan: Ditemukan gangguan. Temuan yang menentukan: {refused}" in (
         terminal.decode()
     )
+    recap_text = plain(" ".join(p.extract_text() for p in PdfReader(io.BytesIO(recap)).pages))
+    # The recap's brief description carries the finding too (cut short, as its text is).
+    recap_row = " ".join(recap_text.split()).split("SIAK tidak bisa dibuka — ", 1)[1]
+    assert "menolak koneksi" in recap_row.split(" Tidak · ", 1)[0]
