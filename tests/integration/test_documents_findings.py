@@ -20,6 +20,7 @@ from bot.agents import agent_lookup
 from bot.documents.breaks import plain
 from bot.documents.period import parse_month
 from bot.domain.model import Action, Actor, Role
+from bot.domain.outcomes import Outcome
 from bot.services import build_services
 from bot.settings.office import OfficeConfig
 from bot.sop.workflow import Press
@@ -77,7 +78,7 @@ async def test_the_agenda_names_the_deciding_finding_and_who_found_the_outage(
                 text="SIAK tidak bisa dibuka",
             )
             await s.diagnoses.idle()
-            assert await outcome(s.workflow.decide(1, Action.NO, ADB)) == "ok"
+            assert await outcome(s.workflow.decide(1, Action.NO, ADB)) == Outcome.OK
             clock.advance(minutes=5)
             joined = await s.workflow.file(
                 reporter=BUDI,
