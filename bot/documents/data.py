@@ -6,14 +6,17 @@ names come from ``[[staff]]`` when the person is listed there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.documents.period import Period
+from bot.domain.decisive import deciding_round
 from bot.domain.model import TOTAL_STANDARD
 from bot.settings.office import Staff
-from bot.storage import Database
+from bot.storage import Complaint, Database
+from bot.storage.documents import Decision, Finder
+from checks.models import CheckResult
 
 # The SOP's standard times add up to 43-73 minutes from complaint to report.
 SOP_MIN_MINUTES = TOTAL_STANDARD[0]
@@ -52,6 +55,17 @@ class AgendaRow:
     minutes: float | None  # receipt to closing
     within: bool | None  # closed within the SOP's total standard time
     recovery: str = ""  # after Ya, was a database recovery done: "ya", "tidak"; "" unasked
+    findings: tuple[str, ...] = ()  # what decided the outage (bot.domain.decisive), worded
+    found: Found | None = None  # how the outage was found, for a complaint that joined it
+
+
+@dataclass(frozen=True, slots=True)
+class Found:
+    """How a row's outage came to the office: monitoring, or another complaint's reporter."""
+
+    monitored: bool
+    by: str
+    at: datetime  # local
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +78,10 @@ class Agenda:
     site: str | None = None
 
 
+# The words of a round's decisive findings (``Views.decisive``, in the document's language).
+Describe = Callable[[Sequence[CheckResult]], Sequence[str]]
+
+
 async def gather(
     db: Database,
     period: Period,
@@ -72,6 +90,7 @@ async def gather(
     *,
     site: str | None = None,
     open_before: bool = False,
+    describe: Describe | None = None,
 ) -> Agenda:
     """The complaints received in ``period`` (and, with ``open_before``, older open ones)."""
     reads = db.reads.documents
@@ -82,8 +101,9 @@ async def gather(
     if site is not None:
         complaints = [c for c in complaints if (c.site or "").casefold() == site.casefold()]
     lo = min((c.created_at for c in complaints), default=start)
+    decisions = await reads.decisions(min(lo, start), end)
     decided: dict[int, list[tuple[str, str]]] = {}
-    for d in await reads.decisions(min(lo, start), end):
+    for d in decisions:
         decided.setdefault(d.complaint_id, []).append(
             (d.action, people.name(d.actor_id, d.actor_name))
         )
@@ -100,18 +120,17 @@ async def gather(
         if r.incident_id is not None
     }
     verdicts = {v.complaint_id: v.verdict for v in await reads.verdicts(min(lo, start), end)}
+    decisive = await _decisive(db, complaints, decisions, min(lo, start), end, describe)
+    finders = {f.incident_id: f for f in await reads.finders(min(lo, start), end)}
     calls: dict[int, list[tuple[str, str]]] = {}
     for v in await reads.vendor_calls(min(lo, start), end):
         calls.setdefault(v.incident_id, []).append((v.vendor, v.ticket or ""))
     tz = period.tz
     rows = []
     for no, c in enumerate(complaints, 1):
-        answers = decided.get(c.id) or (
-            by_incident.get(c.incident_id, [])
-            if c.incident_id is not None and not c.dismissed  # /tutup: not the outage's
-            else []
-        )
-        vc = calls.get(c.incident_id, []) if c.incident_id is not None and not c.dismissed else []
+        outage = None if c.dismissed else c.incident_id  # /tutup: not the outage's
+        answers = decided.get(c.id) or (by_incident.get(outage, []) if outage is not None else [])
+        vc = calls.get(outage, []) if outage is not None else []
         # Closed as not a network fault (/tutup): listed, but counted apart from the SOP's time.
         minutes = (
             (c.closed_at - c.created_at).total_seconds() / 60
@@ -140,9 +159,45 @@ async def gather(
                 recovery=recovered.get(c.incident_id, "")
                 if c.incident_id is not None and not c.dismissed
                 else "",
+                findings=decisive.get(outage, ()) if outage is not None else (),
+                found=_found(finders.get(outage), c.id, people, tz) if outage is not None else None,
             )
         )
     return Agenda(period=period, rows=tuple(rows), standard_minutes=standard_minutes, site=site)
+
+
+async def _decisive(
+    db: Database,
+    complaints: Sequence[Complaint],
+    decisions: Sequence[Decision],
+    start: datetime,
+    end: datetime,
+    describe: Describe | None,
+) -> dict[int, tuple[str, ...]]:
+    """Each incident's decisive findings in words (none without ``describe``)."""
+    if describe is None:
+        return {}
+    incident_of = {c.id: c.incident_id for c in complaints}
+    rounds: dict[int, dict[int, list[CheckResult]]] = {}
+    for rr in await db.reads.documents.round_results(start, end):
+        rounds.setdefault(rr.incident_id, {}).setdefault(rr.round, []).append(rr.result)
+    answers: dict[int | None, list[tuple[int | None, str]]] = {}
+    for d in decisions:
+        answers.setdefault(incident_of.get(d.complaint_id), []).append((d.round, d.action))
+    out: dict[int, tuple[str, ...]] = {}
+    for iid, by_round in rounds.items():
+        chosen = deciding_round(by_round, answers.get(iid, []))
+        if chosen is not None:
+            out[iid] = tuple(describe(by_round[chosen]))
+    return out
+
+
+def _found(f: Finder | None, complaint_id: int, people: People, tz: tzinfo) -> Found | None:
+    """How the outage was found, unless this row is the one that opened it (its reporter,
+    "netmaint (pemantauan)" for monitoring, and its receipt say it)."""
+    if f is None or f.complaint_id == complaint_id:
+        return None
+    return Found(f.monitored, people.name(f.reporter_id, f.reporter_name), f.at.astimezone(tz))
 
 
 def local_now(now: datetime, tz: tzinfo) -> datetime:

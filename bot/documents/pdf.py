@@ -32,6 +32,7 @@ from bot.settings.office import Office, Signatory
 log = logging.getLogger(__name__)
 
 BRIEF = 90  # characters of a complaint in the recap's table
+CHECKS = 100  # characters of the checks column in the agenda's PDF ("…" marks a cut)
 LONG = 200  # characters of a complaint in the agenda's PDF: a row must fit on a page (the
 # CSV and XLSX carry the whole text; a Telegram message may hold 4,096 characters)
 
@@ -66,6 +67,8 @@ def _agenda_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
         # The narrow last column: "-" says "not asked", where a blank would read as cut off.
         i = COLUMNS.index("recovery")
         values[i] = values[i] or labels(lang)["none"]
+        checks = COLUMNS.index("checks")  # a narrow column: the findings in brief
+        values[checks] = _shorten(values[checks], CHECKS)
         out.append({"cells": [_cell(v, lang) for v in values], "late": r.within is False})
     return out
 
@@ -77,6 +80,8 @@ def _rekap_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
     for r in rows:
         full = dict(zip(COLUMNS, (as_text(v, lang) for v in cells(r, lang)), strict=True))
         brief = _shorten(r.text, BRIEF)
+        if r.findings:  # what decided the outage, in brief: the agenda has it whole
+            brief += " — " + _shorten("; ".join(r.findings), BRIEF)
         action = ", ".join(word(w, "short.decision", a) for a in r.decisions)
         parts = [p for p in (action, r.officer) if p]
         if r.vendors:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -25,8 +25,10 @@ from bot.documents.period import Period, parse_month, previous_month
 from bot.documents.table import labels
 from bot.domain import timing
 from bot.render.dates import moment
+from bot.render.views import Views
 from bot.settings.office import OfficeConfig
 from bot.storage import Database
+from checks.models import CheckResult
 
 Format = Literal["csv", "xlsx", "pdf", "text"]
 MEDIA = {
@@ -66,6 +68,7 @@ class Documents:
         self.lang = lang
         self.tz = ZoneInfo(config.office.timezone) if config.office.timezone else tz
         self.people = People(config.staff)
+        self.views = Views(lang, self.tz)  # the findings' words, as the reports word them
 
     @property
     def standard_minutes(self) -> float:
@@ -88,8 +91,17 @@ class Documents:
         self, period: Period, *, site: str | None = None, open_before: bool = False
     ) -> Agenda:
         return await gather(
-            self.db, period, self.people, self.standard_minutes, site=site, open_before=open_before
+            self.db,
+            period,
+            self.people,
+            self.standard_minutes,
+            site=site,
+            open_before=open_before,
+            describe=self._describe,
         )
+
+    def _describe(self, checks: Sequence[CheckResult]) -> list[str]:
+        return [d["text"] for d in self.views.decisive(checks)]
 
     async def agenda_document(
         self,

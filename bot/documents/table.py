@@ -7,9 +7,9 @@ import unicodedata
 from datetime import date, datetime, time
 from functools import cache
 
-from bot.documents.data import AgendaRow
+from bot.documents.data import AgendaRow, Found
 from bot.render import render
-from bot.render.dates import weekday
+from bot.render.dates import short_moment, time_of, weekday
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +72,8 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
     """One row's cells; dates and times stay typed (the writers format them)."""
     w = labels(lang)
     reporter = r.reporter + (f" ({w['logged_by']} {r.logged_by})" if r.logged_by else "")
+    if r.found is not None:
+        reporter += f" ({found_words(r.found, r.received.date(), lang)})"
     return [
         r.no,
         weekday(r.received.date(), lang),
@@ -82,7 +84,7 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         reporter,
         r.site,
         r.text,
-        word(w, "verdict", r.verdict),
+        checks_cell(r, w),
         "; ".join(word(w, "decision", a) for a in r.decisions),
         r.officer,
         word(w, "state", r.state),
@@ -93,6 +95,23 @@ def cells(r: AgendaRow, lang: str) -> list[Cell]:
         "" if r.within is None else w["within.yes" if r.within else "within.no"],
         word(w, "recovery", r.recovery) if r.recovery else "",
     ]
+
+
+def checks_cell(r: AgendaRow, w: dict[str, str]) -> str:
+    """The checks column: the last diagnosis's verdict and the findings that decided."""
+    parts = [word(w, "verdict", r.verdict)]
+    if r.findings:
+        parts.append(f"{w['decisive']}: {'; '.join(r.findings)}")
+    return ". ".join(p for p in parts if p)
+
+
+def found_words(f: Found, received: date, lang: str) -> str:
+    """How the row's outage was found, for a complaint that joined it later."""
+    w = labels(lang)
+    at = time_of(f.at, lang) if f.at.date() == received else short_moment(f.at, lang)
+    if f.monitored:
+        return f"{w['found.monitor']} {at}"
+    return f"{w['found.reported']} {f.by} {w['found.at']} {at}"
 
 
 # Terminal control: C0 and C1 controls (ESC, BEL, CR, ...) and the bidirectional overrides

@@ -16,6 +16,7 @@ from jinja2 import TemplateNotFound
 
 from bot.domain import timing
 from bot.domain.calendar import OfficeCalendar
+from bot.domain.decisive import DECISIVE
 from bot.domain.model import SOP_NUMBER, STEP, TOTAL_STANDARD
 from bot.render import buttons, dates, environment, render
 from bot.render.fit import excerpt
@@ -34,7 +35,20 @@ Markup = dict[str, Any]
 
 
 # Findings whose wording is a set-up instruction for the ADB, not a finding about the network.
-SETUP_HINTS = frozenset({"software.not_configured", "services.not_configured", "ping.no_targets"})
+SETUP_HINTS = frozenset(
+    {"software.not_configured", "services.not_configured", "ping.no_targets", "ping.unavailable"}
+)
+# An agent the bot cannot ask because of how the two are set up (token, address, certificate).
+AGENT_SETUP_HINTS = frozenset(
+    {
+        "agent.unauthorized",
+        "agent.no_token",
+        "agent.bad_token",
+        "agent.tls_error",
+        "agent.insecure_url",
+        "agent.bad_url",
+    }
+)
 
 
 class Views:
@@ -201,16 +215,7 @@ class Views:
                 "summary": None,
             }
             if r is not None:
-                texts = [
-                    (f, self.plain("answers", "not_set_up_here"))
-                    if official and f.code in SETUP_HINTS
-                    else (f, self.finding(f))
-                    for f in r.findings
-                ]
-                texts = [
-                    (f, t) for f, t in texts if not (f.code.startswith("agent.") and t in said)
-                ]
-                said.update(t for f, t in texts if f.code.startswith("agent."))
+                texts = self._texts(r.findings, official, said)
                 shown = texts[:MAX_FINDINGS]
                 item.update(
                     status=str(r.status),
@@ -221,6 +226,49 @@ class Views:
                 )
             out.append(item)
         return out
+
+    def _texts(
+        self, findings: Iterable[Finding], official: bool, said: set[str]
+    ) -> list[tuple[Finding, str]]:
+        """Each finding's words, as the ADB's prompt has them (``official``: set-up hints
+        read "not set up here"); an agent's finding already in ``said`` is left out."""
+        texts = [(f, self._official(f) if official else self.finding(f)) for f in findings]
+        texts = [(f, t) for f, t in texts if not (f.code.startswith("agent.") and t in said)]
+        said.update(t for f, t in texts if f.code.startswith("agent."))
+        return texts
+
+    def _official(self, f: Finding) -> str:
+        """A finding as an official report words it: a set-up instruction (a config key,
+        a command, a variable's name) is the ADB's to act on, so it reads as "not set up"."""
+        if f.code in SETUP_HINTS:
+            return self.plain("answers", "not_set_up_here")
+        if f.code in AGENT_SETUP_HINTS:
+            return self.plain("answers", "agent_not_set_up", site=f.params.get("site") or "-")
+        return self.finding(f)
+
+    def decisive(self, checks: Iterable[CheckResult]) -> list[dict[str, Any]]:
+        """The findings that decided an incident, for the official reports: each failed or
+        warning finding of steps 2-6, in step order, worded as in the ADB's prompt."""
+        latest = {r.step: r for r in checks}
+        out: list[dict[str, Any]] = []
+        said: set[str] = set()
+        for no in CHECK_STEPS:
+            r = latest.get(no)
+            bad = [f for f in r.findings if f.severity in DECISIVE] if r else []
+            for f, text in self._texts(bad, True, said)[:MAX_FINDINGS]:
+                out.append(
+                    {"no": no, "sop_name": STEP[no].name, "severity": str(f.severity), "text": text}
+                )
+        return out
+
+    def found(self, inc: Incident, first: Complaint) -> dict[str, Any]:
+        """How the incident came to the office: monitoring found it, or ``first``'s
+        reporter reported it, and when."""
+        return {
+            "monitored": inc.found_by == "monitor",
+            "by": self.person(first.reporter_id, first.reporter_name),
+            "at": first.created_at,
+        }
 
     @staticmethod
     def auto_seconds(checks: Iterable[CheckResult]) -> float | None:

@@ -11,11 +11,15 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.domain import timing
+from bot.domain.events import EventKind
 from bot.domain.model import State
 from bot.render.views import LONG_EXCERPT, Views
 from bot.storage import Complaint, Database, Dialog, OutboxRow
 
 DIALOG_LAPSES = timedelta(minutes=30)  # a /lapor dialog unanswered this long is over
+# Timeline rows a reporter's /lacak leaves out: the ADBs' notes (cause, action taken) are
+# written for the office; the reports to the JF ADB and the Kabid and staff's /lacak keep them.
+STAFF_ONLY = frozenset({EventKind.NOTE})
 
 
 class Queries:
@@ -33,6 +37,8 @@ class Queries:
         """A complaint's status, vendors and timeline; ``full`` adds checks and step times."""
         reads = self.db.reads
         events = await reads.complaints.timeline(c.id)
+        if not full:
+            events = [e for e in events if e.kind not in STAFF_ONLY]
         inc = await reads.incidents.get(c.incident_id) if c.incident_id is not None else None
         linked = await reads.incidents.complaints(inc.id) if inc else [c]
         return self.views.html(

@@ -20,13 +20,14 @@ from typing import Any
 
 from bot.delivery.queue import URGENT, MessageQueue
 from bot.domain import model, purposes, timing
+from bot.domain.decisive import deciding_round
 from bot.domain.events import EventKind
 from bot.domain.model import Action, Actor, Command, Move, Role, StepReport, Transition
 from bot.domain.outcomes import Outcome, Refused
 from bot.domain.purposes import Purpose
 from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
-from bot.storage import Complaint, Database, Incident, Tx
+from bot.storage import Complaint, Database, Event, Incident, Tx
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +216,8 @@ class Transitions:
             group=v.group(complaints),
             inc=v.incident(inc),
             steps=v.steps(checks, official=True),
-            fault=fault_view(self.paths.locate(inc.site, checks)) if self.paths else None,
+            found=v.found(inc, min(complaints, key=lambda c: c.created_at)),
+            decisive=await self._decisive(tx, inc, events),
             events=events,
             times=timing.compliance(events, tx.now, v.calendar),
             this_step=report.step,  # the report is that step: "laporan ini", not "running"
@@ -227,6 +229,26 @@ class Transitions:
             note=inc.note,
             **extra,
         )
+
+    async def _decisive(self, tx: Tx, inc: Incident, events: list[Event]) -> dict[str, Any] | None:
+        """What decided the incident (``bot.domain.decisive``): that round's failed and
+        warning findings and the fault point they locate; None: no round found anything."""
+        rounds = {r: await tx.incidents.checks(inc.id, r) for r in range(1, inc.round + 1)}
+        answers = [
+            (e.round, e.detail.get("action", "")) for e in events if e.kind == EventKind.DECISION
+        ]
+        round_ = deciding_round(rounds, answers)
+        if round_ is None:
+            return None
+        checks = rounds[round_]
+        located = self.paths.locate(inc.site, checks) if self.paths else None
+        return {
+            "round": round_,
+            "latest": round_ == inc.round,
+            "at": max(r.started_at for r in checks),
+            "findings": self.views.decisive(checks),
+            "fault": fault_view(located),
+        }
 
     async def tell_reporter(self, tx: Tx, c: Complaint, outcome: str) -> None:
         """The reporter's notice of the decision, in their own chat (if they have one)."""

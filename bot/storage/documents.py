@@ -12,6 +12,7 @@ from datetime import datetime
 
 from bot.storage.base import Table
 from bot.storage.rows import Complaint, VendorCall, iso, to_complaint, to_vendor_call
+from checks.models import CheckResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +24,29 @@ class Decision:
     actor_id: int | None
     actor_name: str | None
     action: str
+    round: int | None = None  # the diagnosis round it answered
+
+
+@dataclass(frozen=True, slots=True)
+class RoundResult:
+    """One check result of one diagnosis round of an incident."""
+
+    incident_id: int
+    round: int
+    result: CheckResult
+
+
+@dataclass(frozen=True, slots=True)
+class Finder:
+    """How an incident came to the office: monitoring (``monitored``) or its first
+    complaint's reporter, and when."""
+
+    incident_id: int
+    monitored: bool
+    complaint_id: int
+    reporter_id: int | None
+    reporter_name: str | None
+    at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +103,7 @@ class DocumentReads(Table):
     async def decisions(self, start: datetime, end: datetime) -> list[Decision]:
         """Every step-7 decision on those complaints, oldest first."""
         rows = await self._all(
-            "SELECT complaint_id, at, actor_id, actor_name,"
+            "SELECT complaint_id, at, actor_id, actor_name, round,"
             " json_extract(detail, '$.action') AS action FROM timeline"
             " WHERE kind = 'decision' AND complaint_id IN"
             " (SELECT id FROM complaints WHERE created_at >= ? AND created_at < ?) ORDER BY id",
@@ -92,6 +116,7 @@ class DocumentReads(Table):
                 r["actor_id"],
                 r["actor_name"],
                 str(r["action"] or ""),
+                r["round"],
             )
             for r in rows
         ]
@@ -135,6 +160,43 @@ class DocumentReads(Table):
             (iso(start), iso(end)),
         )
         return [to_vendor_call(r) for r in rows]
+
+    async def round_results(self, start: datetime, end: datetime) -> list[RoundResult]:
+        """Every diagnosis round's results of the incidents those complaints belong to."""
+        rows = await self._all(
+            "SELECT incident_id, round, result FROM incident_checks WHERE incident_id IN"
+            " (SELECT incident_id FROM complaints WHERE created_at >= ? AND created_at < ?)"
+            " ORDER BY id",
+            (iso(start), iso(end)),
+        )
+        return [
+            RoundResult(
+                r["incident_id"], int(r["round"]), CheckResult.model_validate_json(r["result"])
+            )
+            for r in rows
+        ]
+
+    async def finders(self, start: datetime, end: datetime) -> list[Finder]:
+        """How each incident of those complaints was found (its first complaint now)."""
+        rows = await self._all(
+            "SELECT i.id AS incident_id, i.found_by, c.id AS complaint_id, c.reporter_id,"
+            " c.reporter_name, c.created_at FROM incidents i JOIN complaints c"
+            " ON c.id = (SELECT MIN(id) FROM complaints WHERE incident_id = i.id)"
+            " WHERE i.id IN"
+            " (SELECT incident_id FROM complaints WHERE created_at >= ? AND created_at < ?)",
+            (iso(start), iso(end)),
+        )
+        return [
+            Finder(
+                r["incident_id"],
+                r["found_by"] == "monitor",
+                r["complaint_id"],
+                r["reporter_id"],
+                r["reporter_name"],
+                datetime.fromisoformat(r["created_at"]),
+            )
+            for r in rows
+        ]
 
     async def monthly_send(self, month: str) -> MonthlySend | None:
         row = await self._one("SELECT * FROM monthly_reports WHERE month = ?", (month,))

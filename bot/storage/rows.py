@@ -126,6 +126,7 @@ class VendorCall:
     called_by_name: str | None
     ticket: str | None
     fixed_at: datetime | None
+    called_by_id: int | None = None  # who recorded the call: [[staff]] names them
 
 
 @dataclass(frozen=True, slots=True)
