@@ -116,8 +116,8 @@ async def test_the_agenda_names_the_deciding_finding_and_who_found_the_outage(
     assert all(refused in checks[k] for k in ("K1", "K2", "K3", "K4"))
     # The complaint that opened an outage says it by its own reporter and receipt.
     assert who["K1"] == "Rina Marlina" and who["K3"] == "netmaint (pemantauan)"
-    assert who["K2"] == "Budi (gangguan dilaporkan oleh Rina Marlina pukul 08:00)"
-    assert who["K4"] == "Budi (gangguan ditemukan oleh pemantauan otomatis pukul 08:10)"
+    assert who["K2"] == "Budi (gangguan dilaporkan oleh Rina Marlina pukul 08.00)"
+    assert who["K4"] == "Budi (gangguan ditemukan oleh pemantauan otomatis pukul 08.10)"
     for text in checks.values():
         assert "tambahkan" not in text and "netmaint.toml" not in text
     assert f"Hasil pemeriksaan: Ditemukan gangguan. Temuan yang menentukan: {refused}" in (

@@ -98,8 +98,11 @@ def test_the_report_pieces_render_in_both_languages(lang: str) -> None:
     by_user = str(macros.found({"monitored": False, "by": "Rina", "at": NOW}))
     lines = str(macros.decisive(decisive))
     nothing = str(macros.decisive(None))
-    assert "08:00" in by_monitor and "08:00" in by_user and "Rina" in by_user
-    assert "oracle" in lines and "01-10" not in lines and "10-01-2026 08:00" in lines
+    hm, when = {"id": ("08.00", "10 Januari 2026 pukul 08.00 WIB")}.get(
+        lang, ("08:00", "10 January 2026, 08:00 WIB")
+    )
+    assert hm in by_monitor and hm in by_user and "Rina" in by_user
+    assert "oracle" in lines and "01-10" not in lines and when in lines
     for text in (by_monitor, by_user, lines, nothing):
         assert "None" not in text and "fail" not in text.replace("❌", "")
 
