@@ -87,6 +87,8 @@ STATE_WORDS = {
     "awaiting_decision": "menunggu keputusan ADB",
     "escalated": "dilaporkan ke JF ADB",
     "vendor": "ditangani pihak ke tiga",
+    "closed": "selesai — Jaringan berjalan normal",
+    "dismissed": "ditutup — bukan gangguan jaringan",
 }
 
 
@@ -271,6 +273,11 @@ def check_report(text: str, total: Expected, steps: dict[str, Expected]) -> None
         close(m[3], total.wall, "total, in all")
     else:
         assert m[3] is None
+    check_steps(text, steps)
+
+
+def check_steps(text: str, steps: dict[str, Expected]) -> None:
+    """The "Waktu per langkah SOP" block of a report or a history."""
     block = text.split("<b>Waktu per langkah SOP</b>\n", 1)[1].split("\n\n", 1)[0]
     shown: dict[str, str] = {}
     for line in block.splitlines():
@@ -453,6 +460,20 @@ async def check(w: World) -> None:
     )
 
 
+async def check_histories(w: World, newest_only: bool) -> None:
+    """/lacak as staff see it: each complaint's status and its time in each step."""
+    now = w.clock()
+    rows = table(w.path, "SELECT id, state, dismissed FROM complaints ORDER BY id")
+    for c in rows[-1:] if newest_only else rows:
+        complaint = await w.s.queries.complaint(c["id"])
+        assert complaint is not None
+        text = await w.s.queries.history_text(complaint, full=True)
+        status = "dismissed" if c["dismissed"] is not None else c["state"]
+        assert f"Status: <b>{STATE_WORDS[status]}</b>" in text, text
+        check_steps(text, expected_steps(w.path, c["id"], now, this_step=0))
+    w.seen.update(["history"] * len(rows))
+
+
 async def run(ops: list[tuple[Any, ...]], start: datetime) -> Counter[str]:
     """Play ``ops`` from ``start``, checking after each; what the history reached."""
     with tempfile.TemporaryDirectory() as tmp:
@@ -462,6 +483,8 @@ async def run(ops: list[tuple[Any, ...]], start: datetime) -> Counter[str]:
                 await check(w)  # the reports first: they are what was sent just now
                 await w.s.diagnoses.idle()
                 await check(w)
+                await check_histories(w, newest_only=True)
+            await check_histories(w, newest_only=False)
             return w.seen
 
 
