@@ -123,6 +123,7 @@ class Expected:
     seconds: float = 0.0
     wall: float = 0.0
     times: int = 0
+    running: int = 0  # starts not ended yet
 
 
 def expected_total(start: datetime, now: datetime) -> Expected:
@@ -172,7 +173,7 @@ def expected_steps(path: Path, cid: int, now: datetime, this_step: int) -> dict[
             mark = "none"
         else:
             mark = "ok" if all(s <= longest * 60 for s in counted) else "late"
-        out[str(no)] = Expected(mark, sum(counted), wall, len(measured))
+        out[str(no)] = Expected(mark, sum(counted), wall, len(measured), len(starts.get(no, [])))
     return out
 
 
@@ -445,6 +446,8 @@ async def check(w: World) -> None:
         total = expected_total(min(t for t in received if t is not None), now)
         steps = expected_steps(w.path, r["complaint_id"], now, this_step)
         check_report(json.loads(r["payload"])["text"], total, steps)
+        [lead] = table(w.path, "SELECT state FROM complaints WHERE id=?", r["complaint_id"])
+        check_running(lead["state"], steps, r["purpose"])
         w.seen.update(
             [f"report {this_step}", f"total {total.mark}"]
             + [f"step {no} {e.mark}" for no, e in steps.items()]
@@ -460,6 +463,23 @@ async def check(w: World) -> None:
     )
 
 
+# Steps whose clock stops when a message is delivered (the acknowledgement, the reports):
+# they may run in any state until the sender has delivered it.
+DELIVERED_STEPS = frozenset({"1", "8", "9"})
+
+
+def check_running(state: str, steps: dict[str, Expected], what: str) -> None:
+    """The steps running are those the complaint's state says: the decision (7) while it
+    awaits it, the third party (11) while with it, the agenda entry (10) until it closes."""
+    running = {no for no, e in steps.items() if e.mark in ("running", "this")}
+    want = {"7"} if state == "awaiting_decision" else {"11"} if state == "vendor" else set()
+    if state != "closed":
+        want.add("10")
+    assert running - DELIVERED_STEPS == want, (what, state, steps)
+    for no in running:
+        assert steps[no].running == 1, (what, f"step {no} runs twice at once", steps)
+
+
 async def check_histories(w: World, newest_only: bool) -> None:
     """/lacak as staff see it: each complaint's status and its time in each step."""
     now = w.clock()
@@ -470,7 +490,9 @@ async def check_histories(w: World, newest_only: bool) -> None:
         text = await w.s.queries.history_text(complaint, full=True)
         status = "dismissed" if c["dismissed"] is not None else c["state"]
         assert f"Status: <b>{STATE_WORDS[status]}</b>" in text, text
-        check_steps(text, expected_steps(w.path, c["id"], now, this_step=0))
+        steps = expected_steps(w.path, c["id"], now, this_step=0)
+        check_steps(text, steps)
+        check_running(c["state"], steps, f"/lacak {c['id']}")
     w.seen.update(["history"] * len(rows))
 
 
