@@ -200,15 +200,30 @@ JF_ADB_REPORT = StepReport(REPORT_JF_ADB, "jf_report", Role.JF_ADB, follow_up=Tr
 KABID_REPORT = StepReport(REPORT_KABID, "kabid_report", Role.KABID)
 
 
+def _waits(state: State) -> tuple[int, ...]:
+    """The steps whose clock runs while a complaint is in ``state`` (besides its agenda
+    entry): the decision while it is awaited, the third party's repair while it is theirs."""
+    return (
+        (DECIDE,)
+        if state is State.AWAITING_DECISION
+        else (THIRD_PARTY,)
+        if state is State.VENDOR
+        else ()
+    )
+
+
 def _into(source: State, move: Move, target: State) -> Transition:
-    """A complaint lands in an incident in ``target``: the steps that state has running
-    start for it (the decision is awaited for it too), and a closed one's agenda entry ends."""
+    """A complaint lands in an incident in ``target``: the steps its old state had running
+    and the new one has not end, those the new one has running start for it (the decision
+    is awaited for it too, once), and a closed one's agenda entry ends."""
+    left, joined = _waits(source), _waits(target)
     return Transition(
         source,
         move,
         target,
-        starts=(DECIDE,) if target is State.AWAITING_DECISION else (),
-        ends=(AGENDA,) if target is State.CLOSED else (),
+        starts=tuple(s for s in joined if s not in left),
+        ends=tuple(s for s in left if s not in joined)
+        + ((AGENDA,) if target is State.CLOSED else ()),
     )
 
 
@@ -221,8 +236,9 @@ MOVES: tuple[Transition, ...] = (
     *(_into(s, Move.SPLIT, State.DIAGNOSING) for s in UNDECIDED),
     # after Ya: the agenda entry opens again, and so does the diagnosis
     Transition(State.CLOSED, Move.STILL_DOWN, State.DIAGNOSING, starts=(AGENDA,)),
-    # not a network fault: the complaint (or the incident it leaves empty) closes
-    *(Transition(s, Move.DISMISS, State.CLOSED, ends=(AGENDA,)) for s in UNCLOSED),
+    # not a network fault: the complaint (or the incident it leaves empty) closes, and
+    # nothing it was waiting for runs on
+    *(Transition(s, Move.DISMISS, State.CLOSED, ends=(*_waits(s), AGENDA)) for s in UNCLOSED),
     *(Transition(s, Move.MERGE, State.MERGED) for s in UNDECIDED),
 )
 TRANSITIONS: tuple[Transition, ...] = (

@@ -53,12 +53,20 @@ class Queries:
         )
 
     async def agenda_text(self, now: datetime) -> str:
-        """Open complaints and today's, as the /agenda message."""
+        """Open complaints and today's, as the /agenda message.
+
+        Closed as not a network fault (/tutup) is listed apart from closed with the
+        network running normally, as the Buku Agenda and the Rekapitulasi count them."""
         start = now.astimezone(self.tz).replace(hour=0, minute=0, second=0, microsecond=0)
         items = await self.db.reads.complaints.agenda(start)
-        open_ = [self.views.complaint(c, 80) for c in items if c.state is not State.CLOSED]
-        done = [self.views.complaint(c, 80) for c in items if c.state is State.CLOSED]
-        return self.views.html("agenda", open=open_, closed=done, now=now)
+        shown = [self.views.complaint(c, 80) for c in items]
+        return self.views.html(
+            "agenda",
+            open=[c for c in shown if c["state"] not in (State.CLOSED, "dismissed")],
+            closed=[c for c in shown if c["state"] == State.CLOSED],
+            dismissed=[c for c in shown if c["state"] == "dismissed"],
+            now=now,
+        )
 
     async def mine(self, reporter_id: int) -> list[dict[str, Any]]:
         """A reporter's latest complaints, for /lacak without a number."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Collection
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.agents import OnResult, agent_lookup
@@ -40,10 +39,13 @@ class InstantAgent:
 
     name = "instant"
 
+    def __init__(self, clock: Clock = utc_now) -> None:
+        self.clock = clock  # a FakeClock puts the checks' times on the test's timeline
+
     async def diagnose(
         self, steps: Collection[int] | None = None, on_result: OnResult | None = None
     ) -> Report:
-        now = datetime.now(UTC)
+        now = self.clock()
         result = CheckResult(
             step=2, name="software", status=Status.OK, summary="ok", started_at=now, duration_s=0.01
         )

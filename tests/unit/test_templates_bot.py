@@ -119,7 +119,7 @@ def test_user_text_is_escaped_everywhere_it_appears(lang: str) -> None:
             inc=inc,
             linked=["#K7", "#K8"],
         ),
-        v.html("agenda", open=[], closed=[view], now=now),
+        v.html("agenda", open=[], closed=[view], dismissed=[], now=now),
         v.html("outcome", c=view, outcome="closed", recorded="Jaringan berjalan normal"),
     ]
     for text in texts:
