@@ -64,7 +64,11 @@ def build_services(
         config.office, settings.tz, paused=config.sla.pause_outside_office_hours
     )
     views = Views(
-        settings.lang, calendar.tz, calendar, staff={s.telegram_id: s.name for s in config.staff}
+        settings.lang,
+        calendar.tz,
+        calendar,
+        staff={s.telegram_id: s.name for s in config.staff},
+        total_minutes=config.sla.total_minutes,
     )
     # The SOP's record of each delivery: the sender reports to it, knowing no SOP step.
     queue = MessageQueue(db, views, settings.adb_chats, hooks=Receipts())

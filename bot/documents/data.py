@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.documents.period import Period
+from bot.domain import timing
+from bot.domain.calendar import OfficeCalendar
 from bot.domain.decisive import deciding_round
 from bot.domain.model import TOTAL_STANDARD
 from bot.settings.office import Staff
@@ -76,6 +78,7 @@ class Agenda:
     rows: tuple[AgendaRow, ...]
     standard_minutes: float
     site: str | None = None
+    office_time: bool = False  # "within" counts office hours only (the SOP clock pauses)
 
 
 # The words of a round's decisive findings (``Views.decisive``, in the document's language).
@@ -87,12 +90,17 @@ async def gather(
     period: Period,
     people: People,
     standard_minutes: float,
+    calendar: OfficeCalendar | None = None,
     *,
     site: str | None = None,
     open_before: bool = False,
     describe: Describe | None = None,
 ) -> Agenda:
-    """The complaints received in ``period`` (and, with ``open_before``, older open ones)."""
+    """The complaints received in ``period`` (and, with ``open_before``, older open ones).
+
+    "Within the standard" is the chat reports' (``timing.total``): office time on
+    ``calendar`` against ``standard_minutes``; the minutes column is the elapsed time,
+    as the row's received and closed times show it."""
     reads = db.reads.documents
     start, end = period.start, period.end
     complaints = await reads.complaints(start, end)
@@ -155,7 +163,11 @@ async def gather(
                 vendors=tuple(dict.fromkeys(v for v, _ in vc)),
                 tickets=tuple(t for _, t in vc if t),
                 minutes=minutes,
-                within=None if minutes is None else minutes <= standard_minutes,
+                within=None
+                if minutes is None or c.closed_at is None
+                else timing.total(
+                    c.created_at, c.closed_at, calendar, standard=standard_minutes
+                ).within,
                 recovery=recovered.get(c.incident_id, "")
                 if c.incident_id is not None and not c.dismissed
                 else "",
@@ -163,7 +175,13 @@ async def gather(
                 found=_found(finders.get(outage), c.id, people, tz) if outage is not None else None,
             )
         )
-    return Agenda(period=period, rows=tuple(rows), standard_minutes=standard_minutes, site=site)
+    return Agenda(
+        period=period,
+        rows=tuple(rows),
+        standard_minutes=standard_minutes,
+        site=site,
+        office_time=calendar is not None and calendar.paused,
+    )
 
 
 async def _decisive(

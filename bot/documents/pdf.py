@@ -170,7 +170,7 @@ def rekap_pdf(
     """The monthly Rekapitulasi as PDF bytes (CPU-bound: run it in a thread)."""
     data = _common(agenda, lang, office, signatory, signed_on, "rekap.title")
     words = data["words"]
-    lines = summary_lines(summary, lang, agenda.standard_minutes)
+    lines = summary_lines(summary, lang, agenda.standard_minutes, agenda.office_time)
     data["summary"] = [[key, value] for key, value in lines]
     data["rows"] = _rekap_rows(agenda.rows, lang)
     data["charts"] = (

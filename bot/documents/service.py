@@ -24,6 +24,7 @@ from bot.documents.figures import summarise
 from bot.documents.period import Period, parse_month, previous_month
 from bot.documents.table import labels
 from bot.domain import timing
+from bot.domain.calendar import OfficeCalendar
 from bot.render.dates import moment
 from bot.render.views import Views
 from bot.settings.office import OfficeConfig
@@ -69,12 +70,16 @@ class Documents:
         self.tz = ZoneInfo(config.office.timezone) if config.office.timezone else tz
         self.people = People(config.staff)
         self.views = Views(lang, self.tz)  # the findings' words, as the reports word them
+        # The SOP clock's office time: "within the standard" as the chat reports judge it.
+        self.calendar = OfficeCalendar(
+            config.office, self.tz, paused=config.sla.pause_outside_office_hours
+        )
 
     @property
     def standard_minutes(self) -> float:
         """The SOP's total standard time from complaint to report (``[sla] total_minutes``)."""
         total = self.config.sla.total_minutes
-        return float(total) if total is not None else timing.total_standard_minutes()
+        return timing.total_standard(total)[1]
 
     def today(self, now: datetime) -> date:
         return now.astimezone(self.tz).date()
@@ -95,6 +100,7 @@ class Documents:
             period,
             self.people,
             self.standard_minutes,
+            self.calendar,
             site=site,
             open_before=open_before,
             describe=self._describe,

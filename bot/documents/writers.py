@@ -105,7 +105,7 @@ def agenda_xlsx(agenda: Agenda, lang: str, title: str, summary: Summary | None =
         ss = wb.create_sheet(w["sheet.summary"])
         ss.column_dimensions["A"].width = 48
         ss.column_dimensions["B"].width = 16
-        for key, value in summary_lines(summary, lang, agenda.standard_minutes):
+        for key, value in summary_lines(summary, lang, agenda.standard_minutes, agenda.office_time):
             ss.append([text_cell(key), text_cell(value)])
     out = io.BytesIO()
     wb.save(out)
@@ -118,7 +118,9 @@ def _col(i: int) -> str:
     return str(get_column_letter(i))
 
 
-def summary_lines(s: Summary, lang: str, standard_minutes: float) -> list[tuple[str, str]]:
+def summary_lines(
+    s: Summary, lang: str, standard_minutes: float, office_time: bool = False
+) -> list[tuple[str, str]]:
     """The figures as (label, value) lines, worded once in ``documents/summary.txt.j2``.
 
     The PDF, the XLSX summary sheet and the text agenda print these same lines, so a
@@ -129,6 +131,7 @@ def summary_lines(s: Summary, lang: str, standard_minutes: float) -> list[tuple[
         "documents/summary.txt.j2",
         s=s,
         std=f"{standard_minutes:g}",
+        office_time=office_time,
         pct=lambda share: percent(share, lang),
         mins=lambda m: "-" if m is None else f"{m:.0f} {unit}",
         unknown=labels(lang)["site.unknown"],
@@ -160,7 +163,9 @@ def agenda_text(agenda: Agenda, lang: str, now: str, summary: Summary | None = N
             words=labels(lang),
             summary=[
                 (printable(k), printable(v))
-                for k, v in summary_lines(summary, lang, agenda.standard_minutes)
+                for k, v in summary_lines(
+                    summary, lang, agenda.standard_minutes, agenda.office_time
+                )
             ]
             if summary is not None
             else [],

@@ -47,8 +47,8 @@ class StepTime:
     paused: bool
     times: int
     open: bool
-    std_min: int | None
-    std_max: int | None
+    std_min: float | None
+    std_max: float | None
     within: bool | None
     mark: str
     auto: bool = False
@@ -62,9 +62,14 @@ def standard_minutes(step: int) -> float:
     return float(longest)
 
 
-def total_standard_minutes() -> float:
-    """The whole complaint's standard, received -> report: the SOP table's sum (73)."""
-    return float(TOTAL_STANDARD[1])
+def total_standard(configured: float | None = None) -> tuple[float, float]:
+    """The whole complaint's standard (least, most minutes), received -> report: the
+    office's ``[sla] total_minutes`` if set, else the SOP table's sum (43-73). One
+    definition for the chat reports, the SOP clock and the documents."""
+    least, most = TOTAL_STANDARD
+    if configured is None:
+        return float(least), float(most)
+    return min(float(least), configured), configured
 
 
 def office_seconds(calendar: OfficeCalendar | None, start: datetime, end: datetime) -> float:
@@ -79,8 +84,8 @@ def clock(
     name: str,
     spans: list[Span],
     running: bool,
-    std_min: int | None,
-    std_max: int | None,
+    std_min: float | None,
+    std_max: float | None,
     calendar: OfficeCalendar | None,
 ) -> StepTime:
     """The time ``spans`` took against a standard; each span must keep it on its own."""
@@ -109,10 +114,16 @@ def clock(
 
 
 def total(
-    start: datetime, end: datetime, calendar: OfficeCalendar | None, *, running: bool = False
+    start: datetime,
+    end: datetime,
+    calendar: OfficeCalendar | None,
+    *,
+    running: bool = False,
+    standard: float | None = None,
 ) -> StepTime:
-    """A whole complaint (or incident), received -> now, against the SOP's 43-73 minutes."""
-    return clock(0, "", [(start, end)], running, *TOTAL_STANDARD, calendar)
+    """A whole complaint (or incident), received -> ``end``, in office time, against
+    ``total_standard(standard)``: what "within the standard" means everywhere."""
+    return clock(0, "", [(start, end)], running, *total_standard(standard), calendar)
 
 
 def covered_seconds(spans: Iterable[Span]) -> float:

@@ -17,7 +17,7 @@ from jinja2 import TemplateNotFound
 from bot.domain import timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.decisive import DECISIVE
-from bot.domain.model import SOP_NUMBER, STEP, TOTAL_STANDARD
+from bot.domain.model import SOP_NUMBER, STEP
 from bot.render import buttons, dates, environment, render
 from bot.render.fit import excerpt
 from bot.storage.rows import Complaint, Incident
@@ -51,6 +51,11 @@ AGENT_SETUP_HINTS = frozenset(
 )
 
 
+def _whole(minutes: float) -> float | int:
+    """73.0 -> 73, as a standard time is written; 7.5 stays."""
+    return int(minutes) if float(minutes).is_integer() else minutes
+
+
 class Views:
     """Renderers for one language and time zone."""
 
@@ -60,11 +65,18 @@ class Views:
         tz: tzinfo,
         calendar: OfficeCalendar | None = None,
         staff: Mapping[int, str] | None = None,
+        total_minutes: float | None = None,
     ) -> None:
         self.lang = lang
         self.tz = tz
         self.calendar = calendar  # None: every minute counts
+        self.total_minutes = total_minutes  # [sla] total_minutes; None: the SOP table's
+        self.sop_total = tuple(_whole(m) for m in timing.total_standard(total_minutes))
         self.staff = dict(staff or {})  # Telegram id -> the name the office uses ([[staff]])
+
+    def total(self, start: datetime, end: datetime) -> timing.StepTime:
+        """A whole complaint's (or incident's) time against the office's total standard."""
+        return timing.total(start, end, self.calendar, standard=self.total_minutes)
 
     def person(self, user_id: int | None, fallback: str | None) -> str:
         """Someone as the office names them: their [[staff]] name, else their Telegram one."""
@@ -101,7 +113,7 @@ class Views:
             when=self.when,
             day=self.day,
             sop_number=SOP_NUMBER,
-            sop_total=TOTAL_STANDARD,
+            sop_total=self.sop_total,
             person=self.person,
             **ctx,
         )

@@ -75,9 +75,7 @@ class Deadlines:
             if sla.decision_minutes is not None
             else timing.standard_minutes(model.DECIDE)
         )
-        self.total_minutes = (
-            sla.total_minutes if sla.total_minutes is not None else timing.total_standard_minutes()
-        )
+        self.total_minutes = timing.total_standard(sla.total_minutes)[1]
         # A new incident does not wake the clock: look often enough that no notice is late
         # by more than a quarter of the shortest interval (tests set seconds, not minutes).
         shortest = (

@@ -225,7 +225,7 @@ class Transitions:
             by=v.person(by.id, by.name),
             at=at,
             outcome=model.RECORDED_OUTCOME,
-            total=timing.total(min(c.created_at for c in complaints), at, v.calendar),
+            total=v.total(min(c.created_at for c in complaints), at),
             note=inc.note,
             **extra,
         )

@@ -134,7 +134,7 @@ def _messages(lang: str) -> list[str]:
         _event(EventKind.NOTE, AT, note="kabel diganti"),
     ]
     return [
-        v.html("agenda", open=[view], closed=[view], now=AT),
+        v.html("agenda", open=[view], closed=[view], dismissed=[view], now=AT),
         v.html("mine", items=[view]),
         v.html("status", now=AT, monitoring=True, sites=[], incidents=[inc], windows=[w]),
         v.html("monitor", key="recovered_adb", inc=inc, c=view, at=AT, down_since=EARLIER),

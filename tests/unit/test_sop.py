@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given
@@ -192,7 +193,25 @@ def test_the_sop_clock_defaults_to_the_tables_standard_times() -> None:
     runs the clock so), the Kabid for the total."""
     assert timing.standard_minutes(sop.DECIDE) == 5
     assert Sla().total_minutes is None and Sla().decision_minutes is None
-    assert timing.total_standard_minutes() == sop.TOTAL_STANDARD[1] == 73
+    assert timing.total_standard() == sop.TOTAL_STANDARD == (43, 73)
+    assert timing.total_standard(60) == (43, 60) and timing.total_standard(30) == (30, 30)
+
+
+def test_within_the_standard_is_office_time_against_the_offices_total() -> None:
+    """One definition everywhere: Friday 15:55 -> Monday 07:45 is 5 minutes of office
+    time (the clock pauses), within 73; a configured 4 minutes is not kept."""
+    from bot.domain.calendar import OfficeCalendar
+    from bot.settings.office import Office
+
+    wib = ZoneInfo("Asia/Jakarta")
+    calendar = OfficeCalendar(Office(national_holidays=""), wib)
+    friday, monday = (
+        datetime(2026, 11, 27, 15, 55, tzinfo=wib),
+        datetime(2026, 11, 30, 7, 45, tzinfo=wib),
+    )
+    assert timing.total(friday, monday, calendar).within is True
+    assert timing.total(friday, monday, calendar, standard=4).within is False
+    assert timing.total(friday, monday, None).within is False  # no pause: 63 hours
 
 
 def test_the_automated_checks_count_their_own_time_not_the_gap_between_rounds() -> None:
