@@ -48,9 +48,7 @@ async def all_clear(
             await queue.send(
                 tx,
                 c.reporter_chat_id,
-                v.html(
-                    "monitor", key="recovered_reporter", c=v.complaint(c), group=None, **what
-                ),
+                v.html("monitor", key="recovered_reporter", c=v.complaint(c), group=None, **what),
                 complaint_id=c.id,
                 purpose=Purpose.MONITOR_UP,
             )

@@ -257,7 +257,7 @@ class Diagnoses:
         part = found.part.name if found is not None and found.part is not None else None
         if part is None:
             return False
-        if self.shared.shared_break(inc.site, part) is not None:
+        if self.shared.shared_break(inc.site, part) is not None and await self._mergeable(tx, inc):
             into = next((i for i in await tx.incidents.at_parts((part,)) if i.id != inc.id), None)
             if into is not None:
                 log.info("%s: the break at %s is %s's outage; merged", inc.tag, part, into.tag)
@@ -266,6 +266,17 @@ class Diagnoses:
         if inc.part != part:
             await tx.incidents.set_part(inc.id, part)
         return False
+
+    @staticmethod
+    async def _mergeable(tx: Tx, inc: Incident) -> bool:
+        """Never decided on, and no complaint in it split out by an ADB (/pisah: the ADB
+        said it is another problem; their hand is not undone)."""
+        if inc.decided_at is not None or inc.round != 1:
+            return False
+        for c in await tx.incidents.complaints(inc.id):
+            if any(e.kind == EventKind.SPLIT for e in await tx.complaints.timeline(c.id)):
+                return False
+        return True
 
     async def _finish(self, iid: int, round_: int, report: Report | None) -> None:
         what = f"storing the end of incident {iid}'s diagnosis"
