@@ -248,15 +248,20 @@ class Diagnoses:
             )
 
     async def _located(self, tx: Tx, inc: Incident, round_: int) -> bool:
-        """Where this run found the break: the incident becomes that part's. True when the
-        part is shared and already has its open incident, into which this one is merged
-        (still diagnosing: nobody was asked to decide on it)."""
+        """Where this run found the break: the incident becomes that part's (a re-check
+        that finds every part answering makes it no part's). True when the part is shared
+        and already has its open incident, into which this one is merged (still
+        diagnosing: nobody was asked to decide on it)."""
         if self.paths is None or inc.state != State.DIAGNOSING:
             return False
         found = self.paths.locate(inc.site, await tx.incidents.checks(inc.id, round_))
-        part = found.part.name if found is not None and found.part is not None else None
-        if part is None:
+        if found is None:
             return False
+        if found.part is None:
+            if inc.part is not None and not found.found and found.unknown is None:
+                await tx.incidents.set_part(inc.id, None)  # every part answers again
+            return False
+        part = found.part.name
         if self.shared.shared_break(inc.site, part) is not None and await self._mergeable(tx, inc):
             into = next((i for i in await tx.incidents.at_parts((part,)) if i.id != inc.id), None)
             if into is not None:

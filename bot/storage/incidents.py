@@ -136,8 +136,9 @@ class IncidentWrites(IncidentReads):
             == 1
         )
 
-    async def set_part(self, incident_id: int, part: str) -> None:
-        """Where the break was located: the incident is now that part's outage."""
+    async def set_part(self, incident_id: int, part: str | None) -> None:
+        """Where the break was located: the incident is now that part's outage (None:
+        a re-check found every part answering)."""
         await self._exec(
             "UPDATE incidents SET part=?, updated_at=? WHERE id=?",
             (part, iso(self.now), incident_id),

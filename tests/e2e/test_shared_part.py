@@ -165,9 +165,15 @@ async def test_reporters_at_three_sites_behind_a_broken_vpn_are_one_incident(
         ]
         for chat in (ADB_ID, ADB2_ID):  # one prompt in each ADB chat, naming the VPN
             assert len(prompts(stub, chat)) == 1
-        # Ya: every reporter hears it once, with their own number.
+        # The VPN is back; Cek ulang finds every part answering: the incident is no
+        # part's any more (a complaint elsewhere no longer joins it).
         await office.vpn.on()
         adb = stub.user(ADB_ID, "Andi ADB")
+        stub.press(adb, ADB_ID, prompt["message_id"], stub.buttons(prompt)["🔁 Cek ulang"])
+        prompt = await wait_decision(stub, "#I1", round_=2)
+        assert VPN_NAMED not in prompt["text"]
+        assert rows(settings.netmaint_db, "SELECT part FROM incidents") == [(None,)]
+        # Ya: every reporter hears it once, with their own number.
         stub.press(adb, ADB_ID, prompt["message_id"], stub.buttons(prompt)["✅ Ya"])
         for user_id, number in ((USER_ID, 1), (OTHER_ID, 2), (THIRD_ID, 3)):
             done = f"Keluhan #K{number} selesai"
