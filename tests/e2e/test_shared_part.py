@@ -57,7 +57,12 @@ class Office:
             await sw.off()
 
     def config(
-        self, *, monitor: bool = False, tcp_timeout: float = 0.5, slow_port: int | None = None
+        self,
+        *,
+        monitor: bool = False,
+        down_after: int = 2,
+        tcp_timeout: float = 0.5,
+        slow_port: int | None = None,
     ) -> OfficeConfig:
         services = "".join(
             f'\n[[services]]\nname = "{lan}"\nhost = "127.0.0.1"\nport = {sw.port}\n'
@@ -107,7 +112,7 @@ vendor = "Helpdesk SIAK Kemendagri"
             for site, lan in zip(SITES, LANS, strict=True)
         )
         watch = (
-            "\n[monitor]\ninterval_seconds = 0.05\ndown_after = 2\nup_after = 1\n"
+            f"\n[monitor]\ninterval_seconds = 0.05\ndown_after = {down_after}\nup_after = 1\n"
             'services = ["VPN SIAK"]\n'
             if monitor
             else ""
@@ -288,3 +293,39 @@ async def test_monitoring_behind_a_broken_vpn_pages_once_and_recovers_per_site(
             ),
             what="/status after the VPN is back",
         )
+
+
+async def test_a_vpn_a_complaint_located_hears_its_all_clear_once_when_monitoring_sees_it_back(
+    stub: BotApiStub, settings: Settings, office: Office
+) -> None:
+    """No site's own outage was reported by monitoring (it is slow to call a site down):
+    the complaint's incident hears the all-clear from the part itself, once."""
+    db = settings.netmaint_db
+    await office.vpn.off()
+    async with running(Bot(settings, office.config(monitor=True, down_after=60))):
+        await report(stub, USER_ID, "Rina", SITES[0])
+        prompt = await wait_decision(stub, "#K1")
+        assert VPN_NAMED in prompt["text"]
+        await until(
+            lambda: rows(db, "SELECT COUNT(*) FROM monitor_sites WHERE down=1") == [(3,)],
+            10,
+            "every site seen down",
+        )
+        assert rows(db, "SELECT id, part, found_by FROM incidents") == [(1, "VPN SIAK", None)]
+        await office.vpn.on()
+        await until(
+            lambda: rows(db, "SELECT COUNT(*) FROM monitor_sites WHERE down=0") == [(3,)],
+            what="every site seen up",
+        )
+        mark = rows(db, "SELECT MAX(checked_at) FROM monitor_watch")[0][0]
+        await until(
+            lambda: rows(db, "SELECT MIN(checked_at) FROM monitor_watch")[0][0] > mark,
+            what="another look at every site",
+        )
+        for chat in (ADB_ID, ADB2_ID):
+            await until(lambda c=chat: stub.find(c, "menjawab lagi"), what="the ADB's all-clear")
+            back = [t for t in stub.texts(chat) if "menjawab lagi" in t]
+            assert len(back) == 1 and "VPN SIAK menjawab lagi — #I1" in back[0]
+        await until(lambda: stub.find(USER_ID, "terpantau pulih"), what="the reporter's")
+        assert len([t for t in stub.texts(USER_ID) if "terpantau pulih" in t]) == 1
+        assert rows(db, "SELECT COUNT(*) FROM incidents") == [(1,)]
