@@ -25,6 +25,7 @@ from bot.domain.model import Action, State
 from bot.render.fit import LIMIT
 from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
+from bot.sop.shared import SharedParts, merge
 from bot.sop.transition import Transitions
 from bot.storage import Complaint, Database, Incident, Tx
 from bot.storage.locked import patiently
@@ -49,6 +50,7 @@ class Diagnoses:
         paths: Paths | None = None,
     ) -> None:
         self.paths = paths
+        self.shared = SharedParts(paths)
         self.db = db
         self.queue = queue
         self.views: Views = queue.views
@@ -72,7 +74,9 @@ class Diagnoses:
         """The message, with as many complaints in detail as fit one Telegram message
         (every complaint's #K tag is always there)."""
         v = self.views
-        fault = fault_view(self.paths.locate(inc.site, checks)) if done and self.paths else None
+        # A merged incident's message points to the one deciding: that one names the fault.
+        located = done and self.paths and merged_into is None
+        fault = fault_view(self.paths.locate(inc.site, checks)) if located and self.paths else None
 
         def render(details: int) -> str:
             return v.html(
@@ -243,6 +247,42 @@ class Diagnoses:
                 tx, inc, self.text(inc, complaints, checks, done=False), priority=BACKGROUND
             )
 
+    async def _located(self, tx: Tx, inc: Incident, round_: int) -> bool:
+        """Where this run found the break: the incident becomes that part's (a re-check
+        that finds every part answering makes it no part's). True when the part is shared
+        and already has its open incident, into which this one is merged (still
+        diagnosing: nobody was asked to decide on it)."""
+        if self.paths is None or inc.state != State.DIAGNOSING:
+            return False
+        found = self.paths.locate(inc.site, await tx.incidents.checks(inc.id, round_))
+        if found is None:
+            return False
+        if found.part is None:
+            if inc.part is not None and not found.found and found.unknown is None:
+                await tx.incidents.set_part(inc.id, None)  # every part answers again
+            return False
+        part = found.part.name
+        if self.shared.shared_break(inc.site, part) is not None and await self._mergeable(tx, inc):
+            into = next((i for i in await tx.incidents.at_parts((part,)) if i.id != inc.id), None)
+            if into is not None:
+                log.info("%s: the break at %s is %s's outage; merged", inc.tag, part, into.tag)
+                await merge(tx, self, inc, into, None)
+                return True
+        if inc.part != part:
+            await tx.incidents.set_part(inc.id, part)
+        return False
+
+    @staticmethod
+    async def _mergeable(tx: Tx, inc: Incident) -> bool:
+        """Never decided on, and no complaint in it split out by an ADB (/pisah: the ADB
+        said it is another problem; their hand is not undone)."""
+        if inc.decided_at is not None or inc.round != 1:
+            return False
+        for c in await tx.incidents.complaints(inc.id):
+            if any(e.kind == EventKind.SPLIT for e in await tx.complaints.timeline(c.id)):
+                return False
+        return True
+
     async def _finish(self, iid: int, round_: int, report: Report | None) -> None:
         what = f"storing the end of incident {iid}'s diagnosis"
         await patiently(
@@ -255,6 +295,8 @@ class Diagnoses:
             inc = await tx.incidents.get(iid)
             if inc is None or inc.round != round_:
                 return
+            if report is not None and await self._located(tx, inc, round_):
+                return  # merged into the broken part's incident: that one decides
             if report is None:
                 done = await self.transitions.apply(
                     tx,

@@ -8,7 +8,7 @@ part, its kind and who repairs it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.path import Break, locate
@@ -46,6 +46,30 @@ class Paths:
     def __init__(self, config: OfficeConfig) -> None:
         links = {link.name: link for link in config.links}
         self._paths = {s.name: tuple(links[n] for n in s.path) for s in config.sites if s.path}
+        self._links = links
+
+    def parts(self, site: str | None) -> tuple[str, ...]:
+        """The names of the parts on ``site``'s path, nearest first (none: no path)."""
+        return tuple(link.name for link in self._paths.get(site or "", ()))
+
+    def behind(self, part: str) -> tuple[str, ...]:
+        """The sites whose path crosses ``part``: all of them lose SIAK when it breaks."""
+        return tuple(site for site, path in self._paths.items() if part in (p.name for p in path))
+
+    def shared(self, part: str) -> bool:
+        """Whether ``part`` is on several sites' paths (a VPN, the data center)."""
+        return len(self.behind(part)) > 1
+
+    def check(self, part: str) -> str | None:
+        """The target or service that answers when ``part`` works."""
+        link = self._links.get(part)
+        return link.check if link else None
+
+    def locate_answers(self, site: str | None, answers: Mapping[str, bool | None]) -> Break | None:
+        """The break on ``site``'s path from monitoring's answers by check name (it reads
+        no address settings: the site's own network is taken as working)."""
+        path = self._paths.get(site or "")
+        return locate(path, answers, local_ok=True) if path else None
 
     def locate(self, site: str | None, results: Sequence[CheckResult]) -> Break | None:
         """The break on ``site``'s path, or None when the site has no path or no results."""

@@ -108,14 +108,20 @@ class Filing(Part):
         self._started(filed)
         return filed.cid
 
-    async def file_monitored(self, site: str | None, text: str) -> int | None:
+    async def file_monitored(
+        self, site: str | None, text: str, part: str | None = None
+    ) -> int | None:
         """Monitoring found ``site`` down: file the bot's own complaint (reporter
         ``MONITOR_REPORTER``, channel "monitor", nobody to acknowledge), which opens an
         incident marked as found by monitoring, its diagnosis and the ADB's prompt, before
         anyone calls. Returns the incident, or None when there is nothing to do: the outage
         monitoring reported is still open (a flapping link), or the site is in planned
-        maintenance. One transaction with the site's stored state, so a restart while
-        the site is down never opens a second incident.
+        maintenance, or it is behind a broken shared part that has its incident already
+        (``SharedParts``: "tidak terjangkau", paging nobody). ``part``: where monitoring
+        located the break, stored on a new incident at once, so the sites behind it
+        looked at next join it instead of opening their own. One transaction with the
+        site's stored state, so a restart while the site is down never opens a second
+        incident.
         """
         key = site or ""
         async with self._write() as tx:
@@ -126,6 +132,8 @@ class Filing(Part):
                     return None
             if await tx.monitor.window(key, tx.now) is not None:
                 return None
+            if await self.diagnoses.shared.broken(tx, site) is not None:
+                return None
             filed = await self._file(
                 tx,
                 reporter=MONITOR_REPORTER,
@@ -135,6 +143,8 @@ class Filing(Part):
                 text=text,
             )
             assert filed is not None  # no update id: nothing to deduplicate
+            if filed.opened and part is not None:
+                await tx.incidents.set_part(filed.inc.id, part)
             await tx.monitor.attach(key, filed.inc.id)
         self._started(filed)
         return filed.inc.id
@@ -167,7 +177,9 @@ class Filing(Part):
         if cid is None:
             return None
         window = timedelta(minutes=self.grouping.window_minutes)
-        inc = await tx.incidents.joinable(site, tx.now - window)
+        # A broken shared part on the site's path is the outage, whichever site found it.
+        inc = await self.diagnoses.shared.broken(tx, site)
+        inc = inc or await tx.incidents.joinable(site, tx.now - window)
         if monitored and inc is not None and inc.state == State.CLOSED:
             inc = None  # declared over, and down again: a new outage
         opened = inc is None

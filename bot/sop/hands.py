@@ -13,6 +13,7 @@ from bot.domain.model import UNDECIDED, Command, Move, State
 from bot.domain.outcomes import Outcome, Refused
 from bot.domain.purposes import Purpose
 from bot.sop.part import Part
+from bot.sop.shared import merge
 from bot.sop.third_party import drop_follow_up_buttons
 from bot.sop.transition import Press
 
@@ -66,31 +67,8 @@ class Hands(Part):
                 raise Refused(Outcome.NOT_FOUND)
             if target == source or into.state not in UNDECIDED or src.state not in UNDECIDED:
                 raise Refused(Outcome.STALE)
-            moved = await tx.incidents.complaints(source)
-            await tx.incidents.merge(source, target)  # the complaints first: they move apart
-            await self.transitions.apply(
-                tx, src, Move.MERGE, by=press.actor, event=EventKind.MERGED
-            )
-            count = await tx.incidents.count(target)
-            for c in moved:
-                # One outage, one site: a complaint filed without one takes the incident's,
-                # so /lacak, the agenda and the recap list it there.
-                took = into.site is not None and await tx.complaints.take_site(c.id, into.site)
-                await self.transitions.apply(
-                    tx,
-                    into,
-                    Move.JOIN,
-                    complaint=c,
-                    by=press.actor,
-                    event=EventKind.MERGED,
-                    incident=target,
-                    count=count,
-                    from_incident=source,
-                    **({"site": into.site} if took else {}),
-                )
+            await merge(tx, self.diagnoses, src, into, press.actor)
             await self._audit(tx, press, "merged", f"/gabung {target} {source}", None)
-            await self.diagnoses.show_outcome(tx, src, merged_into=target)
-            await self.diagnoses.refresh(tx, target)
         self.diagnoses.cancel(source)
         return Outcome.OK
 

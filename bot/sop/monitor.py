@@ -31,13 +31,12 @@ from bot.agents import AgentLookup
 from bot.delivery.queue import MessageQueue
 from bot.domain import model
 from bot.domain.clock import Clock
-from bot.domain.events import EventKind
-from bot.domain.model import MERGED, Command, State
+from bot.domain.model import Command
 from bot.domain.outcomes import Outcome, Refused
-from bot.domain.purposes import Purpose
 from bot.render.views import Views
 from bot.settings.office import Monitor as MonitorConfig
 from bot.settings.office import OfficeConfig
+from bot.sop.allclear import all_clear
 from bot.sop.transition import Press, writing
 from bot.sop.workflow import Workflow
 from bot.storage import Database, Tx
@@ -229,6 +228,7 @@ class MonitorLoop:
         # What each site's last look covered (its agent may lack some of ``keys``).
         self._watched: dict[str | None, list[Key]] = {}
         self._slots = asyncio.Semaphore(config.concurrency)
+        self.shared = workflow.diagnoses.shared
 
     async def run(self, stop: asyncio.Event) -> None:
         """Tick every ``interval_seconds`` until ``stop``; a failed tick is logged, and the
@@ -268,13 +268,17 @@ class MonitorLoop:
                 return dict.fromkeys(self._watched.get(site, self.keys), None)
 
     async def apply(self, site: str | None, seen: Seen) -> None:
-        """Store what one look saw, then open the outage or say it is over."""
+        """Store what one look saw, then open the outage or say it is over. A site behind
+        a broken shared part (``SharedParts``) opens nothing and pages nobody; once the
+        part answers again at every site behind it, its outage hears the all-clear, and
+        a site still down is judged on its own."""
         key, c = site or "", self.config
         async with self.db.write() as tx:
             watched = list(seen)
             await tx.monitor.drop_watches(key, watched)
             old = {(w.kind, w.name): w for w in await tx.monitor.watches(key)}
             down: list[str] = []
+            state: dict[str, bool | None] = {}
             for kind, name in watched:
                 w = old.get((kind, name)) or WatchRow(key, kind, name, 1, 0, 0, None, None)
                 nxt = advance(
@@ -294,6 +298,7 @@ class MonitorLoop:
                         changed_at=changed,
                     )
                 )
+                state[name] = nxt.up
                 if not nxt.up:
                     down.append(name)
             s = await tx.monitor.site(key) or SiteRow(key, 0, None, None, None)
@@ -306,58 +311,38 @@ class MonitorLoop:
                     "down: " + ", ".join(down) if down else "up again",
                 )
             quiet = await tx.monitor.window(key, tx.now) is not None
+            said = await self._parts_back(tx, site)
             recovered = (
                 not down and not quiet and s.incident_id is not None and s.recovered_at is None
             )
             if recovered:
-                await self._say_recovered(tx, key, s)
-        if recovered:
+                await tx.monitor.put_site(replace(s, recovered_at=tx.now))
+                inc = await tx.incidents.get(s.incident_id) if s.incident_id else None
+                said = await all_clear(tx, self.queue, inc, s.changed_at) or said
+            behind = await self.shared.broken(tx, site) if down else None
+        if said:
             self.queue.wake()
-        if down and not quiet and (s.incident_id is None or s.recovered_at is not None):
+        reported = s.incident_id is not None and s.recovered_at is None
+        if down and not quiet and behind is None and not reported:
             # Down, and no outage reported since it was last up (or maintenance just
             # ended): report it. ``file_monitored`` re-checks it all in its transaction.
             text = self.views.plain("monitor", "complaint", names=down, site=site)
-            await self.workflow.file_monitored(site, text)
+            await self.workflow.file_monitored(site, text, self._located(site, state))
 
-    async def _say_recovered(self, tx: Tx, key: str, s: SiteRow) -> None:
-        """Once per reported outage: the ADB chats (under the prompt) and the reporters of
-        its open complaints hear that monitoring sees the site up again."""
-        await tx.monitor.put_site(replace(s, recovered_at=tx.now))
-        assert s.incident_id is not None
-        inc = await tx.incidents.get(s.incident_id)
-        while inc is not None and inc.state == MERGED and inc.merged_into is not None:
-            inc = await tx.incidents.get(inc.merged_into)
-        if inc is None or inc.state == State.CLOSED:
-            return  # the ADB already declared it over: nothing to add
-        complaints = await tx.incidents.complaints(inc.id)
-        v = self.views
-        text = v.html(
-            "monitor",
-            key="recovered_adb",
-            inc=v.incident(inc),
-            down_since=s.changed_at,
-            group=v.group(complaints, details=0),
-            at=tx.now,
-        )
-        await self.queue.to_adbs_under_prompt(tx, inc.id, inc.round, text, Purpose.MONITOR_UP)
-        for c in complaints:
-            await tx.complaints.event(c.id, EventKind.MONITOR_UP, incident=inc.id)
-            if c.reporter_chat_id is not None and c.state != State.CLOSED:
-                await self.queue.send(
-                    tx,
-                    c.reporter_chat_id,
-                    v.html(
-                        "monitor",
-                        key="recovered_reporter",
-                        inc=v.incident(inc),
-                        c=v.complaint(c),
-                        down_since=s.changed_at,
-                        group=None,
-                        at=tx.now,
-                    ),
-                    complaint_id=c.id,
-                    purpose=Purpose.MONITOR_UP,
-                )
+    def _located(self, site: str | None, state: dict[str, bool | None]) -> str | None:
+        """The part of ``site``'s path where what monitoring watches locates the break."""
+        paths = self.shared.paths
+        found = paths.locate_answers(site, state) if paths else None
+        return found.part.name if found is not None and found.part is not None else None
+
+    async def _parts_back(self, tx: Tx, site: str | None) -> bool:
+        """The all-clear of each open part's incident on ``site``'s path whose part
+        answers again at every site behind it (said once: ``all_clear``)."""
+        paths, said = self.shared.paths, False
+        for inc in await tx.incidents.at_parts(paths.parts(site) if paths else ()):
+            if await self.shared.recovered(tx, inc):
+                said = await all_clear(tx, self.queue, inc, inc.created_at) or said
+        return said
 
 
 # --- planned maintenance and /status ---------------------------------------------------------
@@ -416,6 +401,7 @@ class Monitoring:
         self.views: Views = queue.views
         self.clock = clock
         self.site_names = [s.name for s in config.sites]
+        self.shared = workflow.diagnoses.shared
         m = config.monitor
         self.loop: MonitorLoop | None = None
         sites: list[str | None] = list(dict.fromkeys(self.site_names)) or [None]
@@ -470,8 +456,9 @@ class Monitoring:
         return await self.db.reads.monitor.windows(self.clock())
 
     async def status(self) -> dict[str, Any]:
-        """What /status shows: each site's state and since when, what is down, the open
-        incidents and the maintenance windows."""
+        """What /status shows: each site's state and since when, what is down, the broken
+        part a site is behind ("tidak terjangkau"), the open incidents and the maintenance
+        windows."""
         reads, now = self.db.reads, self.clock()
         sites = {s.site: s for s in await reads.monitor.sites()}
         watches = await reads.monitor.all_watches()
@@ -482,6 +469,7 @@ class Monitoring:
             key = name or ""
             s = sites.get(key)
             mine = [w for w in watches if w.site == key]
+            behind = await self.shared.broken(reads, name)
             board.append(
                 {
                     "site": name,
@@ -491,6 +479,11 @@ class Monitoring:
                     "down_names": [w.name for w in mine if not w.up],
                     "checked": max((w.checked_at for w in mine if w.checked_at), default=None),
                     "window": next((w for w in windows if w.site == key), None),
+                    "behind": (
+                        {"part": behind.part, "inc": self.views.incident(behind)}
+                        if behind
+                        else None
+                    ),
                 }
             )
         incidents = [self.views.incident(i) for i in await reads.incidents.unclosed()]

@@ -38,6 +38,19 @@ class IncidentReads(Table):
         )
         return to_incident(row) if row else None
 
+    async def at_parts(self, parts: tuple[str, ...]) -> list[Incident]:
+        """The open incidents (not closed, not merged) whose break is at one of ``parts``,
+        oldest first: the one outage a complaint or a monitored site behind it joins."""
+        if not parts:
+            return []
+        marks = ",".join("?" * len(parts))
+        rows = await self._all(
+            f"SELECT * FROM incidents WHERE part IN ({marks}) AND state NOT IN (?, ?)"  # noqa: S608
+            " ORDER BY id",
+            (*parts, State.CLOSED, MERGED),
+        )
+        return [to_incident(r) for r in rows]
+
     async def unclosed(self) -> list[Incident]:
         """Incidents not closed yet (being checked, awaiting the decision, with the JF ADB)."""
         return await self.in_states(tuple(s for s in State if s is not State.CLOSED))
@@ -121,6 +134,14 @@ class IncidentWrites(IncidentReads):
                 (new, iso(self.now), decided, closed, awaiting, incident_id, old),
             )
             == 1
+        )
+
+    async def set_part(self, incident_id: int, part: str | None) -> None:
+        """Where the break was located: the incident is now that part's outage (None:
+        a re-check found every part answering)."""
+        await self._exec(
+            "UPDATE incidents SET part=?, updated_at=? WHERE id=?",
+            (part, iso(self.now), incident_id),
         )
 
     async def set_note(self, incident_id: int, note: str) -> bool:

@@ -71,6 +71,7 @@ class Incident:
     awaiting_since: datetime | None = None
     note: str | None = None
     found_by: str | None = None  # "monitor": opened by monitoring, before any complaint
+    part: str | None = None  # the [[links]] part where the break was located (issue 21)
 
     @property
     def tag(self) -> str:
