@@ -21,7 +21,7 @@ from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
 from checks.config import parse_config
 from tests.support.botapi_stub import BotApiStub
-from tests.support.e2e import Bot, file, running, settled, until, wait_decision
+from tests.support.e2e import Bot, file, rows, running, settled, until, wait_decision
 from tests.support.loopback import free_port
 from tests.support.office import ADB_ID, FAST_CHECKS_TOML, JF_CHAT, KABID_CHAT, OTHER_ID, USER_ID
 
@@ -46,7 +46,8 @@ async def open_port() -> AsyncIterator[int]:
 
 
 def office(isp: int, vpn: int, pusat: int) -> OfficeConfig:
-    """The Dinas's path; the broken part's vendor is last in [[vendors]] on purpose."""
+    """The Dinas's path and a kecamatan's, sharing the VPN and the data center; the
+    broken line's vendor is last in [[vendors]] on purpose."""
     return parse_config(
         FAST_CHECKS_TOML
         + f"""
@@ -102,9 +103,18 @@ kind = "pusat"
 check = "SIAK Terpusat"
 vendor = "Helpdesk SIAK Kemendagri"
 
+[[links]]
+name = "LAN Tarusan"
+kind = "lan"
+check = "gateway"
+
 [[sites]]
 name = "Kantor Dinas"
 path = ["LAN Dinas", "Internet Dinas", "VPN SIAK", "SIAK Terpusat"]
+
+[[sites]]
+name = "Kecamatan Koto XI Tarusan"
+path = ["LAN Tarusan", "VPN SIAK", "SIAK Terpusat"]
 """,
         "e2e.toml",
         model=OfficeConfig,
@@ -224,3 +234,22 @@ async def test_reporters_hear_the_fault_point_once_and_the_adb_gets_a_public_tex
         assert "VPN SIAK (VPN)" in public and "ditangani oleh ISP Telkom" in public
         for internal in ("#K", "#I", "4700999999", "147", "loket 3", "Rina", "Budi", "ADB"):
             assert internal not in public
+
+
+async def test_reporters_at_every_site_behind_the_broken_vpn_are_told(
+    stub: BotApiStub, settings: Settings, open_port: int
+) -> None:
+    told = "Gangguan berada di VPN SIAK (VPN); sedang ditangani oleh ISP Telkom."
+    async with running(Bot(settings, office(open_port, free_port(), open_port))) as b:
+        await file(stub, stub.user(USER_ID, "Rina"), COMPLAINT, site="Kantor Dinas")
+        await file(stub, stub.user(OTHER_ID, "Budi"), "SIAK mati", site="Kecamatan Koto XI Tarusan")
+        for uid in (USER_ID, OTHER_ID):
+            await until(lambda u=uid: stub.find(u, told), what=f"reporter {uid} told")
+        db = b.settings.netmaint_db
+        await until(
+            lambda: not rows(db, "SELECT 1 FROM incidents WHERE state='diagnosing'"),
+            what="every diagnosis finished",
+        )
+        await settled(db)
+        for uid in (USER_ID, OTHER_ID):
+            assert sum(told in t for t in stub.texts(uid)) == 1
