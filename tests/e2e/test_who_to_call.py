@@ -219,9 +219,12 @@ async def test_reporters_hear_the_fault_point_once_and_the_adb_gets_a_public_tex
         await until(lambda: stub.find(OTHER_ID, told), what="the joined reporter told")
         assert stub.find(USER_ID, told) is not None
 
-        # Cek ulang finds the same part: nobody is told again, no second announcement.
+        # A restart, then Cek ulang finds the same part: nobody is told again, and
+        # there is no second announcement (what was told is kept in the database).
         adb = stub.user(ADB_ID, "Andi ADB")
         prompt = await wait_decision(stub, "#I1", everything="#K2")
+        await settled(b.settings.netmaint_db)
+        await b.restart()
         stub.press(adb, ADB_ID, prompt["message_id"], stub.buttons(prompt)["🔁 Cek ulang"])
         await wait_decision(stub, "#I1", round_=2)
         await settled(b.settings.netmaint_db)
