@@ -31,6 +31,8 @@ class Purpose(StrEnum):
     HISTORY = "history"  # a complaint's history (/lacak, #K42)
     AGENDA = "agenda"  # the /agenda message
     NOT_SET_UP = "not_set_up"  # the one notice to a group the bot is not set up for
+    FAULT = "fault"  # a reporter is told where the fault is (with its incident and part)
+    ANNOUNCEMENT = "announcement"  # the ADB's text for the public counters (likewise)
 
 
 def diagnosis(round_: int) -> str:
@@ -41,3 +43,13 @@ def diagnosis(round_: int) -> str:
 def report(template: str, round_: int) -> str:
     """A step report (JF ADB, Kabid): its template and the diagnosis round it reports."""
     return f"{template}:{round_}"
+
+
+def fault(incident_id: int, part: str) -> str:
+    """A reporter's notice of where ``incident_id``'s fault is: once per chat and part."""
+    return f"{Purpose.FAULT}:{incident_id}:{part}"
+
+
+def announcement(incident_id: int, part: str) -> str:
+    """The ADB's pengumuman layanan for ``incident_id``'s broken part: once per chat."""
+    return f"{Purpose.ANNOUNCEMENT}:{incident_id}:{part}"

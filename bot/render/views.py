@@ -318,13 +318,20 @@ class Views:
             ]
         )
 
-    def jf_keyboard(self, iid: int) -> Markup:
-        return self.keyboard(
-            [
-                [(self.label("fixed"), buttons.make("jf", iid, "fix"))],
-                [(self.label("vendor"), buttons.make("jf", iid, "ven"))],
-            ]
-        )
+    def jf_keyboard(self, iid: int, first: str | None = None) -> Markup:
+        """The JF ADB report's buttons; ``first``: the broken part's vendor, whose call is
+        recorded from the report itself (the full list stays one press away)."""
+        rows = [
+            [(self.label("fixed"), buttons.make("jf", iid, "fix"))],
+            [(self.label("vendor"), buttons.make("jf", iid, "ven"))],
+        ]
+        if first:
+            call = (
+                self.label("vendor_called", vendor=first),
+                buttons.make("ven", iid, buttons.key(first)),
+            )
+            rows.insert(0, [call])
+        return self.keyboard(rows)
 
     def vendor_keyboard(self, iid: int, names: list[str]) -> Markup:
         """One button per vendor, named by its key: the list may be reordered meanwhile."""

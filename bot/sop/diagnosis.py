@@ -25,6 +25,7 @@ from bot.domain.model import Action, State
 from bot.render.fit import LIMIT
 from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
+from bot.sop.fault_notices import FaultNotices
 from bot.sop.shared import SharedParts, merge
 from bot.sop.transition import Transitions
 from bot.storage import Complaint, Database, Incident, Tx
@@ -51,6 +52,7 @@ class Diagnoses:
     ) -> None:
         self.paths = paths
         self.shared = SharedParts(paths)
+        self.notices = FaultNotices(queue, paths) if paths else None
         self.db = db
         self.queue = queue
         self.views: Views = queue.views
@@ -148,6 +150,8 @@ class Diagnoses:
             buttons=waiting,
             priority=URGENT if waiting else NORMAL,
         )
+        if waiting and self.notices:  # a reporter who joined is told where the fault is
+            await self.notices.tell(tx, inc, checks)
 
     async def show_outcome(
         self,
@@ -327,3 +331,5 @@ class Diagnoses:
             checks = await tx.incidents.checks(iid, round_)
             text = self.text(after, complaints, checks, done=True, error=report is None)
             await self.edit(tx, after, text, buttons=True, priority=URGENT)
+            if self.notices:
+                await self.notices.tell(tx, after, checks)

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from bot.domain.path import Break, locate
-from bot.settings.office import OfficeConfig
+from bot.settings.office import OfficeConfig, Vendor
 from checks.models import CheckResult, Status
 from checks.steps import IPCONFIG, PING, SERVICES, SOFTWARE
 
@@ -47,6 +47,7 @@ class Paths:
         links = {link.name: link for link in config.links}
         self._paths = {s.name: tuple(links[n] for n in s.path) for s in config.sites if s.path}
         self._links = links
+        self._vendors = {v.name: v for v in config.vendors}
 
     def parts(self, site: str | None) -> tuple[str, ...]:
         """The names of the parts on ``site``'s path, nearest first (none: no path)."""
@@ -71,6 +72,11 @@ class Paths:
         path = self._paths.get(site or "")
         return locate(path, answers, local_ok=True) if path else None
 
+    def vendor(self, b: Break | None) -> Vendor | None:
+        """Who repairs the broken part (for ``pusat``, the helpdesk); None: nobody named."""
+        name = b.part.vendor if b is not None and b.part is not None else None
+        return self._vendors.get(name) if name else None
+
     def locate(self, site: str | None, results: Sequence[CheckResult]) -> Break | None:
         """The break on ``site``'s path, or None when the site has no path or no results."""
         path = self._paths.get(site or "")
@@ -81,12 +87,28 @@ class Paths:
         return locate(path, answers(results, [p.check for p in path]), local_ok=local_ok)
 
 
-def fault_view(b: Break | None) -> dict[str, Any] | None:
-    """What the templates show of a break (None: nothing to say)."""
+def first_vendor(vendors: Sequence[Vendor], name: str | None) -> list[Vendor]:
+    """The vendor list with the broken part's vendor ``name`` first, the rest in order:
+    the JF ADB calls the one who repairs that part, not the first configured."""
+    return sorted(vendors, key=lambda v: v.name != name)
+
+
+def service_id_for(b: Break | None, vendor: str) -> str:
+    """The broken line's id when ``vendor`` repairs it (told on the phone), else ""."""
+    if b is None or b.part is None or b.part.vendor != vendor:
+        return ""
+    return b.part.service_id
+
+
+def fault_view(b: Break | None, vendor: Vendor | None = None) -> dict[str, Any] | None:
+    """What the templates show of a break (None: nothing to say); ``vendor``: the one who
+    repairs it, whose phone the JF ADB's report gives."""
     if b is None or not (b.found or b.unknown):
         return None
     part = b.part or b.unknown
     return {
+        "phone": vendor.phone if vendor else "",
+        "contact": vendor.contact if vendor else "",
         "before_first": b.before_first,
         "unknown": b.unknown is not None,
         "name": part.name if part else "",

@@ -12,6 +12,7 @@ from bot.domain.model import Action, Command, Role, State
 from bot.domain.outcomes import Outcome, Refused
 from bot.domain.purposes import Purpose
 from bot.render import buttons
+from bot.sop.fault import fault_view, first_vendor, service_id_for
 from bot.sop.part import Part
 from bot.sop.transition import Press, report_purpose
 from bot.storage import Incident, Tx
@@ -36,6 +37,10 @@ class ThirdParty(Part):
             lead = (await tx.incidents.complaints(iid))[0]
             if model.transition(inc.state, Action.CALL_VENDOR) is None or press.chat_id is None:
                 raise Refused(Outcome.STALE)
+            located = await self.transitions.located(tx, inc)
+            paths = self.transitions.paths
+            first = paths.vendor(located) if paths else None
+            vendors = first_vendor(self.vendors, first.name if first else None)
             await self.queue.send(
                 tx,
                 press.chat_id,
@@ -44,9 +49,11 @@ class ThirdParty(Part):
                     complaint_id=lead.id,
                     c=self.views.complaint(lead),
                     inc=self.views.incident(inc),
-                    vendors=list(self.vendors),
+                    vendors=vendors,
+                    first=first.name if first else None,
+                    fault=fault_view(located, first),
                 ),
-                markup=self.views.vendor_keyboard(iid, [v.name for v in self.vendors]),
+                markup=self.views.vendor_keyboard(iid, [v.name for v in vendors]),
                 complaint_id=lead.id,
                 incident_id=iid,  # found again to take its buttons away once one is pressed
                 purpose=Purpose.VENDORS,
@@ -89,6 +96,9 @@ class ThirdParty(Part):
                         c=self.views.complaint(lead),
                         inc=self.views.incident(inc),
                         vendor=vendor,
+                        service_id=service_id_for(
+                            await self.transitions.located(tx, inc), vendor.name
+                        ),
                         by=self._who(press),
                         at=tx.now,
                     ),

@@ -24,10 +24,12 @@ from bot.domain.decisive import deciding_round
 from bot.domain.events import EventKind
 from bot.domain.model import Action, Actor, Command, Move, Role, StepReport, Transition
 from bot.domain.outcomes import Outcome, Refused
+from bot.domain.path import Break
 from bot.domain.purposes import Purpose
 from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
 from bot.storage import Complaint, Database, Event, Incident, Tx
+from checks.models import CheckResult
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +181,10 @@ class Transitions:
                 c.id, EventKind.STEP_START, actor=by, step=report.step, round=inc.round
             )
         v = self.views
-        markup = v.jf_keyboard(inc.id) if report.follow_up else None
+        markup = None
+        if report.follow_up:  # the broken part's vendor is offered first, one press away
+            vendor = self.paths.vendor(await self.located(tx, inc)) if self.paths else None
+            markup = v.jf_keyboard(inc.id, vendor.name if vendor else None)
         await self.queue.send(
             tx,
             self.chats[report.audience],
@@ -232,23 +237,41 @@ class Transitions:
 
     async def _decisive(self, tx: Tx, inc: Incident, events: list[Event]) -> dict[str, Any] | None:
         """What decided the incident (``bot.domain.decisive``): that round's failed and
-        warning findings and the fault point they locate; None: no round found anything."""
-        rounds = {r: await tx.incidents.checks(inc.id, r) for r in range(1, inc.round + 1)}
-        answers = [
-            (e.round, e.detail.get("action", "")) for e in events if e.kind == EventKind.DECISION
-        ]
-        round_ = deciding_round(rounds, answers)
-        if round_ is None:
+        warning findings and the fault point they locate, with who repairs it; None: no
+        round found anything."""
+        deciding = await self._deciding(tx, inc, events)
+        if deciding is None:
             return None
-        checks = rounds[round_]
+        round_, checks = deciding
         located = self.paths.locate(inc.site, checks) if self.paths else None
+        vendor = self.paths.vendor(located) if self.paths else None
         return {
             "round": round_,
             "latest": round_ == inc.round,
             "at": max(r.started_at for r in checks),
             "findings": self.views.decisive(checks),
-            "fault": fault_view(located),
+            "fault": fault_view(located, vendor),
         }
+
+    async def _deciding(
+        self, tx: Tx, inc: Incident, events: list[Event]
+    ) -> tuple[int, list[CheckResult]] | None:
+        """The deciding round and its results (None: no round found anything)."""
+        rounds = {r: await tx.incidents.checks(inc.id, r) for r in range(1, inc.round + 1)}
+        answers = [
+            (e.round, e.detail.get("action", "")) for e in events if e.kind == EventKind.DECISION
+        ]
+        round_ = deciding_round(rounds, answers)
+        return None if round_ is None else (round_, rounds[round_])
+
+    async def located(self, tx: Tx, inc: Incident) -> Break | None:
+        """The break the reports name (the deciding round's): whose vendor the JF ADB is
+        offered first, and whose line id is told on the phone."""
+        if self.paths is None:
+            return None
+        lead = (await tx.incidents.complaints(inc.id))[0]
+        deciding = await self._deciding(tx, inc, await tx.complaints.timeline(lead.id))
+        return None if deciding is None else self.paths.locate(inc.site, deciding[1])
 
     async def tell_reporter(self, tx: Tx, c: Complaint, outcome: str) -> None:
         """The reporter's notice of the decision, in their own chat (if they have one)."""
