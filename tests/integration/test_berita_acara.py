@@ -9,6 +9,8 @@ Ya and writes the cause: the document names all of it, in the office's words.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -32,10 +34,9 @@ RINA = Actor(USER_ID, "Rina")
 BUDI = Actor(USER_ID + 1, "Budi")
 
 
-def office(vpn_port: int) -> OfficeConfig:
-    return parse_config(
-        FAST_CHECKS_TOML
-        + f"""
+OFFICE_TOML = (
+    FAST_CHECKS_TOML
+    + """
 [[services]]
 name = "VPN SIAK"
 host = "127.0.0.1"
@@ -65,7 +66,7 @@ path = ["LAN Dinas", "VPN SIAK"]
 name = "Kecamatan Koto XI Tarusan"
 
 [[staff]]
-telegram_id = {ADB_ID}
+telegram_id = ADB_ID
 name = "Andi Saputra, S.Kom."
 nip = "19900101 201501 1 001"
 position = "Administrator Database"
@@ -73,10 +74,12 @@ position = "Administrator Database"
 [signatory]
 name = "Dra. Yuliarni, M.Si."
 nip = "19700202 199503 2 002"
-""",
-        "ba.toml",
-        model=OfficeConfig,
-    )
+""".replace("ADB_ID", str(ADB_ID))
+)
+
+
+def office(vpn_port: int) -> OfficeConfig:
+    return parse_config(OFFICE_TOML.format(vpn_port=vpn_port), "ba.toml", model=OfficeConfig)
 
 
 async def test_the_berita_acara_records_the_whole_outage(tmp_path: Path) -> None:
@@ -153,3 +156,51 @@ def test_the_number_is_read_as_the_office_writes_it() -> None:
     assert [incident_number(t) for t in ("12", "#I12", "i12", " I7 ")] == [12, 12, 12, 7]
     assert incident_number("#K12") is None and incident_number("dua belas") is None
     assert is_complaint_number("#K12") and not is_complaint_number("#I12")
+
+
+def _cli(db: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[bytes]:
+    env = {"PATH": "/usr/bin:/bin", "NETMAINT_DB": str(db), "HOME": str(cwd)}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "berita-acara", *args],
+        env=env,
+        cwd=cwd,
+        capture_output=True,
+        timeout=120,
+        check=False,
+    )
+
+
+async def test_netmaint_berita_acara_writes_the_pdf_and_names_what_is_wrong(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock()
+    db = tmp_path / "n.db"
+    toml = tmp_path / "netmaint.toml"
+    toml.write_text(OFFICE_TOML.format(vpn_port=free_port()))
+    async with sop_services(db, office(free_port()), clock) as s:
+        await s.workflow.file(
+            reporter=RINA,
+            reporter_chat_id=RINA.id,
+            channel="chat",
+            site="Kantor Dinas",
+            text="SIAK putus",
+        )
+        await s.diagnoses.idle()
+        clock.advance(minutes=20)
+        assert await outcome(s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
+    out = tmp_path / "ba.pdf"
+    done = _cli(db, "--incident", "#I1", "--output", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert b"1 complaints, #I1" in done.stderr
+    text = pdf_text(out.read_bytes())
+    assert "BERITA ACARA GANGGUAN JARINGAN" in text and "Titik gangguan : VPN SIAK (VPN)" in text
+    assert "Selesai : 2 Maret 2026 pukul 08.20 WIB" in text
+    unknown = _cli(db, "--incident", "42", "-o", str(tmp_path / "x.pdf"), cwd=tmp_path)
+    assert unknown.returncode == 1 and b"#I42: no such incident" in unknown.stderr
+    assert not (tmp_path / "x.pdf").exists()
+    garbled = _cli(db, "--incident", "#K1", "-o", str(tmp_path / "x.pdf"), cwd=tmp_path)
+    assert garbled.returncode == 2 and b"expected an incident's number" in garbled.stderr
+    toml.write_text("[sla]\nberita_acara_after = 5\n")
+    wrong = _cli(db, "--incident", "1", "-o", str(tmp_path / "x.pdf"), cwd=tmp_path)
+    assert wrong.returncode == 2 and b"sla.berita_acara_after" in wrong.stderr
+    assert b"Traceback" not in wrong.stderr + unknown.stderr + garbled.stderr
