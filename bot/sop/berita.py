@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime, tzinfo
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from bot.documents import pdf
 from bot.documents.period import month_period
@@ -33,7 +34,7 @@ from bot.storage import Complaint, Database, Event, Incident
 from checks.models import CheckResult, Status
 from checks.steps import PING, SERVICES, SOFTWARE
 
-# "12", "#I12", "I12": an incident's number; "#K12" is a complaint's (``NotAnIncident``).
+# "12", "#I12", "I12": an incident's number; "#K12" is a complaint's (``is_complaint_number``).
 NUMBER = re.compile(r"^\s*#?([Ii]?)(\d{1,12})\s*$")
 COMPLAINT = re.compile(r"^\s*#?[Kk]\d{1,12}\s*$")
 TEXT = 400  # characters of a complaint's text on the document
@@ -61,7 +62,7 @@ class BeritaAcara:
         self.paths = paths
 
     @classmethod
-    def for_office(cls, db: Database, config: OfficeConfig, lang: str, tz: tzinfo) -> BeritaAcara:
+    def for_office(cls, db: Database, config: OfficeConfig, lang: str, tz: ZoneInfo) -> BeritaAcara:
         """As the bot builds it (``bot.services``), for the CLI."""
         calendar = OfficeCalendar(config.office, tz, paused=config.sla.pause_outside_office_hours)
         staff = {s.telegram_id: s.name for s in config.staff}
@@ -123,7 +124,8 @@ class BeritaAcara:
         adb = staff.get(decider.actor_id) if decider and decider.actor_id is not None else None
         signed = v.local(end)
         assert signed is not None
-        return pdf.letterhead(self.config.office, self.config.signatory, self.lang, signed.date()) | {
+        kop = pdf.letterhead(self.config.office, self.config.signatory, self.lang, signed.date())
+        return kop | {
             "id": str(inc.id),
             "tag": inc.tag,
             "year": str(signed.year),
