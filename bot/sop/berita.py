@@ -83,6 +83,16 @@ class BeritaAcara:
             raise Refused(Outcome.NOT_FOUND)
         return inc
 
+    async def due(self, iid: int, after_minutes: float) -> Incident | None:
+        """The incident, if it is closed and lasted longer than ``after_minutes`` of office
+        time (the Kabid report's figure); None otherwise, and always for 0 ("never")."""
+        inc = await self.db.reads.incidents.get(iid)
+        if after_minutes <= 0 or inc is None or inc.state != State.CLOSED or not inc.closed_at:
+            return None
+        start = self._start(inc, await self._complaints(inc))
+        lasted = timing.total(start, inc.closed_at, self.views.calendar)
+        return inc if lasted.seconds > after_minutes * 60 else None
+
     async def document(self, iid: int, now: datetime) -> Document:
         """The Berita Acara of incident ``iid`` as a PDF; ``Refused(NOT_FOUND)`` if none."""
         inc = await self.incident(iid)

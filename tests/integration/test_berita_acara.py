@@ -187,6 +187,8 @@ async def test_netmaint_berita_acara_writes_the_pdf_and_names_what_is_wrong(
         await s.diagnoses.idle()
         clock.advance(minutes=20)
         assert await outcome(s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
+        # 20 minutes: attached to the Kabid's report after 10, not after 60, never with 0.
+        assert [await s.berita.due(1, m) is not None for m in (10, 60, 0)] == [True, False, False]
     out = tmp_path / "ba.pdf"
     done = _cli(db, "--incident", "#I1", "--output", str(out), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
