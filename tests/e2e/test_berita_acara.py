@@ -79,7 +79,8 @@ async def test_beritaacara_sends_staff_the_pdf_and_refuses_a_reporter(
         await until(lambda: stub.find(ADB_ID, "sedang disusun"), what="the wait notice")
         mine = await until(lambda: [d for d in stub.documents if d[0] == ADB_ID], 60, "the PDF")
         text = pdf_text(mine[0][2])
-        assert "BERITA ACARA GANGGUAN JARINGAN" in text and "Titik gangguan : VPN SIAK (VPN)" in text
+        assert "BERITA ACARA GANGGUAN JARINGAN" in text
+        assert "Titik gangguan : VPN SIAK (VPN)" in text
         assert "#K1" in text and "SIAK Kantor Dinas putus sejak pagi" in text
         assert "Mulai : " in text and "Selesai : " in text and "Rina" in text
         assert "Yang membuat, Mengetahui," in text
