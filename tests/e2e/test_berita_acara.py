@@ -85,6 +85,9 @@ async def test_beritaacara_sends_staff_the_pdf_and_refuses_a_reporter(
         assert "Mulai : " in text and "Selesai : " in text and "Rina" in text
         assert "Yang membuat, Mengetahui," in text
 
+        for chat in (ADB_ID, KABID_CHAT):  # in the menus of the staff, not the reporters'
+            assert "beritaacara" in (stub.commands_for("chat", chat) or [])
+        assert "beritaacara" not in (stub.commands_for("default") or [])
         kabid = stub.user(KABID_ID, "Bu Kabid")
         stub.send_text(kabid, "/beritaacara 1", chat_id=KABID_CHAT)
         await until(lambda: len([d for d in stub.documents if d[0] == KABID_CHAT]) == 2, 60)
