@@ -5,8 +5,9 @@ what the office runs: the whole year's Buku Agenda as CSV (goal < 5 s), the busi
 month's Rekapitulasi as PDF (~834 complaints; goal < 2 s of CPU and < 150 MB peak),
 laid out by both engines side by side (Typst, which the product uses, and WeasyPrint
 tuned, bench/html_engine/), the busiest month's Buku Agenda as PDF, and for reference
-the XLSX forms, and the Berita Acara of the year's largest incident. Each document is made in a fresh process, so its peak resident memory
-is its own (reading the database included), not the peak of the steps before it.
+the XLSX forms, and the Berita Acara of the year's largest incident. Each document is
+made in a fresh process, so its peak resident memory is its own (reading the database
+included), not the peak of the steps before it.
 
     .venv/bin/python bench/bench_documents.py [--complaints 10000] [--keep DB] [--no-weasyprint]
 """
