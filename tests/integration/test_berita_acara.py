@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -149,6 +150,31 @@ async def test_the_berita_acara_records_the_whole_outage(tmp_path: Path) -> None
     assert "Painan, 2 Maret 2026" in text
     for raw in ("None", "vpn", "closed", "ya)", "fail"):
         assert raw not in text, raw
+
+
+async def test_a_merged_outage_gives_the_one_it_joined_and_nights_do_not_count(
+    tmp_path: Path,
+) -> None:
+    """Monday 15.30 to Tuesday 08.30 WIB: 30 + 60 minutes of office time (07.30-16.00), 17
+    hours in all; #I2, merged into #I1, is the Berita Acara of #I1 with both complaints."""
+    clock = FakeClock(datetime(2026, 3, 2, 8, 30, tzinfo=UTC))
+    async with sop_services(tmp_path / "n.db", office(free_port()), clock) as s:
+        for who, site in ((RINA, "Kantor Dinas"), (BUDI, "Kecamatan Koto XI Tarusan")):
+            await s.workflow.file(
+                reporter=who, reporter_chat_id=who.id, channel="chat", site=site, text="putus"
+            )
+        await s.diagnoses.idle()
+        assert await outcome(s.workflow.merge(1, 2, ADB)) == Outcome.OK
+        await s.diagnoses.idle()
+        clock.advance(hours=17)
+        assert await outcome(s.workflow.decide(1, Action.YES, ADB)) == Outcome.OK
+        doc = await s.berita.document(2, clock.now)
+    assert doc.subject == "#I1" and doc.complaints == 2
+    text = pdf_text(doc.data)
+    assert "/ BA-I1 / 2026" in text and "Pada hari ini Selasa, tanggal tiga Maret" in text
+    assert "Lama gangguan : 1 jam 30 menit dalam jam kerja kantor; seluruhnya 17 jam" in text
+    assert "Lokasi terdampak : Kantor Dinas, Kecamatan Koto XI Tarusan" in text
+    assert "Tidak ada catatan ADB." in text and "Tidak ada pihak ketiga yang dihubungi." in text
 
 
 def test_the_number_is_read_as_the_office_writes_it() -> None:
