@@ -129,9 +129,7 @@ class BeritaAcara:
         answers = [(e.round, str(e.detail.get("action", ""))) for e in _decisions(events)]
         chosen = deciding_round(rounds, answers)
         checks = rounds.get(chosen or inc.round, [])
-        staff = {s.telegram_id: s for s in self.config.staff}
         decider = next((e for e in reversed(_decisions(events)) if e.actor_id is not None), None)
-        adb = staff.get(decider.actor_id) if decider and decider.actor_id is not None else None
         signed = v.local(end)
         assert signed is not None
         kop = pdf.letterhead(self.config.office, self.config.signatory, self.lang, signed.date())
@@ -151,29 +149,40 @@ class BeritaAcara:
             "within": total.within,
             "std": f"{timing.total_standard_minutes():g}",
             "fault": fault_view(self.paths.locate(inc.site, checks)),
-            "findings": [f["text"] for f in v.decisive(checks)] if chosen is not None else [],
             "checks": [_step(s) for s in v.steps(checks, official=True)] if checks else [],
             "sites": sorted({s for s in [inc.site, *(c.site for c in complaints)] if s}),
             "services": _unanswered(checks),
             "complaints": [self._complaint(c) for c in complaints],
-            "calls": [
-                {
-                    "vendor": c.vendor,
-                    "called": self._short(c.called_at),
-                    "by": v.person(c.called_by_id, c.called_by_name),
-                    "ticket": c.ticket or "",
-                    "fixed": self._short(c.fixed_at),
-                }
-                for c in await reads.incidents.vendor_calls(inc.id)
-            ],
+            "calls": await self._calls(inc),
             "decision": _decision_word(decider),
             "decided": v.when(decider.at) if decider else "",
             "note": inc.note or "",
-            "adb": {
-                "name": v.person(decider.actor_id, decider.actor_name) if decider else "",
-                "nip": adb.nip if adb else "",
-                "position": (adb.position if adb else "") or "",
-            },
+            "adb": self._signer(decider),
+        }
+
+    async def _calls(self, inc: Incident) -> list[dict[str, str]]:
+        """Step 11: each third party called, by whom, its ticket, when it was repaired."""
+        v = self.views
+        return [
+            {
+                "vendor": c.vendor,
+                "called": self._short(c.called_at),
+                "by": v.person(c.called_by_id, c.called_by_name),
+                "ticket": c.ticket or "",
+                "fixed": self._short(c.fixed_at),
+            }
+            for c in await self.db.reads.incidents.vendor_calls(inc.id)
+        ]
+
+    def _signer(self, decider: Event | None) -> dict[str, str]:
+        """The ADB who decided, as [[staff]] names them (name, NIP, position)."""
+        if decider is None:
+            return {"name": "", "nip": "", "position": ""}
+        staff = next((s for s in self.config.staff if s.telegram_id == decider.actor_id), None)
+        return {
+            "name": self.views.person(decider.actor_id, decider.actor_name),
+            "nip": staff.nip if staff else "",
+            "position": staff.position if staff else "",
         }
 
     def _short(self, t: datetime | None) -> str:
