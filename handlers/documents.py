@@ -20,7 +20,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from telegram import InputFile, Update
+from telegram import InputFile, ReplyParameters, Update
 from telegram.constants import ParseMode
 
 from bot.documents.period import PeriodError
@@ -76,19 +76,25 @@ def _make_beside(
     chat_id: int,
     build: Callable[[], Awaitable[Document]],
     caption: Callable[[Document], str],
+    answering: Callable[[], Awaitable[int | None]] | None = None,
 ) -> None:
-    """Make the document at the desk, one at a time, and send it to ``chat_id``."""
+    """Make the document at the desk, one at a time, and send it to ``chat_id`` (as an
+    answer to the message ``answering`` gives, if it gives one)."""
     desk.queued += 1
 
     async def make_and_send() -> None:
         try:
             async with desk.lock:
                 doc = await build()
+                reply = await answering() if answering is not None else None
                 await context.bot.send_document(
                     chat_id,
                     InputFile(doc.data, filename=doc.filename),
                     caption=caption(doc),
                     parse_mode=ParseMode.HTML,
+                    reply_parameters=ReplyParameters(reply, allow_sending_without_reply=True)
+                    if reply is not None
+                    else None,
                 )
         finally:
             desk.queued -= 1
@@ -208,4 +214,5 @@ async def attach_berita(update: Update, context: Ctx, iid: int) -> None:
         lambda doc: svc.views.html(
             "documents/berita_caption", tag=inc.tag, count=doc.complaints, attached=True
         ),
+        lambda: svc.berita.report_message(inc),
     )

@@ -20,11 +20,11 @@ from zoneinfo import ZoneInfo
 from bot.documents import pdf
 from bot.documents.period import month_period
 from bot.documents.service import Document, apart
-from bot.domain import timing
+from bot.domain import purposes, timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.decisive import deciding_round
 from bot.domain.events import EventKind
-from bot.domain.model import MERGED, Action, State
+from bot.domain.model import KABID_REPORT, MERGED, Action, State
 from bot.domain.outcomes import Outcome, Refused
 from bot.render.dates import day_in_words, short_moment, zone_name
 from bot.render.views import Views
@@ -92,6 +92,13 @@ class BeritaAcara:
         start = self._start(inc, await self._complaints(inc))
         lasted = timing.total(start, inc.closed_at, self.views.calendar)
         return inc if lasted.seconds > after_minutes * 60 else None
+
+    async def report_message(self, inc: Incident) -> int | None:
+        """The Telegram message of the incident's last report to the Kabid, once delivered
+        (the Berita Acara answers it, so the two stay together in the group)."""
+        purpose = purposes.report(KABID_REPORT.template, inc.round)
+        rows = await self.db.reads.outbox.sent_for_incident(inc.id, purpose)
+        return next((r.message_id for r in reversed(rows) if r.message_id is not None), None)
 
     async def document(self, iid: int, now: datetime) -> Document:
         """The Berita Acara of incident ``iid`` as a PDF; ``Refused(NOT_FOUND)`` if none."""

@@ -65,13 +65,16 @@ async def test_beritaacara_sends_staff_the_pdf_and_refuses_a_reporter(
         prompt = await wait_decision(stub, "#K1")
         stub.press(adb, ADB_ID, prompt["message_id"], stub.buttons(prompt)["✅ Ya"])
         # The Kabid's report, and beside it the Berita Acara (the outage outlasted the limit).
-        await until(lambda: stub.find(KABID_CHAT, "LAPORAN PENYELESAIAN"), what="the report")
+        report = await until(
+            lambda: stub.find(KABID_CHAT, "LAPORAN PENYELESAIAN"), what="the report"
+        )
         attached = await until(
             lambda: [d for d in stub.documents if d[0] == KABID_CHAT], 60, "the attachment"
         )
         assert attached[0][1] == "berita-acara-I1.pdf"
-        caption = stub.calls_to("sendDocument")[0].params["caption"]
-        assert "Lampiran laporan penyelesaian #I1" in caption
+        sent = stub.calls_to("sendDocument")[0].params
+        assert "Lampiran laporan penyelesaian #I1" in sent["caption"]
+        assert sent["reply_parameters"]["message_id"] == report["message_id"]
 
         stub.send_text(rina, "/beritaacara 1")
         await until(lambda: stub.find(USER_ID, "Berita Acara Gangguan Jaringan hanya untuk"))
