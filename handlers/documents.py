@@ -198,8 +198,9 @@ async def berita_cmd(update: Update, context: Ctx) -> None:
 
 async def attach_berita(update: Update, context: Ctx, iid: int) -> None:
     """After Ya closed a long outage (``[sla] berita_acara_after_minutes``): its Berita Acara
-    to the Kabid's group, beside the report. Made after the report is queued, so the
-    report goes first; if the bot stops meanwhile, /beritaacara makes it again."""
+    to the Kabid's group, answering the report. Made after the report is queued, so the
+    report goes first; it is not stored: if the bot stops before it is sent, it is not
+    sent again by itself (/beritaacara makes it on request)."""
     svc = services_of(context)
     inc = await svc.berita.due(iid, svc.config.sla.berita_acara_after_minutes)
     if inc is None:
