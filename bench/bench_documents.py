@@ -5,8 +5,9 @@ what the office runs: the whole year's Buku Agenda as CSV (goal < 5 s), the busi
 month's Rekapitulasi as PDF (~834 complaints; goal < 2 s of CPU and < 150 MB peak),
 laid out by both engines side by side (Typst, which the product uses, and WeasyPrint
 tuned, bench/html_engine/), the busiest month's Buku Agenda as PDF, and for reference
-the XLSX forms. Each document is made in a fresh process, so its peak resident memory
-is its own (reading the database included), not the peak of the steps before it.
+the XLSX forms, and the Berita Acara of the year's largest incident. Each document is
+made in a fresh process, so its peak resident memory is its own (reading the database
+included), not the peak of the steps before it.
 
     .venv/bin/python bench/bench_documents.py [--complaints 10000] [--keep DB] [--no-weasyprint]
 """
@@ -57,6 +58,7 @@ STEPS = {
     "agenda-pdf": ("agenda PDF (Typst), the month", None, None),
     "rekap-xlsx": ("rekap XLSX, the month", None, None),
     "agenda-xlsx": ("agenda XLSX, the whole year", None, None),
+    "berita-acara": ("berita acara PDF, the largest incident", None, None),
 }
 
 
@@ -96,6 +98,14 @@ async def step(path: Path, name: str) -> None:
             size, rows = len(doc.data), doc.complaints
         elif name == "rekap-xlsx":
             doc = await docs.rekap_document(busiest, "xlsx", now)
+            size, rows = len(doc.data), doc.complaints
+        elif name == "berita-acara":
+            from bot.sop.berita import BeritaAcara
+
+            complaints = await db.reads.documents.complaints(year.start, year.end)
+            largest = Counter(c.incident_id for c in complaints if c.incident_id).most_common(1)
+            berita = BeritaAcara.for_office(db, config, "id", TZ)
+            doc = await berita.document(largest[0][0], now)
             size, rows = len(doc.data), doc.complaints
         else:
             doc = await docs.agenda_document(year, "xlsx", now)

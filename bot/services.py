@@ -18,6 +18,7 @@ from bot.domain.model import Role
 from bot.render.views import Views
 from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
+from bot.sop.berita import BeritaAcara
 from bot.sop.deadlines import Deadlines
 from bot.sop.diagnosis import Diagnoses
 from bot.sop.fault import Paths
@@ -47,6 +48,7 @@ class Services:
     deadlines: Deadlines
     monitoring: Monitoring
     documents: Documents
+    berita: BeritaAcara  # the Berita Acara Gangguan Jaringan of an incident
 
 
 def build_services(
@@ -99,4 +101,5 @@ def build_services(
         deadlines=Deadlines(db, queue, chats, config.sla, calendar, clock),
         monitoring=Monitoring(db, queue, workflow, config, agent_for, clock, probe),
         documents=Documents(db, config, settings.lang, calendar.tz),
+        berita=BeritaAcara(db, config, views, paths),
     )

@@ -12,6 +12,7 @@ from telegram import Update
 from bot.domain.model import Action
 from bot.domain.outcomes import Outcome
 from bot.render import buttons
+from handlers import documents
 from handlers.base import answer_first, press_of
 from handlers.context import Ctx, services_of
 
@@ -27,7 +28,10 @@ async def press_decision(update: Update, context: Ctx, cb: buttons.Callback) -> 
         DECISIONS[cb.action],
     )
     await answer_first(update, context, await workflow.preview_decide(cb.id, action, press))
-    return await workflow.decide(cb.id, action, press)
+    result = await workflow.decide(cb.id, action, press)
+    if result is Outcome.OK and action is Action.YES:  # the report to the Kabid is queued
+        await documents.attach_berita(update, context, cb.id)
+    return result
 
 
 async def press_recovery(update: Update, context: Ctx, cb: buttons.Callback) -> Outcome:

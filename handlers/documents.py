@@ -1,4 +1,5 @@
-"""SOP step 10 on paper: /rekap [bulan], the monthly Rekapitulasi as a PDF in the chat.
+"""SOP step 10 on paper: /rekap [bulan], the monthly Rekapitulasi as a PDF in the chat;
+/beritaacara <nomor gangguan>, one incident's Berita Acara Gangguan Jaringan.
 
 For the ADB, JF ADB and Kabid (in their group); a reporter is told politely that
 it is not for them. The PDF is sent straight away with sendDocument rather than
@@ -19,12 +20,14 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from telegram import InputFile, Update
+from telegram import InputFile, ReplyParameters, Update
 from telegram.constants import ParseMode
 
 from bot.documents.period import PeriodError
 from bot.documents.service import Document
 from bot.domain.model import Command, may
+from bot.domain.outcomes import Refused
+from bot.sop.berita import incident_number, is_complaint_number
 from handlers.base import audit, roles
 from handlers.context import Ctx, services_of
 
@@ -63,17 +66,35 @@ async def _send_later(
         await queue.reply(chat_id, "documents/busy")
         return
     await queue.reply(chat_id, wait, period=period)
+    _make_beside(update, context, desk, chat_id, build, caption)
+
+
+def _make_beside(
+    update: Update,
+    context: Ctx,
+    desk: _Desk,
+    chat_id: int,
+    build: Callable[[], Awaitable[Document]],
+    caption: Callable[[Document], str],
+    answering: Callable[[], Awaitable[int | None]] | None = None,
+) -> None:
+    """Make the document at the desk, one at a time, and send it to ``chat_id`` (as an
+    answer to the message ``answering`` gives, if it gives one)."""
     desk.queued += 1
 
     async def make_and_send() -> None:
         try:
             async with desk.lock:
                 doc = await build()
+                reply = await answering() if answering is not None else None
                 await context.bot.send_document(
                     chat_id,
                     InputFile(doc.data, filename=doc.filename),
                     caption=caption(doc),
                     parse_mode=ParseMode.HTML,
+                    reply_parameters=ReplyParameters(reply, allow_sending_without_reply=True)
+                    if reply is not None
+                    else None,
                 )
         finally:
             desk.queued -= 1
@@ -139,4 +160,60 @@ async def agenda_document_cmd(update: Update, context: Ctx, args: str) -> None:
         ),
         "documents/agenda_wait",
         named,
+    )
+
+
+async def berita_cmd(update: Update, context: Ctx) -> None:
+    """/beritaacara <nomor gangguan>: that incident's Berita Acara Gangguan Jaringan (PDF)."""
+    svc, msg = services_of(context), update.effective_message
+    if msg is None:
+        return
+    if not may(roles(update, context), Command.READ_ALL):
+        await audit(update, context, "refused")
+        await svc.queue.reply(msg.chat.id, "documents/berita_not_allowed")
+        return
+    args = (msg.text or "").partition(" ")[2]
+    number = incident_number(args)
+    if number is None:
+        await svc.queue.reply(
+            msg.chat.id, "documents/berita_usage", complaint=is_complaint_number(args)
+        )
+        return
+    try:  # said at once, before "sedang disusun"; the number is checked again when made
+        inc = await svc.berita.incident(number)
+    except Refused:
+        await svc.queue.reply(msg.chat.id, "documents/berita_not_found", number=number)
+        return
+    now = svc.clock()
+    await _send_later(
+        update,
+        context,
+        msg.chat.id,
+        lambda: svc.berita.document(inc.id, now),
+        lambda doc: svc.views.html("documents/berita_caption", tag=inc.tag, count=doc.complaints),
+        "documents/berita_wait",
+        inc.tag,
+    )
+
+
+async def attach_berita(update: Update, context: Ctx, iid: int) -> None:
+    """After Ya closed a long outage (``[sla] berita_acara_after_minutes``): its Berita Acara
+    to the Kabid's group, answering the report. Made after the report is queued, so the
+    report goes first; it is not stored: if the bot stops before it is sent, it is not
+    sent again by itself (/beritaacara makes it on request)."""
+    svc = services_of(context)
+    inc = await svc.berita.due(iid, svc.config.sla.berita_acara_after_minutes)
+    if inc is None:
+        return
+    now = svc.clock()
+    _make_beside(
+        update,
+        context,
+        _desk(context),
+        svc.settings.kabid_chat_id,
+        lambda: svc.berita.document(inc.id, now),
+        lambda doc: svc.views.html(
+            "documents/berita_caption", tag=inc.tag, count=doc.complaints, attached=True
+        ),
+        lambda: svc.berita.report_message(inc),
     )

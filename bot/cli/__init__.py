@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "agenda": ("bot.cli.agenda", "print the agenda (SOP step 10) from the bot's database"),
     "doctor": ("bot.cli.doctor", "check the bot's set-up and say what to fix"),
     "rekap": ("bot.cli.rekap", "the monthly recap for the Kabid (PDF, XLSX or CSV)"),
+    "berita-acara": ("bot.cli.berita_acara", "one incident's Berita Acara Gangguan Jaringan (PDF)"),
 }
 
 

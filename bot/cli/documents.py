@@ -27,6 +27,10 @@ from checks.config import DEFAULT_CONFIG_PATH, ConfigError
 DELIMITERS = {",": ",", ";": ";", "comma": ",", "semicolon": ";"}
 
 
+class Missing(LookupError):
+    """What was asked for is not in the database (exit 1); the message names it."""
+
+
 def add_common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--output",
@@ -88,6 +92,9 @@ def run(
         # or a document template the office edited, to fix
         print(exc, file=sys.stderr)
         return 2
+    except Missing as exc:
+        print(exc, file=sys.stderr)
+        return 1
     if out is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(doc.data)
@@ -98,10 +105,8 @@ def run(
         except OSError as exc:
             print(f"{out}: cannot write ({exc.strerror})", file=sys.stderr)
             return 1
-        print(
-            f"{out}: {doc.complaints} complaints, {doc.period.words(settings.lang)}",
-            file=sys.stderr,
-        )
+        about = doc.subject or doc.period.words(settings.lang)
+        print(f"{out}: {doc.complaints} complaints, {about}", file=sys.stderr)
     return 0
 
 

@@ -109,10 +109,8 @@ def _rekap_rows(rows: Sequence[AgendaRow], lang: str) -> list[dict[str, Any]]:
     return out
 
 
-def _common(
-    agenda: Agenda, lang: str, office: Office, signatory: Signatory, signed_on: date, title_key: str
-) -> dict[str, Any]:
-    words = labels(lang)
+def letterhead(office: Office, signatory: Signatory, lang: str, signed_on: date) -> dict[str, Any]:
+    """The kop and the signature block's fields, as ``_surat.typ`` reads them."""
     return {
         "office": {
             "government": office.government,
@@ -125,11 +123,19 @@ def _common(
             "name": signatory.name or "",
             "nip": signatory.nip or "",
         },
-        "words": words,
+        "signed_on": date_of(signed_on, lang),
+        "words": labels(lang),
+    }
+
+
+def _common(
+    agenda: Agenda, lang: str, office: Office, signatory: Signatory, signed_on: date, title_key: str
+) -> dict[str, Any]:
+    words = labels(lang)
+    return letterhead(office, signatory, lang, signed_on) | {
         "title": words[title_key],
         "period": agenda.period.words(lang),
         "year": str(agenda.period.last.year),
-        "signed_on": date_of(signed_on, lang),
         "std": f"{agenda.standard_minutes:g}",
         "std_min": str(SOP_MIN_MINUTES),
         "site": printable(agenda.site or ""),
@@ -192,3 +198,8 @@ def agenda_pdf(
     data["headers"] = [breakable(h, lang) for h in headers(lang)]
     data["rows"] = _agenda_rows(agenda.rows, lang)
     return _compile(lang, "agenda.typ", data)
+
+
+def berita_acara_pdf(data: dict[str, Any], lang: str) -> bytes:
+    """The Berita Acara Gangguan Jaringan as PDF bytes (``bot/sop/berita.py`` gathers ``data``)."""
+    return _compile(lang, "berita_acara.typ", data)

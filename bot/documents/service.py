@@ -1,7 +1,7 @@
 """What the CLI, the /rekap handler and the monthly send ask for: documents as bytes.
 
 Gathering reads the database (async, on its read connection); rendering a PDF
-or a workbook is CPU work and runs in a child process (``_apart``), not a thread:
+or a workbook is CPU work and runs in a child process (``apart``), not a thread:
 in a thread it would hold the interpreter's lock, and every /lapor arriving
 meanwhile would wait for the layout. A fresh process per document also gives its
 memory back when it is done.
@@ -49,9 +49,10 @@ class Document:
     filename: str
     period: Period
     complaints: int
+    subject: str = ""  # what the document is about when not a period ("#I12")
 
 
-async def _apart(fn: Callable[..., bytes], *args: object) -> bytes:
+async def apart(fn: Callable[..., bytes], *args: object) -> bytes:
     """``fn(*args)`` in a fresh process ("spawn": the bot's threads are not forked)."""
     pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
     try:
@@ -125,11 +126,11 @@ class Documents:
         if fmt == "csv":
             data = writers.agenda_csv(a, self.lang, delimiter)
         elif fmt == "xlsx":
-            data = await _apart(
+            data = await apart(
                 writers.agenda_xlsx, a, self.lang, words["agenda.title"], summarise(a.rows)
             )
         elif fmt == "pdf":
-            data = await _apart(
+            data = await apart(
                 pdf.agenda_pdf,
                 a,
                 self.lang,
@@ -151,7 +152,7 @@ class Documents:
         s = summarise(a.rows)
         words = labels(self.lang)
         if fmt == "pdf":
-            data = await _apart(
+            data = await apart(
                 pdf.rekap_pdf,
                 a,
                 s,
@@ -161,7 +162,7 @@ class Documents:
                 self.today(now),
             )
         elif fmt == "xlsx":
-            data = await _apart(writers.agenda_xlsx, a, self.lang, words["rekap.title"], s)
+            data = await apart(writers.agenda_xlsx, a, self.lang, words["rekap.title"], s)
         elif fmt == "csv":
             data = writers.agenda_csv(a, self.lang, delimiter)
         else:

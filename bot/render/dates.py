@@ -9,6 +9,8 @@ in English "10:15"; the zone is the office's, by its Indonesian name (WIB, WITA,
 - ``date_of``: "2 Desember 2026"; ``day_of``: "Rabu, 2 Desember 2026" (a heading);
   ``month_of``: "Desember 2026".
 - ``moment``: "2 Desember 2026 pukul 10.15 WIB", a moment in a sentence or a list.
+- ``day_in_words``: "Rabu, tanggal dua Desember tahun dua ribu dua puluh enam", the
+  opening of a Berita Acara (naskah dinas spells the date out).
 - ``weekday``/``short_weekday``: "Rabu"/"Rab", a table's day column.
 - ``short_date``/``short_moment``: "02/12/2026", "02/12/2026 10.15", only in the narrow
   columns of a table.
@@ -24,6 +26,8 @@ from datetime import date, datetime, time
 from functools import cache
 
 from babel.dates import format_date, format_datetime
+
+from bot.render.numbers import in_words, ordinal
 
 TIME = {"id": "HH.mm", "en": "HH:mm"}
 DATE = "d MMMM y"
@@ -90,3 +94,15 @@ def short_moment(t: datetime, lang: str) -> str:
 def sheet_time(t: datetime | time) -> str:
     """ "10:15": a CSV time cell, as spreadsheet programs read a time."""
     return f"{t:%H:%M}"
+
+
+def day_in_words(d: date, lang: str) -> str:
+    """ "Rabu, tanggal dua Desember tahun dua ribu dua puluh enam" (a Berita Acara's opening)."""
+    month = format_date(d, "MMMM", locale=lang)
+    if lang == "id":
+        return f"{weekday(d, lang)}, tanggal {in_words(d.day, lang)} {month} tahun " + in_words(
+            d.year, lang
+        )
+    return f"{weekday(d, lang)}, the {ordinal(d.day, lang)} day of {month} in the year " + (
+        in_words(d.year, lang)
+    )

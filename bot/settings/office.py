@@ -142,6 +142,9 @@ class Sla(Section):
     total_minutes: Minutes | None = None  # None: the SOP's total standard (43-73: 73)
     vendor_follow_up_hours: Annotated[float, Field(gt=0, le=24 * 14, allow_inf_nan=False)] = 4
     pause_outside_office_hours: bool = True
+    # An incident that lasted longer (office time, as the Kabid's report counts it) has its
+    # Berita Acara Gangguan Jaringan attached to the Kabid's report; 0: never.
+    berita_acara_after_minutes: float = Field(default=60, ge=0, le=7 * 24 * 60, allow_inf_nan=False)
 
 
 class Grouping(Section):

@@ -69,6 +69,7 @@ def build_application(services: Services) -> App:
     app.add_handler(CommandHandler("lacak", agenda.lacak_cmd))
     app.add_handler(CommandHandler("agenda", agenda.agenda_cmd))
     app.add_handler(CommandHandler("rekap", documents.rekap_cmd))
+    app.add_handler(CommandHandler("beritaacara", documents.berita_cmd))
     app.add_handler(CommandHandler("tiket", vendor.ticket_cmd))
     app.add_handler(CommandHandler("pisah", incident.split_cmd))
     app.add_handler(CommandHandler("gabung", incident.merge_cmd))

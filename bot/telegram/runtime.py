@@ -53,6 +53,7 @@ ADB_MENU = (
     "catat",
     "agenda",
     "rekap",
+    "beritaacara",
     "catatan",
     "tutup",
     "status",
@@ -62,8 +63,8 @@ ADB_MENU = (
     "tiket",
     "id",
 )
-JF_ADB_MENU = ("agenda", "rekap", "lacak", "tiket", "status", "bantuan", "id")
-KABID_MENU = ("agenda", "rekap", "lacak", "status", "bantuan", "id")
+JF_ADB_MENU = ("agenda", "rekap", "beritaacara", "lacak", "tiket", "status", "bantuan", "id")
+KABID_MENU = ("agenda", "rekap", "beritaacara", "lacak", "status", "bantuan", "id")
 _ALIASES = {"bantuan": "help"}
 
 
