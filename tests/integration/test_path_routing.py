@@ -10,6 +10,7 @@ line into the data center, SIAK's port closed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,7 @@ from tests.support.topology import PARTS, SITES, Topology, office_toml, part_nam
 
 
 @pytest.fixture(scope="module")
-def net() -> object:
+def net() -> Iterator[Topology]:
     require_netns()
     with topology(sites=2) as t:
         yield t
