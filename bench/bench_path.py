@@ -230,6 +230,7 @@ async def outage(sites: int, reporters: int, within: float, limit_s: float) -> d
         "adb_calls": adb_calls,
         "ack_within": sum(1 for r in ratios if r <= 1.15),
         "ack_ratio_max": max(ratios) if ratios else float("nan"),
+        "ack_late": [k + 1 for k, r in enumerate(ratios) if r > 1.15],
         "ack_p50": pct(latencies, 0.5),
         "ack_max": max(latencies) if latencies else float("nan"),
         "429s": limited,
@@ -260,7 +261,8 @@ async def main_async(args: argparse.Namespace) -> None:
         ("calls to the ADB chat", str(r["adb_calls"]), "<= 15", r["adb_calls"] <= 15),
         (
             "acks within 1.15x of the 30/s floor",
-            f"{r['ack_within']}/{r['n']} (worst {r['ack_ratio_max']:.2f}x; "
+            f"{r['ack_within']}/{r['n']} (worst {r['ack_ratio_max']:.2f}x; late: acks "
+            f"{', '.join(map(str, r['ack_late'][:10])) or '-'} in order; "
             f"p50 {r['ack_p50']:.2f} s, max {r['ack_max']:.2f} s after filing)",
             f"{r['n']}/{r['n']}",
             r["ack_within"] == r["n"],
