@@ -27,8 +27,9 @@ import ctypes
 import os
 import secrets
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tests.support.netns import IP, Netns, _ip
 
@@ -50,6 +51,11 @@ _LISTENER = (
 def gateway(i: int) -> str:
     """Site ``i``'s LAN gateway: the router's address on its veth."""
     return f"10.1.{i + 1}.1"
+
+
+def server(i: int) -> str:
+    """Site ``i``'s own server on its LAN (where its agent listens)."""
+    return f"10.1.{i + 1}.2"
 
 
 @dataclass
@@ -136,7 +142,7 @@ def _build(names: dict[str, Netns], sites: list[Netns]) -> Topology:
         ns.ip("link", "set", "lo", "up")
     for i, ns in enumerate(sites):
         _veth(ns, "lan0", router, f"s{i}")
-        ns.ip("addr", "add", f"10.1.{i + 1}.2/24", "dev", "lan0")
+        ns.ip("addr", "add", f"{server(i)}/24", "dev", "lan0")
         router.ip("addr", "add", f"{gateway(i)}/24", "dev", f"s{i}")
     _veth(router, "up0", isp, "cust0")
     router.ip("addr", "add", "100.64.0.2/30", "dev", "up0")
@@ -214,15 +220,10 @@ def part_name(part: str, site: int = 0) -> str:
     return LAN[site] if part == "lan" else NAMED[part]
 
 
-def office_toml(sites: int = 1) -> str:
-    """A config whose [[links]] checks are this topology's addresses; each site's path
-    runs LAN, ISP line, VPN, SIAK (the fast thresholds of the other tests)."""
+def checks_toml(sites: int = 1) -> str:
+    """The checks of the parts' addresses (what a site's agent needs), fast thresholds."""
     lans = "".join(
-        f'\n[[targets]]\nname = "{LAN[i]}"\nhost = "{gateway(i)}"\n'
-        f'\n[[links]]\nname = "{LAN[i]}"\nkind = "lan"\ncheck = "{LAN[i]}"\n'
-        f'\n[[sites]]\nname = "{SITES[i]}"\n'
-        f'path = ["{LAN[i]}", "{ISP_LINK}", "{VPN_LINK}", "{PUSAT_LINK}"]\n'
-        for i in range(sites)
+        f'\n[[targets]]\nname = "{LAN[i]}"\nhost = "{gateway(i)}"\n' for i in range(sites)
     )
     return (
         lans
@@ -240,6 +241,35 @@ name = "{PUSAT_LINK}"
 host = "{SIAK_ADDRESS}"
 port = {SIAK_PORT}
 
+[thresholds]
+ping_count = 1
+ping_interval_s = 0.0
+ping_timeout_s = 0.3
+tcp_timeout_s = 0.5
+"""
+    )
+
+
+def office_toml(sites: int = 1, agents: Sequence[tuple[str, Path]] = ()) -> str:
+    """The office: the checks, and each site's path running LAN, ISP line, VPN, SIAK;
+    ``agents``: each site's agent URL and CA file (its token in ``SITE<i>_AGENT_TOKEN``)."""
+    where = [
+        f'agent_url = "{agents[i][0]}"\nagent_token_env = "SITE{i}_AGENT_TOKEN"\n'
+        f'agent_ca_file = "{agents[i][1]}"\n'
+        if i < len(agents)
+        else ""
+        for i in range(sites)
+    ]
+    paths = "".join(
+        f'\n[[links]]\nname = "{LAN[i]}"\nkind = "lan"\ncheck = "{LAN[i]}"\n'
+        f'\n[[sites]]\nname = "{SITES[i]}"\n{where[i]}'
+        f'path = ["{LAN[i]}", "{ISP_LINK}", "{VPN_LINK}", "{PUSAT_LINK}"]\n'
+        for i in range(sites)
+    )
+    return (
+        checks_toml(sites)
+        + paths
+        + f"""
 [[vendors]]
 name = "ISP Telkom"
 phone = "147"
@@ -267,11 +297,5 @@ name = "{PUSAT_LINK}"
 kind = "pusat"
 check = "{PUSAT_LINK}"
 vendor = "Helpdesk SIAK Kemendagri"
-
-[thresholds]
-ping_count = 1
-ping_interval_s = 0.0
-ping_timeout_s = 0.3
-tcp_timeout_s = 0.5
 """
     )
