@@ -19,6 +19,11 @@ from checks.steps import IPCONFIG, PING, SERVICES, SOFTWARE
 _NAMED_STEPS = (SOFTWARE, PING, SERVICES)  # the steps whose findings name targets and services
 
 
+def _from_agent(result: CheckResult) -> bool:
+    """The result is the bot's note that the site's agent could not be asked."""
+    return any(f.code.startswith("agent.") for f in result.findings)
+
+
 def answers(results: Sequence[CheckResult], names: Sequence[str]) -> dict[str, bool | None]:
     """Each name: False when a step failed about it, None when no step could ask (not
     run, unavailable, its agent not answering), else True."""
@@ -27,7 +32,7 @@ def answers(results: Sequence[CheckResult], names: Sequence[str]) -> dict[str, b
         for r in results
         if r.step in _NAMED_STEPS
         and r.status not in (Status.UNAVAILABLE, Status.ERROR)
-        and not any(f.code.startswith("agent.") for f in r.findings)
+        and not _from_agent(r)
     ]
     out: dict[str, bool | None] = {}
     for name in names:
@@ -83,7 +88,8 @@ class Paths:
         if not path or not results:
             return None
         ip = next((r for r in results if r.step == IPCONFIG), None)
-        local_ok = ip is None or ip.status != Status.FAIL
+        # An agent that did not answer says nothing of its server's address settings.
+        local_ok = ip is None or ip.status != Status.FAIL or _from_agent(ip)
         return locate(path, answers(results, [p.check for p in path]), local_ok=local_ok)
 
 

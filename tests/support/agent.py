@@ -29,10 +29,12 @@ TOKEN = "t0k3n-for-tests-" + "x" * 24  # fixed so a leak is easy to grep for
 AGENT_COMMAND = (sys.executable, "-m", "bot", "agent")
 
 
-def write_tls_files(directory: Path, ca: trustme.CA) -> tuple[Path, Path, Path]:
-    """A server certificate for 127.0.0.1 issued by ``ca``: (ca, cert chain, key) files."""
+def write_tls_files(
+    directory: Path, ca: trustme.CA, hosts: tuple[str, ...] = ("127.0.0.1", "::1", "localhost")
+) -> tuple[Path, Path, Path]:
+    """A server certificate for ``hosts`` issued by ``ca``: (ca, cert chain, key) files."""
     directory.mkdir(parents=True, exist_ok=True)
-    cert = ca.issue_cert("127.0.0.1", "::1", "localhost")
+    cert = ca.issue_cert(*hosts)
     ca_file, cert_file, key_file = (directory / n for n in ("ca.pem", "cert.pem", "key.pem"))
     ca.cert_pem.write_to_path(str(ca_file))
     cert.private_key_pem.write_to_path(str(key_file))
