@@ -74,9 +74,9 @@ class Views:
         self.sop_total = tuple(_whole(m) for m in timing.total_standard(total_minutes))
         self.staff = dict(staff or {})  # Telegram id -> the name the office uses ([[staff]])
 
-    def total(self, start: datetime, end: datetime) -> timing.StepTime:
+    def total(self, start: datetime, end: datetime, *, running: bool = False) -> timing.StepTime:
         """A whole complaint's (or incident's) time against the office's total standard."""
-        return timing.total(start, end, self.calendar, standard=self.total_minutes)
+        return timing.total(start, end, self.calendar, running=running, standard=self.total_minutes)
 
     def person(self, user_id: int | None, fallback: str | None) -> str:
         """Someone as the office names them: their [[staff]] name, else their Telegram one."""

@@ -66,7 +66,8 @@ class BeritaAcara:
         """As the bot builds it (``bot.services``), for the CLI."""
         calendar = OfficeCalendar(config.office, tz, paused=config.sla.pause_outside_office_hours)
         staff = {s.telegram_id: s.name for s in config.staff}
-        return cls(db, config, Views(lang, calendar.tz, calendar, staff), Paths(config))
+        views = Views(lang, calendar.tz, calendar, staff, config.sla.total_minutes)
+        return cls(db, config, views, Paths(config))
 
     @property
     def lang(self) -> str:
@@ -90,7 +91,7 @@ class BeritaAcara:
         if after_minutes <= 0 or inc is None or inc.state != State.CLOSED or not inc.closed_at:
             return None
         start = self._start(inc, await self._complaints(inc))
-        lasted = timing.total(start, inc.closed_at, self.views.calendar)
+        lasted = self.views.total(start, inc.closed_at)
         return inc if lasted.seconds > after_minutes * 60 else None
 
     async def report_message(self, inc: Incident) -> int | None:
@@ -131,7 +132,7 @@ class BeritaAcara:
         start = self._start(inc, complaints)
         closed = inc.closed_at if inc.state == State.CLOSED else None
         end = closed or now
-        total = timing.total(start, end, v.calendar, running=closed is None)
+        total = v.total(start, end, running=closed is None)
         rounds = {r: await reads.incidents.checks(inc.id, r) for r in range(1, inc.round + 1)}
         answers = [(e.round, str(e.detail.get("action", ""))) for e in _decisions(events)]
         chosen = deciding_round(rounds, answers)
@@ -154,7 +155,7 @@ class BeritaAcara:
             "all_minutes": round(total.wall_seconds / 60),
             "paused": total.paused,
             "within": total.within,
-            "std": f"{timing.total_standard_minutes():g}",
+            "std": f"{timing.total_standard(self.config.sla.total_minutes)[1]:g}",
             "fault": fault_view(self.paths.locate(inc.site, checks)),
             "checks": [_step(s) for s in v.steps(checks, official=True)] if checks else [],
             "sites": sorted({s for s in [inc.site, *(c.site for c in complaints)] if s}),
