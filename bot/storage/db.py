@@ -112,6 +112,7 @@ class Database:
                 f"NETMAINT_DB={self.path}: cannot open it ({exc}); check that "
                 f"this user may read and write it, or {FIX}"
             ) from None
+        reader: aiosqlite.Connection | None = None
         try:
             await _check_ours(writer, self.path)
             _tighten(self.path)
@@ -121,11 +122,12 @@ class Database:
             await _migrate(writer)
             reader = await _connect(self.path, self.busy_timeout_s)
             await reader.execute("PRAGMA query_only=ON")
-        except sqlite3.Error as exc:
-            await writer.close()
-            raise StorageError(_explain(self.path, exc)) from None
-        except BaseException:
-            await writer.close()
+        except BaseException as exc:
+            for conn in (reader, writer):  # neither left for the garbage collector
+                if conn is not None:
+                    await conn.close()
+            if isinstance(exc, sqlite3.Error):
+                raise StorageError(_explain(self.path, exc)) from None
             raise
         self._writer, self._reader, self._reads = writer, reader, Reads(reader)
 

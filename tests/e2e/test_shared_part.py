@@ -19,6 +19,7 @@ from bot.settings.environment import Settings
 from bot.settings.office import OfficeConfig
 from checks.config import parse_config
 from tests.support.botapi_stub import BotApiStub
+from tests.support.documents import pdf_text
 from tests.support.e2e import Bot, rows, running, until, wait_decision
 from tests.support.loopback import unanswered_port
 from tests.support.monitor import Switch
@@ -184,6 +185,15 @@ async def test_reporters_at_three_sites_behind_a_broken_vpn_are_one_incident(
             done = f"Keluhan #K{number} selesai"
             await until(lambda u=user_id, d=done: stub.find(u, d), what=f"#K{number} closed")
             assert len([t for t in stub.texts(user_id) if "selesai" in t]) == 1
+        # The Berita Acara of the one outage: the VPN, every site and complaint, both times.
+        stub.send_text(adb, "/beritaacara 1")
+        sent = await until(lambda: [d for d in stub.documents if d[0] == ADB_ID], 60, "the PDF")
+        text = pdf_text(sent[0][2])
+        assert "BERITA ACARA GANGGUAN JARINGAN" in text and "VPN SIAK" in text
+        for number, site in enumerate(SITES, 1):
+            assert f"#K{number}" in text and site in text
+        assert "Mulai : " in text and "Selesai : " in text
+        assert "Yang membuat, Mengetahui," in text
 
 
 async def test_sites_that_complained_before_the_break_was_located_are_merged_into_one(

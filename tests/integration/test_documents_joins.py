@@ -136,7 +136,7 @@ def test_agenda_and_status_in_chat_skip_an_unknown_site(lang: str) -> None:
     v = Views(lang, TZ)
     view = v.complaint(_complaint(None))
     inc = v.incident(Incident(4, None, "awaiting_decision", 1, None, AT, AT, None, None))
-    agenda = v.html("agenda", open=[view], closed=[], now=AT)
+    agenda = v.html("agenda", open=[view], closed=[], dismissed=[view], now=AT)
     status = v.html("status", now=AT, monitoring=True, sites=[], incidents=[inc], windows=[])
     for text in (agenda, status):
         assert "· - ·" not in text and dangling(re.sub(r"<[^>]+>", "", text)) == [], text

@@ -240,10 +240,16 @@ async def _interleave(path: Path, ops: list[tuple[str, object, object]]) -> None
                 await outcome(s.workflow.merge(int(str(x)), int(str(y)), ADB))
             else:
                 await s.diagnoses.idle()
-            for c in await s.db.reads.complaints.all():
-                inc = await s.db.reads.incidents.get(c.incident_id or 0)
-                assert inc is not None and inc.state != "merged", "in exactly one live incident"
-                assert c.state == inc.state, "a complaint mirrors its incident"
+            # One statement: one snapshot (a diagnosis finishing between two reads would
+            # show a complaint and its incident at different moments).
+            pairs = await outbox(
+                s,
+                "SELECT c.state, i.state FROM complaints c"
+                " LEFT JOIN incidents i ON i.id = c.incident_id",
+            )
+            for mine, its in pairs:
+                assert its is not None and its != "merged", "in exactly one live incident"
+                assert mine == its, "a complaint mirrors its incident"
         outcomes = await outbox(
             s,
             "SELECT complaint_id, COUNT(*) FROM outbox"
