@@ -44,7 +44,7 @@ def _lapor(update_id: int) -> dict[str, object]:
         "message": {
             "message_id": update_id,
             "date": 1700000000,
-            "text": "/lapor jaringan mati",
+            "text": "/lapor jaringan mati di Kantor Dinas",  # names its site: filed at once
             "from": user,
             "chat": {"id": USER_ID, "type": "private", "first_name": "Rina"},
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
