@@ -39,6 +39,7 @@ from bot.storage.status import StatusReads, StatusWrites
 log = logging.getLogger(__name__)
 MIGRATIONS = "migrations"
 OUR_TABLES = frozenset({"complaints", "timeline", "inbox", "outbox"})  # since migration 0001
+CACHE_KIB = 512  # SQLite's page cache per connection (its default is 2,000 KiB)
 FIX = "set NETMAINT_DB to the bot's database file, or to a new path to start an empty one"
 
 
@@ -114,9 +115,11 @@ class Database:
             await writer.execute("PRAGMA journal_mode=WAL")
             await writer.execute("PRAGMA synchronous=FULL")
             await writer.execute("PRAGMA foreign_keys=ON")
+            await _bound_cache(writer)
             await _migrate(writer)
             reader = await _connect(self.path)
             await reader.execute("PRAGMA query_only=ON")
+            await _bound_cache(reader)
         except sqlite3.Error as exc:
             await writer.close()
             raise StorageError(_explain(self.path, exc)) from None
@@ -301,6 +304,13 @@ async def _connect(path: Path) -> aiosqlite.Connection:
     db.row_factory = aiosqlite.Row
     await db.execute("PRAGMA busy_timeout=10000")
     return db
+
+
+async def _bound_cache(db: aiosqlite.Connection) -> None:
+    """A bounded page cache: SQLite's default (2 MB on each of two connections) is
+    resident memory the bot keeps for good once the agenda outgrows it, and every query
+    here reads a few pages by index, which the OS caches anyway."""
+    await db.execute(f"PRAGMA cache_size=-{CACHE_KIB:d}")
 
 
 async def _migrate(db: aiosqlite.Connection) -> None:
