@@ -28,3 +28,18 @@ def test_the_national_holidays_load_one_countrys_tables_not_all_250() -> None:
     seen = json.loads(out.stdout)
     assert seen["independence_day_off"] and seen["the_day_after_on"]
     assert seen["countries"] == ["holidays.countries.indonesia"]
+
+
+def test_the_flood_guard_forgets_quiet_users_past_its_bound() -> None:
+    """A year of distinct reporters does not stay in memory: whoever was quiet for a
+    minute is dropped once more than ``FORGET_AT`` are remembered."""
+    from handlers.guard import FORGET_AT, WINDOW_S, Counts
+
+    now = [0.0]
+    counts = Counts(lambda: now[0])
+    for user_id in range(FORGET_AT):
+        assert counts.seen(user_id, limit=5) is None
+    now[0] = WINDOW_S + 1
+    for user_id in range(FORGET_AT, FORGET_AT + 3):
+        counts.seen(user_id, limit=5)
+    assert len(counts.users) <= 3 and FORGET_AT <= 2_000
