@@ -91,6 +91,9 @@ class LeanStub(BotApiStub):
         self.calls = collections.deque(maxlen=32)  # type: ignore[assignment]
         self.first_poll: float | None = None
         self.acked: set[int] = set()
+        self.delivered: collections.Counter[str] = (
+            collections.Counter()
+        )  # carried out, per audience
         self.to_press: collections.deque[tuple[int, str]] = collections.deque()
         self._pressed: set[str] = set()
         self._lean = threading.Lock()
@@ -114,6 +117,10 @@ class LeanStub(BotApiStub):
 
     def _seen(self, chat_id: int, msg: dict[str, Any]) -> None:
         with self._lean:
+            audience = (
+                "reporters" if chat_id >= FIRST_USER else "ADB" if chat_id == ADB else "groups"
+            )
+            self.delivered[audience] += 1
             if chat_id >= FIRST_USER:
                 if self.ack in msg["text"]:
                     self.acked.add(chat_id)
@@ -292,13 +299,10 @@ def main() -> None:
     print(
         f"netmaint memory bench, {time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores,"
         f" load {os.getloadavg()[0]:.1f}; {args.complaints:,} complaints in batches of"
-        f" {args.batch:,}, bound {args.limit_s:.0f} s"
+        f" {args.batch:,} ({args.chunk} queued at a time), bound {args.limit_s:.0f} s"
     )
-    with (
-        tempfile.TemporaryDirectory() as tmp_s,
-        LeanStub(ACK) as stub,
-        LeanStub(BARE_ACK) as bare_stub,
-    ):
+    stub, bare_stub = LeanStub(ACK), LeanStub(BARE_ACK)
+    with tempfile.TemporaryDirectory() as tmp_s, stub, bare_stub:
         tmp = Path(tmp_s)
         env = environment(stub, tmp)
         bare_env = {
@@ -335,7 +339,16 @@ def main() -> None:
                     flush=True,
                 )
             report(ours, bare, idle, args.batch)
-            print(f"complaints in netmaint's database: {filed_in_db(env):,}")
+            filed = filed_in_db(env)
+            sent = sum(stub.delivered.values())
+            parts = ", ".join(f"{k} {v:,}" for k, v in stub.delivered.items())
+            print(
+                f"complaints in netmaint's database: {filed:,}; messages sent or edited:"
+                f" netmaint {sent:,} ({parts}),"
+                f" {sent / max(filed, 1):.2f} a complaint, a floor of"
+                f" {sent / max(filed, 1) * 1000 / 30:.0f} s a thousand at 30 a second;"
+                f" bare {sum(bare_stub.delivered.values()):,}"
+            )
             if args.keep:
                 with (
                     contextlib.closing(sqlite3.connect(env["NETMAINT_DB"])) as src,
