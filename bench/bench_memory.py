@@ -9,7 +9,7 @@ distinct users queued in the stand-in, 100 at a time (the next 100 once the
 last 100 are acknowledged), measured per thousand; the ADB presses Ya on each
 prompt as it comes, so the complaints make many incidents, as in a busy year.
 
-    .venv/bin/python bench/bench_memory.py                      # 10,000, a few minutes
+    .venv/bin/python bench/bench_memory.py     # 10,000 asked; ~6,500 by its 540 s bound
     .venv/bin/python bench/bench_memory.py --complaints 3000 --limit-s 240
 
 Prints: time to the first getUpdates; idle RSS of both and the ratio; per
