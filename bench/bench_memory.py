@@ -281,7 +281,8 @@ def report(ours: Proc, bare: Proc, idle: tuple[float, float], batch: int) -> Non
         first, last = ours.rows[0], ours.rows[-1]
         ratio = first[1] / last[1]
         print(
-            f"filing rate, thousand #{len(ours.rows)} vs #1: {batch / last[1]:.1f} vs"
+            f"filing rate, batch #{len(ours.rows)} vs #1 (of {batch:,} each):"
+            f" {batch / last[1]:.1f} vs"
             f" {batch / first[1]:.1f} complaints/s, {ratio:.2f}x [{verdict(ratio >= 0.9)}:"
             " >= 0.9x]"
         )
