@@ -52,7 +52,7 @@ from handlers.repeats import COLLAPSED, REPEAT, Repeats, command_of
 log = logging.getLogger(__name__)
 FLOOD = "flood"  # audit outcome
 WINDOW_S = 60.0
-FORGET_AT = 10_000  # users remembered before the idle ones are dropped
+FORGET_AT = 2_000  # users remembered before the idle ones are dropped (~0.75 KB each)
 _KEY = "flood_guard"
 _REPEATS = "help_repeats"
 _IGNORED = "ignored_updates"

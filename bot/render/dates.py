@@ -23,7 +23,7 @@ Callers pass a local time (already in the office's zone) or a date.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from functools import cache
+from functools import lru_cache
 
 from babel.dates import format_date, format_datetime
 
@@ -48,13 +48,13 @@ def date_of(d: date, lang: str) -> str:
     return format_date(d, DATE, locale=lang)
 
 
-@cache
+@lru_cache(maxsize=512)  # bounded: one entry per day shown
 def weekday(d: date, lang: str) -> str:
     """ "Rabu"."""
     return format_date(d, "EEEE", locale=lang)
 
 
-@cache
+@lru_cache(maxsize=512)  # bounded: one entry per day shown
 def short_weekday(d: date, lang: str) -> str:
     """ "Rab"."""
     return format_date(d, "EEE", locale=lang)

@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 MIGRATIONS = "migrations"
 OUR_TABLES = frozenset({"complaints", "timeline", "inbox", "outbox"})  # since migration 0001
 BUSY_TIMEOUT_S = 10.0  # SQLite waits this for another program's lock, then the write fails
+CACHE_KIB = 512  # SQLite's page cache per connection (its default is 2,000 KiB)
 FIX = "set NETMAINT_DB to the bot's database file, or to a new path to start an empty one"
 
 
@@ -119,9 +120,11 @@ class Database:
             await writer.execute("PRAGMA journal_mode=WAL")
             await writer.execute("PRAGMA synchronous=FULL")
             await writer.execute("PRAGMA foreign_keys=ON")
+            await _bound_cache(writer)
             await _migrate(writer)
             reader = await _connect(self.path, self.busy_timeout_s)
             await reader.execute("PRAGMA query_only=ON")
+            await _bound_cache(reader)
         except BaseException as exc:
             for conn in (reader, writer):  # neither left for the garbage collector
                 if conn is not None:
@@ -307,6 +310,13 @@ async def _connect(path: Path, busy_timeout_s: float) -> aiosqlite.Connection:
     db.row_factory = aiosqlite.Row
     await db.execute(f"PRAGMA busy_timeout={round(busy_timeout_s * 1000)}")
     return db
+
+
+async def _bound_cache(db: aiosqlite.Connection) -> None:
+    """A bounded page cache: SQLite's default (2 MB on each of two connections) is
+    resident memory the bot keeps for good once the agenda outgrows it, and every query
+    here reads a few pages by index, which the OS caches anyway."""
+    await db.execute(f"PRAGMA cache_size=-{CACHE_KIB:d}")
 
 
 async def _migrate(db: aiosqlite.Connection) -> None:

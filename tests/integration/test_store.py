@@ -10,6 +10,7 @@ import pytest
 
 from bot.domain.model import Actor, State
 from bot.storage import Database
+from bot.storage.db import CACHE_KIB
 from tests.support import REPO
 from tests.support.clock import FakeClock
 
@@ -40,6 +41,10 @@ async def test_schema_pragmas_and_reopen(tmp_path: Path) -> None:
             int(f.name.split("_", 1)[0]) for f in (REPO / "bot/storage/migrations").glob("*.sql")
         )
         assert (mode[0], sync[0], version[0]) == ("wal", 2, latest)  # 2 = FULL
+        for conn in (db.connection, db._reader):  # memory bounded on both (issue 20)
+            assert conn is not None
+            cache = await (await conn.execute("PRAGMA cache_size")).fetchone()
+            assert cache is not None and cache[0] == -CACHE_KIB
     async with Database(path) as db:  # migrations are not applied twice; data is kept
         c = await db.reads.complaints.get(cid)
         assert c is not None and c.text == "internet mati" and c.tag == f"#K{cid}"
