@@ -22,6 +22,7 @@ from bot.delivery.queue import BACKGROUND, NORMAL, URGENT, MessageQueue
 from bot.domain import purposes
 from bot.domain.events import EventKind
 from bot.domain.model import Action, State
+from bot.render import listing
 from bot.render.fit import LIMIT
 from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
@@ -70,16 +71,17 @@ class Diagnoses:
         merged_into: int | None = None,
     ) -> str:
         """The message, with as many complaints in detail as fit one Telegram message
-        (every complaint's #K tag is always there)."""
+        (every #K tag is there or, past its share, in the continuations: ``follow_up``)."""
         v = self.views
         fault = fault_view(self.paths.locate(inc.site, checks)) if done and self.paths else None
+        listed = listing.in_prompt([c.tag for c in complaints])
 
         def render(details: int) -> str:
             return v.html(
                 "diagnosis",
                 c=v.complaint(complaints[0]),
                 inc=v.incident(inc),
-                group=v.group(complaints, details=details),
+                group=v.group(complaints, details=details, listed=listed),
                 steps=v.steps(checks),
                 auto=v.auto_seconds(checks),
                 fault=fault,
@@ -118,6 +120,26 @@ class Diagnoses:
                 purpose=purposes.diagnosis(inc.round),
                 priority=URGENT,
             )
+        await self.follow_up(tx, inc, complaints)
+
+    async def follow_up(self, tx: Tx, inc: Incident, complaints: list[Complaint]) -> None:
+        """The tags the prompt has no room for, in its continuation messages: each sent
+        once, edited only when its list changed, pointing back up once no longer needed."""
+        tags = [c.tag for c in complaints]
+        pages = self.views.continuations(inc, tags[listing.in_prompt(tags) :])
+        no = 0
+        while True:
+            no += 1
+            purpose = purposes.diagnosis_more(inc.round, no)
+            rows = await tx.outbox.sent_for_incident(inc.id, purpose)
+            if no > len(pages) and not rows:
+                return
+            text = pages[no - 1] if no <= len(pages) else self.views.no_continuation(inc, no)
+            if not rows:
+                await self.queue.to_adbs_under_prompt(tx, inc.id, inc.round, text, purpose)
+            for row in rows:
+                if await tx.outbox.latest_text(row) != text:
+                    await self.queue.edit(tx, row, text, incident_id=inc.id)
 
     async def edit(
         self, tx: Tx, inc: Incident, text: str, *, buttons: bool = False, priority: int = NORMAL
@@ -144,6 +166,7 @@ class Diagnoses:
             buttons=waiting,
             priority=URGENT if waiting else NORMAL,
         )
+        await self.follow_up(tx, inc, complaints)
 
     async def show_outcome(
         self,
