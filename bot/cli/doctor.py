@@ -271,7 +271,11 @@ def check_running_bot(
             DoctorLine(
                 Level.WARN,
                 "recap_deferred",
-                {"month": deferred[0], "why": deferred[1] or "", "since": _shown(deferred[2])},
+                {
+                    "month": deferred[0],
+                    "why": deferred[1] or "",
+                    "since": _shown(deferred[2], tz, lang),
+                },
             )
         )
     return lines

@@ -34,14 +34,17 @@ class PacerLimits:
     """Telegram's flood limits; tests pass shorter ones.
 
     A bucket of ``burst`` at ``rate`` lets ``burst + rate * T`` through in any T seconds,
-    so the bursts default to 1: never more than 21 a minute in a group or 31 in a second.
+    so a group's burst defaults to 1: never more than 21 a minute. Overall, the sends
+    unanswered or answered within the last second are capped at ``global_per_s`` as
+    well (``Pacer``), so 30 at once is safe: a burst of 60 acknowledgements goes out in
+    about a second instead of two, and no second ever holds more than 30.
     """
 
     per_chat_s: float = 1.0  # at most one message per second in a chat
     group_per_min: float = 20.0  # at most 20 messages a minute in a group
     group_burst: int = 1
     global_per_s: float = 30.0  # at most 30 messages a second overall
-    global_burst: int = 1
+    global_burst: int = 30
 
 
 class _Bucket:

@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 # shell) holds the database past SQLite's busy timeout: its write is tried again, for
 # up to a day; a restart meanwhile runs the diagnosis again (``resume``).
 LOCKED_PATIENCE_S = 24 * 3600.0
+FEW_DETAILS = 20  # complaints that likely fit in detail: one render
+MIN_DETAIL = 20  # characters a complaint's detail line takes at least
+DETAIL = "• #K"  # how a complaint's detail line starts in the diagnosis templates
 
 
 class Diagnoses:
@@ -91,20 +94,25 @@ class Diagnoses:
                 merged_into=merged_into,
             )
 
-        text = render(len(complaints))
-        if len(text) <= LIMIT:
+        n = len(complaints)
+        if n <= FEW_DETAILS and len(text := render(n)) <= LIMIT:
             return text
-        # The most details that fit: each costs about one line; start from that estimate.
+        # Three renders, not a search (each join of a storm renders this): the bare
+        # message, then more details than can fit, whose lines say how many do.
         bare = len(render(0))
-        line = max(1, (len(text) - bare) // max(1, len(complaints)))
-        low, high = 0, min(len(complaints), max(0, (LIMIT - bare) // line) + 2)
-        while low < high:
-            mid = (low + high + 1) // 2
-            if len(render(mid)) <= LIMIT:
-                low = mid
-            else:
-                high = mid - 1
-        return render(low)
+        room = LIMIT - bare
+        text = render(min(n, room // MIN_DETAIL + 1))
+        if len(text) <= LIMIT and room // MIN_DETAIL + 1 >= n:
+            return text
+        shown = 0
+        for line in (x for x in text.split("\n") if x.startswith(DETAIL)):
+            room -= len(line) + 1
+            if room < 0:
+                break
+            shown += 1
+        while shown and len(text := render(shown)) > LIMIT:  # the estimate was off: fewer
+            shown -= 1
+        return text if shown else render(0)
 
     async def announce(self, tx: Tx, inc: Incident) -> None:
         """Send this round's (still empty) diagnosis to every ADB chat."""
@@ -164,7 +172,9 @@ class Diagnoses:
             inc,
             self.text(inc, complaints, checks, done=waiting),
             buttons=waiting,
-            priority=URGENT if waiting else NORMAL,
+            # Urgent even while the checks run: at NORMAL a storm's join waited behind
+            # every acknowledgement queued before it for the overall 30/s.
+            priority=URGENT,
         )
         await self.follow_up(tx, inc, complaints)
 

@@ -9,8 +9,10 @@ join. The real bot over HTTP against the stand-in, which refuses a message over
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
+from typing import Any
 
 from tests.support.botapi_stub import BotApiStub
 from tests.support.e2e import Bot, settled, until, wait_decision
@@ -36,7 +38,7 @@ def _holding(stub: BotApiStub, chat: int) -> Counter[int]:
     return seen
 
 
-def _continuations(stub: BotApiStub, chat: int) -> list[dict]:
+def _continuations(stub: BotApiStub, chat: int) -> list[dict[str, Any]]:
     return [m for m in stub.chat_messages(chat) if CONTINUATION in m["text"]]
 
 
@@ -57,7 +59,7 @@ async def test_a_thousand_complaints_every_tag_in_exactly_one_adb_message(
         )
         pages = _continuations(stub, chat)
         assert pages and all(len(p["html"]) <= 4096 for p in pages)
-        for page, after in zip(pages, pages[1:], strict=False):  # as few as the limit allows
+        for page, after in itertools.pairwise(pages):  # as few as the limit allows
             first = TAG.search(after["text"])
             assert first is not None
             assert len(page["html"]) + 1 + len(first.group(0)) > 4096, "could have held more"
@@ -68,13 +70,13 @@ async def test_a_thousand_complaints_every_tag_in_exactly_one_adb_message(
     _file(stub, N)  # one more reporter: #K1001 joins the incident
     await until(lambda: f"#K{N + 1}" in last_text(stub, last), 30, "the join listed")
     await settled(bot.settings.netmaint_db)
-    after = [c for c in stub.calls[before:] if c.params.get("chat_id") == ADB_ID]
-    edited = {c.params.get("message_id") for c in after if c.method == "editMessageText"}
+    calls = [c for c in stub.calls[before:] if c.params.get("chat_id") == ADB_ID]
+    edited = {c.params.get("message_id") for c in calls if c.method == "editMessageText"}
     assert last["message_id"] in edited, "the last continuation is edited in place"
     assert not edited & earlier, "full continuations are left as they are"
-    assert not [c for c in after if c.method == "sendMessage" and CONTINUATION in str(c.params)]
+    assert not [c for c in calls if c.method == "sendMessage" and CONTINUATION in str(c.params)]
     assert _holding(stub, ADB_ID) == Counter({k: 1 for k in range(1, N + 2)})
 
 
-def last_text(stub: BotApiStub, message: dict) -> str:
+def last_text(stub: BotApiStub, message: dict[str, Any]) -> str:
     return str(stub.messages[(ADB_ID, message["message_id"])]["text"])

@@ -96,7 +96,8 @@ name = "Rina Marlina"
 def received_hm(db: Path, cid: int = 1) -> str:
     """The complaint's stored receipt as the office reads it (WIB), HH:MM."""
     (at,) = db_row(db, "SELECT created_at FROM complaints WHERE id=?", cid)
-    return datetime.fromisoformat(at).astimezone(ZoneInfo("Asia/Jakarta")).strftime("%H.%M")  # Indonesian time
+    # Indonesian time: 08.00
+    return datetime.fromisoformat(at).astimezone(ZoneInfo("Asia/Jakarta")).strftime("%H.%M")
 
 
 def section(text: str, title: str) -> str:

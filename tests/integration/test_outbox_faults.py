@@ -344,3 +344,15 @@ def test_pacing_counts_from_the_answer_not_the_booking() -> None:
     assert lim.reserve(500) > 0, "30 answered within the last second still count"
     now[0] += 0.6
     assert lim.reserve(500) == 0
+
+
+async def test_a_burst_at_telegrams_real_limits_draws_no_429(parts: Parts) -> None:
+    """Issue 20: 90 acknowledgements to 90 chats and 8 messages to one private chat, with
+    the stand-in refusing what Telegram would: every one delivered and not one 429."""
+    parts.stub.enforce_limits()
+    for chat in range(1, 91):
+        await _queue(parts.db, chat, f"ack {chat}")
+    await _queue(parts.db, 500, *(f"note {i}" for i in range(8)))
+    await parts.outbox(limits=PacerLimits()).drain()
+    assert sum(parts.stub.limited.values()) == 0, "a limit was passed"
+    assert len([c for c in parts.stub.calls_to("sendMessage") if c.carried_out]) == 98
