@@ -309,7 +309,7 @@ async def reporter(stub: BotApiStub, i: int, site_index: int, filed: dict[int, f
             break
         await asyncio.sleep(0.05)
     msg = asked[-1]
-    data = [d for d in stub.buttons(msg).values() if d.endswith(" pick")][site_index]
+    data = stub.buttons(msg)[f"Kantor {site_index + 1}"]  # the site's button, by its label
     stub.press(u, chat, msg["message_id"], data)
     while stub.buttons(stub.messages[(chat, msg["message_id"])]):
         await asyncio.sleep(0.05)
