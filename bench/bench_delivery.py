@@ -3,11 +3,13 @@
 Queues messages for 50 private chats and 2 groups in a real SQLite file and
 lets the real sender deliver them to the Bot API stand-in (tests/botapi_stub.py)
 on 127.0.0.1, with Telegram's own limits (1/s per chat, 20/min per group,
-30/s overall). Then again with 20% of the calls failing (429 retry_after=1,
-500, 502, late answers, hangs, resets). Prints, per run: time, messages/s
+30/s overall) in the sender and enforced by the stand-in (a 429 past them).
+Then again with 20% of the calls failing (429 retry_after=1, 500, 502, late
+answers, hangs, resets). Prints, per run: time, messages/s
 against the 30/s limit, time against the fastest the limits allow, the
 tightest spacing seen per chat and per group, retries, and the duplicates a
-late answer caused next to the count the store kept of possible duplicates.
+late answer caused next to the count the store kept of possible duplicates,
+and the 429s the stand-in gave for a limit passed (goal 0).
 
     .venv/bin/python bench/bench_delivery.py [--chats 50 --per-chat 3 --per-group 20]
 
@@ -47,7 +49,7 @@ async def run_once(
     chats: int, per_chat: int, per_group: int, faults: float, limit_s: float
 ) -> dict[str, float]:
     limits = PacerLimits()
-    with tempfile.TemporaryDirectory() as tmp, BotApiStub() as stub:
+    with tempfile.TemporaryDirectory() as tmp, BotApiStub(enforce_limits=True) as stub:
         if faults:
             stub.inject_faults(
                 faults, seed=42, kinds=FAULT_KINDS, retry_after=1, late_s=TIMEOUT_S + 0.5
@@ -132,6 +134,7 @@ async def run_once(
             "duplicates": stub.duplicates(),
             "counted": counted,
             "late": len(stub.faults_of("late")),
+            "limited": sum(stub.limited.values()),
         }
 
 
@@ -160,6 +163,7 @@ def show(title: str, r: dict[str, float]) -> None:
         f"  duplicates seen {r['duplicates']:.0f} (late answers {r['late']:.0f}); "
         f"counted as possible by the store {r['counted']:.0f}"
     )
+    print(f"  429s for a limit passed {r['limited']:.0f} (goal 0)")
 
 
 async def main() -> None:

@@ -2,6 +2,15 @@
 
 About 1 message a second per chat, 20 a minute per group, 30 a second overall.
 
+A bucket books a send when the sender starts it, but Telegram counts it when the
+request arrives, and a busy event loop can hold one request back and let the next
+through at once: two sends booked 1 s apart arrived 0.1 s apart and drew a 429.
+So each send is also counted until it is answered (``release``): a chat's next
+send, a group's next, waits its interval from the answer, and no more sends are
+in flight or answered within the last second than the overall limit allows. A
+request arrives between its start and its answer, so no window Telegram looks at
+can ever hold more than the limit.
+
 The buckets run on monotonic seconds, never on the wall clock: a wall clock set
 back 60 s (an NTP correction, an operator fixing the date) made every bucket owe
 a minute and stalled every send 58 s; set back 7 hours (a hardware clock in WIB
@@ -11,6 +20,7 @@ taken for UTC), it would stall 7 hours.
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -24,14 +34,17 @@ class PacerLimits:
     """Telegram's flood limits; tests pass shorter ones.
 
     A bucket of ``burst`` at ``rate`` lets ``burst + rate * T`` through in any T seconds,
-    so the bursts default to 1: never more than 21 a minute in a group or 31 in a second.
+    so a group's burst defaults to 1: never more than 21 a minute. Overall, the sends
+    unanswered or answered within the last second are capped at ``global_per_s`` as
+    well (``Pacer``), so 30 at once is safe: a burst of 60 acknowledgements goes out in
+    about a second instead of two, and no second ever holds more than 30.
     """
 
     per_chat_s: float = 1.0  # at most one message per second in a chat
     group_per_min: float = 20.0  # at most 20 messages a minute in a group
     group_burst: int = 1
     global_per_s: float = 30.0  # at most 30 messages a second overall
-    global_burst: int = 1
+    global_burst: int = 30
 
 
 class _Bucket:
@@ -79,6 +92,20 @@ class Pacer:
         self._chats: dict[int, _Bucket] = {}
         self._groups: dict[int, _Bucket] = {}
         self._global: _Bucket | None = None
+        self._inflight = 0  # sends started and not yet answered
+        self._answered: deque[float] = deque()  # when recent sends were answered
+
+    def _busy(self, now: float) -> float:
+        """Seconds until the overall limit allows one more send counting those in flight
+        and those answered within the last second (0: now)."""
+        while self._answered and now - self._answered[0] >= 1.0:
+            self._answered.popleft()
+        limit = max(1, int(self.limits.global_per_s))
+        if self._inflight + len(self._answered) < limit:
+            return 0.0
+        if self._inflight >= limit or not self._answered:
+            return 0.01  # an answer frees a place; the sender is woken when it comes
+        return max(0.001, self._answered[0] + 1.0 - now)
 
     def _now(self) -> float:
         return self.ticks()
@@ -105,16 +132,33 @@ class Pacer:
         """0 and a send is booked, or the seconds to wait before asking again."""
         now = self._now()
         buckets = self._buckets(chat_id, now)
-        wait = max(b.wait(now) for b in buckets)
+        wait = max([b.wait(now) for b in buckets] + [self._busy(now)])
         if wait > 0:
             return wait
         for b in buckets:
             b.take()
+        self._inflight += 1
         return 0.0
+
+    def release(self, chat_id: int) -> None:
+        """The send ``reserve`` booked for this chat was answered (or never made): the chat
+        and its group wait their interval from now, and it counts in the last second."""
+        now = self._now()
+        self._inflight = max(0, self._inflight - 1)
+        self._answered.append(now)
+        chat = self._chats.get(chat_id)
+        if chat is not None:
+            chat.hold(self.limits.per_chat_s, now)
+        group = self._groups.get(chat_id)
+        if group is not None:
+            group.hold(60 / self.limits.group_per_min, now)
 
     def global_wait(self) -> float:
         """Seconds until the overall budget allows any send (0: now)."""
-        return 0.0 if self._global is None else self._global.wait(self._now())
+        if self._global is None:
+            return 0.0
+        now = self._now()
+        return max(self._global.wait(now), self._busy(now))
 
     def hold(self, chat_id: int, seconds: float) -> None:
         """Telegram answered 429 for this chat: nothing more to it for ``seconds``.

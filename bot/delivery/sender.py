@@ -204,6 +204,7 @@ class Sender:
         except Exception:  # the row stays pending (sending_at set) and is tried again
             log.exception("delivering outbox row %s failed", row.id)
         finally:
+            self.limiter.release(row.chat_id)  # answered: pacing counts from here
             self._inflight.pop(row.chat_id, None)
             self.queue.wake()
 

@@ -40,6 +40,12 @@ def diagnosis(round_: int) -> str:
     return f"{Purpose.DIAGNOSIS}:{round_}"
 
 
+def diagnosis_more(round_: int, no: int) -> str:
+    """The ``no``-th continuation of this round's diagnosis message: the #K tags it
+    had no room for (``bot.render.listing``)."""
+    return f"{Purpose.DIAGNOSIS}:{round_}:{no}"
+
+
 def report(template: str, round_: int) -> str:
     """A step report (JF ADB, Kabid): its template and the diagnosis round it reports."""
     return f"{template}:{round_}"

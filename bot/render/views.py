@@ -18,8 +18,8 @@ from bot.domain import timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.decisive import DECISIVE
 from bot.domain.model import SOP_NUMBER, STEP
-from bot.render import buttons, dates, environment, render
-from bot.render.fit import excerpt
+from bot.render import buttons, dates, environment, listing, render
+from bot.render.fit import LIMIT, excerpt
 from bot.storage.rows import Complaint, Incident
 from checks.models import CheckResult, Finding
 from checks.steps import CHECK_STEPS
@@ -163,16 +163,36 @@ class Views:
             "monitored": inc.found_by == "monitor",
         }
 
-    def group(self, complaints: list[Complaint], details: int | None = None) -> dict[str, Any]:
-        """An incident's complaints: every tag, and the first ``details`` of them in detail
+    def group(
+        self, complaints: list[Complaint], details: int | None = None, listed: int | None = None
+    ) -> dict[str, Any]:
+        """An incident's complaints: the first ``listed`` tags (all by default; the prompt's
+        continuations list the rest), and the first ``details`` of them in detail
         (reporter, site, first words); the rest are counted, so a long list still fits."""
         shown = complaints if details is None else complaints[:details]
+        tags = [c.tag for c in complaints]
+        listed = len(tags) if listed is None else listed
         return {
             "count": len(complaints),
-            "tags": [c.tag for c in complaints],
+            "tags": tags[:listed],
+            "unlisted": len(tags) - listed,
             "details": [self.complaint(c, GROUP_EXCERPT) for c in shown],
             "more": len(complaints) - len(shown),
         }
+
+    def continuations(self, inc: Incident, tags: list[str]) -> list[str]:
+        """The tags a prompt leaves out, in as few messages as Telegram's limit allows."""
+        view = self.incident(inc)
+        empty = self.html("diagnosis_more", inc=view, no=len(tags) or 1, tags=[])
+        room = LIMIT - len(empty)  # the empty page's sentence is longer than its tag line
+        return [
+            self.html("diagnosis_more", inc=view, no=no, tags=page)
+            for no, page in enumerate(listing.pack(tags, room), start=1)
+        ]
+
+    def no_continuation(self, inc: Incident, no: int) -> str:
+        """A continuation no longer needed (complaints left): it points back up."""
+        return self.html("diagnosis_more", inc=self.incident(inc), no=no, tags=[])
 
     def _finding_macros(self) -> Any | None:
         try:

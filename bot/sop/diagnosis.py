@@ -22,6 +22,7 @@ from bot.delivery.queue import BACKGROUND, NORMAL, URGENT, MessageQueue
 from bot.domain import purposes
 from bot.domain.events import EventKind
 from bot.domain.model import Action, State
+from bot.render import listing
 from bot.render.fit import LIMIT
 from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
@@ -37,6 +38,9 @@ log = logging.getLogger(__name__)
 # shell) holds the database past SQLite's busy timeout: its write is tried again, for
 # up to a day; a restart meanwhile runs the diagnosis again (``resume``).
 LOCKED_PATIENCE_S = 24 * 3600.0
+FEW_DETAILS = 20  # complaints that likely fit in detail: one render
+MIN_DETAIL = 20  # characters a complaint's detail line takes at least
+DETAIL = "• #K"  # how a complaint's detail line starts in the diagnosis templates
 
 
 class Diagnoses:
@@ -74,18 +78,19 @@ class Diagnoses:
         merged_into: int | None = None,
     ) -> str:
         """The message, with as many complaints in detail as fit one Telegram message
-        (every complaint's #K tag is always there)."""
+        (every #K tag is there or, past its share, in the continuations: ``follow_up``)."""
         v = self.views
         # A merged incident's message points to the one deciding: that one names the fault.
         located = done and self.paths and merged_into is None
         fault = fault_view(self.paths.locate(inc.site, checks)) if located and self.paths else None
+        listed = listing.in_prompt([c.tag for c in complaints])
 
         def render(details: int) -> str:
             return v.html(
                 "diagnosis",
                 c=v.complaint(complaints[0]),
                 inc=v.incident(inc),
-                group=v.group(complaints, details=details),
+                group=v.group(complaints, details=details, listed=listed),
                 steps=v.steps(checks),
                 auto=v.auto_seconds(checks),
                 fault=fault,
@@ -95,20 +100,25 @@ class Diagnoses:
                 merged_into=merged_into,
             )
 
-        text = render(len(complaints))
-        if len(text) <= LIMIT:
+        n = len(complaints)
+        if n <= FEW_DETAILS and len(text := render(n)) <= LIMIT:
             return text
-        # The most details that fit: each costs about one line; start from that estimate.
+        # Three renders, not a search (each join of a storm renders this): the bare
+        # message, then more details than can fit, whose lines say how many do.
         bare = len(render(0))
-        line = max(1, (len(text) - bare) // max(1, len(complaints)))
-        low, high = 0, min(len(complaints), max(0, (LIMIT - bare) // line) + 2)
-        while low < high:
-            mid = (low + high + 1) // 2
-            if len(render(mid)) <= LIMIT:
-                low = mid
-            else:
-                high = mid - 1
-        return render(low)
+        room = LIMIT - bare
+        text = render(min(n, room // MIN_DETAIL + 1))
+        if len(text) <= LIMIT and room // MIN_DETAIL + 1 >= n:
+            return text
+        shown = 0
+        for line in (x for x in text.split("\n") if x.startswith(DETAIL)):
+            room -= len(line) + 1
+            if room < 0:
+                break
+            shown += 1
+        while shown and len(text := render(shown)) > LIMIT:  # the estimate was off: fewer
+            shown -= 1
+        return text if shown else render(0)
 
     async def announce(self, tx: Tx, inc: Incident) -> None:
         """Send this round's (still empty) diagnosis to every ADB chat."""
@@ -124,6 +134,26 @@ class Diagnoses:
                 purpose=purposes.diagnosis(inc.round),
                 priority=URGENT,
             )
+        await self.follow_up(tx, inc, complaints)
+
+    async def follow_up(self, tx: Tx, inc: Incident, complaints: list[Complaint]) -> None:
+        """The tags the prompt has no room for, in its continuation messages: each sent
+        once, edited only when its list changed, pointing back up once no longer needed."""
+        tags = [c.tag for c in complaints]
+        pages = self.views.continuations(inc, tags[listing.in_prompt(tags) :])
+        no = 0
+        while True:
+            no += 1
+            purpose = purposes.diagnosis_more(inc.round, no)
+            rows = await tx.outbox.sent_for_incident(inc.id, purpose)
+            if no > len(pages) and not rows:
+                return
+            text = pages[no - 1] if no <= len(pages) else self.views.no_continuation(inc, no)
+            if not rows:
+                await self.queue.to_adbs_under_prompt(tx, inc.id, inc.round, text, purpose)
+            for row in rows:
+                if await tx.outbox.latest_text(row) != text:
+                    await self.queue.edit(tx, row, text, incident_id=inc.id)
 
     async def edit(
         self, tx: Tx, inc: Incident, text: str, *, buttons: bool = False, priority: int = NORMAL
@@ -148,8 +178,11 @@ class Diagnoses:
             inc,
             self.text(inc, complaints, checks, done=waiting),
             buttons=waiting,
-            priority=URGENT if waiting else NORMAL,
+            # Urgent even while the checks run: at NORMAL a storm's join waited behind
+            # every acknowledgement queued before it for the overall 30/s.
+            priority=URGENT,
         )
+        await self.follow_up(tx, inc, complaints)
         if waiting and self.notices:  # a reporter who joined is told where the fault is
             await self.notices.tell(tx, inc, checks)
 

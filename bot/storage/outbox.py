@@ -65,6 +65,17 @@ class OutboxReads(Table):
         )
         return [to_outbox(r) for r in rows]
 
+    async def latest_text(self, row: OutboxRow) -> str:
+        """The text a sendMessage row's message has, or will have once its edits are sent:
+        an unchanged text is not sent again (each edit costs a flood token)."""
+        edit = await self._one(
+            "SELECT payload FROM outbox WHERE incident_id=? AND purpose=? AND ref_outbox_id=?"
+            " AND method='editMessageText' ORDER BY id DESC LIMIT 1",
+            (row.incident_id, row.purpose, row.id),
+        )
+        payload = json.loads(edit["payload"]) if edit else row.payload
+        return str(payload.get("text", ""))
+
     async def buttons_dropped(self, incident_id: int, purpose: str) -> set[int]:
         """The rows of an incident with this purpose whose buttons are queued to go (the
         ``editMessageReplyMarkup`` rows carry their message's incident and purpose)."""

@@ -291,7 +291,19 @@ def test_limiter_over_an_injected_clock() -> None:
     """Telegram's own limits over fake monotonic seconds: 1/s per chat, 20/min per group,
     30/s."""
     now = [1000.0]
-    lim = Pacer(PacerLimits(), ticks=lambda: now[0])
+    pacer = Pacer(PacerLimits(), ticks=lambda: now[0])
+
+    class Answered:
+        """Each booked send is answered at once, as the sender releases it."""
+
+        @staticmethod
+        def reserve(chat: int) -> float:
+            wait = pacer.reserve(chat)
+            if wait == 0:
+                pacer.release(chat)
+            return wait
+
+    lim = Answered()
     assert lim.reserve(1) == 0
     assert lim.reserve(1) == pytest.approx(1.0)
     now[0] += 1
@@ -310,3 +322,37 @@ def test_limiter_over_an_injected_clock() -> None:
             booked.append(tick)
         now[0] += 0.001
     assert 30 <= len(booked) <= 31, "30 a second overall"
+
+
+def test_pacing_counts_from_the_answer_not_the_booking() -> None:
+    """Issue 20: a request held back in a busy loop arrives late; the next one to that
+    chat, and the 31st overall, must wait for the answers, or Telegram sees them bunched."""
+    now = [1000.0]
+    lim = Pacer(PacerLimits(), ticks=lambda: now[0])
+    assert lim.reserve(1) == 0
+    now[0] += 0.9  # the first request is answered 0.9 s after it was booked
+    lim.release(1)
+    now[0] += 0.2  # 1.1 s after the booking, only 0.2 s after it reached Telegram
+    assert lim.reserve(1) == pytest.approx(0.8), "a chat's interval runs from the answer"
+    for chat in range(100, 130):  # 30 in flight, none answered yet
+        assert lim.reserve(chat) == 0
+        now[0] += 0.04
+    assert lim.reserve(500) > 0, "no 31st send while 30 are unanswered"
+    for chat in range(100, 130):
+        lim.release(chat)
+    now[0] += 0.5
+    assert lim.reserve(500) > 0, "30 answered within the last second still count"
+    now[0] += 0.6
+    assert lim.reserve(500) == 0
+
+
+async def test_a_burst_at_telegrams_real_limits_draws_no_429(parts: Parts) -> None:
+    """Issue 20: 90 acknowledgements to 90 chats and 8 messages to one private chat, with
+    the stand-in refusing what Telegram would: every one delivered and not one 429."""
+    parts.stub.enforce_limits()
+    for chat in range(1, 91):
+        await _queue(parts.db, chat, f"ack {chat}")
+    await _queue(parts.db, 500, *(f"note {i}" for i in range(8)))
+    await parts.outbox(limits=PacerLimits()).drain()
+    assert sum(parts.stub.limited.values()) == 0, "a limit was passed"
+    assert len([c for c in parts.stub.calls_to("sendMessage") if c.carried_out]) == 98
