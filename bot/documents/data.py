@@ -14,14 +14,10 @@ from bot.documents.period import Period
 from bot.domain import timing
 from bot.domain.calendar import OfficeCalendar
 from bot.domain.decisive import deciding_round
-from bot.domain.model import TOTAL_STANDARD
 from bot.settings.office import Staff
 from bot.storage import Complaint, Database
 from bot.storage.documents import Decision, Finder
 from checks.models import CheckResult
-
-# The SOP's standard times add up to 43-73 minutes from complaint to report.
-SOP_MIN_MINUTES = TOTAL_STANDARD[0]
 
 
 class People:

@@ -22,10 +22,11 @@ from typing import Any
 
 from bot.documents import charts
 from bot.documents.breaks import breakable
-from bot.documents.data import SOP_MIN_MINUTES, Agenda, AgendaRow
+from bot.documents.data import Agenda, AgendaRow
 from bot.documents.figures import Summary
 from bot.documents.table import COLUMNS, cells, headers, labels, printable, word
 from bot.documents.writers import as_text, summary_lines
+from bot.domain import timing
 from bot.render.dates import date_of, short_weekday
 from bot.settings.office import Office, Signatory
 
@@ -137,7 +138,8 @@ def _common(
         "period": agenda.period.words(lang),
         "year": str(agenda.period.last.year),
         "std": f"{agenda.standard_minutes:g}",
-        "std_min": str(SOP_MIN_MINUTES),
+        "std_min": f"{timing.total_standard(agenda.standard_minutes)[0]:g}",
+        "std_office": " " + words["std.office"] if agenda.office_time else "",
         "site": printable(agenda.site or ""),
     }
 
