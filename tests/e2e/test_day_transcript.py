@@ -132,3 +132,6 @@ async def test_a_whole_day_reads_as_plain_indonesian_in_every_chat(
         for m in stub.chat_messages(chat):
             assert len(m["text"]) <= 4096
             assert not RAW.search(m["text"]), m["text"]
+            # Each listed complaint starts its own line (a template once glued the first
+            # one to the tag line: "#K5• #K2 · ...").
+            assert not re.search(r"[^\n]• #K", m["text"]), m["text"]
