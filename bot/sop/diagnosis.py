@@ -194,13 +194,21 @@ class Diagnoses:
         decision: dict[str, Any] | None = None,
         merged_into: int | None = None,
     ) -> None:
-        """The decision (or the merge) replaces the buttons, so nobody presses twice."""
+        """The decision (or the merge) replaces the buttons, so nobody presses twice.
+
+        A merged incident's message that has not gone out yet is withdrawn instead: in a
+        storm behind a broken shared part, a dozen "digabung" notices at the ADB chat's
+        one message a second held the one prompt that names the part (the prompt lists
+        every merged complaint)."""
         complaints = await tx.incidents.complaints(merged_into or inc.id)
         checks = await tx.incidents.checks(inc.id, inc.round)
         text = self.text(
             inc, complaints, checks, done=True, decision=decision, merged_into=merged_into
         )
-        await self.edit(tx, inc, text, priority=URGENT)
+        for row in await tx.outbox.sent_for_incident(inc.id, purposes.diagnosis(inc.round)):
+            if merged_into is not None and await tx.outbox.withdraw(row.id):
+                continue
+            await self.queue.edit(tx, row, text, None, priority=URGENT)
 
     # --- running ----------------------------------------------------------------------------
 

@@ -176,6 +176,17 @@ class OutboxWrites(OutboxReads):
             )
         )
 
+    async def withdraw(self, row_id: int) -> bool:
+        """Take back a send that has not started yet (it will never go out); False if it
+        has. Conditional in one statement, as ``fold`` is."""
+        return bool(
+            await self._exec(
+                "UPDATE outbox SET state='superseded', last_error='withdrawn before sending'"
+                " WHERE id=? AND method='sendMessage' AND state='pending' AND sending_at IS NULL",
+                (row_id,),
+            )
+        )
+
     async def settle(self) -> int:
         """Mark the pending rows that will never go out, so none costs a flood token.
 

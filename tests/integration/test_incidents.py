@@ -183,6 +183,14 @@ async def test_split_and_merge(world: tuple[Services, FakeClock]) -> None:
     assert [await incident_of(s, x) for x in (a, b, c)] == [1, 1, 1]
     merged = await s.db.reads.incidents.get(2)
     assert merged is not None and merged.state == "merged" and merged.merged_into == 1
+    # Its prompt had not gone out yet (no sender here): withdrawn, not sent as "digabung";
+    # #1's prompt lists the merged complaint.
+    unsent = await outbox(
+        s,
+        "SELECT DISTINCT state FROM outbox WHERE incident_id=2 AND purpose='diagnosis:1'"
+        " AND method='sendMessage'",
+    )
+    assert unsent == [("superseded",)]
     assert await outcome(s.workflow.decide(2, Action.YES, ADB)) == Outcome.STALE, (
         "decide on the target"
     )
