@@ -212,7 +212,10 @@ async def outage(sites: int, reporters: int, within: float, limit_s: float) -> d
             named = first_naming(stub)
             n_prompts = len(prompts(stub))
             with contextlib.closing(sqlite3.connect(db)) as conn:
-                incidents = conn.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]
+                # An outage is a live incident: one merged into another is part of it.
+                incidents, merged = conn.execute(
+                    "SELECT SUM(state != 'merged'), SUM(state = 'merged') FROM incidents"
+                ).fetchone()
                 stored = conn.execute("SELECT COUNT(*) FROM complaints").fetchone()[0]
     # Each acknowledgement against its floor, both from the first complaint.
     start = min(filed.values())
@@ -225,6 +228,7 @@ async def outage(sites: int, reporters: int, within: float, limit_s: float) -> d
         "n": n,
         "sites": sites,
         "incidents": incidents,
+        "merged": merged,
         "prompts": n_prompts,
         "prompt_s": (max(prompted_at[t] for t in tags) - last) if everyone else None,
         "adb_calls": adb_calls,
@@ -250,7 +254,12 @@ async def main_async(args: argparse.Namespace) -> None:
     r = await outage(args.sites, args.reporters, args.within, args.limit)
     goal_name = PROBE_TIMEOUT_S + 0.5
     rows = [
-        ("incidents", str(r["incidents"]), "1", r["incidents"] == 1),
+        (
+            "incidents (outages; merged into them apart)",
+            f"{r['incidents']} ({r['merged']} merged)",
+            "1",
+            r["incidents"] == 1,
+        ),
         ("prompts to the ADB", str(r["prompts"]), "1", r["prompts"] == 1),
         (
             "all complaints in a prompt, after the last complaint",

@@ -356,3 +356,21 @@ async def test_a_burst_at_telegrams_real_limits_draws_no_429(parts: Parts) -> No
     await parts.outbox(limits=PacerLimits()).drain()
     assert sum(parts.stub.limited.values()) == 0, "a limit was passed"
     assert len([c for c in parts.stub.calls_to("sendMessage") if c.carried_out]) == 98
+
+
+def test_a_storms_chats_are_forgotten_once_idle_but_a_held_one_keeps_its_wait() -> None:
+    """One bucket per chat ever sent to would grow with every reporter; a bucket that
+    is full again is forgotten, but a chat Telegram told to wait still waits."""
+    from bot.delivery.pacer import FORGET_AT
+
+    now = [0.0]
+    pacer = Pacer(PacerLimits(), ticks=lambda: now[0])
+    pacer.reserve(-100)
+    pacer.release(-100)
+    pacer.hold(-100, 600.0)  # a 429 with retry_after 600 s in a group
+    for chat in range(1, 3 * FORGET_AT):
+        now[0] += 0.05
+        assert pacer.reserve(chat) == 0.0
+        pacer.release(chat)
+    assert len(pacer._chats) <= 2 * FORGET_AT  # bounded, not one per chat ever
+    assert now[0] < 600 and pacer.reserve(-100) > 0, "the held group still waits"
