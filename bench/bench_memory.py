@@ -230,7 +230,7 @@ def file_batch(procs: list[Proc], first: int, n: int, chunk: int, deadline: floa
                 upto = min(queued[k] + chunk, target)
                 for i in range(queued[k], upto):
                     who = BotApiStub.user(FIRST_USER + i, f"Staf {i}")
-                    p.stub.send_text(who, f"/lapor jaringan mati di meja {i}")
+                    p.stub.send_text(who, f"/lapor jaringan mati di meja {i}, Kantor 1")
                 queued[k] = upto
         time.sleep(0.02)
     for k, p in enumerate(procs):
