@@ -22,7 +22,6 @@ from bot.documents.period import month_period
 from bot.documents.service import Document, apart
 from bot.domain import purposes, timing
 from bot.domain.calendar import OfficeCalendar
-from bot.domain.decisive import deciding_round
 from bot.domain.events import EventKind
 from bot.domain.model import KABID_REPORT, MERGED, Action, State
 from bot.domain.outcomes import Outcome, Refused
@@ -30,6 +29,7 @@ from bot.render.dates import day_in_words, short_moment, zone_name
 from bot.render.views import Views
 from bot.settings.office import OfficeConfig
 from bot.sop.fault import Paths, fault_view
+from bot.sop.transition import deciding_checks
 from bot.storage import Complaint, Database, Event, Incident
 from checks.models import CheckResult, Status
 from checks.steps import PING, SERVICES, SOFTWARE
@@ -121,8 +121,9 @@ class BeritaAcara:
 
     @staticmethod
     def _start(inc: Incident, complaints: Sequence[Complaint]) -> datetime:
-        """When the outage came to the office: monitoring's finding or the first complaint."""
-        return min([inc.created_at, *(c.created_at for c in complaints)])
+        """When the outage came to the office: its first complaint (monitoring's own, when
+        monitoring found it), as the Kabid report counts from."""
+        return min((c.created_at for c in complaints), default=inc.created_at)
 
     async def data(self, inc: Incident, now: datetime) -> dict[str, Any]:
         """What ``berita_acara.typ`` prints, every value already in the office's words."""
@@ -133,10 +134,8 @@ class BeritaAcara:
         closed = inc.closed_at if inc.state == State.CLOSED else None
         end = closed or now
         total = v.total(start, end, running=closed is None)
-        rounds = {r: await reads.incidents.checks(inc.id, r) for r in range(1, inc.round + 1)}
-        answers = [(e.round, str(e.detail.get("action", ""))) for e in _decisions(events)]
-        chosen = deciding_round(rounds, answers)
-        checks = rounds.get(chosen or inc.round, [])
+        deciding = await deciding_checks(reads.incidents, inc, events)
+        checks = deciding[1] if deciding else await reads.incidents.checks(inc.id, inc.round)
         decider = next((e for e in reversed(_decisions(events)) if e.actor_id is not None), None)
         signed = v.local(end)
         assert signed is not None

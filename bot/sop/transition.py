@@ -12,11 +12,11 @@ split, still down, dismissal). Nothing changes a state without these rows.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.delivery.queue import URGENT, MessageQueue
 from bot.domain import model, purposes, timing
@@ -30,6 +30,25 @@ from bot.render.views import Views
 from bot.sop.fault import Paths, fault_view
 from bot.storage import Complaint, Database, Event, Incident, Tx
 from checks.models import CheckResult
+
+
+class _Checks(Protocol):
+    """The stored results of a round: ``IncidentReads`` and a transaction's alike."""
+
+    async def checks(self, incident_id: int, round_: int, /) -> list[CheckResult]: ...
+
+
+async def deciding_checks(
+    incidents: _Checks, inc: Incident, events: Sequence[Event]
+) -> tuple[int, list[CheckResult]] | None:
+    """The round that decided the outage (``deciding_round``) and its results, for the
+    reports and the Berita Acara alike; None when no round found anything."""
+    rounds = {r: await incidents.checks(inc.id, r) for r in range(1, inc.round + 1)}
+    answers = [
+        (e.round, str(e.detail.get("action", ""))) for e in events if e.kind == EventKind.DECISION
+    ]
+    round_ = deciding_round(rounds, answers)
+    return None if round_ is None else (round_, rounds[round_])
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,7 +258,7 @@ class Transitions:
         """What decided the incident (``bot.domain.decisive``): that round's failed and
         warning findings and the fault point they locate, with who repairs it; None: no
         round found anything."""
-        deciding = await self._deciding(tx, inc, events)
+        deciding = await deciding_checks(tx.incidents, inc, events)
         if deciding is None:
             return None
         round_, checks = deciding
@@ -253,24 +272,13 @@ class Transitions:
             "fault": fault_view(located, vendor),
         }
 
-    async def _deciding(
-        self, tx: Tx, inc: Incident, events: list[Event]
-    ) -> tuple[int, list[CheckResult]] | None:
-        """The deciding round and its results (None: no round found anything)."""
-        rounds = {r: await tx.incidents.checks(inc.id, r) for r in range(1, inc.round + 1)}
-        answers = [
-            (e.round, e.detail.get("action", "")) for e in events if e.kind == EventKind.DECISION
-        ]
-        round_ = deciding_round(rounds, answers)
-        return None if round_ is None else (round_, rounds[round_])
-
     async def located(self, tx: Tx, inc: Incident) -> Break | None:
         """The break the reports name (the deciding round's): whose vendor the JF ADB is
         offered first, and whose line id is told on the phone."""
         if self.paths is None:
             return None
         lead = (await tx.incidents.complaints(inc.id))[0]
-        deciding = await self._deciding(tx, inc, await tx.complaints.timeline(lead.id))
+        deciding = await deciding_checks(tx.incidents, inc, await tx.complaints.timeline(lead.id))
         return None if deciding is None else self.paths.locate(inc.site, deciding[1])
 
     async def tell_reporter(self, tx: Tx, c: Complaint, outcome: str) -> None:
