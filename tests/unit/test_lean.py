@@ -42,4 +42,4 @@ def test_the_flood_guard_forgets_quiet_users_past_its_bound() -> None:
     now[0] = WINDOW_S + 1
     for user_id in range(FORGET_AT, FORGET_AT + 3):
         counts.seen(user_id, limit=5)
-    assert len(counts.users) <= 3 and FORGET_AT <= 2_000
+    assert len(counts.users) <= 3
