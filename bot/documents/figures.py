@@ -15,8 +15,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from babel.numbers import format_decimal
-
 from bot.documents.data import AgendaRow
 
 CLOSED, DISMISSED = "closed", "dismissed"
@@ -102,4 +100,6 @@ def percent(share: Share, lang: str) -> str:
     ratio = share.ratio
     if ratio is None:
         return "-"
+    from babel.numbers import format_decimal  # documents only: Babel's tables stay out of chat
+
     return format_decimal(ratio * 100, "0.0", locale=lang) + "%"

@@ -1,4 +1,4 @@
-"""Periods (a day range, a month) in the office's time zone, and dates in words via Babel."""
+"""Periods (a day range, a month) in the office's time zone, and months read from words."""
 
 from __future__ import annotations
 
@@ -6,8 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from babel.dates import get_month_names
-
+from bot.render.calendar_words import MONTHS, MONTHS_SHORT, words
 from bot.render.dates import date_of, month_of
 
 
@@ -101,7 +100,7 @@ def parse_month(text: str, tz: tzinfo, lang: str = "id") -> Period:
 
 def _month_names(lang: str) -> dict[str, int]:
     out: dict[str, int] = {}
-    for width in ("wide", "abbreviated"):
-        for no, name in get_month_names(width, locale=lang).items():
-            out[str(name).lower().rstrip(".")] = int(no)
+    for table in (MONTHS, MONTHS_SHORT):
+        for no, name in enumerate(words(table, lang), start=1):
+            out[name.lower().rstrip(".")] = no
     return out

@@ -29,11 +29,14 @@ class OfficeCalendar:
 
     @cached_property
     def _national(self) -> Container[date] | None:
-        """The national holidays, loaded on first use (the package's tables cost memory)."""
+        """The national holidays, worked out by a child process on first use (the
+        package's tables would cost the bot 7.6 MB: ``bot.settings.holidays``)."""
         code = self.office.national_holidays
         if not code:
             return None
-        return _country_holidays(code)
+        from bot.settings.holidays import for_country
+
+        return for_country(code)
 
     def is_working_day(self, day: date) -> bool:
         if WEEKDAYS[day.weekday()] not in self.office.working_days:
@@ -91,37 +94,3 @@ class OfficeCalendar:
             return True
         window = self._window(at.astimezone(self.tz).date())
         return window is not None and window[0] <= at < window[1]
-
-
-def _country_holidays(code: str) -> Container[date]:
-    """One country's holidays, importing that country's module only.
-
-    ``holidays.country_holidays`` imports ``holidays.countries``, whose ``__init__``
-    imports all 250 countries (15 MB resident, 0.1 s); Indonesia's module alone costs
-    half of that. So that package is registered bare (its folder, none of its names)
-    before the one module is imported; ``holidays``' own lazy lookups still work.
-    """
-    import importlib
-    import importlib.util
-    import sys
-    import types
-
-    from holidays.registry import COUNTRIES
-
-    found = next(((m, names[0]) for m, names in COUNTRIES.items() if code in names[1:]), None)
-    if found is None:  # not a country it knows: the package says so in its own words
-        import holidays
-
-        unknown: Container[date] = holidays.country_holidays(code)
-        return unknown
-    if "holidays.countries" not in sys.modules:
-        spec = importlib.util.find_spec("holidays.countries")
-        if spec is not None and spec.submodule_search_locations is not None:
-            bare = types.ModuleType("holidays.countries")
-            bare.__path__ = list(spec.submodule_search_locations)
-            bare.__package__ = "holidays.countries"
-            sys.modules["holidays.countries"] = bare
-    module, name = found
-    country = getattr(importlib.import_module(f"holidays.countries.{module}"), name)
-    national: Container[date] = country()
-    return national

@@ -23,19 +23,11 @@ Callers pass a local time (already in the office's zone) or a date.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from functools import lru_cache
 
-from babel.dates import format_date, format_datetime
-
+from bot.render.calendar_words import MONTHS, WEEKDAYS, WEEKDAYS_SHORT, ZONES, words
 from bot.render.numbers import in_words, ordinal
 
-TIME = {"id": "HH.mm", "en": "HH:mm"}
-DATE = "d MMMM y"
-AT = {"id": "{date} 'pukul' {time}", "en": "{date}', '{time}"}
-
-
-def _time_pattern(lang: str) -> str:
-    return TIME.get(lang, TIME["en"])
+AT = {"id": " pukul ", "en": ", "}  # between a date and its time in a sentence
 
 
 def time_of(t: datetime | time, lang: str) -> str:
@@ -45,24 +37,22 @@ def time_of(t: datetime | time, lang: str) -> str:
 
 def date_of(d: date, lang: str) -> str:
     """ "2 Desember 2026"."""
-    return format_date(d, DATE, locale=lang)
+    return f"{d.day} {month_of(d, lang)}"
 
 
-@lru_cache(maxsize=512)  # bounded: one entry per day shown
 def weekday(d: date, lang: str) -> str:
     """ "Rabu"."""
-    return format_date(d, "EEEE", locale=lang)
+    return words(WEEKDAYS, lang)[d.weekday()]
 
 
-@lru_cache(maxsize=512)  # bounded: one entry per day shown
 def short_weekday(d: date, lang: str) -> str:
     """ "Rab"."""
-    return format_date(d, "EEE", locale=lang)
+    return words(WEEKDAYS_SHORT, lang)[d.weekday()]
 
 
 def month_of(d: date, lang: str) -> str:
     """ "Desember 2026" (a month's document)."""
-    return format_date(d, "MMMM y", locale=lang)
+    return f"{words(MONTHS, lang)[d.month - 1]} {d.year}"
 
 
 def day_of(d: date, lang: str) -> str:
@@ -70,15 +60,21 @@ def day_of(d: date, lang: str) -> str:
     return f"{weekday(d, lang)}, {date_of(d, lang)}"
 
 
-def zone_name(t: datetime) -> str:
-    """The office zone's Indonesian name at ``t`` ("WIB"), else its offset."""
+def _zone_by_babel(t: datetime) -> str:
+    from babel.dates import format_datetime
+
     return format_datetime(t, "z", tzinfo=t.tzinfo, locale="id")
+
+
+def zone_name(t: datetime) -> str:
+    """The office zone's Indonesian name at ``t`` ("WIB"), else Babel's ("UTC", "+0800")."""
+    name = ZONES.get(getattr(t.tzinfo, "key", ""))
+    return name if name is not None else _zone_by_babel(t)
 
 
 def moment(t: datetime, lang: str) -> str:
     """ "2 Desember 2026 pukul 10.15 WIB" (id), "2 December 2026, 10:15 WIB" (en)."""
-    pattern = AT.get(lang, AT["en"]).format(date=DATE, time=_time_pattern(lang))
-    return f"{format_datetime(t, pattern, tzinfo=t.tzinfo, locale=lang)} {zone_name(t)}"
+    return f"{date_of(t, lang)}{AT.get(lang, AT['en'])}{time_of(t, lang)} {zone_name(t)}"
 
 
 def short_date(d: date) -> str:
@@ -98,7 +94,7 @@ def sheet_time(t: datetime | time) -> str:
 
 def day_in_words(d: date, lang: str) -> str:
     """ "Rabu, tanggal dua Desember tahun dua ribu dua puluh enam" (a Berita Acara's opening)."""
-    month = format_date(d, "MMMM", locale=lang)
+    month = words(MONTHS, lang)[d.month - 1]
     if lang == "id":
         return f"{weekday(d, lang)}, tanggal {in_words(d.day, lang)} {month} tahun " + in_words(
             d.year, lang

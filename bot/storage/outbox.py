@@ -13,7 +13,7 @@ from bot.storage.rows import OutboxRow, iso, to_outbox
 class OutboxReads(Table):
     """What is waiting to be sent, and how delivery went."""
 
-    async def due(self, now: datetime, limit: int = 500) -> list[OutboxRow]:
+    async def due(self, now: datetime, limit: int = 100) -> list[OutboxRow]:
         """Per chat, the pending row with the lowest (priority, id), if it is due.
 
         An edit whose message is still pending (or in flight) waits and is passed over:
@@ -21,8 +21,10 @@ class OutboxReads(Table):
         A head row that is not due yet (a 429's ``retry_after``, a backoff) holds its
         chat, so order within a priority is kept. Rows that will never go out are marked
         by ``OutboxWrites.settle`` first, so none of them is a head here. At most ``limit``
-        chats, oldest (priority, id) first: at 30 sends a second overall, a backlog to
-        thousands of chats needs no more than that per look.
+        chats, oldest (priority, id) first: at 30 sends a second overall, no more than
+        about 30 chats are in flight and 30 held by their one-a-second pacing at once, so
+        100 heads always hold one that can go; each row read is JSON decoded, and a
+        backlog to thousands of chats cost 30% of the bot's time when 500 were read.
         """
         rows = await self._all(
             "SELECT o.* FROM (SELECT DISTINCT chat_id FROM outbox WHERE state='pending') c"
