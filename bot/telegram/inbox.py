@@ -140,6 +140,18 @@ async def mark_done(
     await patiently(f"marking update {update_id} handled", write, stop)
 
 
+def forget_persistence_marks(app: App) -> None:
+    """Drop the ids python-telegram-bot marks for a persistence the bot does not have.
+
+    ``process_update`` adds every update's chat and user id to two sets that only
+    ``update_persistence`` empties, and that returns early without a persistence: one
+    entry per reporter ever seen, for the process's life (0.2 MB a thousand). The
+    bot's record is its database, so nothing is lost by dropping them."""
+    if app.persistence is None:
+        app._chat_ids_to_be_updated_in_persistence.clear()
+        app._user_ids_to_be_updated_in_persistence.clear()
+
+
 async def handle(app: App, db: Database, update: Update, stop: asyncio.Event | None = None) -> None:
     """Run the handlers for one stored update, then mark it handled (an ignored one
     shrunk to its ``audit_copy``)."""
@@ -149,6 +161,7 @@ async def handle(app: App, db: Database, update: Update, stop: asyncio.Event | N
     except Exception as exc:  # process_update routes handler errors; this is a last resort
         log.exception("update %s could not be processed", update.update_id)
         error = type(exc).__name__
+    forget_persistence_marks(app)
     raw = None
     if guard.ignored(app.bot_data, update.update_id):
         raw = json.dumps(audit_copy(update.to_dict()), ensure_ascii=False)
